@@ -1,0 +1,107 @@
+"""KI-Match: matching volunteers and Sprachlotsen to requests for help."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ki_match import config as settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(settings.INSTANCE),
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=str(settings.ROOT / "static"),
+    )
+    app.config.from_object(settings.BaseConfig)
+    if test_config is None:
+        app.config.from_mapping(settings.from_environment())
+    else:
+        app.config.from_object(settings.TestConfig)
+        app.config.from_mapping(test_config)
+    if app.config["ENV_NAME"] == "production":
+        app.debug = False
+    settings.INSTANCE.mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    supported = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    if session.get("locale") in supported:
+        return session["locale"]
+    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    from ki_match import models  # noqa: F401  (the whole schema for Alembic)
+    from ki_match.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+
+
+def register_blueprints(app: Flask) -> None:
+    from ki_match.access import Policy
+    from ki_match.accounts.views import bp as accounts
+    from ki_match.admin.views import bp as admin
+    from ki_match.core.health import bp as health
+    from ki_match.core.views import bp as core
+    from ki_match.helpers.views import bp as helpers
+    from ki_match.notifications.commands import bp as notifications
+
+    for blueprint in (core, health, accounts, helpers, admin, notifications):
+        app.register_blueprint(blueprint)
+    app.view_functions["static"].access_policy = Policy()
+
+
+def register_request_hooks(app: Flask) -> None:
+    from ki_match.access import enforce_access
+    from ki_match.htmx import add_vary
+    from ki_match.security import set_security_headers
+
+    app.before_request(enforce_access)
+    app.after_request(add_vary)
+    app.after_request(set_security_headers)
+
+    @app.teardown_appcontext
+    def forget_ki(_exc):
+        g.pop("ki", None)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from ki_match.core.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from ki_match.core.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from ki_match.core.commands import register
+
+    register(app)

@@ -1,0 +1,217 @@
+"""Login, logout, registration, e-mail verification, password reset, invitations."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ki_match.access import anonymous_only, logged_in, public
+from ki_match.accounts import services
+from ki_match.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from ki_match.accounts.models import TokenPurpose
+from ki_match.extensions import db, limiter, login_manager
+from ki_match.htmx import redirect_to, render
+from ki_match.orgs.queries import current_ki
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    raw = session.get("sid")
+    if not raw:
+        return None
+    user = services.user_for_session(raw)
+    if user is None or str(user.id) != user_id:
+        return None
+    return user
+
+
+def _account_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _is_post() -> bool:
+    return request.method == "POST"
+
+
+def _failed_login(response) -> bool:
+    return response.status_code != 303
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("core.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@anonymous_only
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data)
+        if result.user is not None:
+            raw = services.start_session(result.user, request.remote_addr, request.user_agent.string)
+            db.session.commit()
+            target = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session: nothing from before the login survives
+            login_user(result.user)
+            session["sid"] = raw
+            return redirect_to(target)
+        if result.needs_verification:
+            form.email.errors.append(
+                _(
+                    "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse. Wir haben Ihnen den Link noch einmal geschickt."
+                )
+            )
+        else:
+            form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
+        return render("accounts/login.html", "login_form", status=422, form=form)
+    status = 422 if form.errors else 200
+    return render("accounts/login.html", "login_form", status=status, form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@logged_in
+def logout():
+    services.end_session(session.get("sid"), current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("Sie sind abgemeldet."), "success")
+    return redirect_to(url_for("accounts.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@anonymous_only
+@limiter.limit(lambda: current_app.config["ACCOUNT_LIMIT_PER_ADDRESS"], methods=["POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        services.register_helper(
+            current_ki(),
+            email=form.email.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+        )
+        return redirect_to(url_for("accounts.check_mail", reason="register"))
+    status = 422 if form.errors else 200
+    return render("accounts/register.html", "register_form", status=status, form=form)
+
+
+@bp.route("/check-mail/<any(register, reset):reason>")
+@public
+def check_mail(reason: str):
+    """The same answer whether or not the address is known: no account enumeration."""
+    return render("accounts/check_mail.html", reason=reason)
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+@public
+def verify(token: str):
+    form = ConfirmForm()
+    if services.valid_token(token, TokenPurpose.VERIFY_EMAIL) is None:
+        return render("accounts/token_invalid.html", status=404)
+    if form.validate_on_submit():
+        if services.verify_email(token) is None:
+            return render("accounts/token_invalid.html", status=404)
+        flash(_("Danke! Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."), "success")
+        return redirect_to(
+            url_for("core.index") if current_user.is_authenticated else url_for("accounts.login")
+        )
+    return render("accounts/verify.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["ACCOUNT_LIMIT_PER_ADDRESS"], methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        return redirect_to(url_for("accounts.check_mail", reason="reset"))
+    status = 422 if form.errors else 200
+    return render("accounts/forgot_password.html", "forgot_form", status=status, form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    if services.valid_token(token, TokenPurpose.RESET_PASSWORD) is None:
+        return render("accounts/token_invalid.html", status=404)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if services.reset_password(token, form.password.data) is None:
+            return render("accounts/token_invalid.html", status=404)
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash(_("Ihr Passwort ist geändert. Bitte melden Sie sich an."), "success")
+        return redirect_to(url_for("accounts.login"))
+    status = 422 if form.errors else 200
+    return render("accounts/reset_password.html", "reset_form", status=status, form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    invitation = services.valid_token(token, TokenPurpose.INVITATION)
+    if invitation is None:
+        return render("accounts/token_invalid.html", status=404)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if services.accept_invitation(token, form.password.data) is None:
+            return render("accounts/token_invalid.html", status=404)
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash(_("Willkommen! Ihr Konto ist eingerichtet. Bitte melden Sie sich an."), "success")
+        return redirect_to(url_for("accounts.login"))
+    status = 422 if form.errors else 200
+    return render(
+        "accounts/invitation.html", "invitation_form", status=status, form=form, invitee=invitation.user
+    )
+
+
+@bp.route("/account", methods=["GET"])
+@logged_in
+def account():
+    return render("accounts/account.html", form=ChangePasswordForm())
+
+
+@bp.route("/account/password", methods=["POST"])
+@logged_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if services.change_password(user, form.current_password.data, form.password.data):
+            # The change ended every session; start a new one for this browser.
+            raw = services.start_session(user, request.remote_addr, request.user_agent.string)
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            session["sid"] = raw
+            flash(_("Ihr Passwort ist geändert. Andere Geräte wurden abgemeldet."), "success")
+            return redirect_to(url_for("accounts.account"))
+        form.current_password.errors.append(_("Das aktuelle Passwort stimmt nicht."))
+    return render("accounts/account.html", "password_form", status=422, form=form)

@@ -1,0 +1,39 @@
+"""Recording audit events. Events join the caller's transaction: a change that
+rolls back leaves no trace, and one that commits always has its record."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from ki_match.audit.models import AuditEvent
+from ki_match.extensions import db
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    subject=None,
+    ki_id: int | None = None,
+    **detail,
+) -> AuditEvent:
+    """Add an audit event to the session.
+
+    ``actor`` defaults to the logged-in user; ``subject`` is any model row with
+    an ``id`` (its table name is kept as the type).
+    """
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    ip = request.remote_addr if has_request_context() else None
+    event = AuditEvent(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        ki_id=ki_id or getattr(subject, "ki_id", None) or getattr(actor, "ki_id", None),
+        subject_type=subject.__tablename__ if subject is not None else None,
+        subject_id=getattr(subject, "id", None),
+        ip=ip,
+        detail=detail or None,
+    )
+    db.session.add(event)
+    return event

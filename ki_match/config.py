@@ -1,0 +1,140 @@
+"""Settings, read from the environment.
+
+``KI_MATCH_ENV`` selects the profile: ``production`` (the default, so that a
+forgotten variable fails closed), ``development`` or ``testing``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "please-change-me"}
+MIN_SECRET_LENGTH = 32
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise a ``DATABASE_URL`` so that PostgreSQL always goes through psycopg 3."""
+    if not raw:
+        return f"sqlite:///{INSTANCE / 'ki_match.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _dev_secret_key() -> str:
+    """A random key kept in instance/ so development sessions survive a restart."""
+    path = INSTANCE / "dev-secret-key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment() -> dict:
+    env = os.environ.get("KI_MATCH_ENV", "production")
+    production = env == "production"
+    secret = os.environ.get("SECRET_KEY", "")
+    if production and (secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH):
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random value of at least "
+            f"{MIN_SECRET_LENGTH} characters in production "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    if not secret:
+        secret = _dev_secret_key()
+    return {
+        "ENV_NAME": env,
+        "DEBUG": False if production else _bool("FLASK_DEBUG", False),
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL")),
+        "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 1 if production else 0),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "DEFAULT_KI_SLUG": os.environ.get("DEFAULT_KI_SLUG", "hoexter"),
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if production else "file"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "KI-Match <no-reply@ki-match.example>"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 587),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_SECURITY": os.environ.get("MAIL_SECURITY", "starttls"),  # starttls | ssl | none
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
+        "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail")),
+    }
+
+
+class BaseConfig:
+    """Defaults every profile shares; ``from_environment`` overrides them."""
+
+    ENV_NAME = "production"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "ki_match" / "translations")
+    LANGUAGES = ("de", "en")
+    RTL_LANGUAGES = ("ar", "fa", "ps", "ckb", "he", "ur")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_STRATEGY = "moving-window"
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    ACCOUNT_LIMIT_PER_ADDRESS = "10 per hour"
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 2
+    PASSWORD_MIN_LENGTH = 12
+    VERIFY_TOKEN_TTL = timedelta(hours=48)
+    RESET_TOKEN_TTL = timedelta(hours=1)
+    INVITATION_TOKEN_TTL = timedelta(days=7)
+    MAIL_BACKEND = "file"
+
+
+class TestConfig(BaseConfig):
+    """Fast hashing, no rate limits unless a test turns them on, mail kept in the outbox."""
+
+    TESTING = True
+    ENV_NAME = "testing"
+    SECRET_KEY = "test-secret-key-that-is-long-enough-for-tests"  # noqa: S105
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    SERVER_NAME = None
+    PUBLIC_BASE_URL = "http://localhost"
+    DEFAULT_KI_SLUG = "hoexter"
+    MAIL_BACKEND = "memory"
+    PROXY_FIX_X_FOR = 0
+    SESSION_COOKIE_SECURE = False
+    DEBUG = False

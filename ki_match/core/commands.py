@@ -1,0 +1,60 @@
+"""Command-line tasks: reference data, demo data, first admin."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from ki_match.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed")
+    def seed_command() -> None:
+        """Load reference data (KI, towns, languages, topics) where missing."""
+        from ki_match.reference.services import ensure_reference_data
+
+        ki = ensure_reference_data()
+        db.session.commit()
+        click.echo(f"Reference data ready for {ki.name}.")
+
+    @app.cli.command("demo")
+    @click.option("--if-new", is_flag=True, help="Only if the database holds no users yet.")
+    def demo_command(if_new: bool) -> None:
+        """Fill the database with realistic demo data (logins in README.md)."""
+        from ki_match.accounts.models import User
+        from ki_match.demo.data import load_demo
+
+        if if_new and db.session.scalar(select(func.count()).select_from(User)):
+            click.echo("Database already has users; demo data not loaded.")
+            return
+        summary = load_demo()
+        click.echo(summary)
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default="Administration", show_default=True)
+    @click.password_option()
+    def create_admin_command(email: str, name: str, password: str) -> None:
+        """Create the first admin account of a new installation."""
+        from ki_match.accounts.models import Role, User
+        from ki_match.accounts.services import hash_password, normalise_email, user_by_email
+        from ki_match.db import utcnow
+        from ki_match.reference.services import ensure_reference_data
+
+        if user_by_email(email) is not None:
+            raise click.ClickException("An account with this e-mail address exists.")
+        ki = ensure_reference_data()
+        db.session.add(
+            User(
+                ki_id=ki.id,
+                email=normalise_email(email),
+                display_name=name,
+                role=Role.ADMIN,
+                password_hash=hash_password(password),
+                email_verified_at=utcnow(),
+            )
+        )
+        db.session.commit()
+        click.echo(f"Admin {email} created.")

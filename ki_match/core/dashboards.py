@@ -1,0 +1,60 @@
+"""What each role's start page shows."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ki_match.accounts.models import Role, User
+from ki_match.extensions import db
+from ki_match.helpers import queries as helper_queries
+from ki_match.helpers.services import missing_for_approval
+from ki_match.orgs.queries import current_ki
+from ki_match.requests import queries as request_queries
+
+
+def for_user(user: User) -> dict:
+    return _BUILDERS[user.role](user)
+
+
+def _helper(user: User) -> dict:
+    profile = helper_queries.profile_of(user)
+    return {
+        "profile": profile,
+        "missing": missing_for_approval(profile),
+        "pending_offers": request_queries.pending_offer_count(profile),
+        "upcoming": request_queries.upcoming_assignments(profile),
+    }
+
+
+def _coordinator(user: User) -> dict:
+    ki = current_ki()
+    return {
+        "awaiting_approval": helper_queries.count_awaiting_approval(ki),
+        "status_counts": request_queries.status_counts(ki),
+        "open_soon": request_queries.open_soon_count(ki),
+        "unanswered_offers": request_queries.unanswered_offer_count(ki),
+        "hours_to_approve": request_queries.hours_awaiting_approval_count(ki),
+    }
+
+
+def _initiative(user: User) -> dict:
+    return {
+        "organisation": user.organisation,
+        "requests": request_queries.requests_of_organisation(user.organisation),
+    }
+
+
+def _admin(user: User) -> dict:
+    ki = current_ki()
+    rows = db.session.execute(select(User.role, func.count()).where(User.ki_id == ki.id).group_by(User.role))
+    counts = dict.fromkeys(Role, 0)
+    counts.update(dict(rows.all()))
+    return {"role_counts": counts, **_coordinator(user)}
+
+
+_BUILDERS = {
+    Role.HELPER: _helper,
+    Role.COORDINATOR: _coordinator,
+    Role.INITIATIVE: _initiative,
+    Role.ADMIN: _admin,
+}

@@ -1,0 +1,98 @@
+"""Error pages, and what htmx gets when a session or CSRF token has expired."""
+
+from __future__ import annotations
+
+from flask import Flask, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ki_match.htmx import is_htmx
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Die Anfrage war fehlerhaft"),
+        403: _("Kein Zugriff"),
+        404: _("Seite nicht gefunden"),
+        405: _("Diese Aktion ist hier nicht möglich"),
+        422: _("Die Eingaben sind unvollständig"),
+        429: _("Zu viele Versuche"),
+        500: _("Ein Fehler ist aufgetreten"),
+        503: _("Vorübergehend nicht verfügbar"),
+    }
+
+
+def _texts() -> dict[int, str]:
+    return {
+        400: _("Bitte gehen Sie zurück und versuchen Sie es noch einmal."),
+        403: _(
+            "Sie haben keinen Zugriff auf diese Seite. Melden Sie sich gegebenenfalls mit einem anderen Konto an."
+        ),
+        404: _("Die Seite gibt es nicht (mehr). Vielleicht hilft die Startseite weiter."),
+        405: _("Bitte nutzen Sie die Schaltflächen auf der Seite."),
+        429: _(
+            "Aus Sicherheitsgründen ist eine Pause nötig. Bitte versuchen Sie es in einigen Minuten wieder."
+        ),
+        500: _(
+            "Das tut uns leid. Der Fehler wurde protokolliert; bitte versuchen Sie es später noch einmal."
+        ),
+        503: _("KI-Match ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal."),
+    }
+
+
+def render_error(code: int, text: str | None = None):
+    titles = _titles()
+    body = render_template(
+        "errors/error.html",
+        code=code,
+        title=titles.get(code, titles[500]),
+        text=text or _texts().get(code, _texts()[500]),
+    )
+    return make_response(body, code)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        if is_htmx():
+            # The page's token is stale (expired session): reload it instead of failing silently.
+            response = make_response("", 400)
+            response.headers["HX-Refresh"] = "true"
+            return response
+        return render_error(
+            400,
+            _(
+                "Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. "
+                "Bitte laden Sie die Seite neu und senden Sie es noch einmal."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        if is_htmx() and error.code in (401, 403):
+            response = make_response("", error.code)
+            response.headers["HX-Refresh"] = "true"
+            return response
+        response = render_error(error.code)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        return render_error(500)
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from ki_match.extensions import db
+
+        db.session.rollback()
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error
+        return render_error(500)

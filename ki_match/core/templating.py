@@ -1,0 +1,99 @@
+"""Template globals and filters: names in the reader's language, navigation per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ki_match.accounts.models import Role
+from ki_match.core.forms import LocaleForm
+from ki_match.reference.names import language_name, level_label, topic_name
+from ki_match.requests.models import RequestKind, RequestStatus
+
+STATUS_LABELS = {
+    RequestStatus.SUBMITTED: _l("eingereicht"),
+    RequestStatus.DRAFT: _l("Entwurf"),
+    RequestStatus.OPEN: _l("offen"),
+    RequestStatus.OFFERED: _l("angefragt"),
+    RequestStatus.FILLED: _l("besetzt"),
+    RequestStatus.COMPLETED: _l("erledigt"),
+    RequestStatus.CANCELLED: _l("abgesagt"),
+    RequestStatus.UNFILLED: _l("nicht besetzt"),
+    RequestStatus.DECLINED: _l("abgelehnt"),
+}
+
+KIND_LABELS = {
+    RequestKind.ACCOMPANIMENT: _l("Begleitung zu einem Termin"),
+    RequestKind.ONSITE: _l("Dolmetschen vor Ort"),
+    RequestKind.REMOTE: _l("Dolmetschen per Telefon/Video"),
+    RequestKind.WRITTEN: _l("Schriftliche Übersetzung"),
+}
+
+ROLE_LABELS = {
+    Role.HELPER: _l("Helfende"),
+    Role.COORDINATOR: _l("Koordination"),
+    Role.INITIATIVE: _l("Initiative"),
+    Role.ADMIN: _l("Administration"),
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+
+
+NAVIGATION = {
+    Role.HELPER: [NavItem("core.index", _l("Übersicht"))],
+    Role.COORDINATOR: [
+        NavItem("core.index", _l("Übersicht")),
+        NavItem("helpers.pending", _l("Freigaben")),
+    ],
+    Role.INITIATIVE: [NavItem("core.index", _l("Übersicht"))],
+    Role.ADMIN: [
+        NavItem("core.index", _l("Übersicht")),
+        NavItem("helpers.pending", _l("Freigaben")),
+        NavItem("admin.users", _l("Konten")),
+    ],
+}
+
+ANONYMOUS_NAVIGATION = [
+    NavItem("accounts.login", _l("Anmelden")),
+    NavItem("accounts.register", _l("Als Helfer*in registrieren")),
+]
+
+
+def navigation() -> list[NavItem]:
+    if current_user.is_authenticated:
+        return NAVIGATION[current_user.role]
+    return ANONYMOUS_NAVIGATION
+
+
+def text_direction() -> str:
+    locale = get_locale()
+    language = locale.language if locale else "de"
+    return "rtl" if language in current_app.config["RTL_LANGUAGES"] else "ltr"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        navigation=navigation,
+        text_direction=text_direction,
+        language_name=language_name,
+        level_label=level_label,
+        topic_name=topic_name,
+        STATUS_LABELS=STATUS_LABELS,
+        KIND_LABELS=KIND_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+    )
+
+    @app.context_processor
+    def locale_switch():
+        return {
+            "locale_form": LocaleForm(formdata=None, locale=str(get_locale() or "de")),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }

@@ -1,0 +1,49 @@
+"""Start page per role, static information pages, and the interface language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, session, url_for
+from flask_login import current_user
+
+from ki_match.access import public
+from ki_match.core import dashboards
+from ki_match.core.forms import LocaleForm
+from ki_match.extensions import db
+from ki_match.htmx import redirect_to, render
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    if not current_user.is_authenticated:
+        return render("core/welcome.html")
+    return render(f"core/dashboard_{current_user.role.value}.html", **dashboards.for_user(current_user))
+
+
+@bp.route("/accessibility")
+@public
+def accessibility():
+    return render("core/accessibility.html")
+
+
+@bp.route("/privacy")
+@public
+def privacy():
+    return render("core/privacy.html")
+
+
+@bp.route("/locale", methods=["POST"])
+@public
+def set_locale():
+    form = LocaleForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.index")
+    return redirect_to(target)

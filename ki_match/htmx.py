@@ -1,0 +1,48 @@
+"""Rendering full pages or their fragments, and redirects that htmx follows."""
+
+from __future__ import annotations
+
+from flask import Response, make_response, redirect, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def wants_block(block: str | None) -> bool:
+    """True when htmx asked to swap exactly this block.
+
+    The signal is the target id, never a bare HX-Request: boosted navigation
+    and history restores want the whole page. Block ``login_form`` renders the
+    element with id ``login-form``.
+    """
+    if block is None or request.headers.get("HX-Request") != "true":
+        return False
+    if request.headers.get("HX-History-Restore-Request") == "true":
+        return False
+    return request.headers.get("HX-Target") == block.replace("_", "-")
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context) -> Response:
+    """The page, or only ``block`` when htmx targets the element of that id."""
+    if wants_block(block):
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    return make_response(body, status)
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def redirect_to(location: str) -> Response:
+    """303 for browsers; for htmx a full navigation via ``HX-Redirect``."""
+    if is_htmx() and request.headers.get("HX-Boosted") != "true":
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=303)
+
+
+def add_vary(response: Response) -> Response:
+    response.vary.add("HX-Request")
+    response.vary.add("HX-Target")
+    return response

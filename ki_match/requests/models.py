@@ -1,0 +1,205 @@
+"""Requests for help (Einsatzanfragen), the offers sent for them and the confirmed assignments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ki_match.db import str_enum, utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import Gender
+from ki_match.reference.models import LEVEL_CHECK
+
+
+class RequestKind(enum.StrEnum):
+    ACCOMPANIMENT = "accompaniment"
+    ONSITE = "onsite"
+    REMOTE = "remote"
+    WRITTEN = "written"
+
+
+class RequestStatus(enum.StrEnum):
+    SUBMITTED = "submitted"  # sent in by an initiative, not yet taken on
+    DRAFT = "draft"
+    OPEN = "open"
+    OFFERED = "offered"
+    FILLED = "filled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    UNFILLED = "unfilled"
+    DECLINED = "declined"  # an initiative's request the coordinators turned down
+
+
+class FillMode(enum.StrEnum):
+    COORDINATOR_CONFIRMS = "confirm"
+    FIRST_TO_ACCEPT = "first_accept"
+
+
+request_alt_language = Table(
+    "request_alt_language",
+    db.metadata,
+    Column("request_id", ForeignKey("help_request.id", ondelete="CASCADE"), primary_key=True),
+    Column("language_id", ForeignKey("language.id"), primary_key=True),
+)
+
+
+class HelpRequest(db.Model):
+    __tablename__ = "help_request"
+    __table_args__ = (
+        CheckConstraint(f"min_level {LEVEL_CHECK}", name="min_level_range"),
+        CheckConstraint("helpers_needed BETWEEN 1 AND 20", name="helpers_needed_range"),
+        CheckConstraint(
+            "duration_minutes IS NULL OR duration_minutes BETWEEN 15 AND 720",
+            name="duration_range",
+        ),
+        CheckConstraint(
+            "status IN ('draft', 'submitted') "
+            "OR (kind = 'written' AND due_on IS NOT NULL) "
+            "OR (kind <> 'written' AND starts_at IS NOT NULL AND duration_minutes IS NOT NULL)",
+            name="schedule_by_kind",
+        ),
+        CheckConstraint(
+            "status IN ('draft', 'submitted') OR kind IN ('remote', 'written') OR town_id IS NOT NULL",
+            name="town_for_in_person",
+        ),
+        Index("ix_help_request_ki_status_starts", "ki_id", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ki_id: Mapped[int] = mapped_column(ForeignKey("ki.id"))
+    kind: Mapped[RequestKind] = mapped_column(str_enum(RequestKind, "request_kind"))
+    status: Mapped[RequestStatus] = mapped_column(
+        str_enum(RequestStatus, "request_status"), default=RequestStatus.DRAFT
+    )
+    language_id: Mapped[int] = mapped_column(ForeignKey("language.id"), index=True)
+    min_level: Mapped[int] = mapped_column(SmallInteger, default=3)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
+    starts_at: Mapped[datetime | None]
+    duration_minutes: Mapped[int | None]
+    due_on: Mapped[date | None]
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
+    # The exact address: shown to a helper only once they are confirmed.
+    place: Mapped[str | None] = mapped_column(String(300))
+    # A pseudonym or case number, never a client's name.
+    client_ref: Mapped[str | None] = mapped_column(String(60))
+    gender_pref: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender_pref"))
+    qualified_required: Mapped[bool] = mapped_column(default=False)
+    helpers_needed: Mapped[int] = mapped_column(SmallInteger, default=1)
+    fill_mode: Mapped[FillMode] = mapped_column(
+        str_enum(FillMode, "fill_mode"), default=FillMode.COORDINATOR_CONFIRMS
+    )
+    notes: Mapped[str | None] = mapped_column(Text)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    language = relationship("Language")
+    alt_languages = relationship("Language", secondary=request_alt_language)
+    topic = relationship("Topic")
+    town = relationship("Town")
+    organisation = relationship("Organisation")
+    offers: Mapped[list[Offer]] = relationship(back_populates="request", cascade="all, delete-orphan")
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="request", cascade="all, delete-orphan"
+    )
+
+
+class RequestStatusChange(db.Model):
+    """Who moved a request from one status to the next, and when."""
+
+    __tablename__ = "request_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_request.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[RequestStatus | None] = mapped_column(str_enum(RequestStatus, "from_status"))
+    to_status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus, "to_status"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str | None] = mapped_column(String(300))
+
+
+class OfferStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class Offer(db.Model):
+    __tablename__ = "offer"
+    __table_args__ = (UniqueConstraint("request_id", "helper_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_request.id", ondelete="CASCADE"))
+    helper_id: Mapped[int] = mapped_column(ForeignKey("helper_profile.id"), index=True)
+    status: Mapped[OfferStatus] = mapped_column(
+        str_enum(OfferStatus, "offer_status"), default=OfferStatus.PENDING
+    )
+    decline_reason: Mapped[str | None] = mapped_column(String(300))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+    request: Mapped[HelpRequest] = relationship(back_populates="offers")
+    helper = relationship("HelperProfile")
+
+
+class AssignmentStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+class Assignment(db.Model):
+    """A confirmed helper on a request, and afterwards what they report."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("request_id", "helper_id"),
+        CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint("actual_minutes IS NULL OR actual_minutes BETWEEN 0 AND 1440", name="minutes_range"),
+        CheckConstraint("travel_km IS NULL OR travel_km BETWEEN 0 AND 1000", name="km_range"),
+        Index("ix_assignment_helper_starts", "helper_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_request.id", ondelete="CASCADE"))
+    helper_id: Mapped[int] = mapped_column(ForeignKey("helper_profile.id"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"), unique=True)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        str_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.CONFIRMED
+    )
+    # Copied from the request so overlaps can be checked without a join.
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdraw_reason: Mapped[str | None] = mapped_column(String(300))
+    actual_minutes: Mapped[int | None]
+    travel_km: Mapped[int | None]
+    report_note: Mapped[str | None] = mapped_column(String(500))
+    reported_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    request: Mapped[HelpRequest] = relationship(back_populates="assignments")
+    helper = relationship("HelperProfile")
