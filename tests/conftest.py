@@ -163,7 +163,9 @@ def create_user(ki) -> Callable[..., User]:
 def create_helper(ki, create_user) -> Callable[..., HelperProfile]:
     """A helper with a profile; approved and speaking Arabic (native) and German (B2) by default."""
 
-    def factory(*, approved: bool = True, languages=(("ar", Level.NATIVE), ("de", Level.B2)), home="Brakel", **fields):
+    def factory(
+        *, approved: bool = True, languages=(("ar", Level.NATIVE), ("de", Level.B2)), home="Brakel", **fields
+    ):
         user = create_user(Role.HELPER, **fields)
         profile = HelperProfile(
             ki_id=ki.id,

@@ -2,6 +2,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ki_match.accounts.models import Role
@@ -110,9 +111,9 @@ class ConfirmForm(FlaskForm):
 
 
 ROLE_CHOICES = [
-    (Role.COORDINATOR.value, _l("Koordination")),
-    (Role.INITIATIVE.value, _l("Initiative")),
-    (Role.ADMIN.value, _l("Administration")),
+    SelectChoice(Role.COORDINATOR.value, _l("Koordination")),
+    SelectChoice(Role.INITIATIVE.value, _l("Initiative")),
+    SelectChoice(Role.ADMIN.value, _l("Administration")),
 ]
 
 

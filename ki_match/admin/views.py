@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from ki_match.access import roles
 from ki_match.accounts import services as account_services
@@ -45,8 +46,8 @@ def users():
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
-    form.organisation_id.choices = [(0, _("– keine –"))] + [
-        (org.id, org.name) for org in organisations(current_ki())
+    form.organisation_id.choices = [SelectChoice(0, _("– keine –"))] + [
+        SelectChoice(org.id, org.name) for org in organisations(current_ki())
     ]
     return form
 

@@ -1,8 +1,10 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
-LOCALE_CHOICES = [("de", "Deutsch"), ("en", "English")]
+# Each language names itself, so nobody has to read a language they do not know to find theirs.
+LOCALES = {"de": "Deutsch", "en": "English"}
 
 
 class LocaleForm(FlaskForm):
-    locale = SelectField(choices=LOCALE_CHOICES)
+    locale = SelectField(choices=[SelectChoice(code, label) for code, label in LOCALES.items()])

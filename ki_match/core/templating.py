@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ki_match.accounts.models import Role
-from ki_match.core.forms import LocaleForm
+from ki_match.core.forms import LOCALES
 from ki_match.reference.names import language_name, level_label, topic_name
 from ki_match.requests.models import RequestKind, RequestStatus
 
@@ -83,6 +83,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         navigation=navigation,
         text_direction=text_direction,
+        get_locale=get_locale,
         language_name=language_name,
         level_label=level_label,
         topic_name=topic_name,
@@ -94,6 +95,6 @@ def register(app: Flask) -> None:
     @app.context_processor
     def locale_switch():
         return {
-            "locale_form": LocaleForm(formdata=None, locale=str(get_locale() or "de")),
+            "locales": LOCALES,
             "current_path": request.full_path.rstrip("?") if request else "/",
         }
