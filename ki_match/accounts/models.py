@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     email_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Set when the person deleted their account; the row stays, anonymised, for statistics.
+    deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation = relationship("Organisation")

@@ -66,6 +66,8 @@ class HelperProfile(db.Model):
     consent_given_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(20))
     approved_at: Mapped[datetime | None]
+    # sha256 of the secret in the private calendar feed URL; resetting it kills the old URL.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

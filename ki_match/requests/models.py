@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -169,12 +170,33 @@ class AssignmentStatus(enum.StrEnum):
     NO_SHOW = "no_show"
 
 
+# Assignments in these states hold one of the request's seats and block the helper's time.
+HOLDING_STATES = ("confirmed", "completed", "no_show")
+_HOLDING_SQL = "status IN ('confirmed', 'completed', 'no_show')"
+
+
 class Assignment(db.Model):
-    """A confirmed helper on a request, and afterwards what they report."""
+    """A confirmed helper on a request, and afterwards what they report.
+
+    ``seat`` numbers the helpers of a request from 1 to ``helpers_needed``; a
+    partial unique index lets only one holding assignment sit on each seat, so
+    two helpers racing for the last place cannot both win. Overlapping time of
+    one helper is refused by an exclusion constraint (PostgreSQL) or a trigger
+    (SQLite), created in the migrations.
+    """
 
     __tablename__ = "assignment"
     __table_args__ = (
         UniqueConstraint("request_id", "helper_id"),
+        CheckConstraint("seat >= 1", name="seat_positive"),
+        Index(
+            "uq_assignment_request_seat",
+            "request_id",
+            "seat",
+            unique=True,
+            sqlite_where=text(_HOLDING_SQL),
+            postgresql_where=text(_HOLDING_SQL),
+        ),
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_starts"),
         CheckConstraint("actual_minutes IS NULL OR actual_minutes BETWEEN 0 AND 1440", name="minutes_range"),
         CheckConstraint("travel_km IS NULL OR travel_km BETWEEN 0 AND 1000", name="km_range"),
@@ -185,6 +207,7 @@ class Assignment(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("help_request.id", ondelete="CASCADE"))
     helper_id: Mapped[int] = mapped_column(ForeignKey("helper_profile.id"))
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"), unique=True)
+    seat: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[AssignmentStatus] = mapped_column(
         str_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.CONFIRMED
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 03:00:38.364074
+Create Date: 2026-11-22 03:05:24.345800
 
 """
 from alembic import op
@@ -110,6 +110,7 @@ def upgrade():
     sa.Column('locale', sa.String(length=8), nullable=True),
     sa.Column('email_verified_at', ki_match.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_login_at', ki_match.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', ki_match.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', ki_match.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("(role = 'initiative') = (organisation_id IS NOT NULL)", name=op.f('ck_user_account_organisation_iff_initiative')),
     sa.ForeignKeyConstraint(['ki_id'], ['ki.id'], name=op.f('fk_user_account_ki_id_ki')),
@@ -215,6 +216,7 @@ def upgrade():
     sa.Column('consent_given_at', ki_match.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('consent_version', sa.String(length=20), nullable=True),
     sa.Column('approved_at', ki_match.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('calendar_token_hash', sa.String(length=64), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', ki_match.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', ki_match.db.UTCDateTime(timezone=True), nullable=False),
@@ -225,6 +227,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['ki_id'], ['ki.id'], name=op.f('fk_helper_profile_ki_id_ki')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_helper_profile_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_helper_profile')),
+    sa.UniqueConstraint('calendar_token_hash', name=op.f('uq_helper_profile_calendar_token_hash')),
     sa.UniqueConstraint('user_id', name=op.f('uq_helper_profile_user_id'))
     )
     with op.batch_alter_table('helper_profile', schema=None) as batch_op:
@@ -348,6 +351,7 @@ def upgrade():
     sa.Column('request_id', sa.Integer(), nullable=False),
     sa.Column('helper_id', sa.Integer(), nullable=False),
     sa.Column('offer_id', sa.Integer(), nullable=True),
+    sa.Column('seat', sa.SmallInteger(), nullable=False),
     sa.Column('status', sa.Enum('confirmed', 'withdrawn', 'cancelled', 'completed', 'no_show', name='assignment_status', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('starts_at', ki_match.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ends_at', ki_match.db.UTCDateTime(timezone=True), nullable=True),
@@ -362,6 +366,7 @@ def upgrade():
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('actual_minutes IS NULL OR actual_minutes BETWEEN 0 AND 1440', name=op.f('ck_assignment_minutes_range')),
     sa.CheckConstraint('ends_at IS NULL OR ends_at > starts_at', name=op.f('ck_assignment_ends_after_starts')),
+    sa.CheckConstraint('seat >= 1', name=op.f('ck_assignment_seat_positive')),
     sa.CheckConstraint('travel_km IS NULL OR travel_km BETWEEN 0 AND 1000', name=op.f('ck_assignment_km_range')),
     sa.ForeignKeyConstraint(['approved_by_id'], ['user_account.id'], name=op.f('fk_assignment_approved_by_id_user_account')),
     sa.ForeignKeyConstraint(['confirmed_by_id'], ['user_account.id'], name=op.f('fk_assignment_confirmed_by_id_user_account')),
@@ -374,13 +379,55 @@ def upgrade():
     )
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.create_index('ix_assignment_helper_starts', ['helper_id', 'starts_at'], unique=False)
+        batch_op.create_index('uq_assignment_request_seat', ['request_id', 'seat'], unique=True, sqlite_where=sa.text("status IN ('confirmed', 'completed', 'no_show')"), postgresql_where=sa.text("status IN ('confirmed', 'completed', 'no_show')"))
 
     # ### end Alembic commands ###
+    create_overlap_guard()
+
+
+# One helper cannot hold two confirmed assignments whose times overlap. The
+# database refuses it, so two coordinators confirming at once cannot both win.
+OVERLAP_CONDITION = (
+    "a.helper_id = NEW.helper_id AND a.id IS NOT NEW.id AND a.status = 'confirmed' "
+    "AND a.starts_at < NEW.ends_at AND NEW.starts_at < a.ends_at"
+)
+
+
+def create_overlap_guard():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        op.execute(
+            "ALTER TABLE assignment ADD CONSTRAINT ex_assignment_helper_time "
+            "EXCLUDE USING gist (helper_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&) "
+            "WHERE (status = 'confirmed' AND starts_at IS NOT NULL AND ends_at IS NOT NULL)"
+        )
+        return
+    # SQLite has one writer at a time, so a trigger that looks before it writes cannot race.
+    for event, when in (
+        ("INSERT", "INSERT"),
+        ("UPDATE", "UPDATE OF status, starts_at, ends_at, helper_id"),
+    ):
+        op.execute(
+            f"CREATE TRIGGER tr_assignment_no_overlap_{event.lower()} BEFORE {when} ON assignment "
+            "WHEN NEW.status = 'confirmed' AND NEW.starts_at IS NOT NULL AND NEW.ends_at IS NOT NULL "
+            "BEGIN SELECT RAISE(ABORT, 'ex_assignment_helper_time: overlapping assignment') "
+            f"WHERE EXISTS (SELECT 1 FROM assignment a WHERE {OVERLAP_CONDITION}); END"
+        )
+
+
+def drop_overlap_guard():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE assignment DROP CONSTRAINT IF EXISTS ex_assignment_helper_time")
+        return
+    op.execute("DROP TRIGGER IF EXISTS tr_assignment_no_overlap_insert")
+    op.execute("DROP TRIGGER IF EXISTS tr_assignment_no_overlap_update")
 
 
 def downgrade():
+    drop_overlap_guard()
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.drop_index('uq_assignment_request_seat', sqlite_where=sa.text("status IN ('confirmed', 'completed', 'no_show')"), postgresql_where=sa.text("status IN ('confirmed', 'completed', 'no_show')"))
         batch_op.drop_index('ix_assignment_helper_starts')
 
     op.drop_table('assignment')
