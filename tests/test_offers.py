@@ -1,0 +1,269 @@
+"""Offer and assignment rules, including races on real parallel connections."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from ki_match.accounts.models import Role, User
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.offers import services
+from ki_match.offers.services import AcceptOutcome, Answer, OfferError
+from ki_match.requests.models import (
+    Assignment,
+    AssignmentStatus,
+    FillMode,
+    HelpRequest,
+    Offer,
+    OfferStatus,
+    RequestKind,
+    RequestStatus,
+    RequestStatusChange,
+)
+from ki_match.requests.services import TransitionError, can_transition, transition
+from tests.conftest import language, outbox, town
+
+
+@pytest.fixture
+def coordinator(create_user):
+    return create_user(Role.COORDINATOR)
+
+
+@pytest.fixture
+def make_request(ki, coordinator):
+    def factory(
+        *, starts_in=timedelta(days=3), minutes=90, needed=1, mode=FillMode.COORDINATOR_CONFIRMS, **fields
+    ):
+        request = HelpRequest(
+            ki_id=ki.id,
+            kind=fields.pop("kind", RequestKind.ACCOMPANIMENT),
+            status=fields.pop("status", RequestStatus.OPEN),
+            language_id=language("ar").id,
+            min_level=3,
+            starts_at=(utcnow() + starts_in).replace(second=0, microsecond=0),
+            duration_minutes=minutes,
+            town_id=town("Brakel").id,
+            place="Jobcenter Brakel, Am Markt 1",
+            client_ref="Familie A-17",
+            helpers_needed=needed,
+            fill_mode=mode,
+            created_by_id=coordinator.id,
+            **fields,
+        )
+        db.session.add(request)
+        db.session.commit()
+        return request
+
+    return factory
+
+
+def offer_to(request, helper, status=OfferStatus.PENDING) -> Offer:
+    offer = Offer(request_id=request.id, helper_id=helper.id, status=status)
+    db.session.add(offer)
+    db.session.commit()
+    return offer
+
+
+def test_transitions_follow_the_table(make_request, coordinator):
+    request = make_request()
+    assert can_transition(RequestStatus.OPEN, RequestStatus.FILLED)
+    assert not can_transition(RequestStatus.COMPLETED, RequestStatus.OPEN)
+    transition(request, RequestStatus.CANCELLED, actor=coordinator, note="Termin entfällt")
+    db.session.commit()
+    change = db.session.scalar(
+        select(RequestStatusChange).where(RequestStatusChange.request_id == request.id)
+    )
+    assert (change.from_status, change.to_status, change.actor_id) == (
+        RequestStatus.OPEN,
+        RequestStatus.CANCELLED,
+        coordinator.id,
+    )
+    with pytest.raises(TransitionError):
+        transition(request, RequestStatus.OPEN, actor=coordinator)
+
+
+def test_accept_then_coordinator_confirms_and_request_fills(make_request, create_helper, coordinator):
+    request = make_request()
+    amina, bilal = create_helper(), create_helper()
+    first, second = offer_to(request, amina), offer_to(request, bilal)
+
+    assert services.accept_offer(first.id, amina.user) == AcceptOutcome.ACCEPTED
+    assert db.session.get(Offer, first.id).status == OfferStatus.ACCEPTED
+    assert outbox("offer_accepted", to=coordinator.email)
+
+    assignment = services.confirm_offer(first.id, coordinator)
+    assert assignment.seat == 1
+    assert assignment.ends_at - assignment.starts_at == timedelta(minutes=90)
+    assert db.session.get(HelpRequest, request.id).status == RequestStatus.FILLED
+    # the other helper is told the request is taken, and can no longer accept it
+    assert db.session.get(Offer, second.id).status == OfferStatus.WITHDRAWN
+    assert outbox("offer_withdrawn", to=bilal.user.email)
+    assert outbox("assignment_confirmed", to=amina.user.email)
+    with pytest.raises(OfferError, match="zurückgezogen"):
+        services.accept_offer(second.id, bilal.user)
+
+
+def test_first_to_accept_gets_it_and_second_hears_it_is_filled(make_request, create_helper):
+    request = make_request(mode=FillMode.FIRST_TO_ACCEPT)
+    amina, bilal = create_helper(), create_helper()
+    first, second = offer_to(request, amina), offer_to(request, bilal)
+    assert services.accept_offer(first.id, amina.user) == AcceptOutcome.CONFIRMED
+    with pytest.raises(OfferError):
+        services.accept_offer(second.id, bilal.user)
+    assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
+
+
+def test_decline_keeps_reason_and_cannot_be_accepted_later(make_request, create_helper, coordinator):
+    request = make_request()
+    amina = create_helper()
+    offer = offer_to(request, amina)
+    services.decline_offer(offer.id, amina.user, "Bin an dem Tag beim Arzt")
+    offer = db.session.get(Offer, offer.id)
+    assert (offer.status, offer.decline_reason) == (OfferStatus.DECLINED, "Bin an dem Tag beim Arzt")
+    assert outbox("offer_declined", to=coordinator.email)
+    with pytest.raises(OfferError):
+        services.accept_offer(offer.id, amina.user)
+
+
+def test_only_the_addressed_helper_can_answer(make_request, create_helper):
+    request = make_request()
+    amina, other = create_helper(), create_helper()
+    offer = offer_to(request, amina)
+    with pytest.raises(OfferError):
+        services.accept_offer(offer.id, other.user)
+    with pytest.raises(OfferError):
+        services.decline_offer(offer.id, other.user)
+
+
+def test_expired_offer_cannot_be_accepted(make_request, create_helper):
+    request = make_request()
+    amina = create_helper()
+    offer = offer_to(request, amina)
+    offer.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(OfferError, match="abgelaufen"):
+        services.accept_offer(offer.id, amina.user)
+
+
+def test_withdraw_reopens_request_and_tells_the_coordinator(make_request, create_helper, coordinator):
+    request = make_request()
+    amina = create_helper()
+    offer = offer_to(request, amina, OfferStatus.ACCEPTED)
+    assignment = services.confirm_offer(offer.id, coordinator)
+    services.withdraw_assignment(assignment.id, amina.user, "Mein Kind ist krank")
+    assert db.session.get(HelpRequest, request.id).status == RequestStatus.OPEN
+    assert db.session.get(Assignment, assignment.id).status == AssignmentStatus.WITHDRAWN
+    assert outbox("assignment_withdrawn", to=coordinator.email)
+    # the freed seat can be taken again
+    bilal = create_helper()
+    again = services.confirm_offer(offer_to(request, bilal, OfferStatus.ACCEPTED).id, coordinator)
+    assert again.seat == 1
+
+
+def test_report_hours_only_after_the_assignment(make_request, create_helper, coordinator):
+    request = make_request()
+    amina = create_helper()
+    assignment = services.confirm_offer(offer_to(request, amina, OfferStatus.ACCEPTED).id, coordinator)
+    with pytest.raises(OfferError, match="nach dem Einsatz"):
+        services.report_hours(assignment, amina.user, minutes=90, travel_km=12, note=None)
+    assignment.starts_at = utcnow() - timedelta(days=1)
+    assignment.ends_at = assignment.starts_at + timedelta(minutes=90)
+    db.session.commit()
+    services.report_hours(assignment, amina.user, minutes=100, travel_km=12, note="Lief gut")
+    assert (assignment.actual_minutes, assignment.travel_km, assignment.status) == (
+        100,
+        12,
+        AssignmentStatus.COMPLETED,
+    )
+
+
+def test_database_refuses_overlapping_confirmed_assignments(make_request, create_helper, coordinator):
+    amina = create_helper()
+    morning = make_request(starts_in=timedelta(days=2), minutes=120)
+    overlapping = make_request(starts_in=timedelta(days=2, minutes=60), minutes=60)
+    services.confirm_offer(offer_to(morning, amina, OfferStatus.ACCEPTED).id, coordinator)
+    with pytest.raises(OfferError, match="anderen bestätigten Einsatz"):
+        services.confirm_offer(offer_to(overlapping, amina, OfferStatus.ACCEPTED).id, coordinator)
+
+
+def test_answer_link_token_roundtrip_and_tampering(make_request, create_helper):
+    request = make_request()
+    amina = create_helper()
+    offer = offer_to(request, amina)
+    token = services.answer_token(offer, Answer.ACCEPT)
+    assert services.offer_from_token(token) == (offer, Answer.ACCEPT)
+    assert services.offer_from_token(token[:-2] + "xx") is None
+    assert services.offer_from_token("nonsense") is None
+
+
+def _race(app, functions):
+    """Run each function in its own thread, app context and database connection, all at once."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def run(index, function):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[index] = function()
+            except OfferError as error:
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_helpers_accepting_a_one_seat_request_race(app, make_request, create_helper, attempt):
+    request = make_request(mode=FillMode.FIRST_TO_ACCEPT)
+    helpers = [create_helper(), create_helper()]
+    offers = [offer_to(request, helper) for helper in helpers]
+    # plain ids only: objects of the test's session must not be touched from the threads
+    pairs = [(o.id, h.user_id) for o, h in zip(offers, helpers, strict=True)]
+    calls = [
+        (
+            lambda offer_id=offer_id, user_id=user_id: services.accept_offer(
+                offer_id, db.session.get(User, user_id)
+            )
+        )
+        for offer_id, user_id in pairs
+    ]
+    results = _race(app, calls)
+    assert sorted(type(r).__name__ for r in results) == ["AcceptOutcome", "OfferError"], results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
+    assert db.session.get(HelpRequest, request.id).status == RequestStatus.FILLED
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_coordinators_confirming_one_helper_for_overlapping_times_race(
+    app, make_request, create_helper, create_user, attempt
+):
+    amina = create_helper()
+    first = make_request(starts_in=timedelta(days=4), minutes=120)
+    second = make_request(starts_in=timedelta(days=4, minutes=30), minutes=120)
+    offers = [offer_to(first, amina, OfferStatus.ACCEPTED), offer_to(second, amina, OfferStatus.ACCEPTED)]
+    coordinators = [create_user(Role.COORDINATOR), create_user(Role.COORDINATOR)]
+    pairs = [(o.id, c.id) for o, c in zip(offers, coordinators, strict=True)]
+    calls = [
+        (
+            lambda offer_id=offer_id, user_id=user_id: services.confirm_offer(
+                offer_id, db.session.get(User, user_id)
+            )
+        )
+        for offer_id, user_id in pairs
+    ]
+    results = _race(app, calls)
+    assert sorted(type(r).__name__ for r in results) == ["Assignment", "OfferError"], results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
