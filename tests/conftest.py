@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
@@ -80,6 +82,27 @@ def empty_all_tables(uri: str) -> None:
     engine.dispose()
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request in its own application context, as behind a real server.
+
+    Otherwise a request made while the ``app`` fixture's context is pushed
+    reuses that context: ``g`` (Flask-Login's cached user, Babel's locale, the
+    CSRF token) and the database session would carry over from one request to
+    the next, so a revoked session could still look logged in and a view that
+    forgets to commit would pass. What the test has set up is committed first,
+    so the request (on its own connection) sees it; the commit also expires the
+    test's objects, which therefore show what the request wrote when read next.
+    """
+
+    def open(self, *args, **kwargs):
+        if self.preserve_context:  # ``with client:`` keeps Flask's own handling
+            return super().open(*args, **kwargs)
+        if has_app_context():
+            _db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def make_app(migrated) -> Iterator[Callable]:
     """Build an app on the test database, with config overrides for this test."""
@@ -87,6 +110,7 @@ def make_app(migrated) -> Iterator[Callable]:
 
     def factory(**overrides):
         app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, **overrides})
+        app.test_client_class = RequestIsolatingClient
         built.append(app)
         return app
 
