@@ -4,16 +4,21 @@
 
   // After a form comes back with errors, put the keyboard focus on the first invalid field,
   // so screen-reader and keyboard users land where they need to act.
+  // htmx fires afterSwap on each new element; after an outerHTML swap detail.target is the old,
+  // detached element, so look in the new content, and only once per swap.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    if (!target || !target.querySelector) return;
-    var invalid = target.querySelector('[aria-invalid="true"]');
-    if (invalid) {
-      invalid.focus();
-      return;
+    if (event.detail.focusHandled) return;
+    var root = event.target;
+    if (!root || !root.isConnected || !root.querySelector) root = event.detail.target;
+    if (!root || !root.isConnected || !root.querySelector) return;
+    var wanted = root.matches('[aria-invalid="true"]') ? root : root.querySelector('[aria-invalid="true"]');
+    if (!wanted) {
+      wanted = root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]");
     }
-    var autofocus = target.querySelector("[data-focus-after-swap]");
-    if (autofocus) autofocus.focus();
+    if (wanted) {
+      event.detail.focusHandled = true;
+      wanted.focus();
+    }
   });
 
   // A failed request must never fail silently.
