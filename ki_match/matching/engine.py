@@ -1,0 +1,377 @@
+"""The matching engine: which helpers can take a request, in which order, and why.
+
+Pure domain code: it takes a request and candidates as plain facts and returns
+ranked candidates with reasons, and near misses with the one rule they fail.
+No Flask, no database — ``ki_match.matching.queries`` gathers the facts in a
+fixed number of queries, whatever the number of helpers.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+
+from ki_match.reference.geo import great_circle_km
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# Levels as stored (ki_match.reference.models.Level): A2=2 … C2=6, native=7.
+B1 = 3
+NATIVE = 7
+
+# Roads in a rural Kreis are about a third longer than the straight line, at about 50 km/h.
+ROAD_FACTOR = 1.3
+ROAD_SPEED_KMH = 50
+MIN_GAP = timedelta(minutes=15)
+
+
+class Kind(enum.StrEnum):
+    ACCOMPANIMENT = "accompaniment"
+    ONSITE = "onsite"
+    REMOTE = "remote"
+    WRITTEN = "written"
+
+
+INTERPRETING = frozenset({Kind.ACCOMPANIMENT, Kind.ONSITE, Kind.REMOTE})
+IN_PERSON = frozenset({Kind.ACCOMPANIMENT, Kind.ONSITE})
+
+
+@dataclass(frozen=True)
+class Place:
+    town_id: int
+    name: str
+    lat: float
+    lon: float
+
+
+def travel_time(a: Place | None, b: Place | None) -> timedelta:
+    """Time to get from one town to the other, never less than a short break."""
+    if a is None or b is None or a.town_id == b.town_id:
+        return MIN_GAP
+    minutes = great_circle_km(a.lat, a.lon, b.lat, b.lon) * ROAD_FACTOR / ROAD_SPEED_KMH * 60
+    return max(MIN_GAP, timedelta(minutes=5 * math.ceil(minutes / 5)))
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    id: int | None
+    kind: Kind
+    language_ids: tuple[int, ...]  # first the asked-for language, then acceptable alternatives
+    min_level: int
+    starts_at: datetime | None  # UTC; None for written translations
+    ends_at: datetime | None
+    due_on: date | None
+    place: Place | None
+    gender_pref: str | None
+    qualified_required: bool
+    topic_id: int | None
+    client_ref: str | None
+
+
+@dataclass(frozen=True)
+class Slot:
+    weekday: int  # 0 = Monday, Europe/Berlin wall clock
+    starts: time
+    ends: time
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Another confirmed assignment of the helper."""
+
+    starts_at: datetime
+    ends_at: datetime
+    place: Place | None
+
+
+@dataclass
+class HelperFacts:
+    id: int
+    name: str
+    active: bool = True
+    approved: bool = True
+    consent: bool = True
+    languages: dict[int, int] = field(default_factory=dict)  # language id → level
+    german_level: int | None = None
+    gender: str | None = None
+    qualified: bool = False
+    home: Place | None = None
+    served_town_ids: frozenset[int] = frozenset()
+    max_travel_km: int | None = None
+    remote_ok: bool = False
+    slots: tuple[Slot, ...] = ()
+    absences: tuple[tuple[date, date], ...] = ()
+    busy: tuple[Busy, ...] = ()
+    assignments_in_month: int = 0
+    monthly_cap: int = 4
+    declined_this_request: bool = False
+    recent_assignments: int = 0  # last 30 days
+    topic_experience: int = 0  # completed assignments with the request's topic
+    offers_answered: int = 0
+    offers_accepted: int = 0
+    no_shows: int = 0
+    knows_client: bool = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    rule: str
+    reason: str
+
+
+@dataclass
+class Candidate:
+    helper: HelperFacts
+    score: float
+    reasons: list[str]
+    failures: list[Failure]
+    distance_km: float | None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class MatchResult:
+    candidates: list[Candidate]
+    near_misses: list[Candidate]
+
+
+LanguageNamer = Callable[[int], str]
+
+
+# --- hard rules ----------------------------------------------------------------------------
+
+
+def _best_language(request: RequestFacts, helper: HelperFacts) -> tuple[int, int] | None:
+    """The (language id, level) of the helper that fits the request best."""
+    spoken = [(lid, helper.languages[lid]) for lid in request.language_ids if lid in helper.languages]
+    if not spoken:
+        return None
+    # the asked-for language first, then the highest level
+    return max(spoken, key=lambda item: (item[0] == request.language_ids[0], item[1]))
+
+
+def _local_span(request: RequestFacts) -> tuple[datetime, datetime] | None:
+    if request.starts_at is None or request.ends_at is None:
+        return None
+    return request.starts_at.astimezone(BERLIN), request.ends_at.astimezone(BERLIN)
+
+
+def _absence_on(helper: HelperFacts, first: date, last: date) -> tuple[date, date] | None:
+    for absence in helper.absences:
+        if absence[0] <= last and first <= absence[1]:
+            return absence
+    return None
+
+
+def _slot_covers(helper: HelperFacts, start: datetime, end: datetime) -> bool:
+    """A weekly slot on that local weekday covers the whole local span.
+
+    Local wall-clock times make this right across daylight-saving changes:
+    10:00 in July and 10:00 in December are both inside a 09:00–13:00 slot.
+    """
+    if start.date() != end.date() and not (end.time() == time(0) and end - start <= timedelta(days=1)):
+        return False
+    end_time = time(23, 59, 59) if end.time() == time(0) else end.time()
+    return any(
+        slot.weekday == start.weekday() and slot.starts <= start.time() and end_time <= slot.ends
+        for slot in helper.slots
+    )
+
+
+def _clash(request: RequestFacts, helper: HelperFacts) -> Busy | None:
+    if request.starts_at is None or request.ends_at is None:
+        return None
+    for busy in helper.busy:
+        gap = travel_time(busy.place, request.place) if request.kind in IN_PERSON else MIN_GAP
+        if busy.starts_at - gap < request.ends_at and request.starts_at < busy.ends_at + gap:
+            return busy
+    return None
+
+
+def _distance(request: RequestFacts, helper: HelperFacts) -> float | None:
+    if request.place is None or helper.home is None:
+        return None
+    return great_circle_km(helper.home.lat, helper.home.lon, request.place.lat, request.place.lon)
+
+
+def _day(value: date) -> str:
+    return f"{value.day}.{value.month}."
+
+
+LEVEL_LABELS = {2: "A2", 3: "B1", 4: "B2", 5: "C1", 6: "C2"}
+
+
+def _level(level: int) -> str:
+    return str(_l("Muttersprache")) if level == NATIVE else LEVEL_LABELS.get(level, str(level))
+
+
+def hard_rule_failures(
+    request: RequestFacts, helper: HelperFacts, language_name: LanguageNamer
+) -> list[Failure]:
+    """Every hard rule this helper fails for this request, in plain words."""
+    failures: list[Failure] = []
+
+    def fail(rule: str, reason) -> None:
+        failures.append(Failure(rule, str(reason)))
+
+    if not helper.active:
+        fail("active", _l("Konto ist deaktiviert"))
+    elif not helper.approved:
+        fail("approved", _l("noch nicht freigegeben"))
+    elif not helper.consent:
+        fail("consent", _l("Einwilligung zurückgezogen"))
+
+    best = _best_language(request, helper)
+    if best is None:
+        fail("language", _l("spricht %(language)s nicht", language=language_name(request.language_ids[0])))
+    elif best[1] < request.min_level:
+        fail(
+            "language",
+            _l("%(language)s nur auf Niveau unter dem geforderten", language=language_name(best[0])),
+        )
+
+    if request.kind in INTERPRETING and (helper.german_level or 0) < B1:
+        fail("german", _l("Deutsch unter B1"))
+
+    span = _local_span(request)
+    if span is not None:
+        absence = _absence_on(helper, span[0].date(), span[1].date())
+        if absence is not None:
+            fail("absent", _l("abwesend bis %(day)s", day=_day(absence[1])))
+        elif not _slot_covers(helper, *span):
+            fail("slot", _l("hat zu dieser Zeit laut Wochenplan keine Zeit"))
+        elif _clash(request, helper) is not None:
+            fail("busy", _l("hat um diese Zeit schon einen Einsatz"))
+    elif request.due_on is not None:
+        absence = _absence_on(helper, request.due_on, request.due_on)
+        if absence is not None:
+            fail("absent", _l("abwesend bis %(day)s", day=_day(absence[1])))
+
+    if request.gender_pref and helper.gender != request.gender_pref:
+        fail("gender", _l("Wunsch nach einer anderen Person (Geschlecht)"))
+
+    if request.qualified_required and not helper.qualified:
+        fail("qualified", _l("keine abgeschlossene Sprachlotsen-Qualifizierung"))
+
+    if request.kind in IN_PERSON and request.place is not None:
+        distance = _distance(request, helper)
+        serves = request.place.town_id in helper.served_town_ids or (
+            helper.home is not None and helper.home.town_id == request.place.town_id
+        )
+        within = (
+            helper.max_travel_km is not None and distance is not None and distance <= helper.max_travel_km
+        )
+        if not (serves or within):
+            fail("reach", _l("fährt nicht nach %(town)s", town=request.place.name))
+    elif request.kind == Kind.REMOTE and not helper.remote_ok:
+        fail("remote", _l("macht keine Telefon- oder Videoeinsätze"))
+
+    if helper.assignments_in_month >= helper.monthly_cap:
+        fail("cap", _l("Monatsgrenze erreicht (%(cap)d Einsätze)", cap=helper.monthly_cap))
+
+    if helper.declined_this_request:
+        fail("declined", _l("hat diese Anfrage abgelehnt"))
+    return failures
+
+
+# --- soft score ----------------------------------------------------------------------------
+
+WEIGHTS = {
+    "level": 0.20,
+    "distance": 0.20,
+    "fairness": 0.20,
+    "topic": 0.10,
+    "reliability": 0.15,
+    "continuity": 0.15,
+}
+
+
+def soft_score(
+    request: RequestFacts, helper: HelperFacts, language_name: LanguageNamer
+) -> tuple[float, list[str], float | None]:
+    """A score in [0, 1] and the reasons behind it, best first."""
+    reasons: list[str] = []
+    parts: dict[str, float] = {}
+
+    best = _best_language(request, helper)
+    if best is not None:
+        language_id, level = best
+        parts["level"] = (level - 1) / (NATIVE - 1)
+        name = language_name(language_id)
+        if level == NATIVE:
+            reasons.append(str(_l("Muttersprache %(language)s", language=name)))
+        else:
+            reasons.append(str(_l("%(language)s auf %(level)s", language=name, level=_level(level))))
+
+    distance = _distance(request, helper)
+    if request.kind in IN_PERSON and distance is not None:
+        parts["distance"] = max(0.0, 1 - distance / 50)
+        reasons.append(
+            str(_l("wohnt in %(town)s, %(km)d km", town=helper.home.name, km=round(distance)))
+            if distance >= 1
+            else str(_l("wohnt in %(town)s", town=helper.home.name))
+        )
+    else:
+        parts["distance"] = 1.0
+
+    parts["fairness"] = 1 / (1 + helper.recent_assignments)
+    if helper.recent_assignments:
+        reasons.append(
+            str(
+                lazy_ngettext(
+                    "%(num)d Einsatz in 30 Tagen",
+                    "%(num)d Einsätze in 30 Tagen",
+                    helper.recent_assignments,
+                )
+            )
+        )
+    else:
+        reasons.append(str(_l("in den letzten 30 Tagen kein Einsatz")))
+
+    parts["topic"] = min(helper.topic_experience, 5) / 5
+    if helper.topic_experience:
+        reasons.append(str(_l("Erfahrung mit dem Thema (%(n)d Einsätze)", n=helper.topic_experience)))
+
+    # Unknown reliability counts as good: new helpers must get a chance.
+    accept_rate = (helper.offers_accepted + 2) / (helper.offers_answered + 2)
+    parts["reliability"] = max(0.0, accept_rate - 0.25 * helper.no_shows)
+    if helper.offers_answered >= 3:
+        reasons.append(
+            str(_l("sagt %(a)d von %(n)d Anfragen zu", a=helper.offers_accepted, n=helper.offers_answered))
+        )
+    if helper.no_shows:
+        reasons.append(str(_l("%(n)d× nicht erschienen", n=helper.no_shows)))
+
+    parts["continuity"] = 1.0 if helper.knows_client else 0.0
+    if helper.knows_client:
+        reasons.insert(0, str(_l("kennt die Familie")))
+
+    score = sum(WEIGHTS[name] * value for name, value in parts.items())
+    return round(score, 4), reasons, distance
+
+
+def rank(request: RequestFacts, helpers: Iterable[HelperFacts], language_name: LanguageNamer) -> MatchResult:
+    """Every helper either a candidate (ranked, best first), a near miss (exactly one failed rule) or out."""
+    candidates: list[Candidate] = []
+    near_misses: list[Candidate] = []
+    for helper in helpers:
+        failures = hard_rule_failures(request, helper, language_name)
+        if len(failures) > 1:
+            continue
+        score, reasons, distance = soft_score(request, helper, language_name)
+        entry = Candidate(helper, score, reasons, failures, distance)
+        (near_misses if failures else candidates).append(entry)
+    order = lambda c: (-c.score, c.distance_km if c.distance_km is not None else 0, c.helper.name)  # noqa: E731
+    candidates.sort(key=order)
+    near_misses.sort(key=order)
+    return MatchResult(candidates, near_misses)
