@@ -1,0 +1,308 @@
+"""Gathering the facts the matching engine needs, in a fixed number of queries.
+
+However many helpers speak the language, ranking costs the same dozen
+statements: each query selects for the whole candidate set at once (a
+subquery of candidate ids), never per helper.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from ki_match.accounts.models import User
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import (
+    Absence,
+    AvailabilitySlot,
+    HelperKind,
+    HelperLanguage,
+    HelperProfile,
+    helper_town,
+)
+from ki_match.matching.engine import Busy, HelperFacts, Kind, Place, RequestFacts, Slot
+from ki_match.offers.services import ends_at
+from ki_match.reference.models import Language, Town
+from ki_match.requests.models import (
+    Assignment,
+    AssignmentStatus,
+    HelpRequest,
+    Offer,
+    OfferStatus,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+GERMAN = "de"
+
+
+def _place(town: Town | None) -> Place | None:
+    if town is None:
+        return None
+    return Place(town.id, town.name, town.lat, town.lon)
+
+
+def request_facts(request: HelpRequest) -> RequestFacts:
+    return RequestFacts(
+        id=request.id,
+        kind=Kind(request.kind.value),
+        language_ids=(request.language_id, *(lang.id for lang in request.alt_languages)),
+        min_level=request.min_level,
+        starts_at=request.starts_at,
+        ends_at=ends_at(request),
+        due_on=request.due_on,
+        place=_place(request.town),
+        gender_pref=request.gender_pref.value if request.gender_pref else None,
+        qualified_required=request.qualified_required,
+        topic_id=request.topic_id,
+        client_ref=request.client_ref,
+    )
+
+
+def matchable_helpers(ki_id: int):
+    """Helpers who may receive offers at all: active, verified, approved, consenting."""
+    return (
+        select(HelperProfile.id)
+        .join(User, User.id == HelperProfile.user_id)
+        .where(
+            HelperProfile.ki_id == ki_id,
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+            User.email_verified_at.is_not(None),
+            HelperProfile.approved_at.is_not(None),
+            HelperProfile.consent_given_at.is_not(None),
+        )
+    )
+
+
+def candidate_ids(ki_id: int, facts: RequestFacts):
+    """The SQL pre-filter: matchable helpers speaking one of the request's languages at any level."""
+    speaks = select(HelperLanguage.helper_id).where(HelperLanguage.language_id.in_(facts.language_ids))
+    return matchable_helpers(ki_id).where(HelperProfile.id.in_(speaks))
+
+
+def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    """The Europe/Berlin calendar month around ``moment``, as UTC instants."""
+    local = moment.astimezone(BERLIN)
+    first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first.astimezone(ZoneInfo("UTC")), following.astimezone(ZoneInfo("UTC"))
+
+
+def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]:
+    """Facts for every candidate (or for ``ids``, a select of helper ids)."""
+    ids = candidate_ids(ki_id, facts) if ids is None else ids
+    now = utcnow()
+    anchor = facts.starts_at or now
+
+    profiles = db.session.execute(
+        select(
+            HelperProfile.id,
+            User.display_name,
+            User.active,
+            HelperProfile.approved_at,
+            HelperProfile.consent_given_at,
+            HelperProfile.gender,
+            HelperProfile.kind,
+            HelperProfile.qualification_completed_on,
+            HelperProfile.max_travel_km,
+            HelperProfile.remote_ok,
+            HelperProfile.monthly_cap,
+            Town,
+        )
+        .join(User, User.id == HelperProfile.user_id)
+        .outerjoin(Town, Town.id == HelperProfile.home_town_id)
+        .where(HelperProfile.id.in_(ids))
+    ).all()
+    if not profiles:
+        return []
+
+    german_id = db.session.scalar(select(Language.id).where(Language.code == GERMAN))
+    languages: dict[int, dict[int, int]] = defaultdict(dict)
+    for helper_id, language_id, level in db.session.execute(
+        select(HelperLanguage.helper_id, HelperLanguage.language_id, HelperLanguage.level).where(
+            HelperLanguage.helper_id.in_(ids)
+        )
+    ):
+        languages[helper_id][language_id] = level
+
+    slots: dict[int, list[Slot]] = defaultdict(list)
+    for helper_id, weekday, starts, ends in db.session.execute(
+        select(
+            AvailabilitySlot.helper_id,
+            AvailabilitySlot.weekday,
+            AvailabilitySlot.starts,
+            AvailabilitySlot.ends,
+        ).where(AvailabilitySlot.helper_id.in_(ids))
+    ):
+        slots[helper_id].append(Slot(weekday, starts, ends))
+
+    absences: dict[int, list] = defaultdict(list)
+    first_day = (facts.starts_at.astimezone(BERLIN).date() if facts.starts_at else facts.due_on) or now.date()
+    for helper_id, first, last in db.session.execute(
+        select(Absence.helper_id, Absence.first_day, Absence.last_day).where(
+            Absence.helper_id.in_(ids), Absence.last_day >= first_day - timedelta(days=1)
+        )
+    ):
+        absences[helper_id].append((first, last))
+
+    served: dict[int, set[int]] = defaultdict(set)
+    for helper_id, town_id in db.session.execute(
+        select(helper_town.c.helper_id, helper_town.c.town_id).where(helper_town.c.helper_id.in_(ids))
+    ):
+        served[helper_id].add(town_id)
+
+    busy: dict[int, list[Busy]] = defaultdict(list)
+    if facts.starts_at is not None and facts.ends_at is not None:
+        rows = db.session.execute(
+            select(Assignment.helper_id, Assignment.starts_at, Assignment.ends_at, Town)
+            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+            .outerjoin(Town, Town.id == HelpRequest.town_id)
+            .where(
+                Assignment.helper_id.in_(ids),
+                Assignment.status == AssignmentStatus.CONFIRMED,
+                Assignment.starts_at < facts.ends_at + timedelta(hours=12),
+                Assignment.ends_at > facts.starts_at - timedelta(hours=12),
+                HelpRequest.id != (facts.id or 0),
+            )
+        )
+        for helper_id, starts, ends, town in rows:
+            busy[helper_id].append(Busy(starts, ends, _place(town)))
+
+    month_start, month_end = _month_bounds(anchor)
+    holding = Assignment.status.in_(
+        [AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW]
+    )
+    in_month = _counts(
+        select(Assignment.helper_id, func.count())
+        .where(
+            Assignment.helper_id.in_(ids),
+            holding,
+            Assignment.starts_at >= month_start,
+            Assignment.starts_at < month_end,
+        )
+        .group_by(Assignment.helper_id)
+    )
+    recent = _counts(
+        select(Assignment.helper_id, func.count())
+        .where(
+            Assignment.helper_id.in_(ids),
+            holding,
+            Assignment.starts_at >= now - timedelta(days=30),
+            Assignment.starts_at <= now,
+        )
+        .group_by(Assignment.helper_id)
+    )
+    topic = (
+        _counts(
+            select(Assignment.helper_id, func.count())
+            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+            .where(
+                Assignment.helper_id.in_(ids),
+                Assignment.status == AssignmentStatus.COMPLETED,
+                HelpRequest.topic_id == facts.topic_id,
+            )
+            .group_by(Assignment.helper_id)
+        )
+        if facts.topic_id
+        else {}
+    )
+    no_shows = _counts(
+        select(Assignment.helper_id, func.count())
+        .where(Assignment.helper_id.in_(ids), Assignment.status == AssignmentStatus.NO_SHOW)
+        .group_by(Assignment.helper_id)
+    )
+    answered: dict[int, int] = defaultdict(int)
+    accepted: dict[int, int] = defaultdict(int)
+    for helper_id, status, count in db.session.execute(
+        select(Offer.helper_id, Offer.status, func.count())
+        .where(
+            Offer.helper_id.in_(ids),
+            Offer.status.in_([OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED]),
+        )
+        .group_by(Offer.helper_id, Offer.status)
+    ):
+        answered[helper_id] += count
+        if status == OfferStatus.ACCEPTED:
+            accepted[helper_id] += count
+
+    knows: set[int] = set()
+    if facts.client_ref:
+        knows = set(
+            db.session.scalars(
+                select(Assignment.helper_id)
+                .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+                .where(
+                    Assignment.helper_id.in_(ids),
+                    Assignment.status == AssignmentStatus.COMPLETED,
+                    HelpRequest.ki_id == ki_id,
+                    HelpRequest.client_ref == facts.client_ref,
+                )
+                .distinct()
+            )
+        )
+    declined = (
+        set(
+            db.session.scalars(
+                select(Offer.helper_id).where(
+                    Offer.request_id == facts.id, Offer.status == OfferStatus.DECLINED
+                )
+            )
+        )
+        if facts.id
+        else set()
+    )
+
+    result = []
+    for (
+        helper_id,
+        name,
+        active,
+        approved_at,
+        consent_at,
+        gender,
+        kind,
+        qualified_on,
+        max_km,
+        remote_ok,
+        cap,
+        home,
+    ) in profiles:
+        spoken = languages.get(helper_id, {})
+        result.append(
+            HelperFacts(
+                id=helper_id,
+                name=name,
+                active=active,
+                approved=approved_at is not None,
+                consent=consent_at is not None,
+                languages=spoken,
+                german_level=spoken.get(german_id),
+                gender=gender.value if gender else None,
+                qualified=kind == HelperKind.SPRACHLOTSE and qualified_on is not None,
+                home=_place(home),
+                served_town_ids=frozenset(served.get(helper_id, ())),
+                max_travel_km=max_km,
+                remote_ok=remote_ok,
+                slots=tuple(slots.get(helper_id, ())),
+                absences=tuple(absences.get(helper_id, ())),
+                busy=tuple(busy.get(helper_id, ())),
+                assignments_in_month=in_month.get(helper_id, 0),
+                monthly_cap=cap,
+                declined_this_request=helper_id in declined,
+                recent_assignments=recent.get(helper_id, 0),
+                topic_experience=topic.get(helper_id, 0),
+                offers_answered=answered.get(helper_id, 0),
+                offers_accepted=accepted.get(helper_id, 0),
+                no_shows=no_shows.get(helper_id, 0),
+                knows_client=helper_id in knows,
+            )
+        )
+    return result
+
+
+def _counts(query) -> dict[int, int]:
+    return {helper_id: count for helper_id, count in db.session.execute(query)}

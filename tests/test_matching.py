@@ -1,0 +1,160 @@
+"""Matching against the database: facts gathered correctly, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from ki_match.accounts.models import Role
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import Absence, AvailabilitySlot, HelperKind
+from ki_match.matching import services
+from ki_match.reference.models import Level
+from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestKind, RequestStatus
+from tests.conftest import language, town
+
+
+@pytest.fixture
+def coordinator(create_user):
+    return create_user(Role.COORDINATOR)
+
+
+@pytest.fixture
+def tuesday_request(ki, coordinator):
+    """Next week's Tuesday, 10:00–11:30 in Brakel, Arabic at B2."""
+    today = utcnow().date()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 + 7)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    starts = datetime.combine(tuesday, time(10), ZoneInfo("Europe/Berlin"))
+    request = HelpRequest(
+        ki_id=ki.id,
+        kind=RequestKind.ACCOMPANIMENT,
+        status=RequestStatus.OPEN,
+        language_id=language("ar").id,
+        min_level=Level.B2,
+        starts_at=starts,
+        duration_minutes=90,
+        town_id=town("Brakel").id,
+        client_ref="Familie A-17",
+        created_by_id=coordinator.id,
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+@pytest.fixture
+def available_helper(create_helper):
+    """An approved, consenting helper with a Tuesday morning slot, living in Brakel."""
+
+    def factory(**fields):
+        slots = fields.pop("slots", [(1, time(9), time(13))])
+        profile = create_helper(**fields)
+        profile.consent_given_at = utcnow()
+        for weekday, starts, ends in slots:
+            db.session.add(AvailabilitySlot(helper_id=profile.id, weekday=weekday, starts=starts, ends=ends))
+        db.session.commit()
+        return profile
+
+    return factory
+
+
+def test_match_ranks_candidates_and_lists_near_misses(tuesday_request, available_helper):
+    amina = available_helper(display_name="Amina K.")
+    on_holiday = available_helper(display_name="Basma R.")
+    db.session.add(
+        Absence(
+            helper_id=on_holiday.id,
+            first_day=tuesday_request.starts_at.date() - timedelta(days=2),
+            last_day=tuesday_request.starts_at.date() + timedelta(days=3),
+        )
+    )
+    available_helper(display_name="Olena P.", languages=(("uk", Level.NATIVE), ("de", Level.C1)))
+    db.session.commit()
+
+    result = services.match(tuesday_request)
+    assert [c.helper.name for c in result.candidates] == ["Amina K."]
+    assert "Muttersprache Arabisch" in result.candidates[0].reasons
+    assert [c.helper.name for c in result.near_misses] == ["Basma R."]
+    assert result.near_misses[0].failures[0].rule == "absent"
+    assert amina.id == result.candidates[0].helper.id
+
+
+def test_prefilter_leaves_out_unapproved_and_withdrawn_consent(tuesday_request, available_helper):
+    available_helper(display_name="Ohne Freigabe", approved=False)
+    no_consent = available_helper(display_name="Ohne Einwilligung")
+    no_consent.consent_given_at = None
+    db.session.commit()
+    result = services.match(tuesday_request)
+    assert result.candidates == [] and result.near_misses == []
+
+
+def test_declined_helpers_are_near_misses_with_that_reason(tuesday_request, available_helper):
+    amina = available_helper(display_name="Amina K.")
+    db.session.add(Offer(request_id=tuesday_request.id, helper_id=amina.id, status=OfferStatus.DECLINED))
+    db.session.commit()
+    result = services.match(tuesday_request)
+    assert result.candidates == []
+    assert result.near_misses[0].failures[0].rule == "declined"
+
+
+def test_why_not_lists_every_failed_rule(tuesday_request, available_helper):
+    helper = available_helper(
+        display_name="Yusuf T.",
+        languages=(("ar", Level.B1), ("de", Level.A2)),
+        home="Warburg",
+        slots=[(3, time(9), time(13))],
+    )
+    helper.kind = HelperKind.VOLUNTEER
+    tuesday_request.qualified_required = True
+    db.session.commit()
+    rules = [failure.rule for failure in services.why_not(tuesday_request, helper)]
+    assert rules == ["language", "german", "slot", "qualified", "reach"]
+
+
+def test_number_of_queries_does_not_grow_with_candidates(app, tuesday_request, available_helper):
+    def statements_for_match() -> int:
+        count = 0
+
+        def count_statement(*args):
+            nonlocal count
+            count += 1
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", count_statement)
+        try:
+            db.session.expire_all()
+            request = db.session.get(HelpRequest, tuesday_request.id)
+            services.match(request)
+        finally:
+            event.remove(engine, "before_cursor_execute", count_statement)
+        return count
+
+    for _ in range(3):
+        available_helper()
+    few = statements_for_match()
+    for _ in range(25):
+        available_helper(slots=[(1, time(8), time(12)), (4, time(14), time(18))])
+    many = statements_for_match()
+    assert many == few
+
+
+def test_written_translation_ignores_slots_and_travel(ki, coordinator, available_helper):
+    far_away = available_helper(display_name="Lena W.", home="Warburg", slots=[])
+    request = HelpRequest(
+        ki_id=ki.id,
+        kind=RequestKind.WRITTEN,
+        status=RequestStatus.OPEN,
+        language_id=language("ar").id,
+        min_level=Level.C1,
+        due_on=date.today() + timedelta(days=5),
+        created_by_id=coordinator.id,
+    )
+    db.session.add(request)
+    db.session.commit()
+    assert [c.helper.id for c in services.match(request).candidates] == [far_away.id]
