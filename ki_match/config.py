@@ -6,8 +6,10 @@ forgotten variable fails closed), ``development`` or ``testing``.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +18,8 @@ INSTANCE = ROOT / "instance"
 
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "please-change-me"}
 MIN_SECRET_LENGTH = 32
+# A random key of 32+ characters has far more; "x" * 40 or "abab…" has not.
+MIN_SECRET_DISTINCT_CHARACTERS = 10
 
 
 def database_url(raw: str | None) -> str:
@@ -45,21 +49,55 @@ def _dev_secret_key() -> str:
     path = INSTANCE / "dev-secret-key"
     if not path.exists():
         INSTANCE.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Written aside (mkstemp: mode 0600) and linked into place, so the key is
+        # never readable by others nor half-written, and when the web server and
+        # the mail worker start together the second keeps the first one's key.
+        fd, aside = tempfile.mkstemp(dir=INSTANCE, prefix=".dev-secret-key.")
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(aside)
     return path.read_text().strip()
+
+
+def weak_secret(secret: str) -> bool:
+    return (
+        secret.lower() in WEAK_SECRETS
+        or len(secret) < MIN_SECRET_LENGTH
+        or len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS
+        # The test suite's key is public: a copied test config must not sign real sessions.
+        or secret == TestConfig.SECRET_KEY
+    )
+
+
+def _no_debug_in_production() -> None:
+    """Keep ``flask run``/``flask --debug`` from turning debug back on.
+
+    The Flask CLI reads FLASK_DEBUG again after the factory has run, both for
+    ``app.debug`` and for the Werkzeug debugger (an interactive console);
+    clearing it here is the only way to keep both off in production.
+    """
+    if _bool("FLASK_DEBUG", False):
+        logging.getLogger(__name__).warning("FLASK_DEBUG is ignored in production")
+        os.environ["FLASK_DEBUG"] = "0"
 
 
 def from_environment() -> dict:
     env = os.environ.get("KI_MATCH_ENV", "production")
     production = env == "production"
     secret = os.environ.get("SECRET_KEY", "")
-    if production and (secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH):
+    if production and weak_secret(secret):
         raise RuntimeError(
             "SECRET_KEY must be set to a random value of at least "
             f"{MIN_SECRET_LENGTH} characters in production "
             '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
         )
+    if production:
+        _no_debug_in_production()
     if not secret:
         secret = _dev_secret_key()
     return {
@@ -116,7 +154,16 @@ class BaseConfig:
     VERIFY_TOKEN_TTL = timedelta(hours=48)
     RESET_TOKEN_TTL = timedelta(hours=1)
     INVITATION_TOKEN_TTL = timedelta(days=7)
+    # Mail defaults, so that every profile (tests included) can build and send a message.
     MAIL_BACKEND = "file"
+    MAIL_FROM = "KI-Match <no-reply@ki-match.example>"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 587
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_SECURITY = "starttls"
+    MAIL_TIMEOUT = 30
+    MAIL_FILE_DIR = str(INSTANCE / "mail")
 
 
 class TestConfig(BaseConfig):
