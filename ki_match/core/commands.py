@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from ki_match.extensions import db
@@ -43,6 +43,7 @@ def register(app: Flask) -> None:
         from ki_match.db import utcnow
         from ki_match.reference.services import ensure_reference_data
 
+        _check_admin_credentials(email, password)
         if user_by_email(email) is not None:
             raise click.ClickException("An account with this e-mail address exists.")
         ki = ensure_reference_data()
@@ -58,3 +59,24 @@ def register(app: Flask) -> None:
         )
         db.session.commit()
         click.echo(f"Admin {email} created.")
+
+
+def _check_admin_credentials(email: str, password: str) -> None:
+    """The rules of the registration form, for the one account created outside it.
+
+    The first admin holds the keys to every account: a typo in the address or
+    a short password here would be as bad as anywhere else.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    from ki_match.accounts.forms import COMMON_PASSWORDS
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.BadParameter(str(error), param_hint="EMAIL") from None
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if not minimum <= len(password) <= 128:
+        raise click.BadParameter(f"use {minimum} to 128 characters", param_hint="--password")
+    if password.lower() in COMMON_PASSWORDS or password.strip().lower() == email.strip().lower():
+        raise click.BadParameter("too easy to guess", param_hint="--password")
