@@ -128,7 +128,13 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
     for message in _claim(limit):
         try:
             _send(_as_email(message))
-        except (OSError, smtplib.SMTPException) as error:
+        except Exception as error:
+            # One bad message (a malformed address, a template bug) must not stop
+            # the worker and hold up every message behind it: record, back off, go on.
+            if isinstance(error, OSError | smtplib.SMTPException):
+                current_app.logger.warning("mail %s not sent: %s", message.id, error)
+            else:
+                current_app.logger.exception("mail %s cannot be sent", message.id)
             message.attempts += 1
             message.last_error = str(error)[:2000]
             message.not_before = utcnow() + timedelta(minutes=2**message.attempts)
