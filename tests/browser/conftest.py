@@ -1,0 +1,418 @@
+"""Browser tests: the real app on a live server, driven by Debian's Chromium through Playwright.
+
+Each test module gets its own live server and its own data set (the demo data,
+plus a fallback login per role while the demo set lacks one) and empties the
+tables when it is done. CSRF is on here, unlike the rest of the suite, so real
+forms and htmx requests prove that the token reaches the server.
+
+Every page a test opens is watched: console errors, uncaught page errors,
+Content-Security-Policy violations and server exceptions are collected, and a
+test that leaves any of them unchecked fails at teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import axe_playwright_python
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, select
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from ki_match import create_app
+from ki_match.accounts.models import Role, User
+from ki_match.accounts.services import hash_password, user_by_email
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import AvailabilitySlot, HelperKind, HelperLanguage, HelperProfile
+from ki_match.notifications.models import OutboxMessage
+from ki_match.orgs.models import Organisation
+from ki_match.reference.models import Language, Level, Town
+from ki_match.reference.services import ensure_reference_data
+
+CHROMIUM = Path(os.environ.get("KI_MATCH_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_SOURCE = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TIMEOUT_MS = 10_000
+
+DEMO_PASSWORD = "demo-ki-match"
+DEMO_LOGINS = {
+    Role.ADMIN: "admin@ki-hoexter.example",
+    Role.COORDINATOR: "koordination@ki-hoexter.example",
+    Role.INITIATIVE: "initiative@asylkreis-brakel.example",
+    Role.HELPER: "sprachlotse@ki-hoexter.example",
+}
+
+
+# --- Chromium and Playwright ---------------------------------------------------------------
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium; missing means skip on a laptop, but fail on CI where it must be there."""
+    if not CHROMIUM.exists():
+        reason = "Chromium not installed (apt-get install chromium)"
+        if _on_ci():
+            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+# --- the live server ------------------------------------------------------------------------
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+def _recording_server_errors(wsgi_app, errors: list[str]):
+    """Keep every exception and 5xx the app produces, so a test can show the traceback."""
+
+    def app(environ, start_response):
+        where = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
+
+        def recording_start_response(status, headers, exc_info=None):
+            if status.startswith("5"):
+                errors.append(f"{where} answered {status}")
+            return start_response(status, headers, exc_info)
+
+        try:
+            return wsgi_app(environ, recording_start_response)
+        except Exception:
+            errors.append(f"{where} raised:\n{traceback.format_exc()}")
+            raise
+
+    return app
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+    server_errors: list[str] = field(default_factory=list)
+
+    def account(self, who: Role | str) -> tuple[str, str]:
+        """E-mail address and display name of a demo login (by role) or of any address."""
+        email = DEMO_LOGINS[who] if isinstance(who, Role) else who
+        with self.app.app_context():
+            user = user_by_email(email)
+            assert user is not None, f"no account {email}"
+            return user.email, user.display_name
+
+    def latest_mail(self, kind: str, to: str) -> OutboxMessage:
+        with self.app.app_context():
+            message = db.session.scalar(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == kind, OutboxMessage.to_address == to)
+                .order_by(OutboxMessage.id.desc())
+                .limit(1)
+            )
+            assert message is not None, f"no {kind!r} mail to {to} in the outbox"
+            db.session.expunge(message)
+            return message
+
+    def link_in_mail(self, kind: str, to: str) -> str:
+        """The first link of the latest such mail, pointed at this live server."""
+        message = self.latest_mail(kind, to)
+        match = re.search(r"https?://\S+", message.body_text)
+        assert match, f"no link in the {kind!r} mail:\n{message.body_text}"
+        link = urlsplit(match.group(0))
+        return self.url + link.path + (f"?{link.query}" if link.query else "")
+
+
+def _empty_tables(uri: str) -> None:
+    """What tests/conftest.py's ``empty_all_tables`` does (conftest modules cannot import each other)."""
+    engine = create_engine(uri)
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+def _ensure_demo_logins() -> None:
+    """One login per role with the demo addresses, where the demo data does not have it yet."""
+    ki = ensure_reference_data()
+
+    def user(role: Role, name: str, organisation: Organisation | None = None) -> User:
+        account = User(
+            ki_id=ki.id,
+            email=DEMO_LOGINS[role],
+            display_name=name,
+            role=role,
+            password_hash=hash_password(DEMO_PASSWORD),
+            organisation_id=organisation.id if organisation else None,
+            email_verified_at=utcnow() - timedelta(days=30),
+        )
+        db.session.add(account)
+        db.session.flush()
+        return account
+
+    if user_by_email(DEMO_LOGINS[Role.ADMIN]) is None:
+        user(Role.ADMIN, "Ada Admin")
+    if user_by_email(DEMO_LOGINS[Role.COORDINATOR]) is None:
+        user(Role.COORDINATOR, "Katrin Koordination")
+    if user_by_email(DEMO_LOGINS[Role.INITIATIVE]) is None:
+        organisation = db.session.scalar(
+            select(Organisation).where(Organisation.ki_id == ki.id, Organisation.name == "Asylkreis Brakel")
+        )
+        if organisation is None:
+            organisation = Organisation(ki_id=ki.id, name="Asylkreis Brakel")
+            db.session.add(organisation)
+            db.session.flush()
+        user(Role.INITIATIVE, "Ines Initiative", organisation)
+    if user_by_email(DEMO_LOGINS[Role.HELPER]) is None:
+        helper = user(Role.HELPER, "Samir Sprachlotse")
+        home = db.session.scalar(select(Town).where(Town.ki_id == ki.id, Town.name == "Brakel"))
+        profile = HelperProfile(
+            ki_id=ki.id,
+            user_id=helper.id,
+            home_town_id=home.id,
+            kind=HelperKind.SPRACHLOTSE,
+            consent_given_at=utcnow(),
+            approved_at=utcnow(),
+        )
+        db.session.add(profile)
+        db.session.flush()
+        for code, level in (("ar", Level.NATIVE), ("de", Level.C1)):
+            language = db.session.scalar(select(Language).where(Language.code == code))
+            db.session.add(HelperLanguage(helper_id=profile.id, language_id=language.id, level=level))
+        db.session.add(AvailabilitySlot(helper_id=profile.id, weekday=1, starts=time(9), ends=time(13)))
+    db.session.commit()
+
+
+@pytest.fixture(scope="module")
+def live_server(chromium, migrated) -> Iterator[LiveServer]:
+    """The real app with CSRF on, serving this module's own data set on 127.0.0.1."""
+    from ki_match.demo.data import load_demo
+
+    _empty_tables(migrated)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, "WTF_CSRF_ENABLED": True})
+    errors: list[str] = []
+    app.wsgi_app = _recording_server_errors(app.wsgi_app, errors)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    url = f"http://127.0.0.1:{server.port}"
+    app.config["PUBLIC_BASE_URL"] = url
+    with app.app_context():
+        load_demo()
+        _ensure_demo_logins()
+        db.session.remove()
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app=app, url=url, server_errors=errors)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        _empty_tables(migrated)
+
+
+# --- pages, and what goes wrong on them -----------------------------------------------------
+
+# Runs before any script of the page and whatever its CSP says; reports through a binding.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__kiMatchCspViolation({
+    directive: event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+    page: document.location.pathname
+  });
+}, true);
+"""
+
+
+@dataclass
+class Problems:
+    """What went wrong in one browser context, until a test looks at it."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+    expected: list[re.Pattern] = field(default_factory=list)
+
+    def expect_console_error(self, pattern: str) -> None:
+        """An error the test provokes on purpose (say a 422 answer) is not a problem."""
+        self.expected.append(re.compile(pattern))
+
+    def on_console(self, message) -> None:
+        text = message.text
+        if "Content Security Policy" in text:
+            self.csp_violations.append(f"console: {text}")
+            return
+        if message.type != "error" or any(p.search(text) for p in self.expected):
+            return
+        location = message.location or {}
+        self.console_errors.append(f"{text} ({location.get('url', '?')}:{location.get('lineNumber', '?')})")
+
+    def on_page_error(self, error) -> None:
+        self.page_errors.append(str(error))
+
+    def on_csp_violation(self, report: dict) -> None:
+        self.csp_violations.append(
+            "{page}: {directive} blocked {blocked!r} ({source}:{line}) {sample}".format(**report)
+        )
+
+    def take(self) -> list[str]:
+        """Every problem seen so far, labelled; the list starts again empty."""
+        found = (
+            [f"console error: {text}" for text in self.console_errors]
+            + [f"page error: {text}" for text in self.page_errors]
+            + [f"CSP violation: {text}" for text in self.csp_violations]
+        )
+        self.console_errors.clear()
+        self.page_errors.clear()
+        self.csp_violations.clear()
+        return found
+
+
+@pytest.fixture
+def new_page(browser, live_server) -> Iterator[Callable]:
+    """Open a page in a fresh browser context (its own cookies), German, watched for problems.
+
+    ``page.problems`` holds what went wrong; whatever a test does not take is
+    reported when the test ends, along with exceptions on the server.
+    """
+    contexts = []
+    watched = []
+    first_server_error = len(live_server.server_errors)
+
+    def factory():
+        context = browser.new_context(locale="de-DE", base_url=live_server.url, timezone_id="Europe/Berlin")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        problems = Problems()
+        context.expose_function("__kiMatchCspViolation", problems.on_csp_violation)
+        context.add_init_script(script=CSP_LISTENER)
+        page = context.new_page()
+        page.on("console", problems.on_console)
+        page.on("pageerror", problems.on_page_error)
+        page.problems = problems
+        watched.append(problems)
+        return page
+
+    yield factory
+    left = [problem for problems in watched for problem in problems.take()]
+    server_errors = live_server.server_errors[first_server_error:]
+    for context in contexts:
+        context.close()
+    assert not server_errors, "the server failed:\n" + "\n".join(server_errors)
+    assert not left, "problems in the browser:\n" + "\n".join(left)
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+# --- accessibility --------------------------------------------------------------------------
+
+AXE_RUN = """
+async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({target: n.target, html: n.html, summary: n.failureSummary})),
+  }));
+}
+"""
+
+
+class Axe:
+    """axe-core injected with ``evaluate`` (allowed under the page's CSP, which stays on)."""
+
+    def __init__(self) -> None:
+        self.source = AXE_SOURCE.read_text(encoding="utf-8")
+
+    def violations(self, page) -> list[dict]:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(self.source)
+        return page.evaluate(AXE_RUN, AXE_TAGS)
+
+    @staticmethod
+    def report(violations: list[dict], where: str) -> str:
+        lines = [f"{len(violations)} accessibility violation(s) on {where} (WCAG 2.1 A/AA):"]
+        for violation in violations:
+            lines.append(f"- {violation['id']} [{violation['impact']}] {violation['help']}")
+            lines.append(f"  {violation['helpUrl']}")
+            for node in violation["nodes"][:5]:
+                html = node["html"] if len(node["html"]) <= 200 else node["html"][:200] + "…"
+                lines.append(f"  at {' '.join(map(str, node['target']))}: {html}")
+                for detail in (node["summary"] or "").splitlines():
+                    lines.append(f"      {detail.strip()}")
+            if len(violation["nodes"]) > 5:
+                lines.append(f"  … and {len(violation['nodes']) - 5} more")
+        return "\n".join(lines)
+
+    def problems(self, page) -> list[str]:
+        violations = self.violations(page)
+        return [self.report(violations, urlsplit(page.url).path)] if violations else []
+
+    def check(self, page) -> None:
+        """Fail with a readable report if the page as it is now has any violation."""
+        violations = self.violations(page)
+        assert not violations, self.report(violations, urlsplit(page.url).path)
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    return Axe()
+
+
+# --- acting as a person ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def log_in(live_server) -> Callable:
+    """Log in through the real form (htmx posts it, the server answers with HX-Redirect)."""
+
+    def act(page, who: Role | str, password: str = DEMO_PASSWORD) -> None:
+        """``who`` is a role (its demo login) or an e-mail address."""
+        email = DEMO_LOGINS[who] if isinstance(who, Role) else who
+        page.goto("/login")
+        page.get_by_label("E-Mail-Adresse").fill(email)
+        page.get_by_label("Passwort", exact=True).fill(password)
+        page.locator("#login-form").get_by_role("button", name="Anmelden").click()
+        page.get_by_role("button", name="Abmelden").wait_for()
+
+    return act
