@@ -1,0 +1,159 @@
+"""The command-line tasks an installation is set up and run with."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from ki_match.accounts.models import Role, User
+from ki_match.notifications import services
+from ki_match.notifications.models import OutboxMessage
+from ki_match.notifications.services import queue_mail
+from ki_match.orgs.models import Ki
+from ki_match.reference.models import Language, Topic, Town
+
+ADMIN_PASSWORD = "Lange-Passphrase-fuer-die-IT"
+
+
+def count(db, model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def reference_counts(db) -> dict[str, int]:
+    return {model.__name__: count(db, model) for model in (Ki, Town, Language, Topic)}
+
+
+@pytest.fixture
+def cli(app, db):
+    """Run a command as ``flask --app app …`` would, after committing what the test set up."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args, **kwargs):
+        db.session.commit()
+        result = runner.invoke(args=list(args), **kwargs)
+        db.session.expire_all()
+        return result
+
+    return invoke
+
+
+# --- seed --------------------------------------------------------------------------------------
+
+
+def test_seed_fills_a_new_database(make_app):
+    from ki_match.extensions import db
+
+    app = make_app()
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert "Kreis Höxter" in result.output
+    with app.app_context():
+        assert reference_counts(db) == {"Ki": 1, "Town": 10, "Language": 18, "Topic": 8}
+
+
+def test_seed_is_idempotent(cli, db):
+    before = reference_counts(db)
+    for _ in range(2):
+        result = cli("seed")
+        assert result.exit_code == 0, result.output
+    assert reference_counts(db) == before
+
+
+# --- create-admin ------------------------------------------------------------------------------
+
+
+def test_create_admin_makes_a_verified_admin_who_can_log_in(cli, db, client):
+    result = cli("create-admin", "IT@Kreis-Hoexter.example", "--password", ADMIN_PASSWORD)
+    assert result.exit_code == 0, result.output
+
+    admin = db.session.scalar(select(User).where(User.email == "it@kreis-hoexter.example"))
+    assert admin.role == Role.ADMIN
+    assert admin.email_verified_at is not None
+    assert admin.active
+    assert admin.password_hash != ADMIN_PASSWORD
+
+    response = client.post("/login", data={"email": "it@kreis-hoexter.example", "password": ADMIN_PASSWORD})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+
+
+def test_create_admin_asks_for_the_password_twice(cli, db):
+    result = cli("create-admin", "it@kreis-hoexter.example", input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert count(db, User) == 1
+
+
+def test_create_admin_refuses_a_duplicate(cli, db, create_user):
+    create_user(Role.COORDINATOR, email="it@kreis-hoexter.example")
+    result = cli("create-admin", "IT@kreis-hoexter.example", "--password", ADMIN_PASSWORD)
+    assert result.exit_code != 0
+    assert "exists" in result.output
+    assert count(db, User) == 1
+    assert db.session.scalar(select(User.role)) == Role.COORDINATOR
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        pytest.param("it@kreis-hoexter.example", "kurz", id="short-password"),
+        pytest.param("it@kreis-hoexter.example", "passwort1234", id="common-password"),
+        pytest.param("it-at-kreis-hoexter", ADMIN_PASSWORD, id="not-an-address"),
+    ],
+)
+def test_create_admin_refuses_weak_credentials(cli, db, email, password):
+    result = cli("create-admin", email, "--password", password)
+    assert result.exit_code != 0
+    assert count(db, User) == 0
+
+
+# --- demo --------------------------------------------------------------------------------------
+
+
+def test_demo_if_new_leaves_a_database_with_users_alone(cli, db, create_user, monkeypatch):
+    create_user(Role.COORDINATOR)
+
+    def must_not_run():
+        raise AssertionError("demo data loaded into a database that has users")
+
+    monkeypatch.setattr("ki_match.demo.data.load_demo", must_not_run)
+    result = cli("demo", "--if-new")
+    assert result.exit_code == 0, result.output
+    assert "already has users" in result.output
+    assert count(db, User) == 1
+
+
+def test_demo_if_new_loads_into_an_empty_database(cli, monkeypatch):
+    calls = []
+    monkeypatch.setattr("ki_match.demo.data.load_demo", lambda: calls.append(1) or "demo loaded")
+    result = cli("demo", "--if-new")
+    assert result.exit_code == 0, result.output
+    assert calls == [1]
+    assert "demo loaded" in result.output
+
+
+# --- notifications send ------------------------------------------------------------------------
+
+
+def test_notifications_send_delivers_pending_mail(cli, db, create_user):
+    services.sent_messages.clear()
+    user = create_user(Role.HELPER)
+    queue_mail(
+        kind="verify_email",
+        to=user.email,
+        subject="Bitte bestätigen",
+        template="emails/verify_email",
+        key="cli",
+        user=user,
+        link="http://localhost/verify/x",
+    )
+
+    result = cli("notifications", "send")
+    assert result.exit_code == 0, result.output
+    assert "sent 1, failed 0" in result.output
+    assert [m["To"] for m in services.sent_messages] == [user.email]
+    assert db.session.scalar(select(OutboxMessage.sent_at)) is not None
+
+    again = cli("notifications", "send")
+    assert "sent 0, failed 0" in again.output
+    assert len(services.sent_messages) == 1
+    services.sent_messages.clear()

@@ -1,0 +1,358 @@
+"""The e-mail outbox: queued in the caller's transaction, delivered once, retried with back-off."""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+from datetime import timedelta
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ki_match.db import utcnow
+from ki_match.notifications import services
+from ki_match.notifications.models import OutboxMessage
+from ki_match.notifications.services import deliver_pending, queue_mail
+
+SUBJECT = "Bitte bestätigen Sie Ihre E-Mail-Adresse"
+
+
+@pytest.fixture(autouse=True)
+def empty_memory_backend():
+    services.sent_messages.clear()
+    yield
+    services.sent_messages.clear()
+
+
+@pytest.fixture
+def user(create_user):
+    return create_user(display_name="Amira Haddad", email="amira@example.org")
+
+
+@pytest.fixture
+def queue(user):
+    """Queue a verification-style mail to ``user`` (or another address); the caller commits."""
+
+    def factory(key: str = "1", *, to: str | None = None, kind: str = "verify_email") -> OutboxMessage:
+        return queue_mail(
+            kind=kind,
+            to=to or user.email,
+            subject=SUBJECT,
+            template="emails/verify_email",
+            key=key,
+            ki_id=user.ki_id,
+            user=user,
+            link=f"http://localhost/verify/token-{key}",
+        )
+
+    return factory
+
+
+def rows(db) -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def count_elsewhere(app) -> int:
+    """Rows as another connection sees them: what a worker process would find."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(OutboxMessage))
+    finally:
+        engine.dispose()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def use_smtp(app, port: int) -> None:
+    app.config.update(
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_SECURITY="none",
+        MAIL_USERNAME=None,
+        MAIL_TIMEOUT=1,
+    )
+
+
+# --- queueing --------------------------------------------------------------------------------
+
+
+def test_a_queued_mail_exists_only_once_the_caller_commits(app, db, queue):
+    queue()
+    db.session.flush()
+    assert count_elsewhere(app) == 0
+    db.session.rollback()
+    assert rows(db) == []
+    assert count_elsewhere(app) == 0
+
+    queue()
+    db.session.commit()
+    assert count_elsewhere(app) == 1
+    (message,) = rows(db)
+    assert message.to_address == "amira@example.org"
+    assert message.subject == SUBJECT
+    assert "http://localhost/verify/token-1" in message.body_text
+    assert 'href="http://localhost/verify/token-1"' in message.body_html
+    assert message.sent_at is None and message.attempts == 0
+
+
+def test_the_same_cause_twice_is_refused_by_the_database(db, queue):
+    queue("42")
+    db.session.commit()
+    queue("42")
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert len(rows(db)) == 1
+
+
+def test_the_same_cause_twice_in_one_transaction_is_refused(db, queue):
+    queue("42")
+    queue("42")
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert rows(db) == []
+
+
+def test_the_same_key_for_another_kind_of_mail_is_a_different_cause(db, queue):
+    queue("42", kind="verify_email")
+    queue("42", kind="reset_password")
+    db.session.commit()
+    assert len(rows(db)) == 2
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def test_memory_backend_sends_each_message_once(db, queue):
+    queue("1")
+    queue("2", to="zweite@example.org")
+    db.session.commit()
+
+    assert deliver_pending() == (2, 0)
+    assert deliver_pending() == (0, 0)
+
+    assert sorted(m["To"] for m in services.sent_messages) == ["amira@example.org", "zweite@example.org"]
+    for message in rows(db):
+        assert message.sent_at is not None
+        assert message.sent_at <= utcnow()
+        assert message.attempts == 1
+        assert message.last_error is None
+
+
+def test_a_message_not_yet_due_waits(db, queue):
+    queue().not_before = utcnow() + timedelta(minutes=10)
+    db.session.commit()
+    assert deliver_pending() == (0, 0)
+    assert services.sent_messages == []
+
+
+def test_file_backend_writes_an_eml_with_text_and_html(app, db, queue, tmp_path):
+    folder = tmp_path / "mail"
+    app.config.update(MAIL_BACKEND="file", MAIL_FILE_DIR=str(folder))
+    queue()
+    db.session.commit()
+
+    assert deliver_pending() == (1, 0)
+
+    (path,) = folder.glob("*.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["Subject"] == SUBJECT
+    assert message["To"] == "amira@example.org"
+    assert message["From"] == app.config["MAIL_FROM"]
+    assert message["Message-ID"]
+    text_part = message.get_body(preferencelist=("plain",))
+    html_part = message.get_body(preferencelist=("html",))
+    assert "Hallo Amira Haddad," in text_part.get_content()
+    assert "http://localhost/verify/token-1" in text_part.get_content()
+    assert 'href="http://localhost/verify/token-1"' in html_part.get_content()
+    assert rows(db)[0].sent_at is not None
+    assert deliver_pending() == (0, 0)
+    assert len(list(folder.glob("*.eml"))) == 1
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        self.received.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=closed_port())
+    controller.start()
+    try:
+        yield controller.port, recorder
+    finally:
+        controller.stop()
+
+
+def test_smtp_failure_is_recorded_and_retried_later_then_delivered_once(app, db, queue, smtp_server):
+    use_smtp(app, closed_port())
+    queue()
+    db.session.commit()
+    before = utcnow()
+
+    assert deliver_pending() == (0, 1)
+
+    (message,) = rows(db)
+    assert message.sent_at is None
+    assert message.attempts == 1
+    assert message.last_error
+    assert message.not_before > before + timedelta(seconds=30)
+    assert message.claimed_until is None
+    # Backing off: the next round leaves it alone.
+    assert deliver_pending() == (0, 0)
+
+    # The mail server is back and the back-off has passed.
+    port, recorder = smtp_server
+    use_smtp(app, port)
+    db.session.execute(update(OutboxMessage).values(not_before=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+    assert deliver_pending() == (1, 0)
+    assert deliver_pending() == (0, 0)
+
+    (arrived,) = recorder.received
+    recipients, mail = arrived
+    assert recipients == ["amira@example.org"]
+    assert mail["Subject"] == SUBJECT
+    assert "http://localhost/verify/token-1" in mail.get_body(preferencelist=("plain",)).get_content()
+    (message,) = rows(db)
+    assert message.sent_at is not None
+    assert message.attempts == 2
+
+
+def test_smtp_delivery_of_several_messages(app, db, queue, smtp_server):
+    port, recorder = smtp_server
+    use_smtp(app, port)
+    for number in range(3):
+        queue(str(number), to=f"person{number}@example.org")
+    db.session.commit()
+    assert deliver_pending() == (3, 0)
+    assert sorted(r for recipients, _ in recorder.received for r in recipients) == [
+        "person0@example.org",
+        "person1@example.org",
+        "person2@example.org",
+    ]
+
+
+def test_one_undeliverable_message_does_not_stop_the_others(db, queue):
+    # A header with a line break cannot be sent at all; the worker must record
+    # that and go on, not crash and leave the rest of the outbox waiting.
+    queue("bad", to="amira@example.org\nBcc: someone@example.org")
+    queue("good")
+    db.session.commit()
+
+    assert deliver_pending() == (1, 1)
+
+    bad, good = rows(db)
+    assert good.sent_at is not None
+    assert bad.sent_at is None
+    assert bad.attempts == 1
+    assert bad.last_error
+    assert bad.not_before > utcnow()
+    assert [m["To"] for m in services.sent_messages] == ["amira@example.org"]
+
+
+def test_a_message_is_given_up_after_the_last_attempt(app, db, queue):
+    use_smtp(app, closed_port())
+    queue().attempts = services.MAX_ATTEMPTS - 1
+    db.session.commit()
+    assert deliver_pending() == (0, 1)
+    db.session.execute(update(OutboxMessage).values(not_before=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert deliver_pending() == (0, 0)
+    assert rows(db)[0].attempts == services.MAX_ATTEMPTS
+
+
+# --- several workers -------------------------------------------------------------------------
+
+
+def claim_in(app, limit: int = 100) -> list[int]:
+    with app.app_context():
+        return [message.id for message in services._claim(limit)]
+
+
+@pytest.mark.parametrize("interrupt_at", [1, 3], ids=["before-any-claim", "after-two-claims"])
+def test_two_workers_interleaved_never_claim_the_same_message(app, db, make_app, queue, interrupt_at):
+    """Worker A has read its candidates; worker B, another app with its own engine, runs
+    completely in between A's claims; then A goes on with the candidates it had read."""
+    for number in range(5):
+        queue(str(number))
+    db.session.commit()
+    every_id = {message.id for message in rows(db)}
+    worker_b = make_app()
+    claimed_by_b: list[int] = []
+    updates = 0
+
+    def run_b_in_between(conn, cursor, statement, parameters, context, executemany):
+        nonlocal updates
+        if statement.lstrip().upper().startswith("UPDATE OUTBOX_MESSAGE"):
+            updates += 1
+            if updates == interrupt_at:
+                claimed_by_b.extend(claim_in(worker_b))
+
+    event.listen(db.engine, "before_cursor_execute", run_b_in_between)
+    try:
+        claimed_by_a = [message.id for message in services._claim(100)]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", run_b_in_between)
+
+    assert updates == 5  # A tried every candidate it had read
+    assert not set(claimed_by_a) & set(claimed_by_b)
+    assert set(claimed_by_a) | set(claimed_by_b) == every_id
+    assert len(claimed_by_a) == interrupt_at - 1
+
+
+def test_workers_in_parallel_threads_never_claim_the_same_message(app, db, make_app, queue):
+    for number in range(60):
+        queue(str(number))
+    db.session.commit()
+    every_id = {message.id for message in rows(db)}
+    workers = [app, make_app(), make_app()]
+    threads_per_worker = 2
+    start = threading.Barrier(len(workers) * threads_per_worker)
+    claims: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def work(worker):
+        mine: list[int] = []
+        try:
+            start.wait(timeout=10)
+            while batch := claim_in(worker, limit=7):
+                mine.extend(batch)
+        except BaseException as error:  # noqa: BLE001 (reported by the main thread)
+            errors.append(error)
+        claims.append(mine)
+
+    threads = [
+        threading.Thread(target=work, args=(worker,)) for worker in workers for _ in range(threads_per_worker)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors, errors
+    everything = [message_id for mine in claims for message_id in mine]
+    assert len(everything) == len(set(everything)), "a message was claimed twice"
+    assert set(everything) == every_id
