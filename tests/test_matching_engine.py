@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from ki_match.helpers.availability import Absence, Slot
 from ki_match.matching.engine import (
     Busy,
     HelperFacts,
     Kind,
     Place,
     RequestFacts,
-    Slot,
     hard_rule_failures,
     rank,
     travel_time,
@@ -88,7 +88,7 @@ def test_a_fitting_helper_passes_every_rule():
         ({"languages": {FA: 7, DE: 4}}, "language"),
         ({"languages": {AR: 3, DE: 4}}, "language"),
         ({"german_level": 2}, "german"),
-        ({"absences": ((date(2026, 12, 1), date(2026, 12, 12)),)}, "absent"),
+        ({"absences": (Absence(date(2026, 12, 1), date(2026, 12, 12)),)}, "absent"),
         ({"slots": (Slot(2, time(9), time(13)),)}, "slot"),
         ({"slots": (Slot(1, time(10), time(11)),)}, "slot"),
         ({"gender": "male"}, "gender"),
@@ -129,7 +129,7 @@ def test_remote_and_written_need_no_travel_but_remote_needs_phone_or_video():
     written = request(kind=Kind.WRITTEN, place=None, starts_at=None, ends_at=None, due_on=date(2026, 12, 11))
     # written translations need no German B1 and no slot
     assert rules(written, helper(german_level=2, slots=())) == []
-    assert rules(written, helper(absences=((date(2026, 12, 10), date(2026, 12, 12)),))) == ["absent"]
+    assert rules(written, helper(absences=(Absence(date(2026, 12, 10), date(2026, 12, 12)),))) == ["absent"]
 
 
 def test_daylight_saving_sundays_are_matched_in_local_time():
@@ -182,7 +182,7 @@ def test_distance_reason_and_score():
 
 
 def test_near_misses_fail_exactly_one_rule_and_say_which():
-    on_holiday = helper(id=1, name="Urlaub", absences=((date(2026, 12, 1), date(2026, 12, 12)),))
+    on_holiday = helper(id=1, name="Urlaub", absences=(Absence(date(2026, 12, 1), date(2026, 12, 12)),))
     two_problems = helper(id=2, name="Zwei", absences=on_holiday.absences, gender="male")
     result = rank(request(gender_pref="female"), [on_holiday, two_problems], name)
     assert result.candidates == []

@@ -12,15 +12,16 @@ import enum
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 
+from ki_match.helpers.availability import Absence, Slot, absent_on, is_available
 from ki_match.reference.geo import great_circle_km
 
-BERLIN = ZoneInfo("Europe/Berlin")
+LOCAL = ZoneInfo("Europe/Berlin")
 
 # Levels as stored (ki_match.reference.models.Level): A2=2 … C2=6, native=7.
 B1 = 3
@@ -76,13 +77,6 @@ class RequestFacts:
 
 
 @dataclass(frozen=True)
-class Slot:
-    weekday: int  # 0 = Monday, Europe/Berlin wall clock
-    starts: time
-    ends: time
-
-
-@dataclass(frozen=True)
 class Busy:
     """Another confirmed assignment of the helper."""
 
@@ -107,7 +101,7 @@ class HelperFacts:
     max_travel_km: int | None = None
     remote_ok: bool = False
     slots: tuple[Slot, ...] = ()
-    absences: tuple[tuple[date, date], ...] = ()
+    absences: tuple[Absence, ...] = ()
     busy: tuple[Busy, ...] = ()
     assignments_in_month: int = 0
     monthly_cap: int = 4
@@ -160,32 +154,12 @@ def _best_language(request: RequestFacts, helper: HelperFacts) -> tuple[int, int
     return max(spoken, key=lambda item: (item[0] == request.language_ids[0], item[1]))
 
 
-def _local_span(request: RequestFacts) -> tuple[datetime, datetime] | None:
-    if request.starts_at is None or request.ends_at is None:
-        return None
-    return request.starts_at.astimezone(BERLIN), request.ends_at.astimezone(BERLIN)
-
-
-def _absence_on(helper: HelperFacts, first: date, last: date) -> tuple[date, date] | None:
+def _absence(helper: HelperFacts, first: date, last: date) -> Absence | None:
+    """The absence that touches these local days, to say until when the helper is away."""
     for absence in helper.absences:
-        if absence[0] <= last and first <= absence[1]:
+        if absent_on([absence], first, last):
             return absence
     return None
-
-
-def _slot_covers(helper: HelperFacts, start: datetime, end: datetime) -> bool:
-    """A weekly slot on that local weekday covers the whole local span.
-
-    Local wall-clock times make this right across daylight-saving changes:
-    10:00 in July and 10:00 in December are both inside a 09:00–13:00 slot.
-    """
-    if start.date() != end.date() and not (end.time() == time(0) and end - start <= timedelta(days=1)):
-        return False
-    end_time = time(23, 59, 59) if end.time() == time(0) else end.time()
-    return any(
-        slot.weekday == start.weekday() and slot.starts <= start.time() and end_time <= slot.ends
-        for slot in helper.slots
-    )
 
 
 def _clash(request: RequestFacts, helper: HelperFacts) -> Busy | None:
@@ -243,19 +217,20 @@ def hard_rule_failures(
     if request.kind in INTERPRETING and (helper.german_level or 0) < B1:
         fail("german", _l("Deutsch unter B1"))
 
-    span = _local_span(request)
-    if span is not None:
-        absence = _absence_on(helper, span[0].date(), span[1].date())
+    if request.starts_at is not None and request.ends_at is not None:
+        local_start = request.starts_at.astimezone(LOCAL)
+        local_last = (request.ends_at.astimezone(LOCAL) - timedelta(microseconds=1)).date()
+        absence = _absence(helper, local_start.date(), local_last)
         if absence is not None:
-            fail("absent", _l("abwesend bis %(day)s", day=_day(absence[1])))
-        elif not _slot_covers(helper, *span):
+            fail("absent", _l("abwesend bis %(day)s", day=_day(absence.last_day)))
+        elif not is_available(helper.slots, (), request.starts_at, request.ends_at):
             fail("slot", _l("hat zu dieser Zeit laut Wochenplan keine Zeit"))
         elif _clash(request, helper) is not None:
             fail("busy", _l("hat um diese Zeit schon einen Einsatz"))
     elif request.due_on is not None:
-        absence = _absence_on(helper, request.due_on, request.due_on)
+        absence = _absence(helper, request.due_on, request.due_on)
         if absence is not None:
-            fail("absent", _l("abwesend bis %(day)s", day=_day(absence[1])))
+            fail("absent", _l("abwesend bis %(day)s", day=_day(absence.last_day)))
 
     if request.gender_pref and helper.gender != request.gender_pref:
         fail("gender", _l("Wunsch nach einer anderen Person (Geschlecht)"))

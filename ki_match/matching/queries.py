@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from ki_match.accounts.models import User
 from ki_match.db import utcnow
 from ki_match.extensions import db
+from ki_match.helpers.availability import Absence as AbsenceFact
+from ki_match.helpers.availability import Slot
 from ki_match.helpers.models import (
     Absence,
     AvailabilitySlot,
@@ -24,7 +26,7 @@ from ki_match.helpers.models import (
     HelperProfile,
     helper_town,
 )
-from ki_match.matching.engine import Busy, HelperFacts, Kind, Place, RequestFacts, Slot
+from ki_match.matching.engine import Busy, HelperFacts, Kind, Place, RequestFacts
 from ki_match.offers.services import ends_at
 from ki_match.reference.models import Language, Town
 from ki_match.requests.models import (
@@ -147,7 +149,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
             Absence.helper_id.in_(ids), Absence.last_day >= first_day - timedelta(days=1)
         )
     ):
-        absences[helper_id].append((first, last))
+        absences[helper_id].append(AbsenceFact(first, last))
 
     served: dict[int, set[int]] = defaultdict(set)
     for helper_id, town_id in db.session.execute(
