@@ -154,6 +154,8 @@ class BaseConfig:
     VERIFY_TOKEN_TTL = timedelta(hours=48)
     RESET_TOKEN_TTL = timedelta(hours=1)
     INVITATION_TOKEN_TTL = timedelta(days=7)
+    # An extended police certificate (erweitertes Führungszeugnis) is shown again after this many years.
+    POLICE_CERTIFICATE_VALID_YEARS = 5
     # Mail defaults, so that every profile (tests included) can build and send a message.
     MAIL_BACKEND = "file"
     MAIL_FROM = "KI-Match <no-reply@ki-match.example>"

@@ -48,7 +48,7 @@ class NavItem:
 
 
 NAVIGATION = {
-    Role.HELPER: [NavItem("core.index", _l("Übersicht"))],
+    Role.HELPER: [NavItem("core.index", _l("Übersicht")), NavItem("profile.show", _l("Mein Profil"))],
     Role.COORDINATOR: [
         NavItem("core.index", _l("Übersicht")),
         NavItem("helpers.pending", _l("Freigaben")),

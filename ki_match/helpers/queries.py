@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.accounts.models import User
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
+
+
+def matchable_filter() -> ColumnElement[bool]:
+    """``ki_match.helpers.services.is_matchable`` as a WHERE clause on ``HelperProfile``.
+
+    Self-contained (the user is checked in a correlated EXISTS), so matching and
+    the directory can add it to any query over helper profiles without a join.
+    """
+    return and_(
+        HelperProfile.approved_at.is_not(None),
+        HelperProfile.consent_given_at.is_not(None),
+        exists().where(
+            User.id == HelperProfile.user_id,
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+            User.email_verified_at.is_not(None),
+        ),
+    )
 
 
 def profile_of(user: User) -> HelperProfile | None:

@@ -2,28 +2,101 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 
 from ki_match.helpers.models import HelperProfile
 from ki_match.reference.models import Level
 
 
-def missing_for_approval(profile: HelperProfile) -> list[str]:
-    """What a helper still has to fill in before a coordinator can approve them."""
+@dataclass(frozen=True)
+class Missing:
+    """One thing a helper still has to fill in; ``key`` says which set-up step fixes it (``ki_match.profile.services.STEP_OF_MISSING``)."""
+
+    key: str
+    label: str
+
+
+def missing_items(profile: HelperProfile) -> list[Missing]:
+    """What a helper still has to fill in before a coordinator can approve them, in set-up order."""
     missing = []
     if profile.user.email_verified_at is None:
-        missing.append(_l("E-Mail-Adresse bestätigen"))
+        missing.append(Missing("verify", _l("E-Mail-Adresse bestätigen")))
     if not any(entry.language.code != "de" for entry in profile.languages):
-        missing.append(_l("mindestens eine Sprache außer Deutsch"))
+        missing.append(Missing("language", _l("mindestens eine Sprache außer Deutsch")))
     if not any(entry.language.code == "de" for entry in profile.languages):
-        missing.append(_l("Ihre Deutschkenntnisse"))
+        missing.append(Missing("german", _l("Ihre Deutschkenntnisse")))
     if profile.home_town_id is None:
-        missing.append(_l("Wohnort"))
+        missing.append(Missing("home_town", _l("Wohnort")))
     if not profile.slots:
-        missing.append(_l("wann Sie Zeit haben"))
+        missing.append(Missing("slots", _l("wann Sie Zeit haben")))
     if profile.consent_given_at is None:
-        missing.append(_l("Einwilligung in die Datenverarbeitung"))
+        missing.append(Missing("consent", _l("Einwilligung in die Datenverarbeitung")))
     return missing
+
+
+def missing_for_approval(profile: HelperProfile) -> list[str]:
+    """What a helper still has to fill in before a coordinator can approve them."""
+    return [item.label for item in missing_items(profile)]
+
+
+def is_matchable(profile: HelperProfile) -> bool:
+    """May this helper be offered requests or be shown in the directory at all?
+
+    The one rule, kept equal to ``ki_match.helpers.queries.matchable_filter``
+    (tests/test_profile.py checks every combination). Withdrawing consent makes
+    it false at once.
+    """
+    user = profile.user
+    return (
+        user.active
+        and user.deleted_at is None
+        and user.email_verified_at is not None
+        and profile.approved_at is not None
+        and profile.consent_given_at is not None
+    )
+
+
+@dataclass(frozen=True)
+class PoliceCertificate:
+    """When the extended police certificate (erweitertes Führungszeugnis) was seen, and
+    when it has to be shown again; ``state`` is ``"ok"``, ``"due_soon"`` or ``"overdue"``."""
+
+    seen_on: date
+    renew_by: date
+    state: str
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later; the month's last day where it is shorter (31 Jan + 1 → 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate_day in range(day.day, 0, -1):
+        try:
+            return date(year, month, candidate_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has a first day")
+
+
+POLICE_CERTIFICATE_WARN_MONTHS = 3
+
+
+def police_certificate(profile: HelperProfile, *, valid_years: int, today: date) -> PoliceCertificate | None:
+    """Renewal of the police certificate, or None while the coordinator has not seen one."""
+    seen_on = profile.police_certificate_seen_on
+    if seen_on is None:
+        return None
+    renew_by = add_months(seen_on, 12 * valid_years)
+    if renew_by < today:
+        state = "overdue"
+    elif renew_by <= add_months(today, POLICE_CERTIFICATE_WARN_MONTHS):
+        state = "due_soon"
+    else:
+        state = "ok"
+    return PoliceCertificate(seen_on=seen_on, renew_by=renew_by, state=state)
 
 
 def german_level(profile: HelperProfile) -> int | None:

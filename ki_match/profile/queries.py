@@ -1,0 +1,79 @@
+"""Every SELECT behind the helper's own profile pages. Rows are always looked up within the
+helper's own profile, so another helper's row id finds nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ki_match.accounts.models import User
+from ki_match.extensions import db
+from ki_match.helpers.models import Absence, AvailabilitySlot, HelperLanguage, HelperProfile
+from ki_match.orgs.models import Ki
+from ki_match.reference.models import Language, Topic, Town
+
+
+def own_profile(user: User, ki: Ki) -> HelperProfile | None:
+    return db.session.scalar(
+        select(HelperProfile)
+        .where(HelperProfile.user_id == user.id, HelperProfile.ki_id == ki.id)
+        .options(
+            selectinload(HelperProfile.user),
+            selectinload(HelperProfile.home_town),
+            selectinload(HelperProfile.towns),
+            selectinload(HelperProfile.topics),
+            selectinload(HelperProfile.languages).selectinload(HelperLanguage.language),
+            selectinload(HelperProfile.slots),
+            selectinload(HelperProfile.absences),
+        )
+    )
+
+
+def own_language(profile: HelperProfile, language_id: int) -> HelperLanguage | None:
+    return db.session.get(HelperLanguage, (profile.id, language_id))
+
+
+def own_slot(profile: HelperProfile, slot_id: int) -> AvailabilitySlot | None:
+    return db.session.scalar(
+        select(AvailabilitySlot).where(
+            AvailabilitySlot.id == slot_id, AvailabilitySlot.helper_id == profile.id
+        )
+    )
+
+
+def own_absence(profile: HelperProfile, absence_id: int) -> Absence | None:
+    return db.session.scalar(select(Absence).where(Absence.id == absence_id, Absence.helper_id == profile.id))
+
+
+def active_languages() -> list[Language]:
+    return list(db.session.scalars(select(Language).where(Language.active.is_(True))))
+
+
+def language(language_id: int) -> Language | None:
+    return db.session.scalar(select(Language).where(Language.id == language_id, Language.active.is_(True)))
+
+
+def towns(ki: Ki) -> list[Town]:
+    return list(db.session.scalars(select(Town).where(Town.ki_id == ki.id).order_by(Town.name)))
+
+
+def active_topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.name)))
+
+
+def towns_by_id(ki: Ki, ids: list[int]) -> list[Town]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Town).where(Town.ki_id == ki.id, Town.id.in_(ids))))
+
+
+def topics_by_id(ids: list[int]) -> list[Topic]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Topic).where(Topic.active.is_(True), Topic.id.in_(ids))))
+
+
+def upcoming_absences(profile: HelperProfile, today: date) -> list[Absence]:
+    return [absence for absence in profile.absences if absence.last_day >= today]

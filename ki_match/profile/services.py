@@ -1,0 +1,286 @@
+"""Changes a helper makes to their own profile, and the guided set-up.
+
+Each function is one transaction: it changes the profile, records an audit
+event (no personal data in its detail) and commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ki_match.accounts.models import User
+from ki_match.audit.services import record
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers import availability
+from ki_match.helpers.models import (
+    Absence,
+    AvailabilitySlot,
+    Gender,
+    HelperKind,
+    HelperLanguage,
+    HelperProfile,
+)
+from ki_match.helpers.services import PoliceCertificate, missing_items, police_certificate
+from ki_match.reference.models import Language, Level, Topic, Town
+
+# The consent text a helper agrees to is templates/profile/consent/<CONSENT_VERSION>.html.
+# A new text gets a new version (and a new file); the old file stays, so what someone agreed
+# to can always be shown again.
+CONSENT_VERSION = "2026-11"
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+class ProfileError(Exception):
+    """A rule about the profile was broken; the message is meant for the helper."""
+
+
+def local_today() -> date:
+    return utcnow().astimezone(BERLIN).date()
+
+
+def _changed(profile: HelperProfile, section: str, change: str) -> None:
+    record("profile.changed", subject=profile, section=section, change=change)
+
+
+# --- the guided set-up ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    endpoint: str
+    title: str
+
+
+SETUP_STEPS = (
+    Step("languages", "profile.languages", _l("Sprachen")),
+    Step("where", "profile.where", _l("Wo Sie helfen")),
+    Step("when", "profile.when", _l("Wann Sie Zeit haben")),
+    Step("more", "profile.more", _l("Themen und mehr")),
+    Step("consent", "profile.consent", _l("Einwilligung")),
+)
+STEP_OF_MISSING = {
+    "language": "languages",
+    "german": "languages",
+    "home_town": "where",
+    "slots": "when",
+    "consent": "consent",
+}
+
+
+def step(key: str) -> tuple[int, Step]:
+    """The 1-based number of a set-up step and the step."""
+    for number, candidate in enumerate(SETUP_STEPS, start=1):
+        if candidate.key == key:
+            return number, candidate
+    raise KeyError(key)
+
+
+def neighbour(key: str, offset: int) -> Step | None:
+    number, _ = step(key)
+    index = number - 1 + offset
+    return SETUP_STEPS[index] if 0 <= index < len(SETUP_STEPS) else None
+
+
+def next_missing_step(profile: HelperProfile) -> Step | None:
+    """The first set-up step with something missing for approval, or None when nothing is."""
+    keys = {STEP_OF_MISSING[item.key] for item in missing_items(profile) if item.key in STEP_OF_MISSING}
+    return next((candidate for candidate in SETUP_STEPS if candidate.key in keys), None)
+
+
+# --- languages -----------------------------------------------------------------------------
+
+
+def sorted_languages(profile: HelperProfile) -> list[HelperLanguage]:
+    """German first (everyone needs it), then the best-spoken."""
+    return sorted(profile.languages, key=lambda entry: (entry.language.code != "de", -entry.level))
+
+
+def add_language(profile: HelperProfile, language: Language, level: int) -> HelperLanguage:
+    if any(entry.language_id == language.id for entry in profile.languages):
+        raise ProfileError(_l("Diese Sprache steht schon in Ihrer Liste. Ändern Sie dort die Stufe."))
+    entry = HelperLanguage(language=language, level=Level(level))
+    profile.languages.append(entry)
+    _changed(profile, "languages", "added")
+    db.session.commit()
+    return entry
+
+
+def change_level(entry: HelperLanguage, level: int) -> None:
+    entry.level = Level(level)
+    _changed(entry.helper, "languages", "level_changed")
+    db.session.commit()
+
+
+def remove_language(entry: HelperLanguage) -> None:
+    profile = entry.helper
+    profile.languages.remove(entry)
+    _changed(profile, "languages", "removed")
+    db.session.commit()
+
+
+# --- where ---------------------------------------------------------------------------------
+
+
+def update_where(
+    profile: HelperProfile,
+    *,
+    home_town: Town,
+    towns: list[Town],
+    max_travel_km: int | None,
+    remote_ok: bool,
+) -> None:
+    profile.home_town = home_town
+    profile.towns = sorted(towns, key=lambda town: town.name)
+    profile.max_travel_km = max_travel_km
+    profile.remote_ok = remote_ok
+    _changed(profile, "where", "saved")
+    db.session.commit()
+
+
+# --- when ----------------------------------------------------------------------------------
+
+
+class SlotConflict(ProfileError):
+    """The new slot overlaps these existing ones."""
+
+    def __init__(self, others: list[AvailabilitySlot]):
+        super().__init__(_l("Diese Zeit überschneidet sich mit einer Zeit, die Sie schon eingetragen haben."))
+        self.others = others
+
+
+def add_slot(profile: HelperProfile, weekday: int, starts: time, ends: time) -> AvailabilitySlot:
+    """A new weekly slot; refused when it ends before it starts or overlaps one already there."""
+    existing = list(profile.slots)
+    candidate = availability.Slot(weekday, starts, ends)
+    problems = availability.validate_slots([*existing, candidate])[-1]
+    if any(problem.kind == "order" for problem in problems):
+        raise ProfileError(_l("Das Ende muss nach dem Anfang liegen."))
+    if problems:
+        raise SlotConflict([existing[problem.other] for problem in problems])
+    slot = AvailabilitySlot(weekday=weekday, starts=starts, ends=ends)
+    profile.slots.append(slot)
+    _changed(profile, "when", "slot_added")
+    db.session.commit()
+    return slot
+
+
+def remove_slot(slot: AvailabilitySlot) -> None:
+    profile = slot.helper
+    profile.slots.remove(slot)
+    _changed(profile, "when", "slot_removed")
+    db.session.commit()
+
+
+def set_monthly_cap(profile: HelperProfile, cap: int, *, commit: bool = True) -> None:
+    if profile.monthly_cap != cap:
+        profile.monthly_cap = cap
+        _changed(profile, "when", "cap_changed")
+    if commit:
+        db.session.commit()
+
+
+def save_when(
+    profile: HelperProfile, *, monthly_cap: int, slot: tuple[int, time, time] | None
+) -> AvailabilitySlot | None:
+    """The "when" form: the monthly cap, and a new slot if one was typed; both or neither."""
+    set_monthly_cap(profile, monthly_cap, commit=False)
+    if slot is None:
+        db.session.commit()
+        return None
+    try:
+        return add_slot(profile, *slot)
+    except ProfileError:
+        db.session.rollback()
+        raise
+
+
+def add_absence(profile: HelperProfile, first_day: date, last_day: date | None, note: str | None) -> Absence:
+    last_day = last_day or first_day
+    if last_day < first_day:
+        raise ProfileError(_l("Der letzte Tag darf nicht vor dem ersten liegen."))
+    absence = Absence(first_day=first_day, last_day=last_day, note=(note or "").strip() or None)
+    profile.absences.append(absence)
+    _changed(profile, "when", "absence_added")
+    db.session.commit()
+    return absence
+
+
+def remove_absence(absence: Absence) -> None:
+    profile = absence.helper
+    profile.absences.remove(absence)
+    _changed(profile, "when", "absence_removed")
+    db.session.commit()
+
+
+# --- topics and more -----------------------------------------------------------------------
+
+
+def update_more(
+    profile: HelperProfile,
+    *,
+    topics: list[Topic],
+    kind: HelperKind,
+    gender: Gender | None,
+    phone: str | None,
+    directory_opt_in: bool,
+    locale: str,
+) -> None:
+    """Topics, kind, gender, phone, directory and interface language.
+
+    The qualification date stays the coordinator's: a helper choosing
+    "Sprachlotse" only says so; it does not make them a qualified one.
+    """
+    if locale not in current_app.config["LANGUAGES"]:
+        raise ProfileError(_l("Diese Sprache gibt es hier nicht."))
+    profile.topics = sorted(topics, key=lambda topic: topic.name)
+    profile.kind = kind
+    profile.gender = gender
+    profile.phone = (phone or "").strip() or None
+    if profile.directory_opt_in != directory_opt_in:
+        record("directory.opted_in" if directory_opt_in else "directory.opted_out", subject=profile)
+    profile.directory_opt_in = directory_opt_in
+    profile.user.locale = locale
+    _changed(profile, "more", "saved")
+    db.session.commit()
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+def give_consent(profile: HelperProfile, actor: User) -> None:
+    profile.consent_given_at = utcnow()
+    profile.consent_version = CONSENT_VERSION
+    record("consent.given", actor=actor, subject=profile, version=CONSENT_VERSION)
+    db.session.commit()
+
+
+def withdraw_consent(profile: HelperProfile, actor: User) -> None:
+    """Hides the helper from matching and the directory at once (``is_matchable`` turns false)."""
+    version = profile.consent_version
+    profile.consent_given_at = None
+    profile.consent_version = None
+    record("consent.withdrawn", actor=actor, subject=profile, version=version)
+    db.session.commit()
+
+
+def consent_is_current(profile: HelperProfile) -> bool:
+    return profile.consent_given_at is not None and profile.consent_version == CONSENT_VERSION
+
+
+# --- what the overview shows ---------------------------------------------------------------
+
+
+def police_certificate_of(profile: HelperProfile) -> PoliceCertificate | None:
+    return police_certificate(
+        profile,
+        valid_years=current_app.config["POLICE_CERTIFICATE_VALID_YEARS"],
+        today=local_today(),
+    )
