@@ -122,8 +122,11 @@ def submit_with_errors(page, form_id: str, button: str) -> None:
         form.get_by_role("button", name=button).click()
     assert answer.value.status == 422, answer.value.url
     assert answer.value.request.headers.get("hx-target") == form_id
-    # The response is in before htmx has swapped it in: wait for the new form.
+    assert answer.value.request.headers.get("x-csrftoken"), "htmx sent no CSRF header"
+    # The response is in before htmx has swapped it in: wait for the new form, and for htmx to
+    # settle (for a moment the new form carries the old one's classes, htmx-request among them).
     page.locator(f"#{form_id}:not([data-replaced]) [aria-invalid='true']").first.wait_for()
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def assert_errors_next_to_fields(page, first_invalid: str) -> None:
@@ -217,4 +220,59 @@ def test_skip_link_is_first_and_moves_focus_to_main(role, page, log_in):
     assert focused["top"] >= 0, "the skip link must be visible when it has focus"
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
+    assert page.problems.take() == []
+
+
+def test_stale_csrf_token_on_an_htmx_request_reloads_the_page(page):
+    """An expired token must not fail silently: the server answers HX-Refresh and the page reloads."""
+    page.problems.expect_console_error("status of 400")
+    page.goto("/login")
+    page.evaluate(
+        """() => {
+          document.querySelectorAll("input[name=csrf_token]").forEach((input) => { input.value = "stale"; });
+          document.getElementById("page").setAttribute("hx-headers", '{"X-CSRFToken": "stale"}');
+          document.getElementById("login-form").dataset.stale = "yes";
+        }"""
+    )
+    page.get_by_label("E-Mail-Adresse").fill("admin@ki-hoexter.example")
+    page.get_by_label("Passwort", exact=True).fill("demo-ki-match")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.locator("#login-form").get_by_role("button", name="Anmelden").click()
+    assert answer.value.status == 400
+    assert answer.value.headers.get("hx-refresh") == "true"
+    page.locator("#login-form:not([data-stale])").wait_for()
+    assert page.input_value("#csrf_token") != "stale"
+    assert page.problems.take() == []
+
+
+def test_switching_to_english_sets_the_page_language(page, axe):
+    """The locale buttons are a plain form with a CSRF token; the page follows in English."""
+    page.goto("/privacy")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    assert page.url.endswith("/privacy")
+    assert page.get_by_role("button", name="English").get_attribute("aria-pressed") == "true"
+    axe.check(page)
+    page.get_by_role("button", name="Deutsch").click()
+    page.wait_for_function("() => document.documentElement.lang === 'de'")
+    assert page.problems.take() == []
+
+
+@pytest.mark.parametrize("role", [None, Role.HELPER], ids=["anonymous", "helper"])
+def test_pages_reflow_on_a_small_phone(role, page, live_server, log_in):
+    """WCAG 1.4.10: at 320 CSS pixels nothing but a data table may need sideways scrolling."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    if role:
+        log_in(page, role)
+    overflowing = {}
+    for path in sorted(expected_paths(live_server.app, role) | {"/"}):
+        page.goto(path)
+        too_wide = page.evaluate(
+            """() => [...document.querySelectorAll("body *")]
+                .filter((el) => !el.closest("table, .table") && el.getBoundingClientRect().right > 321)
+                .slice(0, 5).map((el) => el.outerHTML.slice(0, 120))"""
+        )
+        if page.evaluate("() => document.documentElement.scrollWidth") > 320 or too_wide:
+            overflowing[path] = too_wide
+    assert not overflowing, f"wider than 320 px: {overflowing}"
     assert page.problems.take() == []
