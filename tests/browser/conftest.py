@@ -247,8 +247,9 @@ def live_server(chromium, migrated) -> Iterator[LiveServer]:
 
 # --- pages, and what goes wrong on them -----------------------------------------------------
 
-# Runs before any script of the page and whatever its CSP says; reports through a binding.
-CSP_LISTENER = """
+# Runs before any script of the page and whatever its CSP says: reports CSP violations through
+# a binding, and counts htmx requests in flight so a test can wait for the page to settle.
+INIT_SCRIPT = """
 document.addEventListener("securitypolicyviolation", function (event) {
   window.__kiMatchCspViolation({
     directive: event.violatedDirective,
@@ -259,6 +260,18 @@ document.addEventListener("securitypolicyviolation", function (event) {
     page: document.location.pathname
   });
 }, true);
+(function () {
+  var inFlight = new Set();
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var xhr = event.detail.xhr;
+    inFlight.add(xhr);
+    // loadend comes after htmx's own load handler (the swap), and also after errors and aborts.
+    xhr.addEventListener("loadend", function () { inFlight.delete(xhr); });
+  }, true);
+  window.__kiMatchHtmxBusy = function () {
+    return inFlight.size > 0 || !!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling");
+  };
+})();
 """
 
 
@@ -323,7 +336,7 @@ def new_page(browser, live_server) -> Iterator[Callable]:
         contexts.append(context)
         problems = Problems()
         context.expose_function("__kiMatchCspViolation", problems.on_csp_violation)
-        context.add_init_script(script=CSP_LISTENER)
+        context.add_init_script(script=INIT_SCRIPT)
         page = context.new_page()
         page.on("console", problems.on_console)
         page.on("pageerror", problems.on_page_error)
@@ -343,6 +356,11 @@ def new_page(browser, live_server) -> Iterator[Callable]:
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+def settle(page) -> None:
+    """Wait until htmx has no request in flight and has finished swapping and settling."""
+    page.wait_for_function("() => !(window.__kiMatchHtmxBusy && window.__kiMatchHtmxBusy())")
 
 
 # --- accessibility --------------------------------------------------------------------------
@@ -365,6 +383,7 @@ class Axe:
         self.source = AXE_SOURCE.read_text(encoding="utf-8")
 
     def violations(self, page) -> list[dict]:
+        settle(page)
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(self.source)
         return page.evaluate(AXE_RUN, AXE_TAGS)
