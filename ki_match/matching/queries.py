@@ -26,6 +26,7 @@ from ki_match.helpers.models import (
     HelperProfile,
     helper_town,
 )
+from ki_match.helpers.queries import matchable_filter
 from ki_match.matching.engine import Busy, HelperFacts, Kind, Place, RequestFacts
 from ki_match.offers.services import ends_at
 from ki_match.reference.models import Language, Town
@@ -65,19 +66,8 @@ def request_facts(request: HelpRequest) -> RequestFacts:
 
 
 def matchable_helpers(ki_id: int):
-    """Helpers who may receive offers at all: active, verified, approved, consenting."""
-    return (
-        select(HelperProfile.id)
-        .join(User, User.id == HelperProfile.user_id)
-        .where(
-            HelperProfile.ki_id == ki_id,
-            User.active.is_(True),
-            User.deleted_at.is_(None),
-            User.email_verified_at.is_not(None),
-            HelperProfile.approved_at.is_not(None),
-            HelperProfile.consent_given_at.is_not(None),
-        )
-    )
+    """Helpers of the KI who may receive offers at all (one rule, see helpers.queries)."""
+    return select(HelperProfile.id).where(HelperProfile.ki_id == ki_id, matchable_filter())
 
 
 def candidate_ids(ki_id: int, facts: RequestFacts):
