@@ -71,9 +71,10 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.core.views import bp as core
     from ki_match.helpers.views import bp as helpers
     from ki_match.notifications.commands import bp as notifications
+    from ki_match.offers.views import bp as offers
     from ki_match.profile.views import bp as profile
 
-    for blueprint in (core, health, accounts, helpers, admin, notifications):
+    for blueprint in (core, health, accounts, helpers, admin, notifications, offers):
         app.register_blueprint(blueprint)
     app.register_blueprint(profile)
     app.view_functions["static"].access_policy = Policy()

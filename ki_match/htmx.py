@@ -6,23 +6,26 @@ from flask import Response, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
-def wants_block(block: str | None) -> bool:
+def wants_block(block: str | None, target: str | None = None) -> bool:
     """True when htmx asked to swap exactly this block.
 
     The signal is the target id, never a bare HX-Request: boosted navigation
     and history restores want the whole page. Block ``login_form`` renders the
-    element with id ``login-form``.
+    element with id ``login-form``; a block drawn once per item (``offer_card``
+    for ``offer-card-12``) names its element's id in ``target``.
     """
     if block is None or request.headers.get("HX-Request") != "true":
         return False
     if request.headers.get("HX-History-Restore-Request") == "true":
         return False
-    return request.headers.get("HX-Target") == block.replace("_", "-")
+    return request.headers.get("HX-Target") == (target or block.replace("_", "-"))
 
 
-def render(template: str, block: str | None = None, status: int = 200, **context) -> Response:
-    """The page, or only ``block`` when htmx targets the element of that id."""
-    if wants_block(block):
+def render(
+    template: str, block: str | None = None, status: int = 200, *, target: str | None = None, **context
+) -> Response:
+    """The page, or only ``block`` when htmx targets the element of that id (or ``target``)."""
+    if wants_block(block, target):
         body = render_block(template, block, **context)
     else:
         body = render_template(template, **context)

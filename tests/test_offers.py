@@ -103,7 +103,7 @@ def test_accept_then_coordinator_confirms_and_request_fills(make_request, create
     assert db.session.get(Offer, second.id).status == OfferStatus.WITHDRAWN
     assert outbox("offer_withdrawn", to=bilal.user.email)
     assert outbox("assignment_confirmed", to=amina.user.email)
-    with pytest.raises(OfferError, match="zurückgezogen"):
+    with pytest.raises(OfferError, match="schon besetzt"):
         services.accept_offer(second.id, bilal.user)
 
 
@@ -267,3 +267,61 @@ def test_two_coordinators_confirming_one_helper_for_overlapping_times_race(
     assert sorted(type(r).__name__ for r in results) == ["Assignment", "OfferError"], results
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
+
+
+def test_why_closed_names_the_reason_an_offer_can_no_longer_be_answered(
+    make_request, create_helper, coordinator
+):
+    request = make_request()
+    amina, bilal, carla = create_helper(), create_helper(), create_helper()
+    pending = offer_to(request, amina)
+    assert services.why_closed(pending) is None
+    assert "bereits zugesagt" in services.why_closed(offer_to(make_request(), amina, OfferStatus.ACCEPTED))
+    assert "bereits abgelehnt" in services.why_closed(offer_to(make_request(), amina, OfferStatus.DECLINED))
+    services.confirm_offer(offer_to(request, bilal, OfferStatus.ACCEPTED).id, coordinator)
+    db.session.expire_all()
+    # withdrawn because the request filled: the helper hears the true reason
+    assert db.session.get(Offer, pending.id).status == OfferStatus.WITHDRAWN
+    assert "schon besetzt" in services.why_closed(db.session.get(Offer, pending.id))
+    cancelled = make_request()
+    late = offer_to(cancelled, carla)
+    cancelled.status = RequestStatus.CANCELLED
+    db.session.commit()
+    assert "zurückgezogen" in services.why_closed(late)
+
+
+def test_an_appointment_that_has_begun_cannot_be_accepted(make_request, create_helper):
+    amina = create_helper()
+    offer = offer_to(make_request(starts_in=timedelta(minutes=-5)), amina)
+    assert services.why_closed(offer) == "Der Termin ist schon vorbei."
+    with pytest.raises(OfferError, match="vorbei"):
+        services.accept_offer(offer.id, amina.user)
+    assert db.session.get(Offer, offer.id).status == OfferStatus.PENDING
+
+
+def test_a_translation_past_its_due_date_cannot_be_accepted(make_request, create_helper):
+    from ki_match.offers.services import BERLIN
+
+    today = utcnow().astimezone(BERLIN).date()
+    amina = create_helper()
+    request = make_request(kind=RequestKind.WRITTEN, due_on=today)
+    request.starts_at = request.duration_minutes = None
+    db.session.commit()
+    offer = offer_to(request, amina)
+    assert services.why_closed(offer) is None  # due today: still possible
+    request.due_on = today - timedelta(days=1)
+    db.session.commit()
+    with pytest.raises(OfferError, match="vorbei"):
+        services.accept_offer(offer.id, amina.user)
+
+
+def test_send_offer_mail_queues_one_mail_with_both_answer_links(make_request, create_helper):
+    amina = create_helper()
+    offer = offer_to(make_request(), amina)
+    services.send_offer_mail(offer)
+    db.session.commit()
+    [message] = outbox("offer", to=amina.user.email)
+    assert services.answer_url(offer, Answer.ACCEPT) in message.body_text
+    assert services.answer_url(offer, Answer.DECLINE) in message.body_text
+    assert "Jobcenter Brakel" not in message.body_text + message.body_html
+    assert "Familie A-17" not in message.body_text + message.body_html

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from flask import Flask, current_app, request
 from flask_babel import get_locale
@@ -11,6 +12,8 @@ from flask_login import current_user
 
 from ki_match.accounts.models import Role
 from ki_match.core.forms import LOCALES
+from ki_match.offers.queries import open_offer_count
+from ki_match.orgs.queries import current_ki
 from ki_match.reference.names import language_name, level_label, topic_name
 from ki_match.requests.models import RequestKind, RequestStatus
 
@@ -45,10 +48,21 @@ ROLE_LABELS = {
 class NavItem:
     endpoint: str
     label: str
+    # A number worth seeing from every page (unanswered offers), shown when not zero; keep it one COUNT.
+    count: Callable[[], int] | None = None
+
+
+def _open_offers() -> int:
+    return open_offer_count(current_ki(), current_user)
 
 
 NAVIGATION = {
-    Role.HELPER: [NavItem("core.index", _l("Übersicht")), NavItem("profile.show", _l("Mein Profil"))],
+    Role.HELPER: [
+        NavItem("core.index", _l("Übersicht")),
+        NavItem("offers.inbox", _l("Anfragen"), count=_open_offers),
+        NavItem("offers.assignments", _l("Einsätze")),
+        NavItem("profile.show", _l("Mein Profil")),
+    ],
     Role.COORDINATOR: [
         NavItem("core.index", _l("Übersicht")),
         NavItem("helpers.pending", _l("Freigaben")),
@@ -69,8 +83,13 @@ ANONYMOUS_NAVIGATION = [
 
 def navigation() -> list[NavItem]:
     if current_user.is_authenticated:
-        return NAVIGATION[current_user.role]
+        return [_counted(item) for item in NAVIGATION[current_user.role]]
     return ANONYMOUS_NAVIGATION
+
+
+def _counted(item: NavItem) -> NavItem:
+    number = item.count() if item.count else 0
+    return replace(item, label=f"{item.label} ({number})") if number else item
 
 
 def text_direction() -> str:

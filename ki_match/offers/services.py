@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import enum
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -37,6 +39,8 @@ from ki_match.requests.models import (
 )
 from ki_match.requests.services import ACCEPTING, lock_request, transition
 from ki_match.urls import public_url
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class OfferError(Exception):
@@ -92,15 +96,39 @@ def _locked_offer(offer_id: int) -> tuple[Offer, HelpRequest]:
 
 def _too_late(offer: Offer, request: HelpRequest) -> str | None:
     """Why this offer can no longer be accepted, or None."""
-    if offer.status == OfferStatus.WITHDRAWN or request.status == RequestStatus.CANCELLED:
-        return str(_l("Diese Anfrage wurde zurückgezogen. Sie müssen nichts weiter tun."))
+    # A full request withdraws the other offers; "filled" is the truer reason then.
     if request.status in (RequestStatus.FILLED, RequestStatus.COMPLETED):
         return str(_l("Diese Anfrage ist inzwischen schon besetzt. Danke für Ihre Bereitschaft!"))
+    if offer.status == OfferStatus.WITHDRAWN or request.status == RequestStatus.CANCELLED:
+        return str(_l("Diese Anfrage wurde zurückgezogen. Sie müssen nichts weiter tun."))
     if offer.status == OfferStatus.EXPIRED or (offer.expires_at and offer.expires_at <= utcnow()):
         return str(_l("Diese Anfrage ist abgelaufen."))
     if request.status not in ACCEPTING:
         return str(_l("Diese Anfrage ist nicht mehr offen."))
+    if _is_over(request):
+        return str(_l("Der Termin ist schon vorbei."))
     return None
+
+
+def _is_over(request: HelpRequest) -> bool:
+    """An appointment that has begun, or a translation whose due date has passed, needs no one new."""
+    if request.starts_at is not None:
+        return request.starts_at <= utcnow()
+    if request.due_on is not None:
+        return request.due_on < utcnow().astimezone(BERLIN).date()
+    return False
+
+
+def why_closed(offer: Offer) -> str | None:
+    """Why the helper can no longer answer this offer, in plain words; None while they can.
+
+    Read without a lock, for pages; ``accept_offer``/``decline_offer`` check again under it.
+    """
+    if offer.status == OfferStatus.ACCEPTED:
+        return str(_l("Sie haben diese Anfrage bereits zugesagt."))
+    if offer.status == OfferStatus.DECLINED:
+        return str(_l("Sie haben diese Anfrage bereits abgelehnt."))
+    return _too_late(offer, offer.request)
 
 
 # --- the helper answers --------------------------------------------------------------------
@@ -257,6 +285,22 @@ def _withdraw_open_offers(request: HelpRequest, actor: User) -> None:
 # --- after confirmation --------------------------------------------------------------------
 
 
+def withdrawable(assignment: Assignment) -> bool:
+    """A confirmed assignment can be given back until it begins (written ones: while confirmed)."""
+    return assignment.status == AssignmentStatus.CONFIRMED and (
+        assignment.starts_at is None or assignment.starts_at > utcnow()
+    )
+
+
+def reportable(assignment: Assignment) -> bool:
+    """Hours can be reported once the assignment has begun, and changed until they are approved."""
+    return (
+        assignment.status in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)
+        and assignment.approved_at is None
+        and (assignment.starts_at is None or assignment.starts_at <= utcnow())
+    )
+
+
 def withdraw_assignment(assignment_id: int, helper_user: User, reason: str) -> None:
     """The helper cannot come after all: the seat frees and the request reopens."""
     request_id = db.session.scalar(select(Assignment.request_id).where(Assignment.id == assignment_id))
@@ -346,6 +390,30 @@ def offer_from_token(token: str) -> tuple[Offer, Answer] | None:
 
 
 # --- notifications -------------------------------------------------------------------------
+
+
+def send_offer_mail(offer: Offer) -> None:
+    """Queue the offer e-mail with its one-tap answer links, in the caller's transaction.
+
+    Once per offer (the outbox key is the offer): a reminder would need its own kind.
+    The mail names town and time, never the exact place or the client reference.
+    """
+    helper = offer.helper
+    with force_locale(helper.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        queue_mail(
+            kind="offer",
+            to=helper.user.email,
+            subject=str(_l("Anfrage: Können Sie helfen?")),
+            template="emails/offer",
+            key=f"offer:{offer.id}",
+            ki_id=helper.ki_id,
+            recipient=helper.user,
+            request=offer.request,
+            offer=offer,
+            accept_url=answer_url(offer, Answer.ACCEPT),
+            decline_url=answer_url(offer, Answer.DECLINE),
+            link=public_url("offers.inbox"),
+        )
 
 
 def coordinators_for(request: HelpRequest) -> list[User]:

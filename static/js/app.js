@@ -21,6 +21,20 @@
     }
   });
 
+  // A list that refreshes itself (the helper's inbox) must not throw away what someone is typing:
+  // skip a poll while a field in it has focus or holds text, or a disclosure in it is open.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var list = event.detail.elt;
+    if (!list || !list.hasAttribute || !list.hasAttribute("data-poll-pause-while-editing")) return;
+    if (event.detail.requestConfig && event.detail.requestConfig.verb !== "get") return;
+    var active = document.activeElement;
+    var editing = active && list.contains(active) && active.matches("input:not([type=hidden]), textarea, select");
+    var typed = Array.prototype.some.call(list.querySelectorAll("textarea, input[type=text]"), function (field) {
+      return field.value.trim() !== "";
+    });
+    if (editing || typed || list.querySelector("details[open]")) event.preventDefault();
+  });
+
   // A failed request must never fail silently.
   document.addEventListener("htmx:sendError", function () {
     var region = document.getElementById("flash");

@@ -1,0 +1,350 @@
+"""The helper's side of offers: the inbox, answering from the e-mail link, assignments and hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ki_match.access import public, roles
+from ki_match.accounts.models import Role
+from ki_match.audit.services import record
+from ki_match.extensions import db, limiter
+from ki_match.helpers import queries as helper_queries
+from ki_match.helpers.models import HelperProfile
+from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.offers import queries, services
+from ki_match.offers.forms import AcceptForm, DeclineForm, ReportForm, WithdrawForm
+from ki_match.offers.services import AcceptOutcome, Answer, OfferError
+from ki_match.orgs.queries import current_ki
+from ki_match.reference.geo import distance_km
+from ki_match.requests.models import Assignment, AssignmentStatus, Offer, OfferStatus
+
+bp = Blueprint("offers", __name__)
+bp.add_app_template_global(services.ends_at, name="request_ends_at")
+
+# Where the calendar part of the helper issue puts the .ics download of one assignment.
+ICS_ENDPOINT = "calendar.assignment_ics"
+# Answer links need no login, so the address is what limits guessing; override in config.
+DEFAULT_LINK_LIMIT = "30 per hour"
+
+
+def _link_limit() -> str:
+    return current_app.config.get("OFFER_LINK_LIMIT_PER_ADDRESS", DEFAULT_LINK_LIMIT)
+
+
+# --- loading and authorising ----------------------------------------------------------------
+
+
+def own_profile() -> HelperProfile:
+    profile = helper_queries.profile_of(current_user)
+    if profile is None or profile.ki_id != current_ki().id:
+        abort(404)
+    return profile
+
+
+def get_own_offer(offer_id: int, profile: HelperProfile | None = None) -> Offer:
+    """An offer to the logged-in helper in their KI, or 404 (never 403: do not confirm it exists)."""
+    offer = queries.own_offer(current_ki(), profile or own_profile(), offer_id)
+    if offer is None:
+        abort(404)
+    return offer
+
+
+def get_own_assignment(assignment_id: int, profile: HelperProfile | None = None) -> Assignment:
+    assignment = queries.own_assignment(current_ki(), profile or own_profile(), assignment_id)
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfferCard:
+    offer: Offer
+    closed: str | None  # why it can no longer be answered; None while it can
+    distance: int | None  # km from the helper's home town, as the crow flies
+    assignment_id: int | None  # the assignment this offer became, if any
+
+    @property
+    def answerable(self) -> bool:
+        return self.offer.status == OfferStatus.PENDING and self.closed is None
+
+    @property
+    def dom_id(self) -> str:
+        return f"offer-card-{self.offer.id}"
+
+
+def _card(offer: Offer, profile: HelperProfile, assignment_ids: dict[int, int]) -> OfferCard:
+    town, home = offer.request.town, profile.home_town
+    return OfferCard(
+        offer=offer,
+        closed=services.why_closed(offer) if offer.status == OfferStatus.PENDING else None,
+        distance=round(distance_km(home, town)) if town is not None and home is not None else None,
+        assignment_id=assignment_ids.get(offer.id),
+    )
+
+
+def _decline_form(offer_id: int, *, submitted: bool = False) -> DeclineForm:
+    """Each card's form has its own prefix, so its field ids are unique on the page."""
+    if submitted:
+        return DeclineForm(prefix=f"offer-{offer_id}")
+    return DeclineForm(formdata=None, prefix=f"offer-{offer_id}")
+
+
+def _decline_forms(cards: list[OfferCard]) -> dict[int, DeclineForm]:
+    return {card.offer.id: _decline_form(card.offer.id) for card in cards if card.answerable}
+
+
+def _inbox_context(profile: HelperProfile, **extra) -> dict:
+    pending, answered = queries.inbox_offers(current_ki(), profile)
+    assignment_ids = queries.assignment_ids_by_offer(
+        [offer.id for offer in answered if offer.status == OfferStatus.ACCEPTED]
+    )
+    cards = [_card(offer, profile, assignment_ids) for offer in pending + answered]
+    # A pending offer that can no longer be answered belongs with the answered ones.
+    rest = sorted(
+        (card for card in cards if not card.answerable),
+        key=lambda card: (card.offer.created_at, card.offer.id),
+        reverse=True,
+    )
+    return {
+        "open_cards": [card for card in cards if card.answerable],
+        "answered_cards": rest,
+        "decline_forms": _decline_forms(cards) | extra.pop("decline_forms", {}),
+        **extra,
+    }
+
+
+@bp.route("/inbox")
+@roles(Role.HELPER)
+def inbox():
+    """The inbox; its list block alone for the poll that keeps it fresh."""
+    return render("offers/inbox.html", "offer_list", **_inbox_context(own_profile()))
+
+
+def _answered(offer_id: int, message: str, *, failed: bool = False):
+    """The card as it is now, with the result announced in it; without htmx back to the inbox."""
+    target = f"offer-card-{offer_id}"
+    if not wants_block("offer_card", target):
+        flash(message, "error" if failed else "success")
+        return redirect_to(url_for("offers.inbox"))
+    profile = own_profile()
+    offer = get_own_offer(offer_id, profile)
+    card = _card(offer, profile, queries.assignment_ids_by_offer([offer.id]))
+    return render(
+        "offers/inbox.html",
+        "offer_card",
+        status=409 if failed else 200,
+        target=target,
+        card=card,
+        message=message,
+        failed=failed,
+        decline_forms=_decline_forms([card]),
+    )
+
+
+def _accepted_message(outcome: AcceptOutcome) -> str:
+    if outcome == AcceptOutcome.CONFIRMED:
+        return _("Der Einsatz ist Ihrer – vielen Dank!")
+    return _("Danke! Sie haben zugesagt. Das Integrationszentrum bestätigt den Einsatz.")
+
+
+def _declined_message() -> str:
+    return _("Abgesagt. Danke für Ihre Rückmeldung.")
+
+
+@bp.route("/offers/<int:offer_id>/accept", methods=["POST"])
+@roles(Role.HELPER)
+def accept(offer_id: int):
+    offer = get_own_offer(offer_id)
+    AcceptForm().validate_on_submit()  # the token only; CSRFProtect has already checked it
+    try:
+        outcome = services.accept_offer(offer.id, current_user._get_current_object())
+    except OfferError as error:
+        return _answered(offer_id, str(error), failed=True)
+    return _answered(offer_id, _accepted_message(outcome))
+
+
+@bp.route("/offers/<int:offer_id>/decline", methods=["POST"])
+@roles(Role.HELPER)
+def decline(offer_id: int):
+    offer = get_own_offer(offer_id)
+    form = _decline_form(offer_id, submitted=True)
+    if not form.validate_on_submit():
+        profile = own_profile()
+        target = f"offer-card-{offer_id}"
+        if wants_block("offer_card", target):
+            card = _card(offer, profile, {})
+            return render(
+                "offers/inbox.html",
+                "offer_card",
+                status=422,
+                target=target,
+                card=card,
+                decline_forms={offer.id: form},
+            )
+        return render(
+            "offers/inbox.html", status=422, **_inbox_context(profile, decline_forms={offer.id: form})
+        )
+    try:
+        services.decline_offer(offer.id, current_user._get_current_object(), form.reason.data)
+    except OfferError as error:
+        return _answered(offer_id, str(error), failed=True)
+    return _answered(offer_id, _declined_message())
+
+
+# --- answering from the e-mail link (no login) ----------------------------------------------
+
+
+def _offer_by_token(token: str) -> tuple[Offer, Answer] | None:
+    found = services.offer_from_token(token)
+    if found is None:
+        return None
+    offer, answer = found
+    user = offer.helper.user
+    if not user.active or user.deleted_at is not None:
+        return None
+    return offer, answer
+
+
+@bp.route("/offers/answer/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_link_limit, methods=["POST"])
+def answer_by_link(token: str):
+    """A confirmation page on GET; the answer happens only on POST, through the same rules as the inbox."""
+    found = _offer_by_token(token)
+    if found is None:
+        return render("offers/answer_closed.html", status=404, reason=None)
+    offer, answer = found
+    closed = services.why_closed(offer)
+    if closed:
+        return render("offers/answer_closed.html", status=410, reason=closed)
+    form = DeclineForm() if answer == Answer.DECLINE else AcceptForm()
+    if form.validate_on_submit():
+        helper_user = offer.helper.user
+        try:
+            if answer == Answer.ACCEPT:
+                services.accept_offer(offer.id, helper_user)
+            else:
+                services.decline_offer(offer.id, helper_user, form.reason.data)
+        except OfferError as error:
+            return render("offers/answer_closed.html", status=410, reason=str(error))
+        return redirect_to(url_for("offers.answered", token=token))
+    status = 422 if form.errors else 200
+    return render("offers/answer.html", status=status, form=form, offer=offer, answer=answer)
+
+
+@bp.route("/offers/answer/<token>/done")
+@public
+def answered(token: str):
+    """What the helper's answer led to; the page the answer link's POST lands on."""
+    found = _offer_by_token(token)
+    if found is None:
+        return render("offers/answer_closed.html", status=404, reason=None)
+    offer, _answer = found
+    if offer.status == OfferStatus.PENDING:
+        return redirect(url_for("offers.answer_by_link", token=token), code=303)
+    if offer.status == OfferStatus.ACCEPTED:
+        confirmed = offer.id in queries.assignment_ids_by_offer([offer.id])
+        message = _accepted_message(AcceptOutcome.CONFIRMED if confirmed else AcceptOutcome.ACCEPTED)
+    elif offer.status == OfferStatus.DECLINED:
+        message = _declined_message()
+    else:
+        return render("offers/answer_closed.html", status=410, reason=services.why_closed(offer))
+    return render("offers/answer_done.html", message=message)
+
+
+# --- assignments ----------------------------------------------------------------------------
+
+
+@bp.route("/assignments")
+@roles(Role.HELPER)
+def assignments():
+    upcoming, past = queries.assignments_of(current_ki(), own_profile())
+    return render("offers/assignments.html", upcoming=upcoming, past=past)
+
+
+def shows_place(assignment: Assignment) -> bool:
+    """The exact place and the client reference are for the helper who is actually going."""
+    return assignment.status in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)
+
+
+def _report_form_for(assignment: Assignment) -> ReportForm:
+    if assignment.actual_minutes is None:
+        return ReportForm(formdata=None, travel_km=assignment.travel_km)
+    hours, minutes = divmod(assignment.actual_minutes, 60)
+    return ReportForm(
+        formdata=None,
+        hours=hours,
+        minutes=minutes,
+        travel_km=assignment.travel_km,
+        note=assignment.report_note,
+    )
+
+
+def _assignment_context(assignment: Assignment, **forms) -> dict:
+    return {
+        "assignment": assignment,
+        "req": assignment.request,
+        "shows_place": shows_place(assignment),
+        "withdrawable": services.withdrawable(assignment),
+        "reportable": services.reportable(assignment),
+        "ics_available": ICS_ENDPOINT in current_app.view_functions,
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(formdata=None),
+        "report_form": forms.get("report_form") or _report_form_for(assignment),
+    }
+
+
+@bp.route("/assignments/<int:assignment_id>")
+@roles(Role.HELPER)
+def assignment(assignment_id: int):
+    assignment = get_own_assignment(assignment_id)
+    if shows_place(assignment):
+        record("assignment.viewed", subject=assignment)
+        db.session.commit()
+    return render("offers/assignment.html", **_assignment_context(assignment))
+
+
+@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
+@roles(Role.HELPER)
+def withdraw(assignment_id: int):
+    assignment = get_own_assignment(assignment_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        context = _assignment_context(assignment, withdraw_form=form)
+        return render("offers/assignment.html", "withdraw_form", status=422, **context)
+    try:
+        services.withdraw_assignment(assignment.id, current_user._get_current_object(), form.reason.data)
+    except OfferError as error:
+        flash(str(error), "error")
+        return redirect_to(url_for("offers.assignment", assignment_id=assignment_id))
+    flash(_("Sie haben den Einsatz abgesagt. Das Integrationszentrum ist informiert."), "success")
+    return redirect_to(url_for("offers.assignments"))
+
+
+@bp.route("/assignments/<int:assignment_id>/report", methods=["POST"])
+@roles(Role.HELPER)
+def report(assignment_id: int):
+    assignment = get_own_assignment(assignment_id)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        context = _assignment_context(assignment, report_form=form)
+        return render("offers/assignment.html", "report_form", status=422, **context)
+    try:
+        services.report_hours(
+            assignment,
+            current_user._get_current_object(),
+            minutes=form.total_minutes,
+            travel_km=form.travel_km.data,
+            note=form.note.data,
+        )
+    except OfferError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Danke! Ihre Angaben sind gespeichert. Das Integrationszentrum prüft sie."), "success")
+    return redirect_to(url_for("offers.assignment", assignment_id=assignment_id))

@@ -1,0 +1,175 @@
+"""A helper on a phone: answers an offer with the keyboard alone, opens the assignment, reports hours."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from ki_match.accounts.models import Role, User
+from ki_match.accounts.services import hash_password
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import HelperLanguage, HelperProfile
+from ki_match.orgs.models import Ki
+from ki_match.reference.models import Language, Level, Town
+from ki_match.requests.models import (
+    Assignment,
+    FillMode,
+    HelpRequest,
+    Offer,
+    RequestKind,
+    RequestStatus,
+)
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "ein langer Satz als Passwort"
+PLACE = "Rathaus Brakel, Am Markt 3, Raum 12"
+
+
+def _approved_helper_with_an_offer(app) -> tuple[str, int]:
+    """A fresh approved helper from Höxter and one pending first-to-accept offer for them."""
+    with app.app_context():
+        ki = db.session.scalar(select(Ki).order_by(Ki.id).limit(1))
+
+        def town(name):
+            return db.session.scalar(select(Town).where(Town.ki_id == ki.id, Town.name == name))
+
+        def language(code):
+            return db.session.scalar(select(Language).where(Language.code == code))
+
+        email = f"helper.{uuid.uuid4().hex[:8]}@example.org"
+        user = User(
+            ki_id=ki.id,
+            email=email,
+            display_name="Dilan T.",
+            role=Role.HELPER,
+            password_hash=hash_password(PASSWORD),
+            email_verified_at=utcnow() - timedelta(days=10),
+        )
+        db.session.add(user)
+        db.session.flush()
+        profile = HelperProfile(
+            ki_id=ki.id,
+            user_id=user.id,
+            home_town_id=town("Höxter").id,
+            consent_given_at=utcnow(),
+            approved_at=utcnow(),
+        )
+        db.session.add(profile)
+        db.session.flush()
+        for code, level in (("ckb", Level.NATIVE), ("de", Level.B2)):
+            db.session.add(HelperLanguage(helper_id=profile.id, language_id=language(code).id, level=level))
+        request = HelpRequest(
+            ki_id=ki.id,
+            kind=RequestKind.ACCOMPANIMENT,
+            status=RequestStatus.OPEN,
+            language_id=language("ckb").id,
+            starts_at=(utcnow() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
+            duration_minutes=90,
+            town_id=town("Brakel").id,
+            place=PLACE,
+            client_ref="Fall 2026-118",
+            fill_mode=FillMode.FIRST_TO_ACCEPT,
+            notes="Termin beim Bürgerbüro.",
+        )
+        db.session.add(request)
+        db.session.flush()
+        offer = Offer(request_id=request.id, helper_id=profile.id)
+        db.session.add(offer)
+        db.session.commit()
+        return email, offer.id
+
+
+def _move_assignment_into_the_past(app, offer_id: int) -> int:
+    with app.app_context():
+        assignment = db.session.scalar(select(Assignment).where(Assignment.offer_id == offer_id))
+        starts = (utcnow() - timedelta(days=1)).replace(second=0, microsecond=0)
+        assignment.request.starts_at = starts
+        assignment.starts_at = starts
+        assignment.ends_at = starts + timedelta(minutes=90)
+        db.session.commit()
+        return assignment.id
+
+
+def _reported(app, assignment_id: int) -> tuple[int | None, int | None]:
+    with app.app_context():
+        assignment = db.session.get(Assignment, assignment_id)
+        return assignment.actual_minutes, assignment.travel_km
+
+
+def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_server, axe, log_in):
+    email, offer_id = _approved_helper_with_an_offer(live_server.app)
+    page.set_viewport_size(PHONE)
+    log_in(page, email, PASSWORD)
+
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
+        "link", name=re.compile("^Anfragen")
+    ).click()
+    expect(page).to_have_url(re.compile(r"/inbox$"))
+    card = page.locator(f"#offer-card-{offer_id}")
+    expect(card).to_contain_text("Sorani")
+    expect(card).to_contain_text("Brakel (15 km von Ihrem Wohnort)")
+    assert PLACE not in page.content()
+    axe.check(page)
+
+    # Keyboard only: Tab until the card's accept button has focus, then Enter.
+    accept_id = f"accept-{offer_id}"
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == accept_id:
+            break
+    else:
+        pytest.fail("Tab never reached the accept button")
+    page.keyboard.press("Enter")
+
+    status = page.locator(f"#offer-status-{offer_id}")
+    expect(status).to_have_attribute("role", "status")
+    expect(status).to_have_text("Der Einsatz ist Ihrer – vielen Dank!")
+    expect(status).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/inbox$"))  # swapped in place, no navigation
+    axe.check(page)
+
+    # The card leads to the assignment, which now shows the exact place.
+    card = page.locator(f"#offer-card-{offer_id}")
+    card.get_by_role("link", name=re.compile("^Zum Einsatz")).click()
+    expect(page).to_have_url(re.compile(r"/assignments/\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sorani")
+    expect(page.locator("main")).to_contain_text(PLACE)
+    expect(page.get_by_role("heading", name="Sie können doch nicht?")).to_be_visible()
+    axe.check(page)
+
+    # After the appointment: report hours, first forgetting the kilometres.
+    assignment_id = _move_assignment_into_the_past(live_server.app, offer_id)
+    page.reload()
+    expect(page.get_by_role("heading", name="Stunden melden")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Bitte keine persönlichen oder vertraulichen Angaben")
+    axe.check(page)
+    page.get_by_label("Stunden", exact=True).fill("1")
+    page.get_by_label("Minuten", exact=True).fill("40")
+    page.problems.expect_console_error("status of 422")
+    page.get_by_role("button", name="Angaben speichern").click()
+    km = page.get_by_label(re.compile("^Gefahrene Kilometer"))
+    expect(km).to_have_attribute("aria-invalid", "true")
+    expect(km).to_be_focused()
+    expect(page.get_by_label("Minuten", exact=True)).to_have_value("40")  # what was typed stays
+    axe.check(page)
+
+    km.fill("18")
+    page.get_by_label(re.compile("^Kurze Notiz")).fill("Parkgebühr 2 €")
+    page.get_by_role("button", name="Angaben speichern").click()
+    expect(page.locator("#flash")).to_contain_text("Danke! Ihre Angaben sind gespeichert.")
+    expect(page.locator("main")).to_contain_text("noch nicht – Sie können die Angaben bis dahin ändern")
+    assert _reported(live_server.app, assignment_id) == (100, 18)
+    axe.check(page)
+
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Einsätze").click()
+    expect(page.get_by_role("heading", name=re.compile("^Vergangene Einsätze"))).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Stunden gemeldet")
+    axe.check(page)
