@@ -1,4 +1,4 @@
-"""Security headers on every response."""
+"""Security headers on every response, and which redirect targets are safe."""
 
 from __future__ import annotations
 
@@ -35,3 +35,17 @@ def set_security_headers(response: Response) -> Response:
     if request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def safe_local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None: no open redirects.
+
+    Browsers read ``/\\host`` as ``//host`` and drop tabs and newlines from URLs,
+    and an ``HX-Redirect`` header reaches ``location.href`` unencoded, so a
+    leading slash alone does not keep a visitor on this site.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    return target

@@ -36,9 +36,15 @@ class NewPassword:
             raise ValidationError(_l("Das Passwort darf nicht die E-Mail-Adresse sein."))
 
 
+def _strip(value):
+    # Phone keyboards and autofill add spaces that make a correct address look invalid.
+    return value.strip() if isinstance(value, str) else value
+
+
 def email_field(label=None):
     return EmailField(
         label or _l("E-Mail-Adresse"),
+        filters=[_strip],
         validators=[
             DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
             Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."), check_deliverability=False),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, flash, request, session, url_for
+from flask import Blueprint, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -22,6 +20,7 @@ from ki_match.accounts.models import TokenPurpose
 from ki_match.extensions import db, limiter, login_manager
 from ki_match.htmx import redirect_to, render
 from ki_match.orgs.queries import current_ki
+from ki_match.security import safe_local_path
 
 bp = Blueprint("accounts", __name__)
 
@@ -46,15 +45,9 @@ def _is_post() -> bool:
 
 
 def _failed_login(response) -> bool:
-    return response.status_code != 303
-
-
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("core.index")
+    """Only a wrong password counts against the account, not a success (303, or 204 for
+    htmx), a half-filled form or a logged-in user being sent home."""
+    return g.get("login_failed", False)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -73,11 +66,12 @@ def login():
         if result.user is not None:
             raw = services.start_session(result.user, request.remote_addr, request.user_agent.string)
             db.session.commit()
-            target = _safe_next(request.args.get("next"))
+            target = safe_local_path(request.args.get("next")) or url_for("core.index")
             session.clear()  # a fresh session: nothing from before the login survives
             login_user(result.user)
             session["sid"] = raw
             return redirect_to(target)
+        g.login_failed = True
         if result.needs_verification:
             form.email.errors.append(
                 _(

@@ -10,6 +10,7 @@ from ki_match.core import dashboards
 from ki_match.core.forms import LocaleForm
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render
+from ki_match.security import safe_local_path
 
 bp = Blueprint("core", __name__)
 
@@ -43,7 +44,4 @@ def set_locale():
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
             db.session.commit()
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    return redirect_to(target)
+    return redirect_to(safe_local_path(request.form.get("next")) or url_for("core.index"))

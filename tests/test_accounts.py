@@ -1,0 +1,640 @@
+"""Accounts through real requests: registration, verification, login sessions, passwords,
+invitations, deactivation, helper approval, rate limits, audit, and form handling."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+from conftest import PASSWORD, htmx_headers, link_in, outbox
+from sqlalchemy import func, select
+
+from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
+from ki_match.audit.models import AuditEvent
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import HelperProfile
+from ki_match.orgs.models import Ki, Organisation
+
+NEW_PASSWORD = "ein ganz neues Passwort"
+WRONG_LOGIN = "E-Mail-Adresse oder Passwort ist falsch."
+
+
+def sha256(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def user_with(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def register(client, email="amina@example.org", **fields):
+    data = {
+        "display_name": "Amina K.",
+        "email": email,
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
+        "privacy": "y",
+    }
+    data.update(fields)
+    return client.post("/register", data=data)
+
+
+def new_client(app, address="192.0.2.1"):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def logged_in(client) -> bool:
+    response = client.get("/account")
+    assert response.status_code in (200, 303)
+    return response.status_code == 200
+
+
+def field_html(html: str, field_id: str) -> str:
+    """The markup ``render_field`` drew for one field: label, input, hint and error."""
+    for block in re.findall(r'<div class="field[^"]*">.*?</div>', html, re.S):
+        if f'id="{field_id}"' in block:
+            return block
+    raise AssertionError(f"no field {field_id} in {html}")
+
+
+def input_value(html: str, field_id: str) -> str | None:
+    tag = re.search(rf'<input[^>]*\bid="{field_id}"[^>]*>', html)
+    assert tag, field_id
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return value.group(1) if value else None
+
+
+def set_expiry(purpose: TokenPurpose, when) -> None:
+    db.session.query(AccountToken).filter(AccountToken.purpose == purpose).update({"expires_at": when})
+    db.session.commit()
+
+
+# --- registration and e-mail verification --------------------------------------------------
+
+
+def test_registration_mails_a_link_whose_get_changes_nothing_and_post_verifies(app, client):
+    response = register(client, email=" Amina@Example.org ")
+    assert (response.status_code, response.headers["Location"]) == (303, "/check-mail/register")
+    user = user_with("amina@example.org")
+    assert user.role == Role.HELPER and user.email_verified_at is None
+    assert db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user.id)) is not None
+    assert user.password_hash.startswith("$argon2id$")
+    (mail,) = outbox("verify_email", to="amina@example.org")
+    link = link_in(mail)
+    assert link.startswith("/verify/")
+
+    page = client.get(link)
+    assert page.status_code == 200
+    assert 'method="post"' in page.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.email_verified_at is None, "a GET (link preview, mail scanner) must not verify"
+    assert db.session.scalar(select(AccountToken.used_at)) is None
+
+    response = client.post(link)
+    assert (response.status_code, response.headers["Location"]) == (303, "/login")
+    db.session.refresh(user)
+    assert user.email_verified_at is not None
+    assert events("account.verified")[0].subject_id == user.id
+
+    again = client.post(link)
+    assert again.status_code == 404
+    assert "nicht mehr gültig" in again.get_data(as_text=True)
+
+
+def test_expired_verification_link_is_refused(app, client):
+    register(client)
+    link = link_in(outbox("verify_email")[0])
+    set_expiry(TokenPurpose.VERIFY_EMAIL, utcnow() - timedelta(seconds=1))
+    assert client.get(link).status_code == 404
+    assert client.post(link).status_code == 404
+    assert user_with("amina@example.org").email_verified_at is None
+
+
+def test_verification_link_lives_for_the_configured_time(app, client):
+    register(client)
+    token = db.session.scalar(select(AccountToken))
+    assert abs(token.expires_at - token.created_at - app.config["VERIFY_TOKEN_TTL"]) < timedelta(seconds=5)
+
+
+def test_login_before_verification_says_so_and_sends_a_new_link(app, client):
+    register(client)
+    first_link = link_in(outbox("verify_email")[0])
+    response = client.post("/login", data={"email": "amina@example.org", "password": NEW_PASSWORD})
+    assert response.status_code == 422
+    assert "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse" in response.get_data(as_text=True)
+    assert not logged_in(client)
+    first, second = outbox("verify_email", to="amina@example.org")
+    assert client.get(first_link).status_code == 404, "the older link stops working"
+    assert client.post(link_in(second)).status_code == 303
+    assert (
+        client.post("/login", data={"email": "amina@example.org", "password": NEW_PASSWORD}).status_code
+        == 303
+    )
+
+
+def test_unverified_account_with_wrong_password_learns_nothing(app, client):
+    register(client)
+    response = client.post("/login", data={"email": "amina@example.org", "password": "falsch" * 3})
+    assert response.status_code == 422
+    assert WRONG_LOGIN in response.get_data(as_text=True)
+    assert len(outbox("verify_email")) == 1
+
+
+def test_registering_a_taken_address_looks_the_same_and_tells_the_owner(app, client, create_user):
+    owner = create_user(Role.COORDINATOR, email="taken@example.org")
+    fresh = register(client, email="new@example.org")
+    taken = register(app.test_client(), email="TAKEN@example.org")
+    assert (taken.status_code, taken.headers["Location"]) == (fresh.status_code, fresh.headers["Location"])
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.email == "taken@example.org"))
+        == 1
+    )
+    (note,) = outbox("account_exists")
+    assert note.to_address == owner.email
+    assert "/login" in note.body_text and "/password/forgot" in note.body_text
+    assert outbox("verify_email", to="taken@example.org") == []
+    db.session.refresh(owner)
+    assert owner.role == Role.COORDINATOR and owner.display_name != "Amina K."
+
+
+# --- login sessions -------------------------------------------------------------------------
+
+
+def test_login_starts_a_fresh_session(app, client, create_user):
+    user = create_user(Role.COORDINATOR)
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["sid"] = "planted-by-an-attacker"
+        session["leftover"] = "from before the login"
+    before = client.get_cookie("session").value
+
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert (response.status_code, response.headers["Location"]) == (303, "/")
+    assert client.get_cookie("session").value != before
+    with client.session_transaction() as session:
+        assert session["sid"] != "planted-by-an-attacker"
+        assert "leftover" not in session
+        assert session["_user_id"] == str(user.id)
+        sid = session["sid"]
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == sha256(sid)))
+    assert row.user_id == user.id and row.revoked_at is None
+    assert [event.actor_id for event in events("login.success")] == [user.id]
+    assert logged_in(client)
+
+
+HOSTILE_TARGETS = (
+    "https://evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "javascript:x",
+)
+
+
+def test_login_goes_to_a_local_next_page_only(app, client, create_user):
+    user = create_user(Role.ADMIN)
+    data = {"email": user.email, "password": PASSWORD}
+    assert client.post("/login?next=/admin/users", data=data).headers["Location"] == "/admin/users"
+    for hostile in HOSTILE_TARGETS:
+        response = app.test_client().post("/login", query_string={"next": hostile}, data=data)
+        assert (response.status_code, response.headers["Location"]) == (303, "/"), hostile
+        # htmx hands HX-Redirect to location.href as it is, without URL encoding.
+        response = app.test_client().post(
+            "/login", query_string={"next": hostile}, data=data, headers=htmx_headers("login-form")
+        )
+        assert (response.status_code, response.headers["HX-Redirect"]) == (204, "/"), hostile
+
+
+def test_locale_switch_returns_to_local_pages_only(app, client):
+    response = client.post("/locale", data={"locale": "en", "next": "/privacy"})
+    assert response.headers["Location"] == "/privacy"
+    for hostile in HOSTILE_TARGETS:
+        response = client.post("/locale", data={"locale": "en", "next": hostile}, headers=htmx_headers("x"))
+        assert response.headers["HX-Redirect"] == "/", hostile
+
+
+def test_logout_revokes_the_session_even_for_a_copied_cookie(app, client, create_user):
+    user = create_user(Role.COORDINATOR)
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    stolen = client.get_cookie("session").value
+    assert logged_in(client)
+
+    response = client.post("/logout")
+    assert (response.status_code, response.headers["Location"]) == (303, "/login")
+    assert not logged_in(client)
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    response = replay.get("/account")
+    assert response.status_code == 303 and response.headers["Location"].startswith("/login")
+    assert db.session.scalar(select(UserSession.revoked_at)) is not None
+    assert [event.actor_id for event in events("logout")] == [user.id]
+
+
+def test_wrong_password_and_unknown_address_get_the_same_answer(app, create_user):
+    user = create_user(Role.COORDINATOR)
+
+    def attempt(email, password):
+        response = app.test_client().post("/login", data={"email": email, "password": password})
+        body = response.get_data(as_text=True).replace(email, "EMAIL")
+        body = re.sub(r'(name="csrf_token" value=|"X-CSRFToken": )"[^"]*"', r"\1TOKEN", body)
+        return response.status_code, body
+
+    wrong = attempt(user.email, "falsches Passwort")
+    unknown = attempt("nobody@example.org", "falsches Passwort")
+    assert wrong[0] == unknown[0] == 422
+    assert WRONG_LOGIN in wrong[1]
+    assert wrong == unknown
+    failures = events("login.failure")
+    assert len(failures) == 2
+    assert failures[0].actor_id == user.id and failures[1].actor_id is None
+    assert "nobody@example.org" not in str([event.detail for event in failures])
+
+
+def test_passwords_are_stored_as_argon2id(app, create_user):
+    from argon2 import PasswordHasher
+
+    user = create_user(Role.HELPER)
+    assert user.password_hash.startswith("$argon2id$v=19$")
+    assert PASSWORD not in user.password_hash
+    assert PasswordHasher().verify(user.password_hash, PASSWORD)
+
+
+# --- password reset and change --------------------------------------------------------------
+
+
+def test_reset_request_answers_the_same_for_known_and_unknown_addresses(app, client, create_user):
+    user = create_user(Role.HELPER)
+    known = client.post("/password/forgot", data={"email": user.email.upper()})
+    unknown = client.post("/password/forgot", data={"email": "nobody@example.org"})
+    assert (known.status_code, known.headers["Location"]) == (303, "/check-mail/reset")
+    assert (unknown.status_code, unknown.headers["Location"]) == (303, "/check-mail/reset")
+    assert [mail.to_address for mail in outbox("reset_password")] == [user.email]
+    assert [event.subject_id for event in events("password.reset_requested")] == [user.id]
+
+
+def test_reset_sets_a_new_password_once_and_ends_every_session(app, client, create_user):
+    user = create_user(Role.HELPER)
+    elsewhere = new_client(app)
+    elsewhere.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert logged_in(elsewhere)
+    client.post("/password/forgot", data={"email": user.email})
+    link = link_in(outbox("reset_password")[0])
+
+    assert client.get(link).status_code == 200
+    mismatch = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": "anders"})
+    assert mismatch.status_code == 422
+    response = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert (response.status_code, response.headers["Location"]) == (303, "/login")
+
+    assert not logged_in(elsewhere), "a reset must end sessions an attacker may hold"
+    assert client.post(link, data={"password": "noch ein anderes Passwort"}).status_code == 404
+    assert client.get(link).status_code == 404
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 422
+    assert client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
+    db.session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$")
+    assert [event.subject_id for event in events("password.reset")] == [user.id]
+
+
+def test_reset_link_expires_after_the_configured_time(app, client, create_user):
+    user = create_user(Role.HELPER)
+    client.post("/password/forgot", data={"email": user.email})
+    link = link_in(outbox("reset_password")[0])
+    token = db.session.scalar(select(AccountToken).where(AccountToken.purpose == TokenPurpose.RESET_PASSWORD))
+    assert app.config["RESET_TOKEN_TTL"] == timedelta(hours=1)
+    assert abs(token.expires_at - token.created_at - timedelta(hours=1)) < timedelta(seconds=5)
+    set_expiry(TokenPurpose.RESET_PASSWORD, utcnow() - timedelta(seconds=1))
+    assert client.get(link).status_code == 404
+    response = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert response.status_code == 404
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
+
+
+def test_a_newer_reset_link_replaces_the_older_one(app, client, create_user):
+    user = create_user(Role.HELPER)
+    client.post("/password/forgot", data={"email": user.email})
+    client.post("/password/forgot", data={"email": user.email})
+    older, newer = (link_in(mail) for mail in outbox("reset_password"))
+    assert client.get(older).status_code == 404
+    assert client.get(newer).status_code == 200
+
+
+def test_password_change_needs_the_current_password_and_ends_other_sessions(app, client, auth, create_user):
+    user = create_user(Role.COORDINATOR)
+    auth.login(user.email)
+    elsewhere = new_client(app)
+    elsewhere.post("/login", data={"email": user.email, "password": PASSWORD})
+
+    wrong = client.post(
+        "/account/password",
+        data={"current_password": "geraten", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
+    assert wrong.status_code == 422
+    assert "Das aktuelle Passwort stimmt nicht." in field_html(
+        wrong.get_data(as_text=True), "current_password"
+    )
+    assert logged_in(elsewhere)
+
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
+    assert (response.status_code, response.headers["Location"]) == (303, "/account")
+    assert logged_in(client), "the browser that changed the password stays logged in"
+    assert not logged_in(elsewhere)
+    assert new_client(app).post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 422
+    assert (
+        new_client(app).post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code
+        == 303
+    )
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+def invite(client, **fields):
+    data = {"display_name": "Karin Koordination", "email": "karin@kreis.example", "role": "coordinator"}
+    data.update(fields)
+    data.setdefault("organisation_id", "0")
+    return client.post("/admin/users/invite", data=data)
+
+
+def test_invited_person_sets_a_password_and_can_log_in(app, client, login_as):
+    admin = login_as(Role.ADMIN)
+    assert client.get("/admin/users/invite").status_code == 200
+    response = invite(client)
+    assert (response.status_code, response.headers["Location"]) == (303, "/admin/users")
+    invited = user_with("karin@kreis.example")
+    assert invited.role == Role.COORDINATOR and invited.password_hash is None
+    assert [(event.actor_id, event.subject_id) for event in events("account.invited")] == [
+        (admin.id, invited.id)
+    ]
+    (mail,) = outbox("invitation", to="karin@kreis.example")
+
+    guest = app.test_client()
+    link = link_in(mail)
+    page = guest.get(link)
+    assert page.status_code == 200 and "Karin" not in page.headers.get("Location", "")
+    response = guest.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert (response.status_code, response.headers["Location"]) == (303, "/login")
+    assert (
+        guest.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}).status_code == 404
+    )
+    login = guest.post("/login", data={"email": "karin@kreis.example", "password": NEW_PASSWORD})
+    assert login.status_code == 303
+    db.session.refresh(invited)
+    assert invited.email_verified_at is not None
+    assert invited.password_hash.startswith("$argon2id$")
+
+
+def test_initiative_invitation_needs_an_organisation(app, client, login_as, ki):
+    login_as(Role.ADMIN)
+    response = invite(client, role="initiative", email="ini@example.org")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Bitte wählen Sie die Organisation." in field_html(html, "organisation_id")
+    assert input_value(html, "email") == "ini@example.org"
+    assert user_with("ini@example.org") is None and outbox("invitation") == []
+
+    organisation = Organisation(ki_id=ki.id, name="Flüchtlingshilfe Brakel")
+    db.session.add(organisation)
+    db.session.commit()
+    response = invite(
+        client, role="initiative", email="ini@example.org", organisation_id=str(organisation.id)
+    )
+    assert response.status_code == 303
+    assert user_with("ini@example.org").organisation_id == organisation.id
+
+
+def test_organisation_of_another_ki_cannot_be_chosen(app, client, login_as):
+    login_as(Role.ADMIN)
+    other = Ki(slug="anderes-ki", name="Anderes KI")
+    db.session.add(other)
+    db.session.flush()
+    foreign = Organisation(ki_id=other.id, name="Fremde Initiative")
+    db.session.add(foreign)
+    db.session.commit()
+    response = invite(client, role="initiative", email="ini@example.org", organisation_id=str(foreign.id))
+    assert response.status_code == 422
+    assert user_with("ini@example.org") is None
+
+
+def test_inviting_a_taken_address_is_refused(app, client, login_as, create_user):
+    login_as(Role.ADMIN)
+    create_user(Role.COORDINATOR, email="karin@kreis.example")
+    response = invite(client)
+    assert response.status_code == 422
+    assert "bereits ein Konto" in field_html(response.get_data(as_text=True), "email")
+    assert outbox("invitation") == []
+
+
+# --- deactivation ---------------------------------------------------------------------------
+
+
+def test_deactivated_user_is_logged_out_and_cannot_log_in(app, client, login_as, create_user):
+    coordinator = create_user(Role.COORDINATOR)
+    their_browser = new_client(app)
+    their_browser.post("/login", data={"email": coordinator.email, "password": PASSWORD})
+    assert logged_in(their_browser)
+
+    admin = login_as(Role.ADMIN)
+    response = client.post(f"/admin/users/{coordinator.id}/active")
+    assert (response.status_code, response.headers["Location"]) == (303, "/admin/users")
+    db.session.refresh(coordinator)
+    assert coordinator.active is False
+    assert [(e.actor_id, e.subject_id) for e in events("account.deactivated")] == [(admin.id, coordinator.id)]
+
+    assert not logged_in(their_browser)
+    response = new_client(app).post("/login", data={"email": coordinator.email, "password": PASSWORD})
+    assert response.status_code == 422
+    assert WRONG_LOGIN in response.get_data(as_text=True)
+
+
+def test_admin_cannot_deactivate_themselves(app, client, login_as):
+    admin = login_as(Role.ADMIN)
+    client.post(f"/admin/users/{admin.id}/active")
+    db.session.refresh(admin)
+    assert admin.active is True
+    assert logged_in(client)
+
+
+def test_user_list_viewing_is_audited(app, client, login_as, create_user):
+    create_user(Role.COORDINATOR, display_name="Karin Koordination")
+    admin = login_as(Role.ADMIN)
+    response = client.get("/admin/users")
+    assert "Karin Koordination" in response.get_data(as_text=True)
+    (event,) = events("account.list_viewed")
+    assert event.actor_id == admin.id and event.detail == {"count": 2}
+
+
+# --- helper approval ------------------------------------------------------------------------
+
+
+def test_coordinator_approves_a_verified_helper(app, client, login_as, create_helper):
+    waiting = create_helper(approved=False, display_name="Amina K.")
+    unverified = create_helper(approved=False, verified=False, display_name="Noch Unbestätigt")
+    coordinator = login_as(Role.COORDINATOR)
+
+    page = client.get("/helpers/approvals")
+    html = page.get_data(as_text=True)
+    assert "Amina K." in html and "Noch Unbestätigt" not in html
+    assert [e.actor_id for e in events("helper.list_viewed")] == [coordinator.id]
+
+    response = client.post(f"/helpers/{waiting.id}/approve")
+    assert (response.status_code, response.headers["Location"]) == (303, "/helpers/approvals")
+    db.session.refresh(waiting)
+    assert waiting.approved_at is not None and waiting.approved_by_id == coordinator.id
+    (mail,) = outbox("helper_approved")
+    assert mail.to_address == waiting.user.email
+    assert [(e.actor_id, e.subject_id) for e in events("helper.approved")] == [(coordinator.id, waiting.id)]
+
+    client.post(f"/helpers/{unverified.id}/approve")
+    db.session.refresh(unverified)
+    assert unverified.approved_at is None
+
+
+def test_approving_a_helper_of_another_ki_is_not_found(app, client, login_as):
+    other = Ki(slug="anderes-ki", name="Anderes KI")
+    db.session.add(other)
+    db.session.flush()
+    stranger = User(
+        ki_id=other.id,
+        email="fremd@example.org",
+        display_name="Fremd",
+        role=Role.HELPER,
+        email_verified_at=utcnow(),
+    )
+    db.session.add(stranger)
+    db.session.flush()
+    foreign = HelperProfile(ki_id=other.id, user_id=stranger.id)
+    db.session.add(foreign)
+    db.session.commit()
+
+    login_as(Role.COORDINATOR)
+    assert "Fremd" not in client.get("/helpers/approvals").get_data(as_text=True)
+    response = client.post(f"/helpers/{foreign.id}/approve")
+    assert response.status_code == 404
+    db.session.refresh(foreign)
+    assert foreign.approved_at is None
+    assert outbox("helper_approved") == [] and events("helper.approved") == []
+
+
+# --- rate limits ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_app(app, make_app):
+    """Rate limits on; built after ``app`` because the limiter is one shared object."""
+    return make_app(RATELIMIT_ENABLED=True)
+
+
+def fail_login(app, email, address):
+    return new_client(app, address).post("/login", data={"email": email, "password": "falsch" * 3})
+
+
+def test_account_limit_holds_across_addresses(limited_app, create_user):
+    victim = create_user(Role.COORDINATOR)
+    bystander = create_user(Role.COORDINATOR)
+    assert limited_app.config["LOGIN_LIMIT_PER_ACCOUNT"] == "5 per 15 minutes"
+    for attempt in range(5):
+        assert fail_login(limited_app, victim.email, f"198.51.100.{attempt + 1}").status_code == 422
+    blocked = fail_login(limited_app, victim.email.upper(), "203.0.113.9")
+    assert blocked.status_code == 429
+    assert "Zu viele Versuche" in blocked.get_data(as_text=True)
+    right_password = new_client(limited_app, "203.0.113.10").post(
+        "/login", data={"email": victim.email, "password": PASSWORD}
+    )
+    assert right_password.status_code == 429, "the limit holds even for the right password"
+    other = new_client(limited_app, "203.0.113.9").post(
+        "/login", data={"email": bystander.email, "password": PASSWORD}
+    )
+    assert other.status_code == 303
+
+
+def test_address_limit(limited_app, create_user):
+    limit = limited_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+    count = int(limit.split()[0])
+    for attempt in range(count):
+        response = fail_login(limited_app, f"guess{attempt}@example.org", "198.51.100.7")
+        assert response.status_code == 422, attempt
+    assert fail_login(limited_app, "one-more@example.org", "198.51.100.7").status_code == 429
+    assert fail_login(limited_app, "one-more@example.org", "198.51.100.8").status_code == 422
+
+
+def test_successful_logins_do_not_count_against_the_account(limited_app, create_user):
+    user = create_user(Role.COORDINATOR)
+    for attempt in range(4):
+        assert fail_login(limited_app, user.email, f"198.51.100.{attempt + 1}").status_code == 422
+    for headers in ({}, htmx_headers("login-form"), {}):
+        client = new_client(limited_app)
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD}, headers=headers)
+        assert response.status_code in (303, 204), response.status_code
+        client.post("/logout")
+    assert fail_login(limited_app, user.email, "198.51.100.50").status_code == 422
+    assert fail_login(limited_app, user.email, "198.51.100.51").status_code == 429
+
+
+# --- form handling --------------------------------------------------------------------------
+
+
+def test_invalid_registration_answers_422_with_errors_next_to_fields(app, client):
+    response = register(client, email="kein-at-zeichen", password="kurz", password_confirm="kurz", privacy="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    email = field_html(html, "email")
+    assert "gültige E-Mail-Adresse" in email
+    assert 'aria-invalid="true"' in email and 'aria-describedby="email-error"' in email
+    assert "Mindestens 12 Zeichen" in field_html(html, "password")
+    assert "Datenschutzhinweise" in field_html(html, "privacy")
+    assert input_value(html, "display_name") == "Amina K."
+    assert input_value(html, "email") == "kein-at-zeichen"
+    assert input_value(html, "password") in (None, "")
+    assert input_value(html, "password_confirm") in (None, "")
+    assert "kurz" not in html
+    assert user_with("kein-at-zeichen") is None and outbox() == []
+
+
+def test_failed_login_keeps_the_address_but_not_the_password(app, client):
+    response = client.post("/login", data={"email": "someone@example.org", "password": "geheim-geheim"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert input_value(html, "email") == "someone@example.org"
+    assert "geheim-geheim" not in html
+    assert WRONG_LOGIN in field_html(html, "password")
+
+
+def test_htmx_login_gets_only_the_form_back_and_204_on_success(app, client, create_user):
+    user = create_user(Role.COORDINATOR)
+    headers = htmx_headers("login-form")
+    failed = client.post("/login", data={"email": user.email, "password": "falsch"}, headers=headers)
+    body = failed.get_data(as_text=True)
+    assert failed.status_code == 422
+    assert body.lstrip().startswith('<form id="login-form"') and "<html" not in body
+    assert WRONG_LOGIN in body
+
+    invalid = client.post("/login", data={"email": "", "password": ""}, headers=headers)
+    assert invalid.status_code == 422 and "<html" not in invalid.get_data(as_text=True)
+
+    success = client.post(
+        "/login?next=/account", data={"email": user.email, "password": PASSWORD}, headers=headers
+    )
+    assert (success.status_code, success.headers["HX-Redirect"]) == (204, "/account")
+    assert success.get_data() == b""
+    assert logged_in(client)
+
+
+def test_htmx_registration_errors_come_back_as_the_form_fragment(app, client):
+    response = client.post("/register", data={"email": "x"}, headers=htmx_headers("register-form"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert body.lstrip().startswith('<form id="register-form"') and "<html" not in body
+    assert "field-error" in body
