@@ -67,16 +67,20 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.access import Policy
     from ki_match.accounts.views import bp as accounts
     from ki_match.admin.views import bp as admin
+    from ki_match.calendar.views import bp as calendar
     from ki_match.core.health import bp as health
     from ki_match.core.views import bp as core
     from ki_match.helpers.views import bp as helpers
     from ki_match.notifications.commands import bp as notifications
     from ki_match.offers.views import bp as offers
+    from ki_match.privacy.views import bp as privacy
     from ki_match.profile.views import bp as profile
 
     for blueprint in (core, health, accounts, helpers, admin, notifications, offers):
         app.register_blueprint(blueprint)
     app.register_blueprint(profile)
+    app.register_blueprint(calendar)
+    app.register_blueprint(privacy)
     app.view_functions["static"].access_policy = Policy()
 
 

@@ -194,6 +194,31 @@ def decline_offer(offer_id: int, helper_user: User, reason: str | None = None) -
     db.session.commit()
 
 
+def retract_acceptance(offer_id: int, helper_user: User) -> None:
+    """Take back a yes the coordinator has not confirmed yet: the offer counts as declined,
+    so it can no longer be confirmed, and the coordinators hear of it."""
+    offer, request = _locked_offer(offer_id)
+    if offer.helper.user_id != helper_user.id:
+        db.session.rollback()
+        raise OfferError(_l("Diese Anfrage ist nicht an Sie gerichtet."))
+    confirmed = db.session.scalar(select(Assignment.id).where(Assignment.offer_id == offer.id))
+    if offer.status != OfferStatus.ACCEPTED or confirmed is not None:
+        db.session.rollback()
+        raise OfferError(_l("Diese Zusage kann nicht mehr zurückgenommen werden."))
+    offer.status = OfferStatus.DECLINED
+    offer.answered_at = utcnow()
+    record("offer.retracted", actor=helper_user, subject=offer)
+    _notify_coordinators(
+        request,
+        kind="offer_declined",
+        key=f"offer-retracted:{offer.id}",
+        subject=_l("Absage für Anfrage #%(id)s", id=request.id),
+        template="emails/offer_answered",
+        offer=offer,
+    )
+    db.session.commit()
+
+
 # --- the coordinator confirms --------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""Assignments in the helper's own calendar: .ics downloads and a private feed."""

@@ -1,0 +1,105 @@
+"""Every SELECT behind the calendar files and the private feed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from ki_match.accounts.models import User
+from ki_match.calendar.ics import BERLIN
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import HelperProfile
+from ki_match.orgs.models import Ki
+from ki_match.requests.models import HOLDING_STATES, Assignment, AssignmentStatus, HelpRequest
+
+# How far back the feed reaches: recent assignments stay visible; older ones
+# need not be sent to a calendar app every hour.
+FEED_PAST = timedelta(days=90)
+
+
+def feed_token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _with_request():
+    path = selectinload(Assignment.request)
+    return (
+        path.selectinload(HelpRequest.language),
+        path.selectinload(HelpRequest.topic),
+        path.selectinload(HelpRequest.town),
+    )
+
+
+def _of(ki_id: int, profile: HelperProfile):
+    return (
+        select(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == ki_id)
+        .options(*_with_request())
+    )
+
+
+def downloadable_assignment(ki: Ki, profile: HelperProfile, assignment_id: int) -> Assignment | None:
+    """This helper's assignment, if it is (or was) confirmed: only those have a calendar entry."""
+    return db.session.scalar(
+        _of(ki.id, profile).where(Assignment.id == assignment_id, Assignment.status.in_(HOLDING_STATES))
+    )
+
+
+def feed_assignments(profile: HelperProfile) -> list[Assignment]:
+    """Everything of the last 90 days and ahead, withdrawn and cancelled ones included
+    so that subscribed calendars learn they are off."""
+    since = utcnow() - FEED_PAST
+    return list(
+        db.session.scalars(
+            _of(profile.ki_id, profile)
+            .where(
+                or_(
+                    Assignment.starts_at >= since,
+                    and_(
+                        Assignment.starts_at.is_(None),
+                        HelpRequest.due_on >= since.astimezone(BERLIN).date(),
+                    ),
+                )
+            )
+            .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
+        )
+    )
+
+
+def upcoming_confirmed(ki: Ki, profile: HelperProfile) -> list[Assignment]:
+    """Confirmed assignments still ahead, soonest first, for single downloads."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            _of(ki.id, profile)
+            .where(
+                Assignment.status == AssignmentStatus.CONFIRMED,
+                or_(
+                    Assignment.starts_at > now,
+                    and_(
+                        Assignment.starts_at.is_(None),
+                        HelpRequest.due_on >= now.astimezone(BERLIN).date(),
+                    ),
+                ),
+            )
+            .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
+        )
+    )
+
+
+def profile_for_feed_token(raw: str) -> HelperProfile | None:
+    """The helper whose feed this secret opens; nobody once the account is inactive or deleted."""
+    return db.session.scalar(
+        select(HelperProfile)
+        .join(User, User.id == HelperProfile.user_id)
+        .where(
+            HelperProfile.calendar_token_hash == feed_token_digest(raw),
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+        )
+    )

@@ -1,0 +1,160 @@
+"""Calendar files: one assignment as .ics, and the helper's private feed of all of them."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, flash, make_response, session, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ki_match.access import public, roles
+from ki_match.accounts.forms import ConfirmForm
+from ki_match.accounts.models import Role
+from ki_match.calendar import ics, queries, services
+from ki_match.db import utcnow
+from ki_match.extensions import limiter
+from ki_match.helpers import queries as helper_queries
+from ki_match.helpers.models import HelperProfile
+from ki_match.htmx import redirect_to, render
+from ki_match.orgs.queries import current_ki
+from ki_match.requests.models import Assignment
+from ki_match.urls import public_url
+
+bp = Blueprint("calendar", __name__)
+
+# The assignment page of the helper's area; until it exists, links go to the start page.
+ASSIGNMENT_ENDPOINT = "offers.assignment"
+# The full feed address is in the session only between the POST that made it and
+# the page that shows it once (the session pops it): the database keeps the hash only.
+NEW_FEED_URL = "calendar_new_feed_url"
+# Calendar apps poll every few minutes to hours, and Google or Apple fetch for
+# many users from few addresses: generous, yet it stops a flood.
+DEFAULT_FEED_LIMIT = "60 per minute"
+
+
+def _feed_limit() -> str:
+    return current_app.config.get("CALENDAR_FEED_LIMIT_PER_ADDRESS", DEFAULT_FEED_LIMIT)
+
+
+# --- loading and authorising ----------------------------------------------------------------
+
+
+def own_profile() -> HelperProfile:
+    profile = helper_queries.profile_of(current_user)
+    if profile is None or profile.ki_id != current_ki().id:
+        abort(404)
+    return profile
+
+
+def get_downloadable_assignment(assignment_id: int) -> Assignment:
+    """The logged-in helper's confirmed (or completed) assignment, else 404 — also for
+    someone else's, so an id does not tell whether it exists."""
+    assignment = queries.downloadable_assignment(current_ki(), own_profile(), assignment_id)
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+# --- building the files ---------------------------------------------------------------------
+
+
+def _host() -> str:
+    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "ki-match"
+
+
+def assignment_link(assignment: Assignment) -> str:
+    if ASSIGNMENT_ENDPOINT in current_app.view_functions:
+        return public_url(ASSIGNMENT_ENDPOINT, assignment_id=assignment.id)
+    return public_url("core.index")
+
+
+def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers.set("Content-Disposition", "attachment" if attachment else "inline", filename=filename)
+    return response
+
+
+def feed_url(raw: str) -> str:
+    return public_url("calendar.feed", token=raw)
+
+
+def webcal_url(url: str) -> str:
+    """The same address with the scheme phones open in their calendar app to subscribe."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+
+@bp.route("/assignments/<int:assignment_id>.ics")
+@roles(Role.HELPER)
+def assignment_ics(assignment_id: int):
+    assignment = get_downloadable_assignment(assignment_id)
+    body = ics.build_calendar([assignment], host=_host(), link_for=assignment_link)
+    day = ics.event_day(assignment) or utcnow().astimezone(ics.BERLIN).date()
+    return _ics_response(body, f"ki-match-einsatz-{day.isoformat()}.ics", attachment=True)
+
+
+@bp.route("/calendar/feed/<token>.ics")
+@public
+@limiter.limit(_feed_limit)
+def feed(token: str):
+    """The subscribed calendar. No login (calendar apps have none): the secret is the key."""
+    profile = queries.profile_for_feed_token(token)
+    if profile is None:
+        abort(404)
+    with force_locale(profile.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = ics.build_calendar(
+            queries.feed_assignments(profile),
+            host=_host(),
+            link_for=assignment_link,
+            name=_("KI-Match: meine Einsätze"),
+        )
+    return _ics_response(body, "ki-match.ics", attachment=False)
+
+
+@bp.route("/calendar")
+@roles(Role.HELPER)
+def index():
+    profile = own_profile()
+    new_url = session.pop(NEW_FEED_URL, None)
+    return render(
+        "calendar/index.html",
+        profile=profile,
+        new_url=new_url,
+        new_webcal_url=webcal_url(new_url) if new_url else None,
+        upcoming=queries.upcoming_confirmed(current_ki(), profile),
+        event_day=ics.event_day,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/calendar/feed", methods=["POST"])
+@roles(Role.HELPER)
+def reset_feed():
+    """Make the feed address, or a new one (the old one stops working)."""
+    profile = own_profile()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        had_one = profile.calendar_token_hash is not None
+        raw = services.new_feed_token(profile, current_user._get_current_object())
+        session[NEW_FEED_URL] = feed_url(raw)
+        if had_one:
+            flash(_("Neuer Kalender-Link erzeugt. Der alte Link funktioniert nicht mehr."), "success")
+        else:
+            flash(_("Ihr Kalender-Link ist erstellt."), "success")
+    return redirect_to(url_for("calendar.index"))
+
+
+@bp.route("/calendar/feed/delete", methods=["POST"])
+@roles(Role.HELPER)
+def delete_feed():
+    profile = own_profile()
+    form = ConfirmForm()
+    if form.validate_on_submit() and services.delete_feed_token(profile, current_user._get_current_object()):
+        session.pop(NEW_FEED_URL, None)
+        flash(_("Der Kalender-Link ist gelöscht. Ihr Kalender bekommt keine neuen Einsätze mehr."), "success")
+    return redirect_to(url_for("calendar.index"))

@@ -1,0 +1,279 @@
+"""Erasing a helper's account (GDPR Art. 17) while statistics stay correct.
+
+The person's rows are not deleted but emptied: assignments keep their hours,
+kilometres and status, offers keep their answer, and both keep pointing at
+the same — now nameless — profile, so counts per month, language or town do
+not change. What identifies the person (name, address, phone, what they
+typed) is erased; what only made sense while they took part (languages,
+towns, times, absences, sessions, tokens) is deleted.
+
+``RETENTION`` decides this for every table that refers to a person, and
+tests/test_privacy.py fails when a table is added without a decision.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from sqlalchemy import and_, delete, exists, or_, select, update
+
+from ki_match.accounts.models import Role, User
+from ki_match.accounts.services import end_all_sessions
+from ki_match.audit.services import record
+from ki_match.calendar.ics import BERLIN
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import HelperProfile
+from ki_match.notifications.models import OutboxMessage
+from ki_match.offers import services as offer_services
+from ki_match.offers.services import OfferError
+from ki_match.privacy.queries import Person, referencing_columns
+from ki_match.requests.models import (
+    Assignment,
+    AssignmentStatus,
+    HelpRequest,
+    Offer,
+    OfferStatus,
+)
+
+# Stored in place of the name: history pages then read "Gelöschte Person".
+DELETED_NAME = "Gelöschte Person"
+
+
+class Keep(enum.StrEnum):
+    ERASE = "erase"  # the rows are deleted
+    ANONYMISE = "anonymise"  # the rows stay; this module clears what identifies the person
+    KEEP = "keep"  # the rows stay as they are: they hold ids only
+
+
+@dataclass(frozen=True)
+class Retention:
+    keep: Keep
+    reason: str
+
+
+RETENTION: dict[str, Retention] = {
+    "user_account": Retention(
+        Keep.ANONYMISE, "history refers to the row; name, address, password are cleared"
+    ),
+    "helper_profile": Retention(
+        Keep.ANONYMISE, "offers and assignments refer to it; its details are cleared"
+    ),
+    "helper_language": Retention(Keep.ERASE, "only needed for matching a person who is gone"),
+    "helper_town": Retention(Keep.ERASE, "only needed for matching"),
+    "helper_topic": Retention(Keep.ERASE, "only needed for matching"),
+    "availability_slot": Retention(Keep.ERASE, "only needed for matching"),
+    "absence": Retention(Keep.ERASE, "only needed for matching; notes are free text"),
+    "user_session": Retention(Keep.ERASE, "ended at deletion; addresses and browsers serve nothing after"),
+    "account_token": Retention(Keep.ERASE, "an unused token must not revive the account"),
+    "offer": Retention(Keep.ANONYMISE, "answers count in statistics; the typed decline reason is cleared"),
+    "assignment": Retention(
+        Keep.ANONYMISE, "hours, km and status are the statistics; typed reasons and notes are cleared"
+    ),
+    "audit_event": Retention(Keep.KEEP, "the security log keeps ids only, never personal data in detail"),
+    "request_status_change": Retention(Keep.KEEP, "who moved a request, by id; notes are fixed texts"),
+    "help_request": Retention(Keep.KEEP, "points at coordinators and initiatives, never at a helper"),
+}
+
+
+class PrivacyError(Exception):
+    """The account cannot be deleted this way; the message says why."""
+
+
+def placeholder_email(user_id: int) -> str:
+    """Unique (the column is) and undeliverable: .invalid is reserved (RFC 2606)."""
+    return f"deleted-{user_id}@deleted.invalid"
+
+
+@dataclass(frozen=True)
+class Released:
+    declined_offers: int
+    withdrawn_assignments: int
+
+
+def _today():
+    return utcnow().astimezone(BERLIN).date()
+
+
+def release_commitments(user: User, profile: HelperProfile) -> Released:
+    """Free everything still ahead through the offer rules, so requests reopen and
+    coordinators are told. Each step is its own transaction there; one that has
+    meanwhile become impossible (the assignment began) is simply kept."""
+    now = utcnow()
+    pending = db.session.scalars(
+        select(Offer.id).where(Offer.helper_id == profile.id, Offer.status == OfferStatus.PENDING)
+    ).all()
+    accepted = db.session.scalars(
+        select(Offer.id).where(
+            Offer.helper_id == profile.id,
+            Offer.status == OfferStatus.ACCEPTED,
+            ~exists().where(Assignment.offer_id == Offer.id),
+        )
+    ).all()
+    ahead = db.session.scalars(
+        select(Assignment.id)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(
+            Assignment.helper_id == profile.id,
+            Assignment.status == AssignmentStatus.CONFIRMED,
+            or_(
+                Assignment.starts_at > now,
+                and_(
+                    Assignment.starts_at.is_(None),
+                    or_(HelpRequest.due_on.is_(None), HelpRequest.due_on >= _today()),
+                ),
+            ),
+        )
+    ).all()
+    declined = withdrawn = 0
+    for offer_id in pending:
+        try:
+            offer_services.decline_offer(offer_id, user)
+            declined += 1
+        except OfferError:
+            pass
+    for offer_id in accepted:
+        try:
+            offer_services.retract_acceptance(offer_id, user)
+            declined += 1
+        except OfferError:
+            pass
+    reason = str(_l("Die Person hat ihr Konto gelöscht."))
+    for assignment_id in ahead:
+        try:
+            offer_services.withdraw_assignment(assignment_id, user, reason)
+            withdrawn += 1
+        except OfferError:
+            pass
+    return Released(declined_offers=declined, withdrawn_assignments=withdrawn)
+
+
+def delete_helper_account(user: User) -> Released:
+    """Erase the helper's personal data and switch the account off for good.
+
+    First the future is released (see ``release_commitments``); then, in one
+    transaction, everything that identifies the person goes. If that second
+    part fails, the account is still whole and active and can be deleted again.
+    """
+    if user.role != Role.HELPER:
+        raise PrivacyError(_l("Nur Helfende können ihr Konto hier löschen."))
+    if user.deleted_at is not None:
+        return Released(0, 0)
+    user_id = user.id
+    profile = db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user_id))
+    released = release_commitments(user, profile) if profile else Released(0, 0)
+
+    user = db.session.get(User, user_id)
+    profile = db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user_id))
+    former = [user.display_name, user.email] + ([profile.phone] if profile and profile.phone else [])
+    former_email = user.email
+    person = Person(user.id, profile.id if profile else None)
+
+    end_all_sessions(user)
+    _erase_rows(person)
+    if profile is not None:
+        db.session.expire(profile)
+        _anonymise_profile(profile)
+        _clear_typed_text(profile)
+    _anonymise_user(user)
+    _forget_mail(former_email, placeholder_email(user.id), former)
+    event = record(
+        "account.deleted",
+        actor=user,
+        subject=user,
+        declined_offers=released.declined_offers,
+        withdrawn_assignments=released.withdrawn_assignments,
+    )
+    event.ip = None  # the event itself must not carry personal data
+    db.session.commit()
+    return released
+
+
+def _erase_rows(person: Person) -> None:
+    for table_name, columns in referencing_columns(db.metadata).items():
+        if RETENTION[table_name].keep != Keep.ERASE:
+            continue
+        conditions = []
+        for column in columns:
+            own_id = person.id_for(next(iter(column.foreign_keys)).column.table.name)
+            if own_id is not None:
+                conditions.append(column == own_id)
+        if conditions:
+            db.session.execute(delete(db.metadata.tables[table_name]).where(or_(*conditions)))
+
+
+def _anonymise_user(user: User) -> None:
+    user.display_name = DELETED_NAME
+    user.email = placeholder_email(user.id)
+    user.password_hash = None
+    user.locale = None
+    user.email_verified_at = None
+    user.last_login_at = None
+    user.active = False
+    user.deleted_at = utcnow()
+
+
+def _anonymise_profile(profile: HelperProfile) -> None:
+    """Only ``kind`` and the monthly cap stay: they describe no one once the name is gone."""
+    profile.phone = None
+    profile.gender = None
+    profile.home_town_id = None
+    profile.max_travel_km = None
+    profile.remote_ok = False
+    profile.directory_opt_in = False
+    profile.consent_given_at = None
+    profile.consent_version = None
+    profile.calendar_token_hash = None
+    profile.qualification_completed_on = None
+    profile.confidentiality_signed_on = None
+    profile.police_certificate_seen_on = None
+
+
+def _clear_typed_text(profile: HelperProfile) -> None:
+    db.session.execute(update(Offer).where(Offer.helper_id == profile.id).values(decline_reason=None))
+    db.session.execute(
+        update(Assignment)
+        .where(Assignment.helper_id == profile.id)
+        .values(withdraw_reason=None, report_note=None)
+    )
+
+
+def _forget_mail(address: str, placeholder: str, former: list[str]) -> None:
+    """Unsent mail to the person is dropped; sent mail keeps only kind, subject and
+    dates; and where other mails name them ("… hat abgesagt"), the name is replaced."""
+    db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.to_address == address, OutboxMessage.sent_at.is_(None))
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.to_address == address)
+        .values(to_address=placeholder, body_text="", body_html=None, last_error=None)
+    )
+    terms = sorted(
+        {form for term in former if len(term.strip()) >= 2 for form in (term, str(escape(term)))},
+        key=len,
+        reverse=True,
+    )
+    if not terms:
+        return
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(term)}(?!\w)" for term in terms), re.IGNORECASE)
+    columns = (
+        OutboxMessage.subject,
+        OutboxMessage.body_text,
+        OutboxMessage.body_html,
+        OutboxMessage.last_error,
+    )
+    mentions = db.session.scalars(
+        select(OutboxMessage).where(
+            or_(*(column.icontains(term, autoescape=True) for column in columns for term in terms))
+        )
+    )
+    for message in mentions:
+        for column in columns:
+            value = getattr(message, column.key)
+            if value:
+                setattr(message, column.key, pattern.sub(DELETED_NAME, value))
