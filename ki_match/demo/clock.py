@@ -1,0 +1,100 @@
+"""Dates and times for the demo: local office days, UTC storage, distances."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from ki_match.reference.data import KREIS_HOEXTER
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+_COORDINATES = {name: (lat, lon) for name, lat, lon in KREIS_HOEXTER["towns"]}
+# Country roads wind; straight-line distance undercounts what a helper drives.
+ROAD_FACTOR = 1.3
+
+
+def at_local(day: date, clock: time) -> datetime:
+    """A Berlin wall-clock time as the UTC instant it is stored as (DST-correct)."""
+    return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
+
+
+def local_day(instant: datetime) -> date:
+    return instant.astimezone(BERLIN).date()
+
+
+def minutes(clock: time) -> int:
+    return clock.hour * 60 + clock.minute
+
+
+def clock_at(total_minutes: int) -> time:
+    return time(total_minutes // 60, total_minutes % 60)
+
+
+def easter_sunday(year: int) -> date:
+    """The anonymous Gregorian computus."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * weekday_shift) // 451
+    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+@cache
+def closed_days(year: int) -> frozenset[date]:
+    """Public holidays in NRW, plus Christmas Eve and New Year's Eve when offices close."""
+    easter = easter_sunday(year)
+    movable = {easter + timedelta(days=offset) for offset in (-2, 1, 39, 50, 60)}
+    fixed = {date(year, month, day) for month, day in ((1, 1), (5, 1), (10, 3), (11, 1), (12, 24), (12, 25))}
+    fixed |= {date(year, 12, 26), date(year, 12, 31)}
+    return frozenset(movable | fixed)
+
+
+def is_office_day(day: date, saturday_ok: bool = False) -> bool:
+    if day in closed_days(day.year):
+        return False
+    return day.weekday() < (6 if saturday_ok else 5)
+
+
+def road_km(town_a: str, town_b: str) -> int:
+    """Approximate driving distance between two towns of the Kreis."""
+    if town_a == town_b:
+        return 0
+    (lat1, lon1), (lat2, lon2) = _COORDINATES[town_a], _COORDINATES[town_b]
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return round(2 * 6371 * math.asin(math.sqrt(a)) * ROAD_FACTOR)
+
+
+class Timeline:
+    """Increasing instants between a start and a limit, for the history of one request.
+
+    Each step asks for a realistic gap; when the gap would run past the limit,
+    the step takes half of what is left instead, so the order always holds.
+    """
+
+    def __init__(self, start: datetime, limit: datetime, rng: random.Random):
+        self.current = start
+        self.limit = limit
+        self.rng = rng
+
+    def after(self, low_minutes: float, high_minutes: float) -> datetime:
+        wanted = self.current + timedelta(minutes=self.rng.uniform(low_minutes, high_minutes))
+        if wanted >= self.limit:
+            wanted = self.current + (self.limit - self.current) / 2
+        self.current = wanted.replace(microsecond=0)
+        return self.current
+
+    def jump_to(self, instant: datetime) -> datetime:
+        """Move forward to ``instant`` if it lies ahead and before the limit."""
+        if self.current < instant < self.limit:
+            self.current = instant
+        return self.current
