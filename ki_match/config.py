@@ -20,6 +20,7 @@ WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "please-change-me"
 MIN_SECRET_LENGTH = 32
 # A random key of 32+ characters has far more; "x" * 40 or "abab…" has not.
 MIN_SECRET_DISTINCT_CHARACTERS = 10
+MAIL_SECURITY_CHOICES = ("starttls", "ssl", "none")
 
 
 def database_url(raw: str | None) -> str:
@@ -98,6 +99,10 @@ def from_environment() -> dict:
         )
     if production:
         _no_debug_in_production()
+    mail_security = os.environ.get("MAIL_SECURITY", "starttls").strip().lower()
+    if mail_security not in MAIL_SECURITY_CHOICES:
+        # A typo ("tls") must not quietly send passwords and mail in plain text.
+        raise RuntimeError(f"MAIL_SECURITY must be one of {', '.join(MAIL_SECURITY_CHOICES)}.")
     if not secret:
         secret = _dev_secret_key()
     return {
@@ -118,7 +123,7 @@ def from_environment() -> dict:
         "MAIL_PORT": _int("MAIL_PORT", 587),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
-        "MAIL_SECURITY": os.environ.get("MAIL_SECURITY", "starttls"),  # starttls | ssl | none
+        "MAIL_SECURITY": mail_security,
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail")),
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from sqlalchemy import or_, select, update
 
+from ki_match.config import MAIL_SECURITY_CHOICES
 from ki_match.db import utcnow
 from ki_match.extensions import db
 from ki_match.notifications.models import OutboxMessage
@@ -113,10 +114,19 @@ def _send(email: EmailMessage) -> None:
         current_app.logger.info("mail to %s written to %s", email["To"], folder / name)
     else:
         security = config["MAIL_SECURITY"]
-        smtp_class = smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP
-        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+        if security not in MAIL_SECURITY_CHOICES:
+            raise ValueError(f"MAIL_SECURITY must be one of {', '.join(MAIL_SECURITY_CHOICES)}")
+        # smtplib.SMTP_SSL without a context does not check the certificate:
+        # always pass one that verifies the server's certificate and name.
+        context = ssl.create_default_context()
+        server, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+        if security == "ssl":
+            connection = smtplib.SMTP_SSL(server, port, timeout=timeout, context=context)
+        else:
+            connection = smtplib.SMTP(server, port, timeout=timeout)
+        with connection as smtp:
             if security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=context)
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             smtp.send_message(email)
