@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from ki_match.accounts.models import Role, User
 from ki_match.notifications import services
@@ -157,3 +158,29 @@ def test_notifications_send_delivers_pending_mail(cli, db, create_user):
     assert "sent 0, failed 0" in again.output
     assert len(services.sent_messages) == 1
     services.sent_messages.clear()
+
+
+def test_notifications_send_loop_outlives_a_database_outage(cli, monkeypatch):
+    """The worker runs as a service: a database restart must not end it."""
+    from ki_match.notifications import commands
+
+    rounds = iter([OperationalError("SELECT 1", {}, Exception("server closed the connection")), (2, 0)])
+
+    def deliver():
+        outcome = next(rounds)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    naps = []
+
+    def nap(seconds):
+        naps.append(seconds)
+        if len(naps) == 2:
+            raise KeyboardInterrupt  # the operator stops the worker
+
+    monkeypatch.setattr(commands, "deliver_pending", deliver)
+    monkeypatch.setattr(commands.time, "sleep", nap)
+    result = cli("notifications", "send", "--loop", "--interval", "0.5")
+    assert "sent 2, failed 0" in result.output
+    assert len(naps) == 2

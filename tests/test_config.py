@@ -32,6 +32,7 @@ ENVIRONMENT = (
     "SERVER_NAME",
     "MAIL_BACKEND",
     "MAIL_FILE_DIR",
+    "MAIL_SECURITY",
 )
 
 
@@ -211,4 +212,15 @@ def test_sqlite_connections_enforce_foreign_keys_use_wal_and_wait_for_locks(deve
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() > 0
     assert (development / "ki_match.sqlite3").exists()
+    dispose(app)
+
+
+def test_a_mistyped_mail_security_is_refused(development, monkeypatch):
+    # Anything but the three known values would have meant "no TLS".
+    monkeypatch.setenv("MAIL_SECURITY", "tls")
+    with pytest.raises(RuntimeError, match="MAIL_SECURITY"):
+        create_app()
+    monkeypatch.setenv("MAIL_SECURITY", "SSL")
+    app = create_app()
+    assert app.config["MAIL_SECURITY"] == "ssl"
     dispose(app)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import email
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from datetime import timedelta
 from email import policy
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +24,9 @@ from ki_match.notifications.models import OutboxMessage
 from ki_match.notifications.services import deliver_pending, queue_mail
 
 SUBJECT = "Bitte bestätigen Sie Ihre E-Mail-Adresse"
+
+# The implicit-TLS test server requires a login without STARTTLS, which is right there.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 
 @pytest.fixture(autouse=True)
@@ -356,3 +364,135 @@ def test_workers_in_parallel_threads_never_claim_the_same_message(app, db, make_
     everything = [message_id for mine in claims for message_id in mine]
     assert len(everything) == len(set(everything)), "a message was claimed twice"
     assert set(everything) == every_id
+
+
+# --- TLS and login, as in production ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost: untrusted unless a test trusts it."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(  # noqa: S603 (fixed arguments)
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def server_context(certificate) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+USERNAME, SMTP_PASSWORD = "ki-match", "smtp-secret"
+
+
+def check_login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        USERNAME.encode(),
+        SMTP_PASSWORD.encode(),
+    )
+    return AuthResult(success=ok)
+
+
+@pytest.fixture
+def tls_server(certificate):
+    """Implicit TLS with a required login (port 465 style)."""
+    recorder = Recorder()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=closed_port(),
+        ssl_context=server_context(certificate),
+        authenticator=check_login,
+        auth_required=True,
+        # aiosmtpd only counts STARTTLS as TLS; this whole connection is encrypted.
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield controller.port, recorder
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def starttls_server(certificate):
+    """Submission with STARTTLS and a required login (port 587 style)."""
+    recorder = Recorder()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=closed_port(),
+        tls_context=server_context(certificate),
+        require_starttls=True,
+        authenticator=check_login,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        yield controller.port, recorder
+    finally:
+        controller.stop()
+
+
+def use_tls(app, port: int, security: str, *, login: bool = False) -> None:
+    use_smtp(app, port)
+    app.config.update(MAIL_SERVER="localhost", MAIL_SECURITY=security)
+    if login:
+        app.config.update(MAIL_USERNAME=USERNAME, MAIL_PASSWORD=SMTP_PASSWORD)
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_an_untrusted_server_certificate_is_refused(app, db, queue, tls_server, starttls_server, security):
+    port, recorder = tls_server if security == "ssl" else starttls_server
+    use_tls(app, port, security, login=True)
+    queue()
+    db.session.commit()
+
+    assert deliver_pending() == (0, 1)
+
+    assert recorder.received == []
+    assert "CERTIFICATE_VERIFY_FAILED" in rows(db)[0].last_error
+
+
+def test_implicit_tls_with_a_trusted_certificate(app, db, queue, tls_server, certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    port, recorder = tls_server
+    use_tls(app, port, "ssl", login=True)
+    queue()
+    db.session.commit()
+    assert deliver_pending() == (1, 0)
+    assert len(recorder.received) == 1
+
+
+def test_starttls_and_login_with_a_trusted_certificate(
+    app, db, queue, starttls_server, certificate, monkeypatch
+):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    port, recorder = starttls_server
+    use_tls(app, port, "starttls", login=True)
+    queue()
+    db.session.commit()
+    assert deliver_pending() == (1, 0)
+    ((recipients, mail),) = recorder.received
+    assert recipients == ["amira@example.org"]
+    assert mail["Subject"] == SUBJECT
+
+
+def test_starttls_is_not_skipped_when_the_server_does_not_offer_it(app, db, queue, smtp_server):
+    port, recorder = smtp_server
+    use_smtp(app, port)
+    app.config.update(MAIL_SECURITY="starttls")
+    queue()
+    db.session.commit()
+    assert deliver_pending() == (0, 1)
+    assert recorder.received == []
