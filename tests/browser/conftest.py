@@ -62,6 +62,14 @@ DEMO_LOGINS = {
 }
 
 
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives the browser, marked or not, so ``-m "not browser"`` skips them all."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 # --- Chromium and Playwright ---------------------------------------------------------------
 
 
