@@ -59,7 +59,11 @@ def links_in_navigation(page, origin: str) -> list[str]:
 
 
 def crawl(page, origin: str, axe) -> tuple[list[str], dict[str, list[str]]]:
-    """Breadth-first from the start page through the links of <nav> and the footer."""
+    """Breadth-first from the start page through the links of <nav> and the footer.
+
+    Each path once: the same page with another filter (``/requests?tab=open``)
+    is the same template, and visiting every tab would double the time.
+    """
     queue = deque([("/", 0)])
     seen = {"/"}
     visited, failures = [], {}
@@ -73,8 +77,9 @@ def crawl(page, origin: str, axe) -> tuple[list[str], dict[str, list[str]]]:
         if depth >= MAX_DEPTH:
             continue
         for link in links_in_navigation(page, origin):
-            if link not in seen:
-                seen.add(link)
+            path_only = urlsplit(link).path
+            if path_only not in seen:
+                seen.add(path_only)
                 queue.append((link, depth + 1))
     return visited, failures
 
