@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from ki_match.accounts.models import Role, User
@@ -10,6 +11,10 @@ from ki_match.helpers import queries as helper_queries
 from ki_match.helpers.services import missing_for_approval
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries as request_queries
+from ki_match.requests.labels import ATTENTION_LABELS, STATUS_TABS
+
+# The list of reported hours awaiting approval; linked from the dashboard once that page exists.
+HOURS_TO_APPROVE_ENDPOINT = "assignments.reports"
 
 
 def for_user(user: User) -> dict:
@@ -34,6 +39,15 @@ def _coordinator(user: User) -> dict:
         "open_soon": request_queries.open_soon_count(ki),
         "unanswered_offers": request_queries.unanswered_offer_count(ki),
         "hours_to_approve": request_queries.hours_awaiting_approval_count(ki),
+        "hours_url": (
+            url_for(HOURS_TO_APPROVE_ENDPOINT)
+            if HOURS_TO_APPROVE_ENDPOINT in current_app.view_functions
+            else None
+        ),
+        "attention": request_queries.needing_attention(ki),
+        "attention_reasons": request_queries.attention_reasons,
+        "attention_labels": ATTENTION_LABELS,
+        "status_tabs": STATUS_TABS,
     }
 
 

@@ -65,11 +65,15 @@ NAVIGATION = {
     ],
     Role.COORDINATOR: [
         NavItem("core.index", _l("Übersicht")),
+        NavItem("requests.index", _l("Anfragen")),
+        NavItem("requests.new", _l("Neue Anfrage")),
         NavItem("helpers.pending", _l("Freigaben")),
     ],
     Role.INITIATIVE: [NavItem("core.index", _l("Übersicht"))],
     Role.ADMIN: [
         NavItem("core.index", _l("Übersicht")),
+        NavItem("requests.index", _l("Anfragen")),
+        NavItem("requests.new", _l("Neue Anfrage")),
         NavItem("helpers.pending", _l("Freigaben")),
         NavItem("admin.users", _l("Konten")),
     ],

@@ -49,4 +49,36 @@
       region.appendChild(p);
     }
   });
+
+  // Inline validation swaps in only the message next to a field (hx-swap-oob), never the input
+  // someone may be typing in; keep the field's aria-invalid and its red border in step with it.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var message = event.target;
+    if (!message || !message.classList || !message.classList.contains("field-error") || !message.id) return;
+    var invalid = message.textContent.trim() !== "";
+    document.querySelectorAll('[aria-describedby~="' + message.id + '"]').forEach(function (input) {
+      if (invalid) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    });
+    var field = message.closest(".field");
+    if (field) field.classList.toggle("field-invalid", invalid);
+  });
+
+  // Parts of a form that matter only for some answers (a due date only for written translations)
+  // are hidden for the others. Without JavaScript everything stays visible, and the server
+  // ignores what does not apply.
+  function showMatchingParts(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    scope.querySelectorAll("[data-shown-when]").forEach(function (part) {
+      var form = part.closest("form");
+      var control = form && form.elements.namedItem(part.getAttribute("data-shown-when"));
+      if (!control || control.value === undefined) return;
+      part.hidden = (part.getAttribute("data-shown-for") || "").split(" ").indexOf(control.value) < 0;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.form) showMatchingParts(event.target.form);
+  });
+  document.addEventListener("DOMContentLoaded", function () { showMatchingParts(document); });
+  document.addEventListener("htmx:load", function (event) { showMatchingParts(event.target); });
 })();

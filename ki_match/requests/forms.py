@@ -1,0 +1,353 @@
+"""The request form: what a coordinator fills in to post (or change) a request for help."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from ki_match.core.templating import KIND_LABELS
+from ki_match.db import utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import Gender
+from ki_match.orgs.models import Ki
+from ki_match.orgs.queries import organisations
+from ki_match.reference.models import Language, Level, Topic, Town
+from ki_match.reference.names import language_name, level_label, topic_name
+from ki_match.requests.models import FillMode, RequestKind, RequestStatus
+from ki_match.requests.services import (
+    BERLIN,
+    NonexistentLocalTime,
+    RequestData,
+    berlin_today,
+    local_to_utc,
+    missing_to_open,
+)
+
+GENDER_LABELS = {
+    Gender.FEMALE: _l("eine Frau"),
+    Gender.MALE: _l("ein Mann"),
+    Gender.DIVERSE: _l("eine Person, die sich als divers versteht"),
+}
+
+FILL_MODE_LABELS = {
+    FillMode.COORDINATOR_CONFIRMS: _l("Ich bestätige selbst, wer den Einsatz übernimmt"),
+    FillMode.FIRST_TO_ACCEPT: _l("Wer zuerst zusagt, übernimmt den Einsatz"),
+}
+
+MISSING_MESSAGES = {
+    "language_id": _l("Bitte wählen Sie die Sprache."),
+    "day": _l("Bitte geben Sie das Datum an."),
+    "start": _l("Bitte geben Sie die Uhrzeit an."),
+    "duration_minutes": _l("Bitte geben Sie an, wie lange der Termin ungefähr dauert."),
+    "due_on": _l("Bitte geben Sie an, bis wann die Übersetzung fertig sein soll."),
+    "town_id": _l("Bitte wählen Sie die Stadt – bei Terminen vor Ort wird sie gebraucht."),
+}
+
+# A word starting with a capital letter and going on in small letters: "Amina", "Özdemir", "Anna-Lena".
+_CAPITALISED = re.compile(r"^[^\W\d_][\w'’-]*$")
+
+
+def looks_like_full_name(value: str) -> bool:
+    """Two or more capitalised words and no digit: probably "Firstname Lastname".
+
+    Pseudonyms and case numbers have a digit ("Familie A-17", "2024-113") or
+    abbreviate ("Familie A."); a real name rarely does.
+    """
+    if any(character.isdigit() for character in value):
+        return False
+    words = [
+        word
+        for word in value.split()
+        if _CAPITALISED.match(word) and word[0].isupper() and any(c.islower() for c in word)
+    ]
+    return len(words) >= 2
+
+
+class RequestForm(FlaskForm):
+    """Create, edit and duplicate a request. Choices come from the KI's reference data.
+
+    Field checks look at values only; whether everything the kind needs is
+    there is checked in ``validate`` unless ``inline`` (live validation while
+    typing reports wrong values, and lists what is missing without calling it
+    an error).
+    """
+
+    kind = SelectField(
+        _l("Art des Einsatzes"),
+        choices=[SelectChoice(kind.value, KIND_LABELS[kind]) for kind in RequestKind],
+        default=RequestKind.ACCOMPANIMENT.value,
+    )
+    language_id = SelectField(
+        _l("Sprache"),
+        coerce=int,
+        default=0,
+        invalid_choice_message=_l("Bitte wählen Sie eine Sprache aus der Liste."),
+    )
+    alt_language_ids = SelectMultipleField(
+        _l("Diese Sprachen gehen auch"),
+        coerce=int,
+        description=_l(
+            "Zum Beispiel Farsi, wenn Dari gefragt ist. Helfende mit diesen Sprachen kommen mit in die Liste."
+        ),
+        invalid_choice_message=_l("Bitte wählen Sie Sprachen aus der Liste."),
+    )
+    min_level = SelectField(
+        _l("Mindestens auf Niveau"),
+        coerce=int,
+        default=int(Level.B1),
+        description=_l(
+            "B1 reicht für einfache Gespräche, für Arzt- und Behördentermine eher B2 oder besser."
+        ),
+    )
+    topic_id = SelectField(_l("Thema"), coerce=int, default=0)
+    day = DateField(_l("Datum"), validators=[Optional()])
+    start = TimeField(_l("Beginn (Uhrzeit)"), validators=[Optional()])
+    duration_minutes = IntegerField(
+        _l("Dauer in Minuten"),
+        default=60,
+        validators=[
+            Optional(),
+            NumberRange(15, 720, _l("Bitte zwischen 15 Minuten und 12 Stunden (720 Minuten) angeben.")),
+        ],
+        description=_l("Wie lange der Termin ungefähr dauert, mit Wartezeit: zwischen 15 und 720 Minuten."),
+        render_kw={"min": 15, "max": 720, "step": 5, "inputmode": "numeric"},
+    )
+    due_on = DateField(_l("Fertig bis"), validators=[Optional()])
+    town_id = SelectField(
+        _l("Stadt"),
+        coerce=int,
+        default=0,
+        description=_l("Nötig bei Begleitung und Dolmetschen vor Ort."),
+        invalid_choice_message=_l("Bitte wählen Sie eine Stadt aus der Liste."),
+    )
+    place = StringField(
+        _l("Genauer Ort"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "Adresse und Raum, z. B. „Jobcenter, Am Markt 3, Zimmer 12“. "
+            "Helfende sehen die genaue Adresse erst, wenn sie bestätigt sind."
+        ),
+    )
+    client_ref = StringField(
+        _l("Kennung der Klientin oder des Klienten"),
+        validators=[Optional(), Length(max=60)],
+        description=_l(
+            "Nur ein Pseudonym oder Aktenzeichen, z. B. „Familie A-17“ oder „2024-113“. "
+            "Bitte keinen vollständigen Namen eintragen."
+        ),
+        render_kw={"autocomplete": "off"},
+    )
+    gender_pref = SelectField(_l("Gewünscht ist"), default="")
+    qualified_required = BooleanField(_l("Qualifizierte Sprachlotsin oder qualifizierter Sprachlotse nötig"))
+    helpers_needed = IntegerField(
+        _l("Wie viele Helfende?"),
+        default=1,
+        validators=[Optional(), NumberRange(1, 20, _l("Bitte eine Zahl von 1 bis 20 angeben."))],
+        description=_l("Meistens 1."),
+        render_kw={"min": 1, "max": 20, "inputmode": "numeric"},
+    )
+    fill_mode = RadioField(
+        _l("Wer übernimmt den Einsatz?"),
+        choices=[SelectChoice(mode.value, FILL_MODE_LABELS[mode]) for mode in FillMode],
+        default=FillMode.COORDINATOR_CONFIRMS.value,
+    )
+    notes = TextAreaField(
+        _l("Hinweise"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Was Helfende vorher wissen sollten. Keine Namen oder Gesundheitsdaten."),
+        render_kw={"rows": 4},
+    )
+    organisation_id = SelectField(_l("Anfragende Stelle"), coerce=int, default=0)
+    # Set by the submit button pressed ("draft" or "open"); never drawn as an input.
+    intent = StringField()
+
+    def __init__(self, *args, ki: Ki, status: RequestStatus | None = None, inline: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ki = ki
+        self.status = status
+        self.inline = inline
+        languages = sorted(
+            (
+                language
+                for language in db.session.scalars(select(Language).where(Language.active.is_(True)))
+                if language.code != "de"
+            ),
+            key=lambda language: language_name(language).casefold(),
+        )
+        options = [SelectChoice(str(language.id), language_name(language)) for language in languages]
+        self.language_id.choices = [SelectChoice("0", _l("Bitte wählen")), *options]
+        self.alt_language_ids.choices = options
+        self.min_level.choices = [SelectChoice(str(int(level)), level_label(level)) for level in Level]
+        topics = db.session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.id))
+        self.topic_id.choices = [
+            SelectChoice("0", _l("ohne Thema")),
+            *(SelectChoice(str(topic.id), topic_name(topic)) for topic in topics),
+        ]
+        towns = db.session.scalars(select(Town).where(Town.ki_id == ki.id).order_by(Town.name))
+        self.town_id.choices = [
+            SelectChoice("0", _l("keine Angabe")),
+            *(SelectChoice(str(town.id), town.name) for town in towns),
+        ]
+        self.gender_pref.choices = [
+            SelectChoice("", _l("egal")),
+            *(SelectChoice(gender.value, label) for gender, label in GENDER_LABELS.items()),
+        ]
+        self.organisation_id.choices = [
+            SelectChoice("0", _l("das KI selbst")),
+            *(SelectChoice(str(org.id), org.name) for org in organisations(ki)),
+        ]
+
+    # --- value checks ----------------------------------------------------------------------
+
+    def validate_day(self, field):
+        if field.data is not None and field.data < berlin_today() and self._scheduled():
+            raise ValidationError(
+                _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
+            )
+
+    def validate_start(self, field):
+        if field.data is None or self.day.data is None or not self._scheduled():
+            return
+        try:
+            starts_at = local_to_utc(self.day.data, field.data)
+        except NonexistentLocalTime:
+            raise ValidationError(
+                _l(
+                    "Diese Uhrzeit gibt es am %(day)s nicht: In dieser Nacht werden die Uhren "
+                    "von 2 auf 3 Uhr vorgestellt. Bitte eine Zeit ab 3:00 Uhr wählen.",
+                    day=self.day.data.strftime("%d.%m.%Y"),
+                )
+            ) from None
+        if self.day.data == berlin_today() and starts_at <= utcnow():
+            raise ValidationError(_l("Diese Uhrzeit ist heute schon vorbei."))
+
+    def validate_due_on(self, field):
+        if field.data is not None and field.data < berlin_today() and not self._scheduled():
+            raise ValidationError(
+                _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
+            )
+
+    def validate_client_ref(self, field):
+        if field.data and looks_like_full_name(field.data):
+            raise ValidationError(
+                _l(
+                    "Das sieht nach einem Namen aus: zwei oder mehr großgeschriebene Wörter ohne Ziffer. "
+                    "Bitte nur ein Pseudonym oder Aktenzeichen eintragen, z. B. „Familie A-17“ oder „2024-113“."
+                )
+            )
+
+    # --- completeness by kind ---------------------------------------------------------------
+
+    def must_be_complete(self) -> bool:
+        """Opening needs everything the kind requires; so does saving a request that is open already."""
+        if self.intent.data == "open":
+            return True
+        return self.status is not None and self.status not in (RequestStatus.DRAFT, RequestStatus.SUBMITTED)
+
+    def missing(self) -> list[str]:
+        """Fields the kind needs that are still empty (only the language, for a draft)."""
+        missing = self.missing_to_open()
+        return missing if self.must_be_complete() else [name for name in missing if name == "language_id"]
+
+    def missing_to_open(self) -> list[str]:
+        """Everything the kind needs that is still empty, whatever the intent (for the live hint)."""
+        return missing_to_open(self.to_data(), local_date=self.day.data, local_time=self.start.data)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.inline:
+            return valid
+        for name in self.missing():
+            field = self[name]
+            if not field.errors:
+                field.errors = [*field.errors, MISSING_MESSAGES[name]]
+                valid = False
+        return valid
+
+    # --- what the form says, in stored form --------------------------------------------------
+
+    def _kind(self) -> RequestKind:
+        try:
+            return RequestKind(self.kind.data)
+        except ValueError:
+            return RequestKind.ACCOMPANIMENT
+
+    def _scheduled(self) -> bool:
+        return self._kind() != RequestKind.WRITTEN
+
+    def _choice(self, field) -> int | None:
+        """The chosen id if it is one of the offered choices (never another KI's town), else None."""
+        allowed = {int(choice.value) for choice in field.choices}
+        return field.data if field.data in allowed and field.data != 0 else None
+
+    def _in_range(self, field, low: int, high: int) -> int | None:
+        return field.data if isinstance(field.data, int) and low <= field.data <= high else None
+
+    def starts_at(self) -> datetime | None:
+        if self.day.data is None or self.start.data is None:
+            return None
+        try:
+            return local_to_utc(self.day.data, self.start.data)
+        except NonexistentLocalTime:
+            return None
+
+    def to_data(self) -> RequestData:
+        """The form as ``RequestData``; unusable values (unknown ids, out of range) become empty.
+
+        After a successful ``validate`` nothing is dropped; the live preview uses
+        it on a half-filled form too.
+        """
+        languages = {int(choice.value) for choice in self.alt_language_ids.choices}
+        try:
+            gender = Gender(self.gender_pref.data) if self.gender_pref.data else None
+        except ValueError:
+            gender = None
+        try:
+            fill_mode = FillMode(self.fill_mode.data)
+        except ValueError:
+            fill_mode = FillMode.COORDINATOR_CONFIRMS
+        kind = self._kind()
+        return RequestData(
+            kind=kind,
+            language_id=self._choice(self.language_id),
+            alt_language_ids=[i for i in (self.alt_language_ids.data or []) if i in languages],
+            min_level=self._in_range(self.min_level, Level.A2, Level.NATIVE) or int(Level.B1),
+            topic_id=self._choice(self.topic_id),
+            starts_at=self.starts_at(),
+            duration_minutes=self._in_range(self.duration_minutes, 15, 720),
+            due_on=self.due_on.data,
+            town_id=self._choice(self.town_id),
+            place=(self.place.data or "").strip() or None,
+            client_ref=(self.client_ref.data or "").strip() or None,
+            gender_pref=gender,
+            qualified_required=bool(self.qualified_required.data),
+            helpers_needed=self._in_range(self.helpers_needed, 1, 20) or 1,
+            fill_mode=fill_mode,
+            notes=(self.notes.data or "").strip() or None,
+            organisation_id=self._choice(self.organisation_id),
+        )
+
+
+def local_parts(instant: datetime | None):
+    """(date, time) on the Europe/Berlin wall clock, to fill the form from a stored instant."""
+    if instant is None:
+        return None, None
+    local = instant.astimezone(BERLIN)
+    return local.date(), local.time().replace(second=0, microsecond=0)
