@@ -18,6 +18,8 @@ def wants_block(block: str | None, target: str | None = None) -> bool:
         return False
     if request.headers.get("HX-History-Restore-Request") == "true":
         return False
+    if request.headers.get("HX-Boosted") == "true":
+        return False
     return request.headers.get("HX-Target") == (target or block.replace("_", "-"))
 
 
@@ -45,7 +47,11 @@ def redirect_to(location: str) -> Response:
     return redirect(location, code=303)
 
 
+# Every request header ``wants_block`` reads: a cache must not hand a fragment to a page load.
+VARY_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
+
+
 def add_vary(response: Response) -> Response:
-    response.vary.add("HX-Request")
-    response.vary.add("HX-Target")
+    for header in VARY_HEADERS:
+        response.vary.add(header)
     return response

@@ -359,6 +359,42 @@ def log_in(app: Flask, user: User, password: str, **client_kwargs):
     return client
 
 
+def database_snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, to prove that a refused request changed nothing."""
+    db.session.commit()  # end the test's transaction, so the rows are read fresh
+    return {
+        table.name: sorted(map(tuple, db.session.execute(table.select()).all()), key=repr)
+        for table in db.metadata.sorted_tables
+    }
+
+
 def is_login_redirect(response) -> bool:
     location = response.headers.get("HX-Redirect") or response.headers.get("Location") or ""
     return response.status_code in (303, 204) and location.split("?")[0] == "/login"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One GET of one route by one viewer (``anonymous`` or a role's value)."""
+
+    viewer: str
+    route: Route
+    url: str
+    response: object
+
+    @property
+    def is_html(self) -> bool:
+        return self.response.mimetype == "text/html" and bool(self.response.get_data())
+
+
+def crawl(app: Flask, world: World, password: str) -> list[Visit]:
+    """GET every GET route as anonymous and as each role of the world."""
+    viewers = [("anonymous", app.test_client())]
+    viewers += [(role.value, log_in(app, world.user(role), password)) for role in ROLES]
+    routes = all_routes(app, methods={"GET"})
+    visits = []
+    for viewer, client in viewers:
+        for route in routes:
+            url = build_url(route, world)
+            visits.append(Visit(viewer, route, url, client.get(url)))
+    return visits

@@ -27,6 +27,7 @@ from routes import (
     all_routes,
     app_for_collection,
     build_url,
+    database_snapshot,
     is_login_redirect,
     log_in,
     make_world,
@@ -80,15 +81,6 @@ def entered(app) -> list[str]:
 def call(client, route, url, headers=None):
     data = {} if route.method in UNSAFE_METHODS else None
     return client.open(url, method=route.method, headers=headers or {}, data=data)
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    """Every row of every table, to prove a refused request changed nothing."""
-    db.session.commit()
-    return {
-        table.name: sorted(map(tuple, db.session.execute(table.select()).all()), key=repr)
-        for table in db.metadata.sorted_tables
-    }
 
 
 def test_every_route_declares_an_access_policy(app):
@@ -176,12 +168,12 @@ def test_objects_of_another_ki_are_not_found(app, world, route):
     url = build_url(route, world, ki_id=world.other_ki_id)
     for role in roles:
         client = log_in(app, world.user(role), PASSWORD)
-        before = snapshot()
+        before = database_snapshot()
         response = call(client, route, url)
         assert response.status_code == 404, (
             f"{route.id} answered {response.status_code} to a {role} of another KI ({url})"
         )
-        assert snapshot() == before, f"{route.id} changed data of another KI for {role}"
+        assert database_snapshot() == before, f"{route.id} changed data of another KI for {role}"
 
 
 @pytest.mark.parametrize("path", ["/login", "/register"])
