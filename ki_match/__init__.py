@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.offers.views import bp as offers
     from ki_match.privacy.views import bp as privacy
     from ki_match.profile.views import bp as profile
+    from ki_match.requests.commands import bp as request_commands
     from ki_match.requests.views import bp as requests
 
     for blueprint in (core, health, accounts, helpers, admin, notifications, offers):
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(requests)
     app.register_blueprint(calendar)
     app.register_blueprint(privacy)
+    app.register_blueprint(request_commands)
     app.view_functions["static"].access_policy = Policy()
 
 

@@ -126,6 +126,7 @@ def from_environment() -> dict:
         "MAIL_SECURITY": mail_security,
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail")),
+        "RETENTION_DAYS": _int("RETENTION_DAYS", 90),
     }
 
 
@@ -161,6 +162,8 @@ class BaseConfig:
     INVITATION_TOKEN_TTL = timedelta(days=7)
     # An extended police certificate (erweitertes Führungszeugnis) is shown again after this many years.
     POLICE_CERTIFICATE_VALID_YEARS = 5
+    # Days after a request is finished until its client reference and exact place are purged.
+    RETENTION_DAYS = 90
     # Mail defaults, so that every profile (tests included) can build and send a message.
     MAIL_BACKEND = "file"
     MAIL_FROM = "KI-Match <no-reply@ki-match.example>"

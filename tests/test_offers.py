@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -26,6 +25,7 @@ from ki_match.requests.models import (
     RequestStatusChange,
 )
 from ki_match.requests.services import TransitionError, can_transition, transition
+from tests.concurrency import race
 from tests.conftest import language, outbox, town
 
 
@@ -201,29 +201,6 @@ def test_answer_link_token_roundtrip_and_tampering(make_request, create_helper):
     assert services.offer_from_token("nonsense") is None
 
 
-def _race(app, functions):
-    """Run each function in its own thread, app context and database connection, all at once."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(index, function):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[index] = function()
-            except OfferError as error:
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_helpers_accepting_a_one_seat_request_race(app, make_request, create_helper, attempt):
     request = make_request(mode=FillMode.FIRST_TO_ACCEPT)
@@ -239,7 +216,7 @@ def test_two_helpers_accepting_a_one_seat_request_race(app, make_request, create
         )
         for offer_id, user_id in pairs
     ]
-    results = _race(app, calls)
+    results = race(app, calls)
     assert sorted(type(r).__name__ for r in results) == ["AcceptOutcome", "OfferError"], results
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
@@ -264,7 +241,7 @@ def test_two_coordinators_confirming_one_helper_for_overlapping_times_race(
         )
         for offer_id, user_id in pairs
     ]
-    results = _race(app, calls)
+    results = race(app, calls)
     assert sorted(type(r).__name__ for r in results) == ["Assignment", "OfferError"], results
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1

@@ -133,3 +133,68 @@ def assignments_of(ki: Ki, profile: HelperProfile) -> tuple[list[Assignment], li
         .limit(PAST_ASSIGNMENTS_SHOWN)
     ).all()
     return list(ahead), list(behind)
+
+
+# --- the coordinator's view of one request -------------------------------------------------
+
+
+def offer_in_ki(ki: Ki, offer_id: int) -> Offer | None:
+    return db.session.scalar(
+        select(Offer)
+        .join(HelpRequest, HelpRequest.id == Offer.request_id)
+        .where(Offer.id == offer_id, HelpRequest.ki_id == ki.id)
+    )
+
+
+def assignment_in_ki(ki: Ki, assignment_id: int) -> Assignment | None:
+    return db.session.scalar(
+        select(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(Assignment.id == assignment_id, HelpRequest.ki_id == ki.id)
+    )
+
+
+def offers_for_request(request: HelpRequest) -> list[Offer]:
+    """Every offer sent for the request, oldest first, with the helper's name loaded."""
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .where(Offer.request_id == request.id)
+            .options(selectinload(Offer.helper).selectinload(HelperProfile.user))
+            .order_by(Offer.created_at, Offer.id)
+        )
+    )
+
+
+def assignments_for_request(request: HelpRequest) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.request_id == request.id)
+            .options(selectinload(Assignment.helper).selectinload(HelperProfile.user))
+            .order_by(Assignment.seat, Assignment.id)
+        )
+    )
+
+
+def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
+    """Reported hours and kilometres the coordinators have not approved yet, oldest report first.
+
+    The same rows the dashboard counts (``requests.queries.hours_awaiting_approval_count``).
+    """
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+            .where(
+                HelpRequest.ki_id == ki.id,
+                Assignment.reported_at.is_not(None),
+                Assignment.approved_at.is_(None),
+            )
+            .options(
+                selectinload(Assignment.helper).selectinload(HelperProfile.user),
+                *_request_details(selectinload(Assignment.request)),
+            )
+            .order_by(Assignment.reported_at, Assignment.id)
+        )
+    )
