@@ -235,17 +235,18 @@ def live_server(chromium, migrated) -> Iterator[LiveServer]:
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     url = f"http://127.0.0.1:{server.port}"
     app.config["PUBLIC_BASE_URL"] = url
-    with app.app_context():
-        load_demo()
-        _ensure_demo_logins()
-        db.session.remove()
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
     try:
+        with app.app_context():
+            load_demo()
+            _ensure_demo_logins()
+            db.session.remove()
+        thread.start()
         yield LiveServer(app=app, url=url, server_errors=errors)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
+        if thread.is_alive():  # shutdown() waits forever for a server that never served
+            server.shutdown()
+            thread.join(timeout=10)
         server.server_close()
         with app.app_context():
             db.session.remove()
