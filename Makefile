@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := KI_MATCH_ENV=development $(BIN)/flask --app app
 
-.PHONY: run test install install-test translations lint format db demo worker clean
+.PHONY: run test install install-test translations messages lint format db demo worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ install-test: $(VENV)/.test-installed translations
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d ki_match/translations -f
+
+# After changing UI strings: refresh the template and the catalogues, then translate the new entries.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 \
+	  -o ki_match/translations/messages.pot --sort-by-file --no-wrap --project KI-Match .
+	$(BIN)/pybabel -q update -i ki_match/translations/messages.pot -d ki_match/translations --no-wrap
 
 db: install
 	$(FLASK) db upgrade
