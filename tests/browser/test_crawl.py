@@ -129,7 +129,7 @@ def submit_with_errors(page, form_id: str, button: str) -> None:
     assert answer.value.request.headers.get("hx-target") == form_id
     assert answer.value.request.headers.get("x-csrftoken"), "htmx sent no CSRF header"
     # The response is in before htmx has swapped it in: wait for the new form, and for htmx to
-    # settle (for a moment the new form carries the old one's classes, htmx-request among them).
+    # settle (for a moment the new form carries the old one's classes).
     page.locator(f"#{form_id}:not([data-replaced]) [aria-invalid='true']").first.wait_for()
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
