@@ -546,8 +546,17 @@ def test_request_page_shows_details_history_and_candidates(
     assert "Basma R." in html and "laut Wochenplan keine Zeit" in html
     assert "1 passende Person, 1 fast passend" in html
     assert audit_actions(created.id)[-1] == "request.viewed"
-    # no offers flow yet: no checkboxes, no form posting nowhere
-    assert 'name="helper_ids"' not in html
+
+
+def test_request_page_works_without_the_offers_route(
+    client, coordinator, make_request, available_helper, monkeypatch
+):
+    """Before the offers flow exists there is no form posting nowhere, only the list."""
+    monkeypatch.setattr("ki_match.requests.views.SEND_OFFERS", "offers.not_there")
+    available_helper(display_name="Amina K.")
+    html = body(client.get(f"/requests/{make_request().id}"))
+    assert "Amina K." in html
+    assert 'name="helper_ids"' not in html and 'id="offer-form"' not in html
 
 
 def test_request_page_offers_checkboxes_once_the_offers_route_exists(
