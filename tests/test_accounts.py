@@ -166,6 +166,19 @@ def test_registering_a_taken_address_looks_the_same_and_tells_the_owner(app, cli
     assert owner.role == Role.COORDINATOR and owner.display_name != "Amina K."
 
 
+def test_registration_does_the_same_work_for_a_taken_address(app, create_user, monkeypatch):
+    """Only the hashing takes long enough to measure; it must run on both paths."""
+    from ki_match.accounts import services
+
+    create_user(Role.COORDINATOR, email="taken@example.org")
+    hashed = []
+    real = services.hash_password
+    monkeypatch.setattr(services, "hash_password", lambda password: hashed.append(password) or real(password))
+    register(app.test_client(), email="taken@example.org")
+    register(app.test_client(), email="new@example.org")
+    assert hashed == [NEW_PASSWORD, NEW_PASSWORD]
+
+
 # --- login sessions -------------------------------------------------------------------------
 
 
@@ -237,6 +250,24 @@ def test_logout_revokes_the_session_even_for_a_copied_cookie(app, client, create
     assert response.status_code == 303 and response.headers["Location"].startswith("/login")
     assert db.session.scalar(select(UserSession.revoked_at)) is not None
     assert [event.actor_id for event in events("logout")] == [user.id]
+
+
+def test_idle_and_old_sessions_end(app, client, create_user):
+    user = create_user(Role.COORDINATOR)
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    idle = app.config["SESSION_IDLE_TIMEOUT"]
+    db.session.query(UserSession).update({"last_seen_at": utcnow() - idle - timedelta(minutes=1)})
+    db.session.commit()
+    assert not logged_in(client)
+    assert db.session.scalar(select(UserSession.revoked_at)) is not None
+
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+    db.session.query(UserSession).filter(UserSession.revoked_at.is_(None)).update(
+        {"created_at": utcnow() - lifetime - timedelta(minutes=1)}
+    )
+    db.session.commit()
+    assert not logged_in(client), "even a busy session ends after its lifetime"
 
 
 def test_wrong_password_and_unknown_address_get_the_same_answer(app, create_user):
