@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from ki_match.audit.services import record
 from ki_match.helpers.models import HelperProfile
 from ki_match.reference.models import Level
 
@@ -110,3 +111,22 @@ def can_interpret(profile: HelperProfile) -> bool:
     """Interpreting needs German of at least B1."""
     level = german_level(profile)
     return level is not None and level >= Level.B1
+
+
+CHECK_FIELDS = ("qualification_completed_on", "confidentiality_signed_on", "police_certificate_seen_on")
+
+
+def record_checks(profile: HelperProfile, by, **dates: date | None) -> list[str]:
+    """Set the coordinator-kept checks (dates only, never documents); the names of those changed.
+
+    The caller commits. The audit event names the checks, not their dates.
+    """
+    unknown = set(dates) - set(CHECK_FIELDS)
+    if unknown:
+        raise ValueError(f"not a check: {', '.join(sorted(unknown))}")
+    changed = [name for name in CHECK_FIELDS if name in dates and getattr(profile, name) != dates[name]]
+    for name in changed:
+        setattr(profile, name, dates[name])
+    if changed:
+        record("helper.checks_updated", actor=by, subject=profile, checks=changed)
+    return changed

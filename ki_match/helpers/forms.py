@@ -1,0 +1,48 @@
+"""What coordinators record about a helper: the checks kept by the integration centre."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.validators import Optional, ValidationError
+
+from ki_match.db import utcnow
+from ki_match.helpers.availability import DEFAULT_TZ
+
+BERLIN = ZoneInfo(DEFAULT_TZ)
+
+
+def _not_in_future(field) -> None:
+    if field.data is not None and field.data > utcnow().astimezone(BERLIN).date():
+        raise ValidationError(_l("Das Datum liegt in der Zukunft. Bitte das Datum eintragen, an dem es war."))
+
+
+class ChecksForm(FlaskForm):
+    """Dates only: the integration centre keeps no copies of certificates or declarations."""
+
+    qualification_completed_on = DateField(
+        _l("Sprachlotsen-Qualifizierung abgeschlossen am"),
+        validators=[Optional()],
+        description=_l("Leer lassen, wenn die Qualifizierung (noch) nicht abgeschlossen ist."),
+    )
+    confidentiality_signed_on = DateField(
+        _l("Schweigepflichterklärung unterschrieben am"),
+        validators=[Optional()],
+    )
+    police_certificate_seen_on = DateField(
+        _l("Erweitertes Führungszeugnis vorgelegt am"),
+        validators=[Optional()],
+        description=_l("Nur das Datum, an dem Sie es gesehen haben. Bitte keine Kopie aufbewahren."),
+    )
+
+    def validate_qualification_completed_on(self, field):
+        _not_in_future(field)
+
+    def validate_confidentiality_signed_on(self, field):
+        _not_in_future(field)
+
+    def validate_police_certificate_seen_on(self, field):
+        _not_in_future(field)
