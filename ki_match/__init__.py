@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.core.views import bp as core
     from ki_match.helpers.views import bp as helpers
     from ki_match.notifications.commands import bp as notifications
+    from ki_match.offers.coordination import bp as coordination
     from ki_match.offers.views import bp as offers
     from ki_match.privacy.views import bp as privacy
     from ki_match.profile.views import bp as profile
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar)
     app.register_blueprint(privacy)
     app.register_blueprint(request_commands)
+    app.register_blueprint(coordination)
     app.view_functions["static"].access_policy = Policy()
 
 

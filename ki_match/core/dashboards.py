@@ -13,8 +13,8 @@ from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries as request_queries
 from ki_match.requests.labels import ATTENTION_LABELS, STATUS_TABS
 
-# The list of reported hours awaiting approval; linked from the dashboard once that page exists.
-HOURS_TO_APPROVE_ENDPOINT = "assignments.reports"
+# The list of reported hours awaiting approval.
+HOURS_TO_APPROVE_ENDPOINT = "coordination.approvals"
 
 
 def for_user(user: User) -> dict:

@@ -15,7 +15,7 @@ from ki_match.extensions import db, limiter
 from ki_match.helpers import queries as helper_queries
 from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, wants_block
-from ki_match.offers import queries, services
+from ki_match.offers import coordination, queries, services
 from ki_match.offers.forms import AcceptForm, DeclineForm, ReportForm, WithdrawForm
 from ki_match.offers.services import AcceptOutcome, Answer, OfferError
 from ki_match.orgs.queries import current_ki
@@ -348,3 +348,10 @@ def report(assignment_id: int):
     else:
         flash(_("Danke! Ihre Angaben sind gespeichert. Das Integrationszentrum prüft sie."), "success")
     return redirect_to(url_for("offers.assignment", assignment_id=assignment_id))
+
+
+# The coordinator's "send offers" lives with the rest of the coordinator's side (offers.coordination);
+# it is registered here because the request page's candidate form posts to ``offers.send``.
+bp.add_url_rule(
+    "/requests/<int:request_id>/offers", endpoint="send", view_func=coordination.send, methods=["POST"]
+)

@@ -35,6 +35,18 @@
     if (editing || typed || list.querySelector("details[open]")) event.preventDefault();
   });
 
+  // A block that refreshes itself with buttons in it (the offers of a request page) waits while
+  // the keyboard is on one of them: swapping it would throw the focus back to the top of the page.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var block = event.detail.elt;
+    if (!block || !block.hasAttribute || !block.hasAttribute("data-poll-pause-while-focused")) return;
+    if (event.detail.requestConfig && event.detail.requestConfig.verb !== "get") return;
+    var active = document.activeElement;
+    if (active && block.contains(active) && active.matches("a[href], button, input, select, textarea")) {
+      event.preventDefault();
+    }
+  });
+
   // A failed request must never fail silently.
   document.addEventListener("htmx:sendError", function () {
     var region = document.getElementById("flash");
