@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import axe_playwright_python
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -38,6 +39,10 @@ from ki_match.notifications.models import OutboxMessage
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
+
+# The live server shares two cores with the browser and, in CI, nothing else
+# hurries it: assertions wait up to 15 s instead of Playwright's 5 s before failing.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path(os.environ.get("KI_MATCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
