@@ -184,19 +184,8 @@ def decline_offer(offer_id: int, helper_user: User, reason: str | None = None) -
     if offer.status != OfferStatus.PENDING:
         db.session.rollback()
         raise OfferError(_l("Diese Anfrage ist nicht mehr offen."))
-    offer.status = OfferStatus.DECLINED
     offer.decline_reason = (reason or "").strip()[:300] or None
-    offer.answered_at = utcnow()
-    record("offer.declined", actor=helper_user, subject=offer)
-    _notify_coordinators(
-        request,
-        kind="offer_declined",
-        key=f"offer-declined:{offer.id}",
-        subject=_l("Absage für Anfrage #%(id)s", id=request.id),
-        template="emails/offer_answered",
-        offer=offer,
-    )
-    db.session.commit()
+    _decline(offer, request, helper_user, action="offer.declined", key=f"offer-declined:{offer.id}")
 
 
 def retract_acceptance(offer_id: int, helper_user: User) -> None:
@@ -210,13 +199,18 @@ def retract_acceptance(offer_id: int, helper_user: User) -> None:
     if offer.status != OfferStatus.ACCEPTED or confirmed is not None:
         db.session.rollback()
         raise OfferError(_l("Diese Zusage kann nicht mehr zurückgenommen werden."))
+    _decline(offer, request, helper_user, action="offer.retracted", key=f"offer-retracted:{offer.id}")
+
+
+def _decline(offer: Offer, request: HelpRequest, helper_user: User, *, action: str, key: str) -> None:
+    """A no from the helper (first answer or a yes taken back): recorded, coordinators told."""
     offer.status = OfferStatus.DECLINED
     offer.answered_at = utcnow()
-    record("offer.retracted", actor=helper_user, subject=offer)
+    record(action, actor=helper_user, subject=offer)
     _notify_coordinators(
         request,
         kind="offer_declined",
-        key=f"offer-retracted:{offer.id}",
+        key=key,
         subject=_l("Absage für Anfrage #%(id)s", id=request.id),
         template="emails/offer_answered",
         offer=offer,
