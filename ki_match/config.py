@@ -126,7 +126,13 @@ def from_environment() -> dict:
         "MAIL_SECURITY": mail_security,
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail")),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 10),
+        "MAIL_RETRY_BASE_SECONDS": _int("MAIL_RETRY_BASE_SECONDS", 30),
+        "MAIL_RETRY_MAX_SECONDS": _int("MAIL_RETRY_MAX_SECONDS", 2 * 3600),
+        "MAIL_BATCH_SIZE": _int("MAIL_BATCH_SIZE", 100),
         "RETENTION_DAYS": _int("RETENTION_DAYS", 90),
+        "REMINDER_HOURS_BEFORE": _int("REMINDER_HOURS_BEFORE", 24),
+        "OFFER_UNANSWERED_HOURS": _int("OFFER_UNANSWERED_HOURS", 48),
     }
 
 
@@ -164,6 +170,10 @@ class BaseConfig:
     POLICE_CERTIFICATE_VALID_YEARS = 5
     # Days after a request is finished until its client reference and exact place are purged.
     RETENTION_DAYS = 90
+    # Hours before a confirmed assignment when its helper is reminded (notifications remind).
+    REMINDER_HOURS_BEFORE = 24
+    # Hours an offer may stay unanswered before its coordinator is reminded.
+    OFFER_UNANSWERED_HOURS = 48
     # Mail defaults, so that every profile (tests included) can build and send a message.
     MAIL_BACKEND = "file"
     MAIL_FROM = "KI-Match <no-reply@ki-match.example>"
@@ -174,6 +184,11 @@ class BaseConfig:
     MAIL_SECURITY = "starttls"
     MAIL_TIMEOUT = 30
     MAIL_FILE_DIR = str(INSTANCE / "mail")
+    # The worker tries a message this often, waiting base · 2^attempts seconds (capped) in between.
+    MAIL_MAX_ATTEMPTS = 10
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_RETRY_MAX_SECONDS = 2 * 3600
+    MAIL_BATCH_SIZE = 100
 
 
 class TestConfig(BaseConfig):

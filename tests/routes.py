@@ -42,6 +42,7 @@ from ki_match.accounts.models import Role, User
 from ki_match.db import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperProfile
+from ki_match.notifications.models import DeliveryStatus, OutboxMessage
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.reference.models import Language, Town
 from ki_match.reference.services import ensure_reference_data
@@ -216,6 +217,18 @@ def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) ->
             seat=1,
             starts_at=starts,
             ends_at=starts + timedelta(minutes=60),
+        )
+    )
+    # A mail in doubt, for the outbox status page's actions.
+    db.session.add(
+        OutboxMessage(
+            ki_id=ki.id,
+            kind="offer",
+            idempotency_key=uuid.uuid4().hex,
+            to_address=f"helper-{ki.id}@example.org",
+            subject="Anfrage",
+            body_text="Anfrage",
+            status=DeliveryStatus.IN_DOUBT,
         )
     )
     db.session.flush()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import email
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
 from datetime import timedelta
 from email import policy
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,13 @@ from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ki_match.db import utcnow
+from ki_match.extensions import db as db_extension
 from ki_match.notifications import services
-from ki_match.notifications.models import OutboxMessage
-from ki_match.notifications.services import deliver_pending, queue_mail
+from ki_match.notifications.models import DeliveryStatus, OutboxMessage
+from ki_match.notifications.services import deliver_pending
+from tests.outbox_helpers import SUBJECT, free_port, queue_verification
+from tests.outbox_helpers import rows as outbox_rows
 
-SUBJECT = "Bitte bestätigen Sie Ihre E-Mail-Adresse"
-
-# The implicit-TLS test server requires a login without STARTTLS, which is right there.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 
@@ -43,26 +43,11 @@ def user(create_user):
 
 @pytest.fixture
 def queue(user):
-    """Queue a verification-style mail to ``user`` (or another address); the caller commits."""
-
-    def factory(key: str = "1", *, to: str | None = None, kind: str = "verify_email") -> OutboxMessage:
-        return queue_mail(
-            kind=kind,
-            to=to or user.email,
-            subject=SUBJECT,
-            template="emails/verify_email",
-            key=key,
-            ki_id=user.ki_id,
-            user=user,
-            link=f"http://localhost/verify/token-{key}",
-        )
-
-    return factory
+    return partial(queue_verification, user)
 
 
 def rows(db) -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    return outbox_rows()
 
 
 def count_elsewhere(app) -> int:
@@ -75,10 +60,7 @@ def count_elsewhere(app) -> int:
         engine.dispose()
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+closed_port = free_port
 
 
 def use_smtp(app, port: int) -> None:
@@ -153,6 +135,7 @@ def test_memory_backend_sends_each_message_once(db, queue):
 
     assert sorted(m["To"] for m in services.sent_messages) == ["amira@example.org", "zweite@example.org"]
     for message in rows(db):
+        assert message.status == DeliveryStatus.SENT
         assert message.sent_at is not None
         assert message.sent_at <= utcnow()
         assert message.attempts == 1
@@ -264,8 +247,8 @@ def test_smtp_delivery_of_several_messages(app, db, queue, smtp_server):
 
 
 def test_one_undeliverable_message_does_not_stop_the_others(db, queue):
-    # A header with a line break cannot be sent at all; the worker must record
-    # that and go on, not crash and leave the rest of the outbox waiting.
+    # A header with a line break cannot be sent at all, now or later: the worker
+    # gives that one up (a person sees it on the status page) and sends the rest.
     queue("bad", to="amira@example.org\nBcc: someone@example.org")
     queue("good")
     db.session.commit()
@@ -273,23 +256,27 @@ def test_one_undeliverable_message_does_not_stop_the_others(db, queue):
     assert deliver_pending() == (1, 1)
 
     bad, good = rows(db)
-    assert good.sent_at is not None
-    assert bad.sent_at is None
+    assert good.status == DeliveryStatus.SENT and good.sent_at is not None
+    assert bad.status == DeliveryStatus.FAILED and bad.sent_at is None
     assert bad.attempts == 1
     assert bad.last_error
-    assert bad.not_before > utcnow()
     assert [m["To"] for m in services.sent_messages] == ["amira@example.org"]
+    assert deliver_pending() == (0, 0)
 
 
 def test_a_message_is_given_up_after_the_last_attempt(app, db, queue):
     use_smtp(app, closed_port())
-    queue().attempts = services.MAX_ATTEMPTS - 1
+    app.config["MAIL_MAX_ATTEMPTS"] = 3
+    queue().attempts = 2
     db.session.commit()
     assert deliver_pending() == (0, 1)
     db.session.execute(update(OutboxMessage).values(not_before=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     assert deliver_pending() == (0, 0)
-    assert rows(db)[0].attempts == services.MAX_ATTEMPTS
+    (message,) = rows(db)
+    assert message.attempts == 3
+    assert message.status == DeliveryStatus.FAILED
+    assert "ConnectionRefusedError" in message.last_error
 
 
 # --- several workers -------------------------------------------------------------------------
@@ -297,13 +284,16 @@ def test_a_message_is_given_up_after_the_last_attempt(app, db, queue):
 
 def claim_in(app, limit: int = 100) -> list[int]:
     with app.app_context():
-        return [message.id for message in services._claim(limit)]
+        try:
+            _token, messages = services._claim(limit)
+            return [message.id for message in messages]
+        finally:
+            db_extension.session.remove()
 
 
-@pytest.mark.parametrize("interrupt_at", [1, 3], ids=["before-any-claim", "after-two-claims"])
-def test_two_workers_interleaved_never_claim_the_same_message(app, db, make_app, queue, interrupt_at):
-    """Worker A has read its candidates; worker B, another app with its own engine, runs
-    completely in between A's claims; then A goes on with the candidates it had read."""
+def test_a_claim_is_one_statement_and_read_back_by_its_token(app, db, make_app, queue):
+    """Worker B claims between worker A's claiming UPDATE and A reading back its rows:
+    A gets exactly what its UPDATE took, B the rest, nobody a row twice."""
     for number in range(5):
         queue(str(number))
     db.session.commit()
@@ -312,23 +302,24 @@ def test_two_workers_interleaved_never_claim_the_same_message(app, db, make_app,
     claimed_by_b: list[int] = []
     updates = 0
 
-    def run_b_in_between(conn, cursor, statement, parameters, context, executemany):
+    def run_b_after_a_claimed(conn, cursor, statement, parameters, context, executemany):
         nonlocal updates
-        if statement.lstrip().upper().startswith("UPDATE OUTBOX_MESSAGE"):
+        if "UPDATE OUTBOX_MESSAGE SET" in statement.upper():
             updates += 1
-            if updates == interrupt_at:
-                claimed_by_b.extend(claim_in(worker_b))
+        elif updates == 1 and not claimed_by_b and "claim_token" in statement:
+            claimed_by_b.extend(claim_in(worker_b))
 
-    event.listen(db.engine, "before_cursor_execute", run_b_in_between)
+    event.listen(db.engine, "before_cursor_execute", run_b_after_a_claimed)
     try:
-        claimed_by_a = [message.id for message in services._claim(100)]
+        _token, mine = services._claim(3)
+        claimed_by_a = [message.id for message in mine]
     finally:
-        event.remove(db.engine, "before_cursor_execute", run_b_in_between)
+        event.remove(db.engine, "before_cursor_execute", run_b_after_a_claimed)
 
-    assert updates == 5  # A tried every candidate it had read
+    assert updates == 1  # one statement claims the whole batch
+    assert len(claimed_by_a) == 3 and len(claimed_by_b) == 2
     assert not set(claimed_by_a) & set(claimed_by_b)
     assert set(claimed_by_a) | set(claimed_by_b) == every_id
-    assert len(claimed_by_a) == interrupt_at - 1
 
 
 def test_workers_in_parallel_threads_never_claim_the_same_message(app, db, make_app, queue):

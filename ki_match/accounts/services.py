@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
@@ -231,7 +232,7 @@ def send_verification(user: User) -> None:
     queue_mail(
         kind="verify_email",
         to=user.email,
-        subject=_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
+        subject=_l("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
         template="emails/verify_email",
         key=f"verify:{_digest(raw)}",
         ki_id=user.ki_id,
@@ -254,7 +255,7 @@ def register_helper(ki: Ki, *, email: str, display_name: str, password: str) -> 
         queue_mail(
             kind="account_exists",
             to=existing.email,
-            subject=_("Ihr Konto bei KI-Match"),
+            subject=_l("Ihr Konto bei KI-Match"),
             template="emails/account_exists",
             key=f"exists:{existing.id}:{secrets.token_hex(8)}",
             ki_id=existing.ki_id,
@@ -303,7 +304,7 @@ def request_password_reset(email: str) -> None:
     queue_mail(
         kind="reset_password",
         to=user.email,
-        subject=_("Passwort zurücksetzen"),
+        subject=_l("Passwort zurücksetzen"),
         template="emails/reset_password",
         key=f"reset:{_digest(raw)}",
         ki_id=user.ki_id,
@@ -386,7 +387,7 @@ def send_invitation(user: User, invited_by: User) -> None:
     queue_mail(
         kind="invitation",
         to=user.email,
-        subject=_("Einladung zu KI-Match"),
+        subject=_l("Einladung zu KI-Match"),
         template="emails/invitation",
         key=f"invite:{_digest(raw)}",
         ki_id=user.ki_id,
@@ -433,7 +434,7 @@ def approve_helper(profile: HelperProfile, by: User) -> None:
     queue_mail(
         kind="helper_approved",
         to=profile.user.email,
-        subject=_("Ihr Profil wurde freigegeben"),
+        subject=_l("Ihr Profil wurde freigegeben"),
         template="emails/helper_approved",
         key=f"approved:{profile.id}",
         ki_id=profile.ki_id,

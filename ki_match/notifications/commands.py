@@ -1,3 +1,4 @@
+import signal
 import time
 
 import click
@@ -5,31 +6,86 @@ from flask import Blueprint, current_app
 from sqlalchemy.exc import OperationalError
 
 from ki_match.extensions import db
+from ki_match.notifications.reminders import remind_command
 from ki_match.notifications.services import deliver_pending
 
-bp = Blueprint("notifications", __name__, cli_group="notifications")
+# The command group only; the status page has its own blueprint (views.py).
+bp = Blueprint("notifications_cli", __name__, cli_group="notifications")
+
+
+class _Stop(Exception):
+    """SIGTERM/SIGINT while the worker sleeps between rounds."""
+
+
+class _StopSignals:
+    """Stop between rounds, never in the middle of one.
+
+    A signal that comes while a round is sending only sets a flag, so each
+    message the round has started is marked before the worker ends; one that
+    comes while it sleeps ends the sleep at once.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self.sleeping = False
+        self.previous = {}
+
+    def __enter__(self):
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum, frame):
+        self.requested = True
+        if self.sleeping:
+            raise _Stop
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeping = True
+        try:
+            if not self.requested:
+                time.sleep(seconds)
+        except _Stop:
+            pass
+        finally:
+            self.sleeping = False
 
 
 @bp.cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep running and send new messages as they come.")
+@click.option(
+    "--loop/--once",
+    default=False,
+    help="--loop keeps running and sends new messages as they come (a service); --once (the default) "
+    "runs one round, for cron.",
+)
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def send_command(loop: bool, interval: float) -> None:
     """Deliver pending e-mails from the outbox."""
     if current_app.config["MAIL_BACKEND"] == "file":
         click.echo(f"Development mail: messages are written to {current_app.config['MAIL_FILE_DIR']}")
-    while True:
-        try:
-            sent, failed = deliver_pending()
-        except OperationalError:
-            if not loop:
-                raise
-            # The database is restarting or SQLite is busy: the messages stay in
-            # the outbox, so wait for the next round instead of ending the worker.
-            current_app.logger.exception("outbox not reachable; trying again in %s s", interval)
-            db.session.rollback()
-            sent = failed = 0
-        if sent or failed or not loop:
-            click.echo(f"sent {sent}, failed {failed}")
-        if not loop:
-            return
-        time.sleep(interval)
+    if not loop:
+        sent, failed = deliver_pending()
+        click.echo(f"sent {sent}, failed {failed}")
+        return
+    with _StopSignals() as signals:
+        while not signals.requested:
+            try:
+                sent, failed = deliver_pending()
+            except OperationalError:
+                # The database is restarting or SQLite is busy: the messages stay in
+                # the outbox, so wait for the next round instead of ending the worker.
+                current_app.logger.exception("outbox not reachable; trying again in %s s", interval)
+                db.session.rollback()
+                sent = failed = 0
+            if sent or failed:
+                click.echo(f"sent {sent}, failed {failed}")
+            signals.sleep(interval)
+    click.echo("stopped")
+
+
+# Reminders run from cron on their own, not inside the delivery loop (see README).
+bp.cli.add_command(remind_command)

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ki_match.db import utcnow
+from ki_match.db import str_enum, utcnow
 from ki_match.extensions import db
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where a message stands.
+
+    pending → sending → sent is the normal way. ``sending`` is committed before
+    the message is handed to the mail server, so a worker that dies between
+    handing it over and marking it leaves a trace: such a message becomes
+    ``in_doubt`` and waits for a person instead of being sent a second time.
+    ``failed`` is final until a person sends it again.
+    """
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    IN_DOUBT = "in_doubt"
 
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_pending", "sent_at", "not_before"),)
+    __table_args__ = (Index("ix_outbox_message_due", "status", "not_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ki_id: Mapped[int | None] = mapped_column(ForeignKey("ki.id"))
@@ -23,9 +41,18 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # The language the message was written in (the recipient's, not the sender's).
+    locale: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus, "outbox_status"), default=DeliveryStatus.PENDING
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_until: Mapped[datetime | None]
+    # Who holds the claim: each worker round draws a random token, so a worker whose
+    # claim expired and was taken over cannot go on with a row that is no longer its own.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    sending_started_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

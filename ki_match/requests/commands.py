@@ -17,6 +17,15 @@ def mark_unfilled_command() -> None:
     click.echo(f"unfilled {result.unfilled}, offers expired {result.offers_expired}")
 
 
+@bp.cli.command("escalate")
+def escalate_command() -> None:
+    """Requests with automatic follow-up: ask the next candidates where nobody said yes in time."""
+    from ki_match.offers.escalation import escalate
+
+    steps = escalate()
+    click.echo(f"followed up {len(steps)} request(s), offers sent {sum(step.offers_sent for step in steps)}")
+
+
 @bp.cli.command("purge")
 @click.option(
     "--older-than-days",
