@@ -749,6 +749,7 @@ def test_list_tabs_filter_by_status_and_count(client, coordinator, make_request)
     counts = dict(re.findall(r'id="tab-(\w+)"[^>]*>[^<]*<span class="count">(\d+)</span>', html))
     assert counts == {
         "attention": "0",
+        "submitted": "0",
         "open": "2",
         "offered": "1",
         "filled": "1",

@@ -9,6 +9,8 @@ from ki_match.accounts.models import Role, User
 from ki_match.extensions import db
 from ki_match.helpers import queries as helper_queries
 from ki_match.helpers.services import missing_for_approval
+from ki_match.initiatives.labels import INITIATIVE_STATUS, initiative_status
+from ki_match.initiatives.queries import step_counts
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries as request_queries
 from ki_match.requests.labels import ATTENTION_LABELS, STATUS_TABS
@@ -54,7 +56,10 @@ def _coordinator(user: User) -> dict:
 def _initiative(user: User) -> dict:
     return {
         "organisation": user.organisation,
-        "requests": request_queries.requests_of_organisation(user.organisation),
+        "requests": request_queries.requests_of_organisation(user.organisation, limit=10),
+        "step_counts": step_counts(current_ki(), user.organisation_id),
+        "step_labels": INITIATIVE_STATUS,
+        "initiative_status": initiative_status,
     }
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from ki_match.initiatives.workdays import nrw_holidays
 from ki_match.reference.data import KREIS_HOEXTER
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -34,27 +35,10 @@ def clock_at(total_minutes: int) -> time:
     return time(total_minutes // 60, total_minutes % 60)
 
 
-def easter_sunday(year: int) -> date:
-    """The anonymous Gregorian computus."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * weekday_shift) // 451
-    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
 @cache
 def closed_days(year: int) -> frozenset[date]:
     """Public holidays in NRW, plus Christmas Eve and New Year's Eve when offices close."""
-    easter = easter_sunday(year)
-    movable = {easter + timedelta(days=offset) for offset in (-2, 1, 39, 50, 60)}
-    fixed = {date(year, month, day) for month, day in ((1, 1), (5, 1), (10, 3), (11, 1), (12, 24), (12, 25))}
-    fixed |= {date(year, 12, 26), date(year, 12, 31)}
-    return frozenset(movable | fixed)
+    return nrw_holidays(year) | {date(year, 12, 24), date(year, 12, 31)}
 
 
 def is_office_day(day: date, saturday_ok: bool = False) -> bool:

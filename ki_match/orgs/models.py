@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ki_match.db import str_enum, utcnow
 from ki_match.extensions import db
@@ -16,10 +16,13 @@ class Ki(db.Model):
     """One Kommunales Integrationszentrum; the tenant every owned row points at."""
 
     __tablename__ = "ki"
+    __table_args__ = (CheckConstraint("lead_time_days BETWEEN 0 AND 30", name="lead_time_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Working days an initiative's request must lie ahead, unless it is marked urgent.
+    lead_time_days: Mapped[int] = mapped_column(SmallInteger, default=3, server_default=text("3"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -45,3 +48,5 @@ class Organisation(db.Model):
     town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    town = relationship("Town")

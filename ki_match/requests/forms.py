@@ -20,7 +20,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
 
 from ki_match.core.templating import KIND_LABELS
 from ki_match.db import utcnow
@@ -78,6 +78,20 @@ def looks_like_full_name(value: str) -> bool:
         if _CAPITALISED.match(word) and word[0].isupper() and any(c.islower() for c in word)
     ]
     return len(words) >= 2
+
+
+def needed_when_escalating(message):
+    """Checks the field only while automatic follow-up is ticked; then it must be filled in."""
+
+    def check(form, field):
+        if not form.escalates.data:
+            field.errors[:] = []
+            raise StopValidation()
+        if field.data is None:
+            field.errors[:] = []
+            raise StopValidation(message)
+
+    return check
 
 
 class RequestForm(FlaskForm):
@@ -175,6 +189,32 @@ class RequestForm(FlaskForm):
         render_kw={"rows": 4},
     )
     organisation_id = SelectField(_l("Anfragende Stelle"), coerce=int, default=0)
+    # Automatic follow-up (ki_match.offers.escalation); off unless ticked.
+    escalates = BooleanField(
+        _l("Automatisch weitere Helfende anfragen, wenn niemand zusagt"),
+        description=_l(
+            "Gilt ab den ersten Anfragen, die Sie selbst verschicken. Angefragt werden die nächsten "
+            "in der Liste „Wer passt?“, die noch nicht gefragt wurden."
+        ),
+    )
+    escalate_after_hours = IntegerField(
+        _l("Nach wie vielen Stunden ohne Zusage?"),
+        default=24,
+        validators=[
+            needed_when_escalating(_l("Bitte angeben, nach wie vielen Stunden nachgefasst wird.")),
+            NumberRange(1, 720, _l("Bitte eine Zahl von 1 bis 720 Stunden angeben.")),
+        ],
+        render_kw={"min": 1, "max": 720, "inputmode": "numeric"},
+    )
+    escalate_limit = IntegerField(
+        _l("Höchstens so viele weitere Personen anfragen"),
+        default=3,
+        validators=[
+            needed_when_escalating(_l("Bitte angeben, wie viele Personen höchstens angefragt werden.")),
+            NumberRange(1, 20, _l("Bitte eine Zahl von 1 bis 20 angeben.")),
+        ],
+        render_kw={"min": 1, "max": 20, "inputmode": "numeric"},
+    )
     # Set by the submit button pressed ("draft" or "open"); never drawn as an input.
     intent = StringField()
 
@@ -342,7 +382,16 @@ class RequestForm(FlaskForm):
             fill_mode=fill_mode,
             notes=(self.notes.data or "").strip() or None,
             organisation_id=self._choice(self.organisation_id),
+            **self._escalation(),
         )
+
+    def _escalation(self) -> dict:
+        """Both follow-up settings, or neither (off)."""
+        after = self._in_range(self.escalate_after_hours, 1, 720)
+        limit = self._in_range(self.escalate_limit, 1, 20)
+        if not self.escalates.data or after is None or limit is None:
+            return {"escalate_after_hours": None, "escalate_limit": None}
+        return {"escalate_after_hours": after, "escalate_limit": limit}
 
 
 def local_parts(instant: datetime | None):

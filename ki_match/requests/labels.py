@@ -8,6 +8,7 @@ from ki_match.requests.queries import Attention, Tab
 
 TAB_LABELS = {
     Tab.ATTENTION: _l("braucht Aufmerksamkeit"),
+    Tab.SUBMITTED: _l("eingereicht"),
     Tab.OPEN: _l("offen"),
     Tab.OFFERED: _l("angefragt"),
     Tab.FILLED: _l("besetzt"),
@@ -35,5 +36,5 @@ STATUS_TABS = {
     "completed": Tab.COMPLETED,
     "cancelled": Tab.CANCELLED,
     "declined": Tab.CANCELLED,
-    "submitted": Tab.ATTENTION,
+    "submitted": Tab.SUBMITTED,
 }

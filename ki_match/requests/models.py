@@ -77,6 +77,13 @@ class HelpRequest(db.Model):
             name="town_for_in_person",
         ),
         Index("ix_help_request_ki_status_starts", "ki_id", "status", "starts_at"),
+        CheckConstraint(
+            "escalate_after_hours IS NULL OR escalate_after_hours BETWEEN 1 AND 720",
+            name="escalate_after_range",
+        ),
+        CheckConstraint(
+            "escalate_limit IS NULL OR escalate_limit BETWEEN 1 AND 20", name="escalate_limit_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,9 +112,18 @@ class HelpRequest(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # An initiative may ask inside the KI's lead time only when it says why.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    urgent_reason: Mapped[str | None] = mapped_column(String(300))
+    # The coordinator chose to tell the requesting organisation who helps and how to reach them.
+    contact_shared: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Automatic follow-up (ki_match.offers.escalation): when nobody said yes this many hours
+    # after the newest offer, ask the next candidates, up to escalate_limit more people. NULL: off.
+    escalate_after_hours: Mapped[int | None] = mapped_column(SmallInteger)
+    escalate_limit: Mapped[int | None] = mapped_column(SmallInteger)
 
     language = relationship("Language")
     alt_languages = relationship("Language", secondary=request_alt_language)
@@ -118,6 +134,10 @@ class HelpRequest(db.Model):
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )
+
+    @property
+    def escalates(self) -> bool:
+        return self.escalate_after_hours is not None and self.escalate_limit is not None
 
 
 class RequestStatusChange(db.Model):
@@ -134,6 +154,9 @@ class RequestStatusChange(db.Model):
     note: Mapped[str | None] = mapped_column(String(300))
 
 
+_PENDING_SQL = "status = 'pending'"
+
+
 class OfferStatus(enum.StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
@@ -144,7 +167,18 @@ class OfferStatus(enum.StrEnum):
 
 class Offer(db.Model):
     __tablename__ = "offer"
-    __table_args__ = (UniqueConstraint("request_id", "helper_id"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "helper_id"),
+        # Offers still waiting (the dashboard's count, stale ones needing attention) without
+        # reading the state's whole history of answered offers. Partial, so that SQLite (which
+        # plans without statistics) never prefers it to ``helper_id`` for a helper's answered offers.
+        Index(
+            "ix_offer_pending_created",
+            "created_at",
+            sqlite_where=text(_PENDING_SQL),
+            postgresql_where=text(_PENDING_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("help_request.id", ondelete="CASCADE"))
@@ -173,6 +207,7 @@ class AssignmentStatus(enum.StrEnum):
 # Assignments in these states hold one of the request's seats and block the helper's time.
 HOLDING_STATES = ("confirmed", "completed", "no_show")
 _HOLDING_SQL = "status IN ('confirmed', 'completed', 'no_show')"
+_AWAITING_APPROVAL_SQL = "reported_at IS NOT NULL AND approved_at IS NULL"
 
 
 class Assignment(db.Model):
@@ -201,6 +236,13 @@ class Assignment(db.Model):
         CheckConstraint("actual_minutes IS NULL OR actual_minutes BETWEEN 0 AND 1440", name="minutes_range"),
         CheckConstraint("travel_km IS NULL OR travel_km BETWEEN 0 AND 1000", name="km_range"),
         Index("ix_assignment_helper_starts", "helper_id", "starts_at"),
+        # Reported hours waiting for approval: a handful among a year of assignments.
+        Index(
+            "ix_assignment_awaiting_approval",
+            "request_id",
+            sqlite_where=text(_AWAITING_APPROVAL_SQL),
+            postgresql_where=text(_AWAITING_APPROVAL_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

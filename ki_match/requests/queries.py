@@ -220,6 +220,7 @@ def _sqlite_lower(dbapi_connection, connection_record):
 
 class Tab(enum.StrEnum):
     ATTENTION = "attention"
+    SUBMITTED = "submitted"  # sent in by an initiative, waiting to be accepted, asked or declined
     OPEN = "open"
     OFFERED = "offered"
     FILLED = "filled"
@@ -280,6 +281,7 @@ def attention_condition(now: datetime):
 
 def tab_condition(tab: Tab, now: datetime):
     statuses = {
+        Tab.SUBMITTED: (RequestStatus.SUBMITTED,),
         Tab.OPEN: (RequestStatus.OPEN,),
         Tab.OFFERED: (RequestStatus.OFFERED,),
         Tab.FILLED: (RequestStatus.FILLED,),

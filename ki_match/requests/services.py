@@ -13,6 +13,7 @@ from ki_match.audit.services import record
 from ki_match.db import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
+from ki_match.initiatives.notify import Change, tell_requester
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Town
 from ki_match.requests.models import (
@@ -162,6 +163,9 @@ class RequestData:
     fill_mode: FillMode = FillMode.COORDINATOR_CONFIRMS
     notes: str | None = None
     organisation_id: int | None = None
+    # Automatic follow-up (ki_match.offers.escalation); None: off.
+    escalate_after_hours: int | None = None
+    escalate_limit: int | None = None
 
     def relevant(self) -> RequestData:
         """A copy without the fields this kind does not use, so nothing stale is stored."""
@@ -220,6 +224,8 @@ SCALAR_FIELDS = (
     "fill_mode",
     "notes",
     "organisation_id",
+    "escalate_after_hours",
+    "escalate_limit",
 )
 
 
@@ -280,7 +286,10 @@ def update_request(request: HelpRequest, data: RequestData, actor, *, open_now: 
     if changed:
         record("request.updated", actor=actor, subject=request, fields=sorted(changed))
     if open_now and request.status in (S.DRAFT, S.SUBMITTED):
+        was_submitted = request.status == S.SUBMITTED
         transition(request, S.OPEN, actor)
+        if was_submitted:  # opened from the edit form: the organisation hears it as accepted
+            tell_requester(request, Change.ACCEPTED, actor=actor, key="once")
     return changed
 
 
@@ -328,6 +337,9 @@ def duplicate_fields(request: HelpRequest) -> dict:
         "fill_mode": request.fill_mode.value,
         "notes": request.notes,
         "organisation_id": request.organisation_id or 0,
+        "escalates": request.escalates,
+        "escalate_after_hours": request.escalate_after_hours,
+        "escalate_limit": request.escalate_limit,
     }
 
 

@@ -15,6 +15,7 @@ from ki_match.extensions import db
 from ki_match.helpers.queries import profile_in_ki
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.matching.services import match, why_not
+from ki_match.offers.escalation import steps_for
 from ki_match.orgs.queries import current_ki, organisations
 from ki_match.reference.models import Language, Town
 from ki_match.reference.names import language_name
@@ -25,6 +26,8 @@ from ki_match.requests.models import HelpRequest, RequestStatus
 from ki_match.requests.queries import RequestFilters, Tab
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+# The request page lists the steps of automatic follow-up (ki_match.offers.escalation).
+bp.add_app_template_global(steps_for, name="escalation_steps")
 
 STAFF = (Role.COORDINATOR, Role.ADMIN)
 # The endpoint that sends offers to the ticked candidates (built with the offers flow).
@@ -167,11 +170,21 @@ def _render_form(form: RequestForm, *, editing: HelpRequest | None = None, statu
     )
 
 
+def _prefill_language(form: RequestForm, code: str | None) -> None:
+    """``?language=<code>`` (from a directory card) chooses the language; an unknown code is ignored."""
+    if not code:
+        return
+    language = db.session.scalar(db.select(Language).where(Language.code == code[:12]))
+    if language is not None and str(language.id) in {choice.value for choice in form.language_id.choices}:
+        form.language_id.data = language.id
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new():
     form = _form()
     if request.method == "GET":
+        _prefill_language(form, request.args.get("language"))
         return _render_form(form)
     if not form.validate():
         return _render_form(form, status=422)

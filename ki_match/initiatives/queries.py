@@ -1,0 +1,134 @@
+"""Every SELECT of the initiatives domain: an organisation's requests, the conversation, members."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ki_match.accounts.models import Role, User
+from ki_match.extensions import db
+from ki_match.initiatives.labels import STATUS_GROUPS
+from ki_match.initiatives.models import RequestComment
+from ki_match.orgs.models import Ki, Organisation
+from ki_match.requests.models import Assignment, HelpRequest, RequestStatus
+
+
+def request_of_organisation(ki: Ki, organisation_id: int | None, request_id: int) -> HelpRequest | None:
+    """The request if the organisation asked for it, within the KI; otherwise None."""
+    if organisation_id is None:
+        return None
+    return db.session.scalar(
+        select(HelpRequest)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.ki_id == ki.id,
+            HelpRequest.organisation_id == organisation_id,
+        )
+        .options(
+            selectinload(HelpRequest.language),
+            selectinload(HelpRequest.town),
+            selectinload(HelpRequest.topic),
+            selectinload(HelpRequest.assignments).selectinload(Assignment.helper),
+        )
+    )
+
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class RequestPage:
+    requests: list[HelpRequest]
+    total: int
+    page: int
+    pages: int
+
+
+def organisation_requests(
+    ki: Ki, organisation_id: int, statuses: tuple[RequestStatus, ...] | None = None, page: int = 1
+) -> RequestPage:
+    """One page of the organisation's requests, newest first."""
+    conditions = [HelpRequest.ki_id == ki.id, HelpRequest.organisation_id == organisation_id]
+    if statuses:
+        conditions.append(HelpRequest.status.in_(statuses))
+    total = db.session.scalar(select(func.count()).select_from(HelpRequest).where(*conditions))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, page), pages)
+    requests = db.session.scalars(
+        select(HelpRequest)
+        .where(*conditions)
+        .options(selectinload(HelpRequest.language), selectinload(HelpRequest.town))
+        .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return RequestPage(list(requests), total, page, pages)
+
+
+def organisation_status_counts(ki: Ki, organisation_id: int) -> dict[RequestStatus, int]:
+    rows = db.session.execute(
+        select(HelpRequest.status, func.count())
+        .where(HelpRequest.ki_id == ki.id, HelpRequest.organisation_id == organisation_id)
+        .group_by(HelpRequest.status)
+    )
+    counts = dict.fromkeys(RequestStatus, 0)
+    counts.update(dict(rows.all()))
+    return counts
+
+
+def comments(request: HelpRequest) -> list[RequestComment]:
+    return list(
+        db.session.scalars(
+            select(RequestComment)
+            .where(RequestComment.request_id == request.id)
+            .options(selectinload(RequestComment.author))
+            .order_by(RequestComment.created_at, RequestComment.id)
+        )
+    )
+
+
+def organisation_in_ki(ki: Ki, organisation_id: int) -> Organisation | None:
+    return db.session.scalar(
+        select(Organisation).where(Organisation.id == organisation_id, Organisation.ki_id == ki.id)
+    )
+
+
+def organisations_with_counts(ki: Ki) -> list[tuple[Organisation, int]]:
+    """Every organisation of the KI with its number of active members."""
+    members = (
+        select(func.count())
+        .where(User.organisation_id == Organisation.id, User.role == Role.INITIATIVE, User.active.is_(True))
+        .correlate(Organisation)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.execute(
+            select(Organisation, members)
+            .where(Organisation.ki_id == ki.id)
+            .options(selectinload(Organisation.town))
+            .order_by(Organisation.active.desc(), Organisation.name)
+        ).all()
+    )
+
+
+def members(organisation: Organisation) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.organisation_id == organisation.id,
+                User.ki_id == organisation.ki_id,
+                User.deleted_at.is_(None),
+            )
+            .order_by(User.active.desc(), User.display_name)
+        )
+    )
+
+
+def step_counts(ki: Ki, organisation_id: int) -> dict[str, int]:
+    """How many of the organisation's requests are at each step as the organisation sees it."""
+    counts = organisation_status_counts(ki, organisation_id)
+    return {step: sum(counts[status] for status in statuses) for step, statuses in STATUS_GROUPS.items()}

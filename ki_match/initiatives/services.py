@@ -1,0 +1,253 @@
+"""Rules for requests that organisations send in, and for the organisations themselves.
+
+An initiative member submits; the request waits as ``submitted`` until a coordinator
+accepts it into matching, asks back, or declines it with a reason. Every step is a
+checked status transition (``ki_match.requests.services.transition``) and tells the
+other side by e-mail in the same transaction.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ki_match.accounts.models import Role, User
+from ki_match.audit.services import record
+from ki_match.extensions import db
+from ki_match.initiatives.models import RequestComment
+from ki_match.initiatives.notify import Change, tell_coordinators, tell_requester
+from ki_match.orgs.models import Ki, Organisation, OrganisationKind
+from ki_match.requests.models import HelpRequest, RequestStatus, RequestStatusChange
+from ki_match.requests.services import (
+    RequestData,
+    _apply,  # the one rule that copies form data onto a request
+    can_transition,
+    lock_request,
+    transition,
+)
+
+S = RequestStatus
+
+# What an organisation may still take back itself: nobody is confirmed yet.
+WITHDRAWABLE = frozenset({S.SUBMITTED, S.OPEN, S.OFFERED})
+# Once a helper is confirmed, the coordinator may tell the organisation who it is.
+HELPER_CONFIRMED = frozenset({S.FILLED, S.COMPLETED})
+COMMENT_MAX = 2000
+
+
+class InitiativeError(Exception):
+    """The step cannot happen (any more); the message says why in plain words."""
+
+
+def can_submit(member: User) -> bool:
+    organisation = member.organisation
+    return (
+        member.role == Role.INITIATIVE
+        and member.active
+        and organisation is not None
+        and organisation.active
+        and organisation.ki_id == member.ki_id
+    )
+
+
+def submit_request(ki: Ki, data: RequestData, member: User, *, urgent: bool, urgent_reason: str | None):
+    """A member's request, waiting for the coordinators as ``submitted``; they are mailed.
+
+    The form has checked the values and the lead time; the organisation is checked here
+    because it can be deactivated while the form is open.
+    """
+    if not can_submit(member):
+        raise InitiativeError(
+            _l("Ihre Organisation ist deaktiviert. Bitte wenden Sie sich an das Integrationszentrum.")
+        )
+    data = data.relevant()
+    request = HelpRequest(
+        ki_id=ki.id,
+        kind=data.kind,
+        status=S.SUBMITTED,
+        created_by_id=member.id,
+        requested_by_id=member.id,
+    )
+    _apply(request, data)
+    request.organisation_id = member.organisation_id
+    request.urgent = urgent
+    request.urgent_reason = (urgent_reason or "").strip()[:300] or None if urgent else None
+    db.session.add(request)
+    db.session.flush()
+    db.session.add(
+        RequestStatusChange(
+            request_id=request.id, from_status=None, to_status=S.SUBMITTED, actor_id=member.id
+        )
+    )
+    record("request.submitted", actor=member, subject=request, kind=data.kind.value, urgent=urgent)
+    tell_coordinators(request, Change.RECEIVED, key="once")
+    tell_requester(request, Change.RECEIVED, key="once")  # the sender's receipt
+    return request
+
+
+# --- the coordinators' answers -----------------------------------------------------------------
+
+
+def _locked_submitted(request_id: int) -> HelpRequest:
+    request = lock_request(request_id)
+    if request is None:
+        db.session.rollback()
+        raise InitiativeError(_l("Diese Anfrage gibt es nicht."))
+    if request.status != S.SUBMITTED:
+        db.session.rollback()
+        raise InitiativeError(_l("Über diese Anfrage ist schon entschieden worden."))
+    return request
+
+
+def accept_submitted(request_id: int, coordinator: User) -> HelpRequest:
+    """Take a submitted request into matching: it opens like a coordinator's own request."""
+    request = _locked_submitted(request_id)
+    transition(request, S.OPEN, actor=coordinator, note=str(_l("in die Vermittlung übernommen")))
+    tell_requester(request, Change.ACCEPTED, actor=coordinator, key="once")
+    db.session.commit()
+    return request
+
+
+def decline_submitted(request_id: int, coordinator: User, reason: str) -> HelpRequest:
+    """Turn a submitted request down; the organisation is told the reason."""
+    reason = (reason or "").strip()[:300]
+    if not reason:
+        raise InitiativeError(_l("Bitte geben Sie einen Grund an."))
+    request = _locked_submitted(request_id)
+    transition(request, S.DECLINED, actor=coordinator, note=reason)
+    tell_requester(request, Change.DECLINED, actor=coordinator, key="once", reason=reason)
+    db.session.commit()
+    return request
+
+
+def _comment(request: HelpRequest, author: User, body: str, *, from_ki: bool) -> RequestComment:
+    body = (body or "").strip()
+    if not body:
+        raise InitiativeError(_l("Bitte schreiben Sie eine Nachricht."))
+    if len(body) > COMMENT_MAX:
+        raise InitiativeError(_l("Bitte fassen Sie sich kürzer (höchstens 2000 Zeichen)."))
+    comment = RequestComment(request_id=request.id, author_id=author.id, from_ki=from_ki, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    record("request.comment", actor=author, subject=request, from_ki=from_ki)
+    return comment
+
+
+def ask_back(request_id: int, coordinator: User, question: str) -> RequestComment:
+    """A coordinator's question; the request stays submitted and the organisation is mailed."""
+    request = _locked_submitted(request_id)
+    comment = _comment(request, coordinator, question, from_ki=True)
+    tell_requester(request, Change.QUESTION, actor=coordinator, key=str(comment.id), question=comment.body)
+    db.session.commit()
+    return comment
+
+
+def share_contact(request_id: int, coordinator: User, shared: bool) -> HelpRequest:
+    """Let the requesting organisation see the confirmed helper's name and contact, or not any more."""
+    request = lock_request(request_id)
+    if request is None:
+        db.session.rollback()
+        raise InitiativeError(_l("Diese Anfrage gibt es nicht."))
+    if shared and (request.status not in HELPER_CONFIRMED or request.organisation_id is None):
+        db.session.rollback()
+        raise InitiativeError(_l("Den Kontakt gibt es erst, wenn eine Helfer*in bestätigt ist."))
+    if request.contact_shared != shared:
+        request.contact_shared = shared
+        record(
+            "request.contact_shared" if shared else "request.contact_unshared",
+            actor=coordinator,
+            subject=request,
+        )
+        if shared:
+            tell_requester(
+                request, Change.CONTACT_SHARED, actor=coordinator, helpers=confirmed_helpers(request)
+            )
+    db.session.commit()
+    return request
+
+
+def confirmed_helpers(request: HelpRequest):
+    """The helpers holding a seat of the request (confirmed or already done)."""
+    from ki_match.requests.models import HOLDING_STATES
+
+    return [a.helper for a in request.assignments if a.status.value in HOLDING_STATES]
+
+
+# --- the organisation's own steps ---------------------------------------------------------------
+
+
+def answer_question(request: HelpRequest, member: User, answer: str) -> RequestComment:
+    """The organisation answers (or adds to) the conversation; the coordinators are mailed."""
+    if request.status in (S.COMPLETED, S.CANCELLED, S.DECLINED, S.UNFILLED):
+        raise InitiativeError(_l("Diese Anfrage ist abgeschlossen."))
+    comment = _comment(request, member, answer, from_ki=False)
+    tell_coordinators(request, Change.ANSWERED, key=str(comment.id), answer=comment.body)
+    db.session.commit()
+    return comment
+
+
+def can_withdraw(request: HelpRequest) -> bool:
+    return request.status in WITHDRAWABLE and can_transition(request.status, S.CANCELLED)
+
+
+def withdraw_request(request: HelpRequest, member: User, reason: str) -> HelpRequest:
+    """The organisation takes its request back while nobody is confirmed yet.
+
+    It goes through the coordinators' cancel rule, so offers already out are withdrawn
+    and the helpers asked are told; the coordinators hear about it.
+    """
+    from ki_match.offers.services import OfferError, cancel_request  # offers imports the notify module
+
+    if not can_withdraw(request):
+        raise InitiativeError(
+            _l(
+                "Die Anfrage kann nicht mehr zurückgezogen werden. Bitte rufen Sie das Integrationszentrum an."
+            )
+        )
+    try:
+        return cancel_request(request.id, member, reason)
+    except OfferError as error:
+        raise InitiativeError(str(error)) from error
+
+
+# --- organisations --------------------------------------------------------------------------
+
+
+def save_organisation(
+    ki: Ki, organisation: Organisation | None, *, name: str, kind: OrganisationKind, town_id, actor
+):
+    created = organisation is None
+    if created:
+        organisation = Organisation(ki_id=ki.id)
+        db.session.add(organisation)
+    organisation.name = name.strip()
+    organisation.kind = kind
+    organisation.town_id = town_id or None
+    db.session.flush()
+    record("organisation.created" if created else "organisation.updated", actor=actor, subject=organisation)
+    return organisation
+
+
+def set_organisation_active(organisation: Organisation, active: bool, actor) -> None:
+    """A deactivated organisation keeps its history; its members can no longer send requests in."""
+    if organisation.active != active:
+        organisation.active = active
+        record(
+            "organisation.activated" if active else "organisation.deactivated",
+            actor=actor,
+            subject=organisation,
+        )
+
+
+def set_lead_time(ki: Ki, days: int, actor) -> None:
+    if ki.lead_time_days != days:
+        record("ki.lead_time_changed", actor=actor, subject=ki, old=ki.lead_time_days, new=days)
+        ki.lead_time_days = days
+
+
+def can_answer(request: HelpRequest) -> bool:
+    return request.status not in (S.COMPLETED, S.CANCELLED, S.DECLINED, S.UNFILLED)
+
+
+def first_name(display_name: str | None) -> str:
+    """Only the first word of a helper's name: what an organisation sees until contact is shared."""
+    return (display_name or "").split(" ", 1)[0]
