@@ -1,0 +1,84 @@
+"""Figures as text: for the page (the reader's locale) and for CSV files (German, no units)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+from babel.numbers import NumberPattern, parse_pattern
+from flask_babel import format_currency, get_locale
+
+from ki_match.reports.services import Unit, cents_as_euros
+
+# Units are the same in every language (h, km, %); the space before them must not break.
+NBSP = "\u00a0"
+
+
+@lru_cache(maxsize=16)
+def _pattern(pattern: str) -> NumberPattern:
+    # Babel parses a format string on every call; a report formats hundreds of figures.
+    return parse_pattern(pattern)
+
+
+def _number(value, pattern: str) -> str:
+    return _pattern(pattern).apply(value, get_locale())
+
+
+def display(value, unit: Unit) -> str:
+    """A figure as the page shows it, in the reader's locale; "–" where there is none."""
+    if value is None:
+        return "–"
+    if unit == Unit.TEXT:
+        return str(value)
+    if unit == Unit.SHARE:
+        return _number(value * 100, "#,##0.0") + NBSP + "%"
+    if unit in (Unit.MINUTES_AS_HOURS, Unit.DURATION):
+        return _number(value / 60, "#,##0.0") + NBSP + "h"
+    if unit == Unit.KM:
+        return _number(value, "#,##0") + NBSP + "km"
+    if unit == Unit.CENTS:
+        return format_currency(cents_as_euros(value), "EUR")
+    return _number(value, "#,##0")
+
+
+def csv_text(value, unit: Unit) -> str:
+    """A figure for a German spreadsheet: decimal comma, no thousands separator, no unit."""
+    if value is None:
+        return ""
+    if unit == Unit.TEXT:
+        return str(value)
+    if unit == Unit.SHARE:
+        number = Decimal(str(value * 100)).quantize(Decimal("0.1"))
+    elif unit in (Unit.MINUTES_AS_HOURS, Unit.DURATION):
+        number = (Decimal(str(value)) / 60).quantize(Decimal("0.01"))
+    elif unit == Unit.CENTS:
+        number = cents_as_euros(value).quantize(Decimal("0.01"))
+    else:
+        return str(int(value))
+    return str(number).replace(".", ",")
+
+
+def xlsx_value(value, unit: Unit):
+    """A figure for a spreadsheet cell as a number, with the cell's number format."""
+    if value is None:
+        return None, None
+    if unit == Unit.TEXT:
+        return str(value), None
+    if unit == Unit.SHARE:
+        return float(value), "0.0%"
+    if unit in (Unit.MINUTES_AS_HOURS, Unit.DURATION):
+        return round(value / 60, 2), "0.00"
+    if unit == Unit.CENTS:
+        return float(cents_as_euros(value)), '#,##0.00 "€"'
+    return int(value), "0"
+
+
+def unit_suffix(unit: Unit) -> str:
+    """What a file's column header adds, since its cells carry no unit."""
+    return {
+        Unit.SHARE: " (%)",
+        Unit.MINUTES_AS_HOURS: " (h)",
+        Unit.DURATION: " (h)",
+        Unit.KM: " (km)",
+        Unit.CENTS: " (€)",
+    }.get(unit, "")
