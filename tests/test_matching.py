@@ -158,3 +158,58 @@ def test_written_translation_ignores_slots_and_travel(ki, coordinator, available
     db.session.add(request)
     db.session.commit()
     assert [c.helper.id for c in services.match(request).candidates] == [far_away.id]
+
+
+def test_history_facts_come_from_one_pass_over_assignments(
+    ki, coordinator, tuesday_request, available_helper
+):
+    """Recent load, topic experience, no-shows and "knows the family" are counted per helper."""
+    from ki_match.matching import queries
+    from ki_match.reference.models import Topic
+    from ki_match.requests.models import Assignment, AssignmentStatus
+
+    amina = available_helper(display_name="Amina K.")
+    other = available_helper(display_name="Basma R.")
+    now = utcnow()
+
+    def past(days: int, status: AssignmentStatus, helper, client_ref: str | None = None, topic=None):
+        earlier = HelpRequest(
+            ki_id=ki.id,
+            kind=RequestKind.REMOTE,
+            status=RequestStatus.COMPLETED,
+            language_id=language("ar").id,
+            starts_at=now - timedelta(days=days),
+            duration_minutes=60,
+            client_ref=client_ref,
+            topic_id=topic,
+            created_by_id=coordinator.id,
+        )
+        db.session.add(earlier)
+        db.session.flush()
+        db.session.add(
+            Assignment(
+                request_id=earlier.id,
+                helper_id=helper.id,
+                seat=1,
+                status=status,
+                starts_at=earlier.starts_at,
+                ends_at=earlier.starts_at + timedelta(hours=1),
+            )
+        )
+
+    topic_id = db.session.scalar(db.select(Topic.id).where(Topic.code == "health"))
+    tuesday_request.topic_id = topic_id
+    past(3, AssignmentStatus.COMPLETED, amina, client_ref="Familie A-17", topic=topic_id)
+    past(10, AssignmentStatus.COMPLETED, amina)
+    past(60, AssignmentStatus.NO_SHOW, amina)
+    past(5, AssignmentStatus.COMPLETED, other, client_ref="Familie B-2")
+    db.session.commit()
+
+    facts = {h.id: h for h in queries.helper_facts(ki.id, queries.request_facts(tuesday_request))}
+    assert facts[amina.id].recent_assignments == 2
+    assert facts[amina.id].no_shows == 1
+    assert facts[amina.id].knows_client is True
+    assert facts[amina.id].topic_experience == 1
+    assert facts[other.id].recent_assignments == 1
+    assert facts[other.id].knows_client is False
+    assert facts[other.id].no_shows == 0

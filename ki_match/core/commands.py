@@ -10,6 +10,10 @@ from ki_match.extensions import db
 
 
 def register(app: Flask) -> None:
+    from ki_match.bench.commands import bench_command
+
+    app.cli.add_command(bench_command)
+
     @app.cli.command("seed")
     def seed_command() -> None:
         """Load reference data (KI, towns, languages, topics) where missing."""

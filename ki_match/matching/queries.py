@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, exists, false, func, select
 
 from ki_match.accounts.models import User
 from ki_match.db import utcnow
@@ -71,9 +71,15 @@ def matchable_helpers(ki_id: int):
 
 
 def candidate_ids(ki_id: int, facts: RequestFacts):
-    """The SQL pre-filter: matchable helpers speaking one of the request's languages at any level."""
-    speaks = select(HelperLanguage.helper_id).where(HelperLanguage.language_id.in_(facts.language_ids))
-    return matchable_helpers(ki_id).where(HelperProfile.id.in_(speaks))
+    """The SQL pre-filter: matchable helpers speaking one of the request's languages at any level.
+
+    Correlated, so the database walks the KI's helpers and looks each one's languages up by
+    key; ``id IN (everyone speaking Arabic)`` would read the speakers of every KI in the state.
+    """
+    speaks = exists().where(
+        HelperLanguage.helper_id == HelperProfile.id, HelperLanguage.language_id.in_(facts.language_ids)
+    )
+    return matchable_helpers(ki_id).where(speaks)
 
 
 def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
@@ -164,49 +170,49 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
         for helper_id, starts, ends, town in rows:
             busy[helper_id].append(Busy(starts, ends, _place(town)))
 
+    # Every count about a helper's past assignments in one pass over them (one statement, not five).
     month_start, month_end = _month_bounds(anchor)
     holding = Assignment.status.in_(
         [AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW]
     )
-    in_month = _counts(
-        select(Assignment.helper_id, func.count())
-        .where(
-            Assignment.helper_id.in_(ids),
-            holding,
-            Assignment.starts_at >= month_start,
-            Assignment.starts_at < month_end,
+    completed = Assignment.status == AssignmentStatus.COMPLETED
+
+    def tally(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    in_month: dict[int, int] = {}
+    recent: dict[int, int] = {}
+    topic: dict[int, int] = {}
+    no_shows: dict[int, int] = {}
+    knows: set[int] = set()
+    same_client = (
+        and_(completed, HelpRequest.ki_id == ki_id, HelpRequest.client_ref == facts.client_ref)
+        if facts.client_ref
+        else false()
+    )
+    same_topic = and_(completed, HelpRequest.topic_id == facts.topic_id) if facts.topic_id else false()
+    for helper_id, month_count, recent_count, topic_count, no_show_count, client_count in db.session.execute(
+        select(
+            Assignment.helper_id,
+            tally(and_(holding, Assignment.starts_at >= month_start, Assignment.starts_at < month_end)),
+            tally(
+                and_(holding, Assignment.starts_at >= now - timedelta(days=30), Assignment.starts_at <= now)
+            ),
+            tally(same_topic),
+            tally(Assignment.status == AssignmentStatus.NO_SHOW),
+            tally(same_client),
         )
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(Assignment.helper_id.in_(ids))
         .group_by(Assignment.helper_id)
-    )
-    recent = _counts(
-        select(Assignment.helper_id, func.count())
-        .where(
-            Assignment.helper_id.in_(ids),
-            holding,
-            Assignment.starts_at >= now - timedelta(days=30),
-            Assignment.starts_at <= now,
-        )
-        .group_by(Assignment.helper_id)
-    )
-    topic = (
-        _counts(
-            select(Assignment.helper_id, func.count())
-            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-            .where(
-                Assignment.helper_id.in_(ids),
-                Assignment.status == AssignmentStatus.COMPLETED,
-                HelpRequest.topic_id == facts.topic_id,
-            )
-            .group_by(Assignment.helper_id)
-        )
-        if facts.topic_id
-        else {}
-    )
-    no_shows = _counts(
-        select(Assignment.helper_id, func.count())
-        .where(Assignment.helper_id.in_(ids), Assignment.status == AssignmentStatus.NO_SHOW)
-        .group_by(Assignment.helper_id)
-    )
+    ):
+        in_month[helper_id] = month_count or 0
+        recent[helper_id] = recent_count or 0
+        topic[helper_id] = topic_count or 0
+        no_shows[helper_id] = no_show_count or 0
+        if client_count:
+            knows.add(helper_id)
+
     answered: dict[int, int] = defaultdict(int)
     accepted: dict[int, int] = defaultdict(int)
     for helper_id, status, count in db.session.execute(
@@ -221,21 +227,6 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
         if status == OfferStatus.ACCEPTED:
             accepted[helper_id] += count
 
-    knows: set[int] = set()
-    if facts.client_ref:
-        knows = set(
-            db.session.scalars(
-                select(Assignment.helper_id)
-                .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-                .where(
-                    Assignment.helper_id.in_(ids),
-                    Assignment.status == AssignmentStatus.COMPLETED,
-                    HelpRequest.ki_id == ki_id,
-                    HelpRequest.client_ref == facts.client_ref,
-                )
-                .distinct()
-            )
-        )
     declined = (
         set(
             db.session.scalars(
@@ -294,7 +285,3 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
             )
         )
     return result
-
-
-def _counts(query) -> dict[int, int]:
-    return {helper_id: count for helper_id, count in db.session.execute(query)}

@@ -1,0 +1,232 @@
+"""In-process measurements: the matcher and the busiest pages, through the WSGI app.
+
+Pages are requested with Flask's test client, logged in through the real
+login form, so every figure includes routing, the access policy, the session
+lookup, the queries and the templates, but no network and no web server.
+The same harness on ``/healthz`` gives the floor a page cannot go below on
+this machine; the ratio to it makes figures from different machines
+comparable.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import resource
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+
+from ki_match import create_app
+from ki_match.bench.dataset import Dataset
+from ki_match.db import utcnow
+from ki_match.demo.clock import BERLIN
+from ki_match.extensions import db
+from ki_match.matching.services import match
+from ki_match.requests.models import HelpRequest
+
+MATCH_SAMPLES = 200
+HTMX = {"HX-Request": "true"}
+
+
+def bench_app(database_uri: str) -> Flask:
+    """The app on the bench database. CSRF and rate limits are off here only:
+    one client logs in over and over and posts no forms."""
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "TESTING": False,
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_BACKEND": "memory",
+        }
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: a value that was measured, not interpolated."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(percentile(values, 0.50), 2),
+        "p95": round(percentile(values, 0.95), 2),
+        "max": round(max(values), 2),
+    }
+
+
+def peak_rss_mb() -> float:
+    # Linux reports kilobytes.
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def measure_match(
+    app: Flask, request_ids: list[int], rng: random.Random, samples: int = MATCH_SAMPLES
+) -> tuple:
+    """Milliseconds to rank the candidates of ``samples`` random open requests: wall clock, and
+    this process's CPU time (closer to an idle machine's wall clock when others share the CPU)."""
+    chosen = [rng.choice(request_ids) for _ in range(samples)]
+    timings, cpu = [], []
+    for request_id in chosen:
+        # A fresh session per request, as each page view has: nothing cached from the last one.
+        with app.app_context():
+            help_request = db.session.get(HelpRequest, request_id)
+            started, started_cpu = time.perf_counter(), time.process_time()
+            match(help_request)
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            db.session.rollback()
+    return summary(timings), summary(cpu)
+
+
+class PageError(RuntimeError):
+    pass
+
+
+def login(client: FlaskClient, email: str, password: str) -> FlaskClient:
+    response = client.post("/login", data={"email": email, "password": password})
+    if response.status_code not in (302, 303):
+        raise PageError(f"login as {email} answered {response.status_code}")
+    return client
+
+
+@dataclass
+class Page:
+    """One page to time: the role that asks for it, and a URL (with headers) for each sample."""
+
+    name: str
+    role: str
+    url: Callable[[int], str]
+    headers: dict = field(default_factory=dict)
+
+
+COORDINATOR, HELPER = "coordinator", "helper"
+
+
+def available(app: Flask, endpoint: str) -> bool:
+    return endpoint in app.view_functions
+
+
+def pages(app: Flask, data: Dataset, rng: random.Random) -> tuple[list[Page], list[str]]:
+    """The pages of issue 8, and the names of those this installation does not have (yet)."""
+    requests = rng.sample(data.open_request_ids, min(len(data.open_request_ids), 100))
+
+    def build(endpoint: str, **args) -> str:
+        with app.test_request_context():
+            return url_for(endpoint, **args)
+
+    def request_url(endpoint: str) -> Callable[[int], str]:
+        built = [build(endpoint, request_id=request_id) for request_id in requests]
+        return lambda index: built[index % len(built)]
+
+    def fixed(endpoint: str, **args) -> Callable[[int], str]:
+        built = build(endpoint, **args)
+        return lambda index: built
+
+    found = [
+        Page("coordinator_dashboard", COORDINATOR, fixed("core.index")),
+        Page("request_page", COORDINATOR, request_url("requests.show")),
+        Page(
+            "candidate_partial",
+            COORDINATOR,
+            request_url("requests.candidates"),
+            {**HTMX, "HX-Target": "candidates"},
+        ),
+    ]
+    if data.inbox_helpers:
+        found.append(Page("helper_inbox", HELPER, fixed("offers.inbox")))
+    missing = []
+    if available(app, "directory.index"):
+        # The directory filtered as someone types a language into its search field.
+        found.append(
+            Page(
+                "directory_search",
+                COORDINATOR,
+                fixed("directory.index", q="Arabisch"),
+                {**HTMX, "HX-Target": "directory-results"},
+            )
+        )
+    else:
+        missing.append("directory_search")
+    if available(app, "reports.index"):
+        # Last month: the most recent complete month, the report a coordinator runs most.
+        last_month = utcnow().astimezone(BERLIN).date().replace(day=1) - timedelta(days=1)
+        found.append(
+            Page(
+                "monthly_report",
+                COORDINATOR,
+                fixed("reports.index", period="month", year=last_month.year, month=last_month.month),
+            )
+        )
+    else:
+        missing.append("monthly_report")
+    return found, missing
+
+
+def time_page(page: Page, client: Callable[[int], FlaskClient], samples: int, warmup: int = 3) -> list[float]:
+    timings = []
+    for index in range(-warmup, samples):
+        url, asking = page.url(index), client(index)
+        started = time.perf_counter()
+        response = asking.get(url, headers=page.headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise PageError(f"{page.name}: GET {url} answered {response.status_code}")
+        if index >= 0:
+            timings.append(elapsed)
+    return timings
+
+
+def measure(app: Flask, data: Dataset, *, seed: int, samples: int, echo: Callable[[str], None]) -> dict:
+    """Every figure of issue 8 except the build time, printed as it is measured."""
+    rng = random.Random(seed)
+    figures: dict = {}
+    echo(f"Matching {MATCH_SAMPLES} random open requests …")
+    figures["match_ms"], figures["match_cpu_ms"] = measure_match(app, data.all_open_request_ids, rng)
+    for name in ("match_ms", "match_cpu_ms"):
+        m = figures[name]
+        echo(f"  {name:22} p50 {m['p50']:8.1f}  p95 {m['p95']:8.1f}  max {m['max']:8.1f}")
+
+    anonymous = app.test_client()
+    healthz = Page("baseline", "anonymous", lambda index: "/healthz")
+    baseline = summary(time_page(healthz, lambda index: anonymous, samples * 2))
+    figures["baseline_ms"] = {"p50": baseline["p50"], "p95": baseline["p95"]}
+    echo(f"  baseline_ms (/healthz) p50 {baseline['p50']:8.2f}  p95 {baseline['p95']:8.2f}")
+
+    clients = {
+        COORDINATOR: [login(app.test_client(), email, data.password) for email in data.coordinators[:3]],
+        HELPER: [login(app.test_client(), email, data.password) for email in data.inbox_helpers[:5]],
+    }
+    found, missing = pages(app, data, rng)
+    figures["pages"] = {}
+    for page in found:
+        pool = clients[page.role]
+        try:
+            timings = summary(time_page(page, lambda index, pool=pool: pool[index % len(pool)], samples))
+        except PageError as error:
+            # One broken page must not cost the figures of the others (and a long build).
+            figures.setdefault("failed", {})[page.name] = str(error)
+            echo(f"  {page.name:22} FAILED: {error}")
+            continue
+        ratio = round(timings["p50"] / baseline["p50"], 1) if baseline["p50"] else None
+        figures["pages"][page.name] = {"p50": timings["p50"], "p95": timings["p95"], "ratio": ratio}
+        echo(
+            f"  {page.name:22} p50 {timings['p50']:8.1f}  p95 {timings['p95']:8.1f}  ({ratio}× baseline p50)"
+        )
+    for name in missing:
+        echo(f"  {name:22} not available")
+    figures["peak_rss_mb"] = peak_rss_mb()
+    # Other work on the machine slows every figure; the one-minute load average says how much there was.
+    figures["load_avg"] = round(os.getloadavg()[0], 2)
+    echo(f"  load average {figures['load_avg']} on {os.cpu_count()} CPUs")
+    return figures

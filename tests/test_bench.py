@@ -1,0 +1,145 @@
+"""The benchmark: the synthetic data set has the promised shape, and both modes run end to end.
+
+Timings are not asserted: they depend on the machine. Scales are tiny so the file runs in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from ki_match import create_app
+from ki_match.bench import dataset
+from ki_match.extensions import db
+from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
+from ki_match.orgs.models import Ki
+from ki_match.requests.models import Assignment, HelpRequest, Offer
+
+PAGES = ("coordinator_dashboard", "request_page", "candidate_partial", "helper_inbox")
+
+
+def server_option() -> list[str]:
+    """On a PostgreSQL run the bench creates (and drops) its own database on the same server."""
+    server = os.environ.get("KI_MATCH_TEST_POSTGRES")
+    return ["--database-url", server] if server else []
+
+
+def test_dataset_has_the_promised_shape(app):
+    built = dataset.build(60, seed=3, kis=2)
+
+    helpers = db.session.scalar(select(func.count()).select_from(HelperProfile))
+    assert helpers == 60
+    assert db.session.scalar(select(func.count()).select_from(Ki)) == 2
+    languages = Counter(db.session.scalars(select(HelperLanguage.helper_id)))
+    assert set(languages.values()) <= {2, 3, 4}
+    assert len(languages) == helpers
+    slots = Counter(db.session.scalars(select(AvailabilitySlot.helper_id)))
+    assert set(slots.values()) <= {3, 4, 5, 6}
+    assert len(slots) == helpers
+    requests = db.session.scalar(select(func.count()).select_from(HelpRequest))
+    assert requests == pytest.approx(helpers * 200_000 / 15_000, abs=2)
+    # A year of work: most requests were offered to someone, and many filled.
+    assert db.session.scalar(select(func.count()).select_from(Offer)) > requests
+    assert db.session.scalar(select(func.count()).select_from(Assignment)) > requests / 2
+    assert built.counts["help_request"] == requests
+    described = dataset.describe()
+    assert described.coordinators and described.inbox_helpers and described.open_request_ids
+    assert set(described.open_request_ids) < set(described.all_open_request_ids)
+
+
+def test_bench_prints_every_figure_as_json_on_the_last_line(app):
+    result = app.test_cli_runner().invoke(
+        args=["bench", "--scale", "40", "--kis", "1", "--samples", "2", "--json", *server_option()]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["scale"] == 40
+    assert figures["database"] == ("postgresql" if server_option() else "sqlite")
+    assert set(figures["match_ms"]) == {"p50", "p95", "max"}
+    assert set(figures["baseline_ms"]) == {"p50", "p95"}
+    assert set(PAGES) <= set(figures["pages"])
+    for page in figures["pages"].values():
+        assert set(page) == {"p50", "p95", "ratio"}
+    assert figures["peak_rss_mb"] > 0
+    assert figures["build_s"] >= 0
+    for name in ("directory_search", "monthly_report"):
+        assert (name in figures["pages"]) == _has(app, name)
+
+
+def _has(app, name: str) -> bool:
+    return {"directory_search": "directory.index", "monthly_report": "reports.index"}[
+        name
+    ] in app.view_functions
+
+
+@pytest.fixture
+def kept_bench_database(app, tmp_path):
+    """A tiny bench database that outlives the command, as for a server run."""
+    target = server_option() or ["--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}"]
+    result = app.test_cli_runner().invoke(
+        args=["bench", "--scale", "40", "--kis", "1", "--build-only", "--keep", *target]
+    )
+    assert result.exit_code == 0, result.output
+    url = result.output.strip().splitlines()[-1].split("Kept the bench database: ", 1)[1]
+    yield url
+    if server_option():
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from ki_match.config import database_url
+
+        admin = create_engine(database_url(server_option()[1]), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_http_mode_drives_a_live_server_without_errors(app, kept_bench_database):
+    from ki_match.config import database_url
+
+    # As in production: CSRF on the login form, rate limits on, one trusted proxy hop.
+    served = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url(kept_bench_database),
+            "TESTING": False,
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": True,
+            "PROXY_FIX_X_FOR": 1,
+        }
+    )
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = app.test_cli_runner().invoke(
+            args=[
+                "bench",
+                "--http",
+                f"http://127.0.0.1:{server.port}",
+                "--database-url",
+                kept_bench_database,
+                "--concurrency",
+                "4",
+                "--duration",
+                "2",
+                "--json",
+            ]
+        )
+    finally:
+        server.shutdown()
+        with served.app_context():
+            db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["errors"] == 0
+    assert figures["requests"] > 0
+    assert {"p50", "p95", "p99"} == set(figures["latency_ms"])
+    assert figures["throughput_rps"] > 0
+    # Two seconds on a busy machine may not reach every page; each one reached is named as in-process.
+    assert figures["pages"] and set(figures["pages"]) <= {*PAGES, "directory_search", "monthly_report"}
