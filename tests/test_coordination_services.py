@@ -187,6 +187,17 @@ def test_withdraw_offer_ends_it_and_tells_the_helper(helper, coordinator, before
     assert events("offer.withdrawn")[0].actor_id == coordinator.id
 
 
+def test_withdrawing_the_last_offer_out_reopens_the_request(helper, coordinator):
+    request = make_request(status=RequestStatus.OFFERED)
+    first, second = offer_to(request, helper()), offer_to(request, helper(), OfferStatus.DECLINED)
+    third = offer_to(request, helper())
+    services.withdraw_offer(first.id, coordinator)
+    assert db.session.get(HelpRequest, request.id).status == RequestStatus.OFFERED  # the third is still out
+    services.withdraw_offer(third.id, coordinator)
+    assert db.session.get(HelpRequest, request.id).status == RequestStatus.OPEN
+    assert second.status == OfferStatus.DECLINED
+
+
 @pytest.mark.parametrize("before", [OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN])
 def test_withdraw_offer_refuses_ended_offers(helper, coordinator, before):
     amina = helper()

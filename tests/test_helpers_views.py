@@ -281,6 +281,71 @@ def test_deactivating_ends_the_helpers_sessions(app, coordinator, client, create
     assert sessions and all(session.revoked_at is not None for session in sessions)
 
 
+def test_deactivating_ends_open_offers_and_upcoming_assignments(client, coordinator, create_helper):
+    from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus, RequestStatus
+    from tests.conftest import outbox
+    from tests.factories import offer_to
+
+    amina = create_helper()
+    other = create_helper()
+    asked_alone = make_request(status=RequestStatus.OFFERED)
+    lonely = offer_to(asked_alone, amina)
+    asked_with_other = make_request(status=RequestStatus.OFFERED, starts_in=timedelta(days=4))
+    shared = offer_to(asked_with_other, amina, OfferStatus.ACCEPTED)
+    still_out = offer_to(asked_with_other, other)
+    booked = assignment_for(make_request(starts_in=timedelta(days=5)), amina, coordinator)
+    past = move_into_past(
+        assignment_for(make_request(starts_in=timedelta(days=6)), amina, coordinator), days=2
+    )
+
+    response = client.post(f"/helpers/{amina.id}/deactivate", follow_redirects=True)
+
+    page = body(response)
+    assert "2 offene Anfragen an die Person wurden zurückgezogen" in page
+    assert f"müssen neu besetzt werden: #{booked.request_id}" in page
+    db.session.expire_all()
+    assert db.session.get(Offer, lonely.id).status == OfferStatus.WITHDRAWN
+    assert db.session.get(Offer, shared.id).status == OfferStatus.WITHDRAWN
+    assert db.session.get(Offer, still_out.id).status == OfferStatus.PENDING
+    assert (
+        db.session.get(HelpRequest, asked_alone.id).status == RequestStatus.OPEN
+    )  # nobody is asked any more
+    assert db.session.get(HelpRequest, asked_with_other.id).status == RequestStatus.OFFERED
+    freed = db.session.get(Assignment, booked.id)
+    assert freed.status == AssignmentStatus.WITHDRAWN and freed.withdraw_reason == "Konto deaktiviert"
+    assert db.session.get(HelpRequest, booked.request_id).status == RequestStatus.OPEN
+    assert db.session.get(Assignment, past.id).status == AssignmentStatus.CONFIRMED  # history stays
+    assert [m.to_address for m in outbox("assignment_withdrawn")] == [coordinator.email]
+    assert db.session.get(User, amina.user_id).active is False
+
+
+def test_admin_deactivating_a_helper_account_frees_the_seat(client, auth, login_as, create_helper):
+    from ki_match.requests.models import Assignment, HelpRequest, RequestStatus
+
+    coordinator = login_as(Role.COORDINATOR)
+    amina = create_helper()
+    booked = assignment_for(make_request(), amina, coordinator)
+    auth.logout()
+    login_as(Role.ADMIN)
+    assert client.post(f"/admin/users/{amina.user_id}/active").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Assignment, booked.id).status == AssignmentStatus.WITHDRAWN
+    assert db.session.get(HelpRequest, booked.request_id).status == RequestStatus.OPEN
+
+
+def test_a_failed_deactivation_keeps_every_commitment(app, coordinator, create_helper):
+    from ki_match.accounts.services import AccountError
+    from ki_match.offers.services import set_account_active
+    from ki_match.requests.models import Assignment
+
+    amina = create_helper()
+    booked = assignment_for(make_request(), amina, coordinator)
+    with pytest.raises(AccountError):
+        set_account_active(amina.user, False, amina.user)  # nobody deactivates themselves
+    db.session.rollback()
+    assert db.session.get(Assignment, booked.id).status == AssignmentStatus.CONFIRMED
+
+
 def test_approve_from_the_profile_returns_there(client, coordinator, create_helper):
     waiting = create_helper(approved=False)
     page = body(client.get(f"/helpers/{waiting.id}"))

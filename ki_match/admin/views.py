@@ -16,6 +16,7 @@ from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render
+from ki_match.offers.services import set_account_active
 from ki_match.orgs.models import Organisation
 from ki_match.orgs.queries import current_ki, organisations
 
@@ -85,7 +86,7 @@ def toggle_active(user_id: int):
     user = get_user(user_id)
     if ConfirmForm().validate_on_submit():
         try:
-            account_services.set_active(user, not user.active, current_user._get_current_object())
+            set_account_active(user, not user.active, current_user._get_current_object())
         except account_services.AccountError as error:
             flash(str(error), "error")
     return redirect_to(url_for("admin.users"))

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,6 +22,7 @@ from ki_match.helpers.queries import HelperFilters, HelperState
 from ki_match.helpers.services import CHECK_FIELDS, is_matchable, missing_for_approval, record_checks
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.offers.labels import ASSIGNMENT_LABELS
+from ki_match.offers.services import FreedCommitments, set_account_active
 from ki_match.orgs.queries import current_ki
 from ki_match.profile import queries as profile_queries
 from ki_match.profile import services as profile_services
@@ -172,11 +173,32 @@ def checks(profile_id: int):
     return render("helpers/show.html", "checks", **_profile_context(profile, checks_message=message))
 
 
+def _flash_freed(freed: FreedCommitments) -> None:
+    if freed.offers_withdrawn:
+        flash(
+            ngettext(
+                "Eine offene Anfrage an die Person wurde zurückgezogen.",
+                "%(num)d offene Anfragen an die Person wurden zurückgezogen.",
+                freed.offers_withdrawn,
+            ),
+            "success",
+        )
+    if freed.reopened:
+        numbers = ", ".join(f"#{request.id}" for request in freed.reopened)
+        flash(
+            _(
+                "Ihre bestätigten Einsätze sind wieder offen und müssen neu besetzt werden: %(numbers)s",
+                numbers=numbers,
+            ),
+            "error",
+        )
+
+
 def _set_active(profile_id: int, active: bool):
     profile = get_profile(profile_id)
     if ConfirmForm().validate_on_submit():
         try:
-            account_services.set_active(profile.user, active, _actor())
+            freed = set_account_active(profile.user, active, _actor())
         except account_services.AccountError as error:
             flash(str(error), "error")
         else:
@@ -188,6 +210,7 @@ def _set_active(profile_id: int, active: bool):
                     _("%(name)s ist deaktiviert: keine Anmeldung, keine neuen Anfragen.", name=name),
                     "success",
                 )
+                _flash_freed(freed)
     return redirect_to(url_for("helpers.show", profile_id=profile_id))
 
 

@@ -25,11 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ki_match.accounts.models import Role, User
+from ki_match.accounts.services import set_active
 from ki_match.audit.services import record
 from ki_match.db import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.services import is_matchable
+from ki_match.initiatives.notify import Change, tell_about_cancel, tell_requester
 from ki_match.notifications.services import queue_mail
 from ki_match.requests.models import (
     HOLDING_STATES,
@@ -281,6 +283,7 @@ def _confirm_locked(offer: Offer, request: HelpRequest, actor: User) -> Assignme
     )
     if holding_count(request.id) >= request.helpers_needed:
         transition(request, RequestStatus.FILLED, actor=actor)
+        tell_requester(request, Change.FILLED, actor=actor, key=str(assignment.id))
         _withdraw_open_offers(request, actor)
     elif request.status == RequestStatus.OPEN:
         transition(request, RequestStatus.OFFERED, actor=actor)
@@ -475,7 +478,7 @@ def _notify_coordinators(request: HelpRequest, *, kind: str, key: str, subject, 
         queue_mail(
             kind=kind,
             to=coordinator.email,
-            subject=str(subject),
+            subject=subject,
             template=template,
             key=f"{key}:{coordinator.id}",
             ki_id=request.ki_id,
@@ -493,7 +496,7 @@ def _mail_helper(helper: HelperProfile, *, kind: str, key: str, subject, templat
         queue_mail(
             kind=kind,
             to=helper.user.email,
-            subject=str(subject),
+            subject=subject,
             template=template,
             key=key,
             ki_id=helper.ki_id,
@@ -608,6 +611,9 @@ def withdraw_offer(offer_id: int, coordinator: User) -> Offer:
     offer.status = OfferStatus.WITHDRAWN
     offer.answered_at = offer.answered_at or utcnow()
     record("offer.withdrawn", actor=coordinator, subject=offer, reason="coordinator")
+    db.session.flush()
+    if request.status == RequestStatus.OFFERED and not _offers_out(request):
+        transition(request, RequestStatus.OPEN, actor=coordinator, note=str(_l("Keine Anfrage mehr offen")))
     _mail_helper(
         offer.helper,
         kind="offer_withdrawn",
@@ -762,6 +768,7 @@ def reschedule(
             answer_again=False,
             link=public_url("offers.assignment", assignment_id=assignment.id),
         )
+    tell_requester(request, Change.RESCHEDULED, actor=coordinator, key=stamp)
     warnings = _time_warnings(
         request, [offer.helper for offer in open_offers] + [a.helper for a in assignments]
     )
@@ -860,33 +867,9 @@ def cancel_request(request_id: int, coordinator: User, reason: str) -> HelpReque
         offers_withdrawn=len(open_offers),
         assignments_cancelled=len(assignments),
     )
-    _tell_requester(request, coordinator, reason)
+    tell_about_cancel(request, coordinator, reason)
     db.session.commit()
     return request
-
-
-def _tell_requester(request: HelpRequest, coordinator: User, reason: str) -> None:
-    """An initiative that sent the request in hears that it was called off."""
-    if request.requested_by_id is None or request.requested_by_id == coordinator.id:
-        return
-    requester = db.session.get(User, request.requested_by_id)
-    if requester is None or not requester.active or requester.deleted_at is not None:
-        return
-    with force_locale(requester.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        queue_mail(
-            kind="request_cancelled",
-            to=requester.email,
-            subject=str(_l("Ihre Anfrage wurde abgesagt")),
-            template="emails/request_cancelled",
-            key=f"cancelled:requester:{request.id}",
-            ki_id=request.ki_id,
-            recipient=requester,
-            request=request,
-            reason=reason,
-            confirmed=False,
-            requester=True,
-            link=public_url("core.index"),
-        )
 
 
 def mark_completed(request_id: int, coordinator: User, now=None) -> HelpRequest:
@@ -919,6 +902,7 @@ def mark_completed(request_id: int, coordinator: User, now=None) -> HelpRequest:
                 link=public_url("offers.assignment", assignment_id=assignment.id),
             )
     transition(request, RequestStatus.COMPLETED, actor=coordinator)
+    tell_requester(request, Change.COMPLETED, actor=coordinator, key="once")
     db.session.commit()
     return request
 
@@ -1038,6 +1022,7 @@ def mark_unfilled(now=None) -> UnfilledResult:
         for offer in pending:
             offer.status = OfferStatus.EXPIRED
         transition(request, RequestStatus.UNFILLED, note=str(_l("Termin verstrichen, niemand bestätigt")))
+        tell_requester(request, Change.UNFILLED, key=now.isoformat())
         record("request.unfilled", subject=request, offers_expired=len(pending))
         _notify_coordinators(
             request,
@@ -1061,3 +1046,125 @@ def mark_unfilled(now=None) -> UnfilledResult:
     db.session.commit()
     result.offers_expired += expired
     return result
+
+
+# --- a helper leaves: deactivated by the coordinators ----------------------------------------
+
+
+@dataclass
+class FreedCommitments:
+    """What ending a helper's commitments changed, for the coordinator's message."""
+
+    offers_withdrawn: int = 0
+    reopened: list[HelpRequest] = field(default_factory=list)  # requests whose confirmed seat is free again
+
+
+def _offers_out(request: HelpRequest) -> bool:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Offer)
+            .where(
+                Offer.request_id == request.id, Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED))
+            )
+        )
+        > 0
+    )
+
+
+def _lock_requests_in_transaction(request_ids: list[int]) -> None:
+    """``lock_request`` for several requests inside the caller's transaction (it does not commit).
+
+    The locks are taken in id order, so two such changes cannot deadlock each other.
+    """
+    if not request_ids:
+        return
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(HelpRequest)
+            .where(HelpRequest.id.in_(request_ids))
+            .values(id=HelpRequest.id)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        db.session.execute(
+            select(HelpRequest.id)
+            .where(HelpRequest.id.in_(request_ids))
+            .order_by(HelpRequest.id)
+            .with_for_update()
+        )
+
+
+def end_commitments(profile: HelperProfile, actor: User, reason: str) -> FreedCommitments:
+    """A helper who is deactivated keeps nothing open: no offer waits for them, no seat is theirs.
+
+    Offers still out are withdrawn; confirmed assignments that have not begun are withdrawn with
+    ``reason`` and their request reopens, so a coordinator sees at once what to fill again (every
+    coordinator is told by e-mail). Past assignments stay as history. The requests concerned are
+    locked first; the caller commits together with the deactivation.
+    """
+    result = FreedCommitments()
+    now = utcnow()
+    open_offer = and_(
+        Offer.helper_id == profile.id, Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED))
+    )
+    upcoming = and_(
+        Assignment.helper_id == profile.id,
+        Assignment.status == AssignmentStatus.CONFIRMED,
+        or_(Assignment.starts_at.is_(None), Assignment.starts_at > now),
+    )
+    concerned = db.session.scalars(
+        select(Offer.request_id).where(open_offer).union(select(Assignment.request_id).where(upcoming))
+    ).all()
+    _lock_requests_in_transaction(sorted(set(concerned)))
+    db.session.expire_all()  # read again under the locks: an answer may have come in meanwhile
+    offers = db.session.scalars(
+        select(Offer)
+        .outerjoin(Assignment, Assignment.offer_id == Offer.id)
+        .where(open_offer, Assignment.id.is_(None))
+        .execution_options(populate_existing=True)
+    ).all()
+    for offer in offers:
+        offer.status = OfferStatus.WITHDRAWN
+        offer.answered_at = offer.answered_at or now
+        record("offer.withdrawn", actor=actor, subject=offer, reason="helper_deactivated")
+        result.offers_withdrawn += 1
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(upcoming)
+        .order_by(Assignment.request_id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for assignment in assignments:
+        request = assignment.request
+        assignment.status = AssignmentStatus.WITHDRAWN
+        assignment.withdraw_reason = reason.strip()[:300]
+        record("assignment.withdrawn", actor=actor, subject=assignment, reason="helper_deactivated")
+        if request.status == RequestStatus.FILLED:
+            transition(request, RequestStatus.OPEN, actor=actor, note=str(_l("Helfer*in deaktiviert")))
+        result.reopened.append(request)
+        _notify_coordinators(
+            request,
+            kind="assignment_withdrawn",
+            key=f"assignment-withdrawn:{assignment.id}",
+            subject=_l("Absage für einen bestätigten Einsatz (Anfrage #%(id)s)", id=request.id),
+            template="emails/assignment_withdrawn",
+            assignment=assignment,
+        )
+    db.session.flush()
+    for offer in offers:
+        request = offer.request
+        if request.status == RequestStatus.OFFERED and not _offers_out(request):
+            transition(request, RequestStatus.OPEN, actor=actor, note=str(_l("Keine Anfrage mehr offen")))
+    return result
+
+
+def set_account_active(user: User, active: bool, by: User) -> FreedCommitments:
+    """Activate or deactivate an account; a deactivated helper's open commitments end with it."""
+    freed = FreedCommitments()
+    if not active and user.role == Role.HELPER and user.active:
+        profile = db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user.id))
+        if profile is not None and user.id != by.id:
+            freed = end_commitments(profile, by, str(_l("Konto deaktiviert")))
+    set_active(user, active, by)  # commits, together with the above
+    return freed
