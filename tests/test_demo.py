@@ -90,6 +90,17 @@ def test_demo_logins_work_and_their_start_page_renders(demo, app, email):
     assert client.get("/").status_code == 200
 
 
+def test_demo_helpers_agreed_to_the_current_consent_text(demo):
+    from ki_match.profile.services import CONSENT_VERSION
+
+    versions = set(
+        db.session.scalars(
+            select(HelperProfile.consent_version).where(HelperProfile.consent_given_at.is_not(None))
+        )
+    )
+    assert versions == {CONSENT_VERSION}  # else demo helpers are asked to agree again
+
+
 def test_demo_roles(demo):
     roles = {
         email: db.session.scalar(select(User.role).where(User.email == email))

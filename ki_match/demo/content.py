@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from ki_match.reference.models import Level
 
 DEMO_PASSWORD = "demo-ki-match"  # noqa: S105 (published in README.md on purpose)
-CONSENT_VERSION = "2026-01"
 
 ADMIN_EMAIL = "admin@ki-hoexter.example"
 COORDINATOR_EMAIL = "koordination@ki-hoexter.example"

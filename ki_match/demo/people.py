@@ -21,6 +21,7 @@ from ki_match.helpers.models import (
     HelperProfile,
 )
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
+from ki_match.profile.services import CONSENT_VERSION
 from ki_match.reference.models import Language, Level, Topic, Town
 
 APPROVED = "approved"
@@ -350,7 +351,7 @@ class People:
         helper.cap = profile.monthly_cap
         profile.directory_opt_in = rng.random() < 0.5
         profile.consent_given_at = created + timedelta(minutes=rng.randint(10, 2880))
-        profile.consent_version = content.CONSENT_VERSION
+        profile.consent_version = CONSENT_VERSION
 
     def weekly_slots(self, rhythm: str) -> list[tuple[int, int, int]]:
         rng = self.rng
@@ -444,7 +445,7 @@ class People:
             monthly_cap=8,
             directory_opt_in=True,
             consent_given_at=created + timedelta(minutes=30),
-            consent_version=content.CONSENT_VERSION,
+            consent_version=CONSENT_VERSION,
             approved_at=approved,
             approved_by_id=coordinators[0].id,
             created_at=created,
