@@ -618,7 +618,7 @@ def test_successful_logins_do_not_count_against_the_account(limited_app, create_
 
 
 def test_invalid_registration_answers_422_with_errors_next_to_fields(app, client):
-    response = register(client, email="kein-at-zeichen", password="kurz", password_confirm="kurz", privacy="")
+    response = register(client, email="kein-at-zeichen", password="q7Zk", password_confirm="q7Zk", privacy="")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     email = field_html(html, "email")
@@ -630,7 +630,7 @@ def test_invalid_registration_answers_422_with_errors_next_to_fields(app, client
     assert input_value(html, "email") == "kein-at-zeichen"
     assert input_value(html, "password") in (None, "")
     assert input_value(html, "password_confirm") in (None, "")
-    assert "kurz" not in html
+    assert "q7Zk" not in html  # the password is never echoed
     assert user_with("kein-at-zeichen") is None and outbox() == []
 
 

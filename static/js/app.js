@@ -47,19 +47,27 @@
     }
   });
 
-  // A failed request must never fail silently.
-  document.addEventListener("htmx:sendError", function () {
+  // A failed request must never fail silently: say so in the live region, in the page's language
+  // (the texts come translated from the server as data attributes on #flash).
+  function announceFailure(key) {
     var region = document.getElementById("flash");
-    if (region) {
-      var message = document.documentElement.lang === "en"
-        ? "The server could not be reached. Please check your connection and try again."
-        : "Der Server ist nicht erreichbar. Bitte prüfen Sie Ihre Verbindung und versuchen Sie es noch einmal.";
-      region.textContent = "";
-      var p = document.createElement("p");
-      p.className = "flash flash-error";
-      p.textContent = message;
-      region.appendChild(p);
-    }
+    if (!region) return;
+    var message = region.getAttribute("data-message-" + key) || region.getAttribute("data-message-error");
+    region.textContent = "";
+    var p = document.createElement("p");
+    p.className = "flash flash-error";
+    p.textContent = message;
+    region.appendChild(p);
+  }
+
+  document.addEventListener("htmx:sendError", function () {
+    announceFailure("offline");
+  });
+
+  // Responses htmx does not swap (see responseHandling in base.html: 2xx, 409 and 422 are swapped).
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    announceFailure(status === 403 || status === 404 || status === 429 ? String(status) : "error");
   });
 
   // Inline validation swaps in only the message next to a field (hx-swap-oob), never the input
@@ -85,7 +93,9 @@
       var form = part.closest("form");
       var control = form && form.elements.namedItem(part.getAttribute("data-shown-when"));
       if (!control || control.value === undefined) return;
-      part.hidden = (part.getAttribute("data-shown-for") || "").split(" ").indexOf(control.value) < 0;
+      // A checkbox counts with its value only while it is ticked.
+      var value = control.type === "checkbox" && !control.checked ? "" : control.value;
+      part.hidden = (part.getAttribute("data-shown-for") || "").split(" ").indexOf(value) < 0;
     });
   }
   document.addEventListener("change", function (event) {
