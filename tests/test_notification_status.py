@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
+import ki_match
 from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db as db_extension
+from ki_match.notifications.labels import KIND_LABELS, kind_label
 from ki_match.notifications.models import DeliveryStatus, OutboxMessage
 from ki_match.orgs.models import Ki
 from ki_match.reference.services import ensure_reference_data
@@ -176,3 +181,42 @@ def test_an_empty_outbox(client, login_as):
     login_as(Role.COORDINATOR)
     html = client.get(PAGE).get_data(as_text=True)
     assert "Keine. Alle Nachrichten sind gesendet" in html
+
+
+# --- what a message is about ----------------------------------------------------------------
+
+MAIL_CALLS = {"queue_mail", "_notify_coordinators", "_mail_helper"}
+
+
+def kinds_queued_in_the_code() -> set[str]:
+    """Every literal ``kind=`` handed to the functions that queue mail, anywhere in ki_match."""
+    found = set()
+    for path in Path(ki_match.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            for keyword in node.keywords if name in MAIL_CALLS else ():
+                if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant):
+                    found.add(keyword.value.value)
+    return found
+
+
+def test_every_kind_of_mail_has_a_label(app):
+    kinds = kinds_queued_in_the_code()
+    assert {"offer", "verify_email", "assignment_reminder"} <= kinds  # the scan finds them
+    assert kinds <= set(KIND_LABELS), f"no label for {sorted(kinds - set(KIND_LABELS))}"
+    with app.test_request_context():
+        assert kind_label("initiative_question") == "An die Initiative: Stand ihrer Anfrage"
+        assert kind_label("initiative_answered_ki") == "An die Koordination: Anfrage einer Initiative"
+        assert kind_label("something_new") == "something_new"
+
+
+def test_the_page_names_what_a_message_is_about(client, login_as, ki):
+    message(ki.id, DeliveryStatus.FAILED, 7, kind="assignment_reminder")
+    message(ki.id, DeliveryStatus.FAILED, 8, kind="initiative_received")
+    login_as(Role.COORDINATOR)
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "<dd>Erinnerung an einen Einsatz</dd>" in html
+    assert "<dd>An die Initiative: Stand ihrer Anfrage</dd>" in html
+    assert "<dd>assignment_reminder</dd>" not in html

@@ -13,6 +13,7 @@ from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.notifications import queries, services
+from ki_match.notifications.labels import kind_label
 from ki_match.notifications.models import DeliveryStatus, OutboxMessage
 from ki_match.orgs.queries import current_ki
 
@@ -42,7 +43,7 @@ def get_ki_message(message_id: int) -> OutboxMessage:
 
 
 def _context(**extra) -> dict:
-    return {"STATUS_LABELS": STATUS_LABELS, "mask_address": mask_address, **extra}
+    return {"STATUS_LABELS": STATUS_LABELS, "mask_address": mask_address, "kind_label": kind_label, **extra}
 
 
 @bp.route("/benachrichtigungen")
