@@ -70,12 +70,18 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.calendar.views import bp as calendar
     from ki_match.core.health import bp as health
     from ki_match.core.views import bp as core
+    from ki_match.directory.views import bp as directory
     from ki_match.helpers.views import bp as helpers
+    from ki_match.initiatives.organisations import bp as organisations
+    from ki_match.initiatives.views import bp as initiatives
     from ki_match.notifications.commands import bp as notifications
+    from ki_match.notifications.preference_views import bp as notification_preferences
+    from ki_match.notifications.views import bp as notification_views
     from ki_match.offers.coordination import bp as coordination
     from ki_match.offers.views import bp as offers
     from ki_match.privacy.views import bp as privacy
     from ki_match.profile.views import bp as profile
+    from ki_match.reports.views import bp as reports
     from ki_match.requests.commands import bp as request_commands
     from ki_match.requests.views import bp as requests
 
@@ -87,6 +93,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy)
     app.register_blueprint(request_commands)
     app.register_blueprint(coordination)
+    app.register_blueprint(notification_preferences)
+    app.register_blueprint(notification_views)
+    app.register_blueprint(initiatives)
+    app.register_blueprint(organisations)
+    app.register_blueprint(directory)
+    app.register_blueprint(reports)
     app.view_functions["static"].access_policy = Policy()
 
 

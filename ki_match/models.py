@@ -10,9 +10,14 @@ from ki_match.helpers.models import (
     HelperLanguage,
     HelperProfile,
 )
+from ki_match.initiatives.models import RequestComment
 from ki_match.notifications.models import OutboxMessage
+from ki_match.notifications.preferences import NotificationPreference
+from ki_match.notifications.reminders import ReminderLog
+from ki_match.offers.escalation import EscalationStep
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
 from ki_match.reference.models import Language, Level, Topic, Town
+from ki_match.reports.models import AllowanceRate
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -28,10 +33,12 @@ from ki_match.requests.models import (
 __all__ = [
     "Absence",
     "AccountToken",
+    "AllowanceRate",
     "Assignment",
     "AssignmentStatus",
     "AuditEvent",
     "AvailabilitySlot",
+    "EscalationStep",
     "FillMode",
     "Gender",
     "HelpRequest",
@@ -41,11 +48,14 @@ __all__ = [
     "Ki",
     "Language",
     "Level",
+    "NotificationPreference",
     "Offer",
     "OfferStatus",
     "Organisation",
     "OrganisationKind",
     "OutboxMessage",
+    "ReminderLog",
+    "RequestComment",
     "RequestKind",
     "RequestStatus",
     "RequestStatusChange",

@@ -69,8 +69,18 @@ NAVIGATION = {
         NavItem("requests.new", _l("Neue Anfrage")),
         NavItem("helpers.index", _l("Helfende")),
         NavItem("helpers.pending", _l("Freigaben")),
+        NavItem("reports.index", _l("Berichte")),
+        NavItem("notifications.status", _l("Benachrichtigungen")),
+        NavItem("directory.index", _l("Verzeichnis")),
+        NavItem("directory.coverage", _l("Sprachabdeckung")),
     ],
-    Role.INITIATIVE: [NavItem("core.index", _l("Übersicht"))],
+    Role.INITIATIVE: [
+        NavItem("core.index", _l("Übersicht")),
+        NavItem("initiatives.requests", _l("Meine Anfragen")),
+        NavItem("initiatives.new_request", _l("Neue Anfrage")),
+        NavItem("directory.index", _l("Verzeichnis")),
+        NavItem("directory.coverage", _l("Sprachabdeckung")),
+    ],
     Role.ADMIN: [
         NavItem("core.index", _l("Übersicht")),
         NavItem("requests.index", _l("Anfragen")),
@@ -78,6 +88,11 @@ NAVIGATION = {
         NavItem("helpers.index", _l("Helfende")),
         NavItem("helpers.pending", _l("Freigaben")),
         NavItem("admin.users", _l("Konten")),
+        NavItem("reports.index", _l("Berichte")),
+        NavItem("organisations.index", _l("Organisationen")),
+        NavItem("notifications.status", _l("Benachrichtigungen")),
+        NavItem("directory.index", _l("Verzeichnis")),
+        NavItem("directory.coverage", _l("Sprachabdeckung")),
     ],
 }
 

@@ -70,6 +70,7 @@ RETENTION: dict[str, Retention] = {
     "absence": Retention(Keep.ERASE, "only needed for matching; notes are free text"),
     "user_session": Retention(Keep.ERASE, "ended at deletion; addresses and browsers serve nothing after"),
     "account_token": Retention(Keep.ERASE, "an unused token must not revive the account"),
+    "notification_preference": Retention(Keep.ERASE, "mail settings of a person who is gone"),
     "offer": Retention(Keep.ANONYMISE, "answers count in statistics; the typed decline reason is cleared"),
     "assignment": Retention(
         Keep.ANONYMISE, "hours, km and status are the statistics; typed reasons and notes are cleared"
@@ -77,6 +78,10 @@ RETENTION: dict[str, Retention] = {
     "audit_event": Retention(Keep.KEEP, "the security log keeps ids only, never personal data in detail"),
     "request_status_change": Retention(Keep.KEEP, "who moved a request, by id; notes are fixed texts"),
     "help_request": Retention(Keep.KEEP, "points at coordinators and initiatives, never at a helper"),
+    "request_comment": Retention(
+        Keep.KEEP, "written by coordinators and initiative members, never by a helper; the author by id"
+    ),
+    "allowance_rate": Retention(Keep.KEEP, "who set a rate, by id; only coordinators and admins set rates"),
 }
 
 

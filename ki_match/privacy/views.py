@@ -43,6 +43,7 @@ TABLE_LABELS = {
     "account_token": _l("Links aus E-Mails (Bestätigung, Passwort): wann erstellt und benutzt"),
     "audit_event": _l("Protokoll: was Sie oder das Integrationszentrum mit Ihren Daten getan haben"),
     "outbox_message": _l("E-Mails an Sie: Betreff und Datum"),
+    "notification_preference": _l("Benachrichtigungen, die Sie nicht per E-Mail bekommen wollen"),
 }
 
 
