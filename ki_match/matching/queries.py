@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, false, func, select
+from sqlalchemy import and_, bindparam, case, exists, false, func, select
 
 from ki_match.accounts.models import User
 from ki_match.db import utcnow
@@ -82,6 +82,13 @@ def candidate_ids(ki_id: int, facts: RequestFacts):
     return matchable_helpers(ki_id).where(speaks)
 
 
+def _within_ki(ki_id: int) -> tuple:
+    """A helper's assignments are all in their KI. Saying so lets PostgreSQL read the KI's requests
+    for a large candidate set instead of hashing the whole state's (a scan that grew with every KI
+    added); SQLite would instead walk the KI's requests one by one, so it is not told."""
+    return (HelpRequest.ki_id == ki_id,) if db.session.get_bind().dialect.name == "postgresql" else ()
+
+
 def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     """The Europe/Berlin calendar month around ``moment``, as UTC instants."""
     local = moment.astimezone(BERLIN)
@@ -117,12 +124,17 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
     ).all()
     if not profiles:
         return []
+    # The pre-filter ran once, above; the queries below look its helpers up by key instead of
+    # joining the pre-filter again each.
+    # Written into the statement as numbers: a bound parameter per helper would make each
+    # candidate count a new statement for the driver to parse (psycopg caches by text).
+    known = bindparam("known", [row[0] for row in profiles], expanding=True, literal_execute=True)
 
     german_id = db.session.scalar(select(Language.id).where(Language.code == GERMAN))
     languages: dict[int, dict[int, int]] = defaultdict(dict)
     for helper_id, language_id, level in db.session.execute(
         select(HelperLanguage.helper_id, HelperLanguage.language_id, HelperLanguage.level).where(
-            HelperLanguage.helper_id.in_(ids)
+            HelperLanguage.helper_id.in_(known)
         )
     ):
         languages[helper_id][language_id] = level
@@ -134,7 +146,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
             AvailabilitySlot.weekday,
             AvailabilitySlot.starts,
             AvailabilitySlot.ends,
-        ).where(AvailabilitySlot.helper_id.in_(ids))
+        ).where(AvailabilitySlot.helper_id.in_(known))
     ):
         slots[helper_id].append(Slot(weekday, starts, ends))
 
@@ -142,14 +154,14 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
     first_day = (facts.starts_at.astimezone(BERLIN).date() if facts.starts_at else facts.due_on) or now.date()
     for helper_id, first, last in db.session.execute(
         select(Absence.helper_id, Absence.first_day, Absence.last_day).where(
-            Absence.helper_id.in_(ids), Absence.last_day >= first_day - timedelta(days=1)
+            Absence.helper_id.in_(known), Absence.last_day >= first_day - timedelta(days=1)
         )
     ):
         absences[helper_id].append(AbsenceFact(first, last))
 
     served: dict[int, set[int]] = defaultdict(set)
     for helper_id, town_id in db.session.execute(
-        select(helper_town.c.helper_id, helper_town.c.town_id).where(helper_town.c.helper_id.in_(ids))
+        select(helper_town.c.helper_id, helper_town.c.town_id).where(helper_town.c.helper_id.in_(known))
     ):
         served[helper_id].add(town_id)
 
@@ -160,7 +172,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
             .join(HelpRequest, HelpRequest.id == Assignment.request_id)
             .outerjoin(Town, Town.id == HelpRequest.town_id)
             .where(
-                Assignment.helper_id.in_(ids),
+                Assignment.helper_id.in_(known),
                 Assignment.status == AssignmentStatus.CONFIRMED,
                 Assignment.starts_at < facts.ends_at + timedelta(hours=12),
                 Assignment.ends_at > facts.starts_at - timedelta(hours=12),
@@ -203,7 +215,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
             tally(same_client),
         )
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.helper_id.in_(ids))
+        .where(Assignment.helper_id.in_(known), *_within_ki(ki_id))
         .group_by(Assignment.helper_id)
     ):
         in_month[helper_id] = month_count or 0
@@ -218,7 +230,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
     for helper_id, status, count in db.session.execute(
         select(Offer.helper_id, Offer.status, func.count())
         .where(
-            Offer.helper_id.in_(ids),
+            Offer.helper_id.in_(known),
             Offer.status.in_([OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED]),
         )
         .group_by(Offer.helper_id, Offer.status)
