@@ -350,11 +350,19 @@ def withdraw_assignment(assignment_id: int, helper_user: User, reason: str) -> N
     if assignment.starts_at is not None and assignment.starts_at <= utcnow():
         db.session.rollback()
         raise OfferError(_l("Der Einsatz hat schon begonnen. Bitte rufen Sie das Integrationszentrum an."))
+    _withdraw(assignment, request, helper_user, reason, note=_l("Helfer*in hat abgesagt"))
+    db.session.commit()
+
+
+def _withdraw(
+    assignment: Assignment, request: HelpRequest, actor: User, withdraw_reason: str, *, note, **audit
+) -> None:
+    """The seat frees: a filled request reopens and its coordinators are told."""
     assignment.status = AssignmentStatus.WITHDRAWN
-    assignment.withdraw_reason = reason.strip()[:300]
-    record("assignment.withdrawn", actor=helper_user, subject=assignment)
+    assignment.withdraw_reason = withdraw_reason.strip()[:300]
+    record("assignment.withdrawn", actor=actor, subject=assignment, **audit)
     if request.status == RequestStatus.FILLED:
-        transition(request, RequestStatus.OPEN, actor=helper_user, note=str(_l("Helfer*in hat abgesagt")))
+        transition(request, RequestStatus.OPEN, actor=actor, note=str(note))
     _notify_coordinators(
         request,
         kind="assignment_withdrawn",
@@ -363,7 +371,6 @@ def withdraw_assignment(assignment_id: int, helper_user: User, reason: str) -> N
         template="emails/assignment_withdrawn",
         assignment=assignment,
     )
-    db.session.commit()
 
 
 def report_hours(
@@ -1136,21 +1143,15 @@ def end_commitments(profile: HelperProfile, actor: User, reason: str) -> FreedCo
         .execution_options(populate_existing=True)
     ).all()
     for assignment in assignments:
-        request = assignment.request
-        assignment.status = AssignmentStatus.WITHDRAWN
-        assignment.withdraw_reason = reason.strip()[:300]
-        record("assignment.withdrawn", actor=actor, subject=assignment, reason="helper_deactivated")
-        if request.status == RequestStatus.FILLED:
-            transition(request, RequestStatus.OPEN, actor=actor, note=str(_l("Helfer*in deaktiviert")))
-        result.reopened.append(request)
-        _notify_coordinators(
-            request,
-            kind="assignment_withdrawn",
-            key=f"assignment-withdrawn:{assignment.id}",
-            subject=_l("Absage für einen bestätigten Einsatz (Anfrage #%(id)s)", id=request.id),
-            template="emails/assignment_withdrawn",
-            assignment=assignment,
+        _withdraw(
+            assignment,
+            assignment.request,
+            actor,
+            reason,
+            note=_l("Helfer*in deaktiviert"),
+            reason="helper_deactivated",
         )
+        result.reopened.append(assignment.request)
     db.session.flush()
     for offer in offers:
         request = offer.request
