@@ -205,7 +205,9 @@ def test_history_facts_come_from_one_pass_over_assignments(
     past(5, AssignmentStatus.COMPLETED, other, client_ref="Familie B-2")
     db.session.commit()
 
-    facts = {h.id: h for h in queries.helper_facts(ki.id, queries.request_facts(tuesday_request))}
+    german = queries.german_id(queries.languages())
+    found = queries.helper_facts(ki.id, queries.request_facts(tuesday_request), german)
+    facts = {h.id: h for h in found}
     assert facts[amina.id].recent_assignments == 2
     assert facts[amina.id].no_shows == 1
     assert facts[amina.id].knows_client is True

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import get_translations
 
 from ki_match.helpers.availability import Absence, Slot, absent_on, is_available
 from ki_match.reference.geo import great_circle_km
@@ -142,6 +141,25 @@ class MatchResult:
 LanguageNamer = Callable[[int], str]
 
 
+class Words:
+    """The reasons' wording in the current language, looked up once per ranking.
+
+    A ranking words a few thousand reasons; asking Flask-Babel for the catalogue each time
+    (``gettext``) cost more than all the rules together.
+    """
+
+    def __init__(self) -> None:
+        self._translations = get_translations()
+
+    def gettext(self, message: str, **variables) -> str:
+        text = self._translations.ugettext(message)
+        return text % variables if variables else text
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        return self._translations.ungettext(singular, plural, num) % variables
+
+
 # --- hard rules ----------------------------------------------------------------------------
 
 
@@ -185,58 +203,64 @@ def _day(value: date) -> str:
 LEVEL_LABELS = {2: "A2", 3: "B1", 4: "B2", 5: "C1", 6: "C2"}
 
 
-def _level(level: int) -> str:
-    return str(_l("Muttersprache")) if level == NATIVE else LEVEL_LABELS.get(level, str(level))
+def _level(level: int, words: Words) -> str:
+    return words.gettext("Muttersprache") if level == NATIVE else LEVEL_LABELS.get(level, str(level))
 
 
 def hard_rule_failures(
-    request: RequestFacts, helper: HelperFacts, language_name: LanguageNamer
+    request: RequestFacts, helper: HelperFacts, language_name: LanguageNamer, words: Words | None = None
 ) -> list[Failure]:
     """Every hard rule this helper fails for this request, in plain words."""
+    words = words or Words()
     failures: list[Failure] = []
 
-    def fail(rule: str, reason) -> None:
-        failures.append(Failure(rule, str(reason)))
+    def fail(rule: str, reason: str) -> None:
+        failures.append(Failure(rule, reason))
 
     if not helper.active:
-        fail("active", _l("Konto ist deaktiviert"))
+        fail("active", words.gettext("Konto ist deaktiviert"))
     elif not helper.approved:
-        fail("approved", _l("noch nicht freigegeben"))
+        fail("approved", words.gettext("noch nicht freigegeben"))
     elif not helper.consent:
-        fail("consent", _l("Einwilligung zurückgezogen"))
+        fail("consent", words.gettext("Einwilligung zurückgezogen"))
 
     best = _best_language(request, helper)
     if best is None:
-        fail("language", _l("spricht %(language)s nicht", language=language_name(request.language_ids[0])))
+        fail(
+            "language",
+            words.gettext("spricht %(language)s nicht", language=language_name(request.language_ids[0])),
+        )
     elif best[1] < request.min_level:
         fail(
             "language",
-            _l("%(language)s nur auf Niveau unter dem geforderten", language=language_name(best[0])),
+            words.gettext(
+                "%(language)s nur auf Niveau unter dem geforderten", language=language_name(best[0])
+            ),
         )
 
     if request.kind in INTERPRETING and (helper.german_level or 0) < B1:
-        fail("german", _l("Deutsch unter B1"))
+        fail("german", words.gettext("Deutsch unter B1"))
 
     if request.starts_at is not None and request.ends_at is not None:
         local_start = request.starts_at.astimezone(LOCAL)
         local_last = (request.ends_at.astimezone(LOCAL) - timedelta(microseconds=1)).date()
         absence = _absence(helper, local_start.date(), local_last)
         if absence is not None:
-            fail("absent", _l("abwesend bis %(day)s", day=_day(absence.last_day)))
+            fail("absent", words.gettext("abwesend bis %(day)s", day=_day(absence.last_day)))
         elif not is_available(helper.slots, (), request.starts_at, request.ends_at):
-            fail("slot", _l("hat zu dieser Zeit laut Wochenplan keine Zeit"))
+            fail("slot", words.gettext("hat zu dieser Zeit laut Wochenplan keine Zeit"))
         elif _clash(request, helper) is not None:
-            fail("busy", _l("hat um diese Zeit schon einen Einsatz"))
+            fail("busy", words.gettext("hat um diese Zeit schon einen Einsatz"))
     elif request.due_on is not None:
         absence = _absence(helper, request.due_on, request.due_on)
         if absence is not None:
-            fail("absent", _l("abwesend bis %(day)s", day=_day(absence.last_day)))
+            fail("absent", words.gettext("abwesend bis %(day)s", day=_day(absence.last_day)))
 
     if request.gender_pref and helper.gender != request.gender_pref:
-        fail("gender", _l("Wunsch nach einer anderen Person (Geschlecht)"))
+        fail("gender", words.gettext("Wunsch nach einer anderen Person (Geschlecht)"))
 
     if request.qualified_required and not helper.qualified:
-        fail("qualified", _l("keine abgeschlossene Sprachlotsen-Qualifizierung"))
+        fail("qualified", words.gettext("keine abgeschlossene Sprachlotsen-Qualifizierung"))
 
     if request.kind in IN_PERSON and request.place is not None:
         distance = _distance(request, helper)
@@ -247,15 +271,15 @@ def hard_rule_failures(
             helper.max_travel_km is not None and distance is not None and distance <= helper.max_travel_km
         )
         if not (serves or within):
-            fail("reach", _l("fährt nicht nach %(town)s", town=request.place.name))
+            fail("reach", words.gettext("fährt nicht nach %(town)s", town=request.place.name))
     elif request.kind == Kind.REMOTE and not helper.remote_ok:
-        fail("remote", _l("macht keine Telefon- oder Videoeinsätze"))
+        fail("remote", words.gettext("macht keine Telefon- oder Videoeinsätze"))
 
     if helper.assignments_in_month >= helper.monthly_cap:
-        fail("cap", _l("Monatsgrenze erreicht (%(cap)d Einsätze)", cap=helper.monthly_cap))
+        fail("cap", words.gettext("Monatsgrenze erreicht (%(cap)d Einsätze)", cap=helper.monthly_cap))
 
     if helper.declined_this_request:
-        fail("declined", _l("hat diese Anfrage abgelehnt"))
+        fail("declined", words.gettext("hat diese Anfrage abgelehnt"))
     return failures
 
 
@@ -272,9 +296,10 @@ WEIGHTS = {
 
 
 def soft_score(
-    request: RequestFacts, helper: HelperFacts, language_name: LanguageNamer
+    request: RequestFacts, helper: HelperFacts, language_name: LanguageNamer, words: Words | None = None
 ) -> tuple[float, list[str], float | None]:
     """A score in [0, 1] and the reasons behind it, best first."""
+    words = words or Words()
     reasons: list[str] = []
     parts: dict[str, float] = {}
 
@@ -284,17 +309,19 @@ def soft_score(
         parts["level"] = (level - 1) / (NATIVE - 1)
         name = language_name(language_id)
         if level == NATIVE:
-            reasons.append(str(_l("Muttersprache %(language)s", language=name)))
+            reasons.append(words.gettext("Muttersprache %(language)s", language=name))
         else:
-            reasons.append(str(_l("%(language)s auf %(level)s", language=name, level=_level(level))))
+            reasons.append(
+                words.gettext("%(language)s auf %(level)s", language=name, level=_level(level, words))
+            )
 
     distance = _distance(request, helper)
     if request.kind in IN_PERSON and distance is not None:
         parts["distance"] = max(0.0, 1 - distance / 50)
         reasons.append(
-            str(_l("wohnt in %(town)s, %(km)d km", town=helper.home.name, km=round(distance)))
+            words.gettext("wohnt in %(town)s, %(km)d km", town=helper.home.name, km=round(distance))
             if distance >= 1
-            else str(_l("wohnt in %(town)s", town=helper.home.name))
+            else words.gettext("wohnt in %(town)s", town=helper.home.name)
         )
     else:
         parts["distance"] = 1.0
@@ -302,34 +329,34 @@ def soft_score(
     parts["fairness"] = 1 / (1 + helper.recent_assignments)
     if helper.recent_assignments:
         reasons.append(
-            str(
-                lazy_ngettext(
-                    "%(num)d Einsatz in 30 Tagen",
-                    "%(num)d Einsätze in 30 Tagen",
-                    helper.recent_assignments,
-                )
+            words.ngettext(
+                "%(num)d Einsatz in 30 Tagen",
+                "%(num)d Einsätze in 30 Tagen",
+                helper.recent_assignments,
             )
         )
     else:
-        reasons.append(str(_l("in den letzten 30 Tagen kein Einsatz")))
+        reasons.append(words.gettext("in den letzten 30 Tagen kein Einsatz"))
 
     parts["topic"] = min(helper.topic_experience, 5) / 5
     if helper.topic_experience:
-        reasons.append(str(_l("Erfahrung mit dem Thema (%(n)d Einsätze)", n=helper.topic_experience)))
+        reasons.append(words.gettext("Erfahrung mit dem Thema (%(n)d Einsätze)", n=helper.topic_experience))
 
     # Unknown reliability counts as good: new helpers must get a chance.
     accept_rate = (helper.offers_accepted + 2) / (helper.offers_answered + 2)
     parts["reliability"] = max(0.0, accept_rate - 0.25 * helper.no_shows)
     if helper.offers_answered >= 3:
         reasons.append(
-            str(_l("sagt %(a)d von %(n)d Anfragen zu", a=helper.offers_accepted, n=helper.offers_answered))
+            words.gettext(
+                "sagt %(a)d von %(n)d Anfragen zu", a=helper.offers_accepted, n=helper.offers_answered
+            )
         )
     if helper.no_shows:
-        reasons.append(str(_l("%(n)d× nicht erschienen", n=helper.no_shows)))
+        reasons.append(words.gettext("%(n)d× nicht erschienen", n=helper.no_shows))
 
     parts["continuity"] = 1.0 if helper.knows_client else 0.0
     if helper.knows_client:
-        reasons.insert(0, str(_l("kennt die Familie")))
+        reasons.insert(0, words.gettext("kennt die Familie"))
 
     score = sum(WEIGHTS[name] * value for name, value in parts.items())
     return round(score, 4), reasons, distance
@@ -337,13 +364,14 @@ def soft_score(
 
 def rank(request: RequestFacts, helpers: Iterable[HelperFacts], language_name: LanguageNamer) -> MatchResult:
     """Every helper either a candidate (ranked, best first), a near miss (exactly one failed rule) or out."""
+    words = Words()
     candidates: list[Candidate] = []
     near_misses: list[Candidate] = []
     for helper in helpers:
-        failures = hard_rule_failures(request, helper, language_name)
+        failures = hard_rule_failures(request, helper, language_name, words)
         if len(failures) > 1:
             continue
-        score, reasons, distance = soft_score(request, helper, language_name)
+        score, reasons, distance = soft_score(request, helper, language_name, words)
         entry = Candidate(helper, score, reasons, failures, distance)
         (near_misses if failures else candidates).append(entry)
     order = lambda c: (-c.score, c.distance_km if c.distance_km is not None else 0, c.helper.name)  # noqa: E731

@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, exists, false, func, select
+from sqlalchemy import and_, bindparam, case, false, func, select
 
 from ki_match.accounts.models import User
 from ki_match.db import utcnow
@@ -65,21 +65,40 @@ def request_facts(request: HelpRequest) -> RequestFacts:
     )
 
 
+def languages() -> dict[int, Language]:
+    """The installation's languages by id (a few dozen rows): names for the reasons, German's id."""
+    return {language.id: language for language in db.session.scalars(select(Language))}
+
+
+def german_id(by_id: dict[int, Language]) -> int | None:
+    return next((language.id for language in by_id.values() if language.code == GERMAN), None)
+
+
 def matchable_helpers(ki_id: int):
     """Helpers of the KI who may receive offers at all (one rule, see helpers.queries)."""
     return select(HelperProfile.id).where(HelperProfile.ki_id == ki_id, matchable_filter())
 
 
-def candidate_ids(ki_id: int, facts: RequestFacts):
-    """The SQL pre-filter: matchable helpers speaking one of the request's languages at any level.
+def _languages_of(pool) -> dict[int, dict[int, int]]:
+    """Every language (id → level) of each helper in ``pool``, a select of helper ids.
 
-    Correlated, so the database walks the KI's helpers and looks each one's languages up by
-    key; ``id IN (everyone speaking Arabic)`` would read the speakers of every KI in the state.
+    For a whole KI this is also the pre-filter: who speaks one of the request's languages is
+    decided from these rows, so the database reads the KI's few hundred helpers' languages
+    by key instead of every speaker of Arabic in the state.
     """
-    speaks = exists().where(
-        HelperLanguage.helper_id == HelperProfile.id, HelperLanguage.language_id.in_(facts.language_ids)
+    spoken: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = (
+        db.session.connection()
+        .execute(
+            select(HelperLanguage.helper_id, HelperLanguage.language_id, HelperLanguage.level).where(
+                HelperLanguage.helper_id.in_(pool)
+            )
+        )
+        .all()
     )
-    return matchable_helpers(ki_id).where(speaks)
+    for helper_id, language_id, level in rows:
+        spoken[helper_id][language_id] = level
+    return spoken
 
 
 def _within_ki(ki_id: int) -> tuple:
@@ -97,13 +116,34 @@ def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     return first.astimezone(ZoneInfo("UTC")), following.astimezone(ZoneInfo("UTC"))
 
 
-def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]:
-    """Facts for every candidate (or for ``ids``, a select of helper ids)."""
-    ids = candidate_ids(ki_id, facts) if ids is None else ids
+def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=None) -> list[HelperFacts]:
+    """Facts for every candidate: the KI's matchable helpers who speak one of the request's
+    languages at any level (or every helper of ``ids``, a select of helper ids, whatever they
+    speak). Plain Core statements: the ORM's bookkeeping would cost more than the queries."""
+    connection = db.session.connection()
+
+    def rows(statement) -> list:
+        # Fetched at once: row by row costs the driver a call per row.
+        return connection.execute(statement).all()
+
     now = utcnow()
     anchor = facts.starts_at or now
 
-    profiles = db.session.execute(
+    if ids is None:
+        languages = _languages_of(matchable_helpers(ki_id))
+        wanted = set(facts.language_ids)
+        chosen = [helper_id for helper_id, spoken in languages.items() if wanted & spoken.keys()]
+        if not chosen:
+            return []
+    else:
+        languages = _languages_of(ids)
+        chosen = [helper_id for (helper_id,) in rows(ids)]
+    # Written into the statements as numbers: a bound parameter per helper would make each
+    # candidate count a new statement for the driver to parse (psycopg caches by text).
+    known = bindparam("known", chosen, expanding=True, literal_execute=True)
+
+    home = Town.__table__.alias("home")
+    profiles = rows(
         select(
             HelperProfile.id,
             User.display_name,
@@ -116,31 +156,20 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
             HelperProfile.max_travel_km,
             HelperProfile.remote_ok,
             HelperProfile.monthly_cap,
-            Town,
+            home.c.id,
+            home.c.name,
+            home.c.lat,
+            home.c.lon,
         )
         .join(User, User.id == HelperProfile.user_id)
-        .outerjoin(Town, Town.id == HelperProfile.home_town_id)
-        .where(HelperProfile.id.in_(ids))
-    ).all()
+        .outerjoin(home, home.c.id == HelperProfile.home_town_id)
+        .where(HelperProfile.id.in_(known))
+    )
     if not profiles:
         return []
-    # The pre-filter ran once, above; the queries below look its helpers up by key instead of
-    # joining the pre-filter again each.
-    # Written into the statement as numbers: a bound parameter per helper would make each
-    # candidate count a new statement for the driver to parse (psycopg caches by text).
-    known = bindparam("known", [row[0] for row in profiles], expanding=True, literal_execute=True)
-
-    german_id = db.session.scalar(select(Language.id).where(Language.code == GERMAN))
-    languages: dict[int, dict[int, int]] = defaultdict(dict)
-    for helper_id, language_id, level in db.session.execute(
-        select(HelperLanguage.helper_id, HelperLanguage.language_id, HelperLanguage.level).where(
-            HelperLanguage.helper_id.in_(known)
-        )
-    ):
-        languages[helper_id][language_id] = level
 
     slots: dict[int, list[Slot]] = defaultdict(list)
-    for helper_id, weekday, starts, ends in db.session.execute(
+    for helper_id, weekday, starts, ends in rows(
         select(
             AvailabilitySlot.helper_id,
             AvailabilitySlot.weekday,
@@ -152,7 +181,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
 
     absences: dict[int, list] = defaultdict(list)
     first_day = (facts.starts_at.astimezone(BERLIN).date() if facts.starts_at else facts.due_on) or now.date()
-    for helper_id, first, last in db.session.execute(
+    for helper_id, first, last in rows(
         select(Absence.helper_id, Absence.first_day, Absence.last_day).where(
             Absence.helper_id.in_(known), Absence.last_day >= first_day - timedelta(days=1)
         )
@@ -160,15 +189,23 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
         absences[helper_id].append(AbsenceFact(first, last))
 
     served: dict[int, set[int]] = defaultdict(set)
-    for helper_id, town_id in db.session.execute(
+    for helper_id, town_id in rows(
         select(helper_town.c.helper_id, helper_town.c.town_id).where(helper_town.c.helper_id.in_(known))
     ):
         served[helper_id].add(town_id)
 
     busy: dict[int, list[Busy]] = defaultdict(list)
     if facts.starts_at is not None and facts.ends_at is not None:
-        rows = db.session.execute(
-            select(Assignment.helper_id, Assignment.starts_at, Assignment.ends_at, Town)
+        nearby = rows(
+            select(
+                Assignment.helper_id,
+                Assignment.starts_at,
+                Assignment.ends_at,
+                Town.id,
+                Town.name,
+                Town.lat,
+                Town.lon,
+            )
             .join(HelpRequest, HelpRequest.id == Assignment.request_id)
             .outerjoin(Town, Town.id == HelpRequest.town_id)
             .where(
@@ -179,8 +216,9 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
                 HelpRequest.id != (facts.id or 0),
             )
         )
-        for helper_id, starts, ends, town in rows:
-            busy[helper_id].append(Busy(starts, ends, _place(town)))
+        for helper_id, starts, ends, town_id, town_name, lat, lon in nearby:
+            place = Place(town_id, town_name, lat, lon) if town_id is not None else None
+            busy[helper_id].append(Busy(starts, ends, place))
 
     # Every count about a helper's past assignments in one pass over them (one statement, not five).
     month_start, month_end = _month_bounds(anchor)
@@ -203,7 +241,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
         else false()
     )
     same_topic = and_(completed, HelpRequest.topic_id == facts.topic_id) if facts.topic_id else false()
-    for helper_id, month_count, recent_count, topic_count, no_show_count, client_count in db.session.execute(
+    for helper_id, month_count, recent_count, topic_count, no_show_count, client_count in rows(
         select(
             Assignment.helper_id,
             tally(and_(holding, Assignment.starts_at >= month_start, Assignment.starts_at < month_end)),
@@ -225,10 +263,13 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
         if client_count:
             knows.add(helper_id)
 
+    # How each helper answered offers so far, and whether they declined this very request.
     answered: dict[int, int] = defaultdict(int)
     accepted: dict[int, int] = defaultdict(int)
-    for helper_id, status, count in db.session.execute(
-        select(Offer.helper_id, Offer.status, func.count())
+    declined: set[int] = set()
+    this_request = Offer.request_id == (facts.id or 0)
+    for helper_id, status, count, here in rows(
+        select(Offer.helper_id, Offer.status, func.count(), func.max(case((this_request, 1), else_=0)))
         .where(
             Offer.helper_id.in_(known),
             Offer.status.in_([OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED]),
@@ -238,18 +279,8 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
         answered[helper_id] += count
         if status == OfferStatus.ACCEPTED:
             accepted[helper_id] += count
-
-    declined = (
-        set(
-            db.session.scalars(
-                select(Offer.helper_id).where(
-                    Offer.request_id == facts.id, Offer.status == OfferStatus.DECLINED
-                )
-            )
-        )
-        if facts.id
-        else set()
-    )
+        elif status == OfferStatus.DECLINED and here:
+            declined.add(helper_id)
 
     result = []
     for (
@@ -264,7 +295,10 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
         max_km,
         remote_ok,
         cap,
-        home,
+        home_id,
+        home_name,
+        home_lat,
+        home_lon,
     ) in profiles:
         spoken = languages.get(helper_id, {})
         result.append(
@@ -278,7 +312,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, ids=None) -> list[HelperFacts]
                 german_level=spoken.get(german_id),
                 gender=gender.value if gender else None,
                 qualified=kind == HelperKind.SPRACHLOTSE and qualified_on is not None,
-                home=_place(home),
+                home=Place(home_id, home_name, home_lat, home_lon) if home_id is not None else None,
                 served_town_ids=frozenset(served.get(helper_id, ())),
                 max_travel_km=max_km,
                 remote_ok=remote_ok,

@@ -4,39 +4,46 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.matching import queries
-from ki_match.matching.engine import Failure, MatchResult, hard_rule_failures, rank
-from ki_match.reference.models import Language
+from ki_match.matching.engine import (
+    Failure,
+    HelperFacts,
+    LanguageNamer,
+    MatchResult,
+    RequestFacts,
+    hard_rule_failures,
+    rank,
+)
 from ki_match.reference.names import language_name
 from ki_match.requests.models import HelpRequest
 
 
-def _namer():
+def _facts(request: HelpRequest, ids=None) -> tuple[RequestFacts, list[HelperFacts], LanguageNamer]:
+    facts = queries.request_facts(request)
+    languages = queries.languages()
+    helpers = queries.helper_facts(request.ki_id, facts, queries.german_id(languages), ids=ids)
     names: dict[int, str] = {}
 
     def name(language_id: int) -> str:
         if language_id not in names:
-            names[language_id] = language_name(db.session.get(Language, language_id))
+            names[language_id] = language_name(languages[language_id])
         return names[language_id]
 
-    return name
+    return facts, helpers, name
 
 
 def match(request: HelpRequest) -> MatchResult:
     """Every candidate for ``request``, best first, with reasons; near misses apart."""
-    facts = queries.request_facts(request)
-    helpers = queries.helper_facts(request.ki_id, facts)
-    return rank(facts, helpers, _namer())
+    facts, helpers, name = _facts(request)
+    return rank(facts, helpers, name)
 
 
 def why_not(request: HelpRequest, profile: HelperProfile) -> list[Failure]:
     """Every hard rule this helper fails for this request (empty: they are a candidate)."""
-    facts = queries.request_facts(request)
     ids = select(HelperProfile.id).where(HelperProfile.id == profile.id, HelperProfile.ki_id == request.ki_id)
-    helpers = queries.helper_facts(request.ki_id, facts, ids=ids)
+    facts, helpers, name = _facts(request, ids)
     if not helpers:
         return []
     # The engine checks the pre-filter's rules (active, approved, consent) too, so this is complete.
-    return hard_rule_failures(facts, helpers[0], _namer())
+    return hard_rule_failures(facts, helpers[0], name)
