@@ -178,11 +178,14 @@ class Offer(db.Model):
             sqlite_where=text(_PENDING_SQL),
             postgresql_where=text(_PENDING_SQL),
         ),
+        # A helper's offers; with status and request in the index, matching counts how each
+        # candidate answered so far (and whether they declined this request) from the index alone.
+        Index("ix_offer_helper_status", "helper_id", "status", "request_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("help_request.id", ondelete="CASCADE"))
-    helper_id: Mapped[int] = mapped_column(ForeignKey("helper_profile.id"), index=True)
+    helper_id: Mapped[int] = mapped_column(ForeignKey("helper_profile.id"))
     status: Mapped[OfferStatus] = mapped_column(
         str_enum(OfferStatus, "offer_status"), default=OfferStatus.PENDING
     )
@@ -235,7 +238,9 @@ class Assignment(db.Model):
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_starts"),
         CheckConstraint("actual_minutes IS NULL OR actual_minutes BETWEEN 0 AND 1440", name="minutes_range"),
         CheckConstraint("travel_km IS NULL OR travel_km BETWEEN 0 AND 1000", name="km_range"),
-        Index("ix_assignment_helper_starts", "helper_id", "starts_at"),
+        # A helper's assignments by time; status and request ride along so that matching's
+        # history counts (this month, last 30 days, no-shows) never read the table itself.
+        Index("ix_assignment_helper_history", "helper_id", "starts_at", "status", "request_id"),
         # Reported hours waiting for approval: a handful among a year of assignments.
         Index(
             "ix_assignment_awaiting_approval",
