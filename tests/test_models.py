@@ -270,6 +270,19 @@ def test_sqlite_connections_have_foreign_keys_on(db):
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+def test_postgresql_sessions_plan_for_cached_reads(db):
+    """Every pooled connection, also after a rollback, plans with random reads as cheap as on SSDs."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL planner setting")
+    from ki_match.db import RANDOM_PAGE_COST
+
+    db.session.rollback()
+    db.engine.dispose()
+    assert float(db.session.execute(text("SHOW random_page_cost")).scalar()) == RANDOM_PAGE_COST
+    db.session.rollback()
+    assert float(db.session.execute(text("SHOW random_page_cost")).scalar()) == RANDOM_PAGE_COST
+
+
 def test_foreign_keys_are_enforced(db, create_helper):
     helper = create_helper()
     refused(db, HelperLanguage(helper_id=helper.id + 1000, language_id=language_id(db, "fa"), level=Level.B2))
