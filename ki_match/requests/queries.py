@@ -58,11 +58,17 @@ def open_soon_count(ki: Ki, within: timedelta = timedelta(hours=48)) -> int:
 
 
 def unanswered_offer_count(ki: Ki) -> int:
+    # Only requests still seeking have unanswered offers (see ``attention_condition``); saying so
+    # reads the KI's seeking requests' offers, not every unanswered offer in the state.
     return db.session.scalar(
         select(func.count())
         .select_from(Offer)
         .join(HelpRequest, HelpRequest.id == Offer.request_id)
-        .where(HelpRequest.ki_id == ki.id, Offer.status == OfferStatus.PENDING)
+        .where(
+            HelpRequest.ki_id == ki.id,
+            HelpRequest.status.in_(SEEKING),
+            Offer.status == OfferStatus.PENDING,
+        )
     )
 
 
@@ -267,16 +273,27 @@ def _stale_offer(now: datetime):
 
 def attention_condition(now: datetime):
     """Needs attention: still seeking and starting (or due) within 48 hours, an offer
-    unanswered for more than 24 hours, or sent in by an initiative and not taken on yet."""
+    unanswered for more than 24 hours, or sent in by an initiative and not taken on yet.
+
+    Offers wait for an answer only on requests still seeking (filling, cancelling and the
+    unfilled run withdraw or expire them), so the status comes first: the database looks at
+    the KI's few seeking or submitted requests, and only theirs offers, instead of every
+    unanswered offer in the state.
+    """
     soon_day = (now + SOON).astimezone(BERLIN).date()
-    starts_soon = and_(
-        HelpRequest.status.in_(SEEKING),
+    seeking = HelpRequest.status.in_(SEEKING)
+    starts_soon = or_(
+        and_(HelpRequest.starts_at >= now, HelpRequest.starts_at < now + SOON),
+        and_(HelpRequest.due_on >= now.astimezone(BERLIN).date(), HelpRequest.due_on <= soon_day),
+    )
+    return and_(
+        HelpRequest.status.in_((*SEEKING, RequestStatus.SUBMITTED)),
         or_(
-            and_(HelpRequest.starts_at >= now, HelpRequest.starts_at < now + SOON),
-            and_(HelpRequest.due_on >= now.astimezone(BERLIN).date(), HelpRequest.due_on <= soon_day),
+            and_(seeking, starts_soon),
+            and_(seeking, _stale_offer(now)),
+            HelpRequest.status == RequestStatus.SUBMITTED,
         ),
     )
-    return or_(starts_soon, _stale_offer(now), HelpRequest.status == RequestStatus.SUBMITTED)
 
 
 def tab_condition(tab: Tab, now: datetime):
