@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import String, and_, case, event, exists, false, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from ki_match.accounts.models import User
@@ -131,15 +131,16 @@ def upcoming_assignments(profile: HelperProfile, limit: int = 5) -> list[Assignm
 
 
 def request_in_ki(ki: Ki, request_id: int) -> HelpRequest | None:
+    # One row each: joined into the request's statement rather than a statement apiece.
     return db.session.scalar(
         select(HelpRequest)
         .where(HelpRequest.id == request_id, HelpRequest.ki_id == ki.id)
         .options(
-            selectinload(HelpRequest.language),
+            joinedload(HelpRequest.language),
             selectinload(HelpRequest.alt_languages),
-            selectinload(HelpRequest.town),
-            selectinload(HelpRequest.topic),
-            selectinload(HelpRequest.organisation),
+            joinedload(HelpRequest.town),
+            joinedload(HelpRequest.topic),
+            joinedload(HelpRequest.organisation),
         )
     )
 
