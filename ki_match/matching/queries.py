@@ -11,7 +11,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, false, func, select
+from sqlalchemy import Integer, and_, any_, bindparam, case, false, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ki_match.accounts.models import User
 from ki_match.db import utcnow
@@ -101,6 +102,19 @@ def _languages_of(pool) -> dict[int, dict[int, int]]:
     return spoken
 
 
+def _among(ids: list[int]):
+    """``column IN ids`` for the candidates' ids, in a form whose statement text is the same
+    whatever the candidates: on PostgreSQL one array parameter (``= ANY``), so psycopg prepares
+    each statement once per connection and PostgreSQL plans it once; elsewhere the ids are
+    written into the statement (a bound parameter per helper would make each candidate count
+    a new statement to parse)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = bindparam("known", ids, type_=ARRAY(Integer))
+        return lambda column: column == any_(array)
+    listed = bindparam("known", ids, expanding=True, literal_execute=True)
+    return lambda column: column.in_(listed)
+
+
 def _within_ki(ki_id: int) -> tuple:
     """A helper's assignments are all in their KI. Saying so lets PostgreSQL read the KI's requests
     for a large candidate set instead of hashing the whole state's (a scan that grew with every KI
@@ -138,9 +152,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
     else:
         languages = _languages_of(ids)
         chosen = [helper_id for (helper_id,) in rows(ids)]
-    # Written into the statements as numbers: a bound parameter per helper would make each
-    # candidate count a new statement for the driver to parse (psycopg caches by text).
-    known = bindparam("known", chosen, expanding=True, literal_execute=True)
+    among = _among(chosen)
 
     home = Town.__table__.alias("home")
     profiles = rows(
@@ -163,7 +175,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
         )
         .join(User, User.id == HelperProfile.user_id)
         .outerjoin(home, home.c.id == HelperProfile.home_town_id)
-        .where(HelperProfile.id.in_(known))
+        .where(among(HelperProfile.id))
     )
     if not profiles:
         return []
@@ -175,7 +187,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
             AvailabilitySlot.weekday,
             AvailabilitySlot.starts,
             AvailabilitySlot.ends,
-        ).where(AvailabilitySlot.helper_id.in_(known))
+        ).where(among(AvailabilitySlot.helper_id))
     ):
         slots[helper_id].append(Slot(weekday, starts, ends))
 
@@ -183,14 +195,14 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
     first_day = (facts.starts_at.astimezone(BERLIN).date() if facts.starts_at else facts.due_on) or now.date()
     for helper_id, first, last in rows(
         select(Absence.helper_id, Absence.first_day, Absence.last_day).where(
-            Absence.helper_id.in_(known), Absence.last_day >= first_day - timedelta(days=1)
+            among(Absence.helper_id), Absence.last_day >= first_day - timedelta(days=1)
         )
     ):
         absences[helper_id].append(AbsenceFact(first, last))
 
     served: dict[int, set[int]] = defaultdict(set)
     for helper_id, town_id in rows(
-        select(helper_town.c.helper_id, helper_town.c.town_id).where(helper_town.c.helper_id.in_(known))
+        select(helper_town.c.helper_id, helper_town.c.town_id).where(among(helper_town.c.helper_id))
     ):
         served[helper_id].add(town_id)
 
@@ -209,7 +221,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
             .join(HelpRequest, HelpRequest.id == Assignment.request_id)
             .outerjoin(Town, Town.id == HelpRequest.town_id)
             .where(
-                Assignment.helper_id.in_(known),
+                among(Assignment.helper_id),
                 Assignment.status == AssignmentStatus.CONFIRMED,
                 Assignment.starts_at < facts.ends_at + timedelta(hours=12),
                 Assignment.ends_at > facts.starts_at - timedelta(hours=12),
@@ -253,7 +265,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
             tally(same_client),
         )
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.helper_id.in_(known), *_within_ki(ki_id))
+        .where(among(Assignment.helper_id), *_within_ki(ki_id))
         .group_by(Assignment.helper_id)
     ):
         in_month[helper_id] = month_count or 0
@@ -271,7 +283,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
     for helper_id, status, count, here in rows(
         select(Offer.helper_id, Offer.status, func.count(), func.max(case((this_request, 1), else_=0)))
         .where(
-            Offer.helper_id.in_(known),
+            among(Offer.helper_id),
             Offer.status.in_([OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED]),
         )
         .group_by(Offer.helper_id, Offer.status)
