@@ -78,6 +78,15 @@ def _has(app, name: str) -> bool:
     ] in app.view_functions
 
 
+def test_a_path_instead_of_a_database_url_is_named_as_such(app, tmp_path):
+    result = app.test_cli_runner().invoke(
+        args=["bench", "--build-only", "--database-url", str(tmp_path / "bench.sqlite3")]
+    )
+    assert result.exit_code == 2
+    assert "--database-url" in result.output and "not a database URL" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 @pytest.fixture
 def kept_bench_database(app, tmp_path):
     """A tiny bench database that outlives the command, as for a server run."""

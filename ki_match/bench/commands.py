@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from ki_match.config import database_url
 from ki_match.extensions import db
@@ -26,6 +27,14 @@ FULL_SCALE = 15_000
 def fresh_database(server_url: str | None, keep: bool, echo) -> Iterator[str]:
     """A new, empty database: a SQLite file in a temporary directory, or a new
     database on the PostgreSQL server of ``server_url``; removed afterwards unless ``keep``."""
+    if server_url is not None:
+        try:
+            make_url(database_url(server_url))
+        except ArgumentError:
+            raise click.BadParameter(
+                "not a database URL; give postgresql://user@host/any_db or sqlite:////path/new-file.sqlite3",
+                param_hint="--database-url",
+            ) from None
     if server_url is None or make_url(database_url(server_url)).get_backend_name() == "sqlite":
         if server_url is not None:
             path = Path(make_url(server_url).database or "")
