@@ -276,12 +276,13 @@ def preview(request_id: int | None = None):
 # --- the request page ------------------------------------------------------------------------
 
 
-def _page_context(help_request: HelpRequest) -> dict:
+def _page_context(help_request: HelpRequest, partial: bool = False) -> dict:
     result = match(help_request)
     return {
         "req": help_request,
         "result": result,
-        "history": queries.status_history(help_request),
+        # The candidates block alone does not show the history.
+        "history": [] if partial else queries.status_history(help_request),
         "offer_states": queries.offer_states(help_request),
         "offers_enabled": SEND_OFFERS in current_app.view_functions,
         "can_offer": help_request.status in services.ACCEPTING,
@@ -295,8 +296,9 @@ def _page_context(help_request: HelpRequest) -> dict:
 
 def _show(help_request: HelpRequest):
     record("request.viewed", subject=help_request)
+    partial = wants_block("candidates")
     response = render(
-        "requests/show.html", "candidates", partial=wants_block("candidates"), **_page_context(help_request)
+        "requests/show.html", "candidates", partial=partial, **_page_context(help_request, partial)
     )
     db.session.commit()  # after rendering, so the request's rows are not expired and loaded again
     return response
