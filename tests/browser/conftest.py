@@ -302,6 +302,11 @@ class Problems:
         """An error the test provokes on purpose (say a 422 answer) is not a problem."""
         self.expected.append(re.compile(pattern))
 
+    # hx-sync "replace" aborts a superseded request on purpose, and htmx logs that as two console
+    # errors in a row: "htmx:afterRequest, …" then "htmx:sendAbort, …". Only that pair is forgiven;
+    # an afterRequest followed by anything else (a failed send, a timeout) is still an error.
+    held_after_request: str | None = None
+
     def on_console(self, message) -> None:
         text = message.text
         if "Content Security Policy" in text:
@@ -310,7 +315,20 @@ class Problems:
         if message.type != "error" or any(p.search(text) for p in self.expected):
             return
         location = message.location or {}
-        self.console_errors.append(f"{text} ({location.get('url', '?')}:{location.get('lineNumber', '?')})")
+        described = f"{text} ({location.get('url', '?')}:{location.get('lineNumber', '?')})"
+        if text.startswith("htmx:sendAbort") and self.held_after_request is not None:
+            self.held_after_request = None
+            return
+        self._release_held()
+        if text.startswith("htmx:afterRequest"):
+            self.held_after_request = described
+            return
+        self.console_errors.append(described)
+
+    def _release_held(self) -> None:
+        if self.held_after_request is not None:
+            self.console_errors.append(self.held_after_request)
+            self.held_after_request = None
 
     def on_page_error(self, error) -> None:
         self.page_errors.append(str(error))
@@ -322,6 +340,7 @@ class Problems:
 
     def take(self) -> list[str]:
         """Every problem seen so far, labelled; the list starts again empty."""
+        self._release_held()
         found = (
             [f"console error: {text}" for text in self.console_errors]
             + [f"page error: {text}" for text in self.page_errors]
