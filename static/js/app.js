@@ -47,6 +47,29 @@
     }
   });
 
+  // The newest action wins. A live feature sends its request a moment after the event behind it
+  // (hx-trigger "delay:", e.g. search as you type); if meanwhile a newer event sent a request into
+  // the same place (a tab or page link, another filter), the older one must not overtake it and
+  // push its own URL: drop it before it is sent. Requests already in flight are aborted by the
+  // templates' hx-sync "replace"; this catches the ones still waiting out their delay.
+  var newestCause = new WeakMap(); // swap target -> time of the event behind its latest request
+  function causeTime(event) {
+    return event && typeof event.timeStamp === "number" ? event.timeStamp : null;
+  }
+  document.addEventListener("htmx:confirm", function (event) {
+    var when = causeTime(event.detail.triggeringEvent);
+    var target = event.detail.target;
+    if (when === null || !target || !newestCause.has(target)) return;
+    if (when < newestCause.get(target)) event.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var config = event.detail.requestConfig;
+    var when = causeTime(config && config.triggeringEvent);
+    var target = event.detail.target;
+    if (when === null || !target) return;
+    if (!newestCause.has(target) || newestCause.get(target) < when) newestCause.set(target, when);
+  });
+
   // A failed request must never fail silently: say so in the live region, in the page's language
   // (the texts come translated from the server as data attributes on #flash).
   function announceFailure(key) {
@@ -60,6 +83,8 @@
     region.appendChild(p);
   }
 
+  // An aborted request (htmx:sendAbort, from hx-sync "replace" or leaving the page) was superseded
+  // on purpose; it is no failure and is not announced.
   document.addEventListener("htmx:sendError", function () {
     announceFailure("offline");
   });
