@@ -52,22 +52,27 @@
   // the same place (a tab or page link, another filter), the older one must not overtake it and
   // push its own URL: drop it before it is sent. Requests already in flight are aborted by the
   // templates' hx-sync "replace"; this catches the ones still waiting out their delay.
-  var newestCause = new WeakMap(); // swap target -> time of the event behind its latest request
-  function causeTime(event) {
-    return event && typeof event.timeStamp === "number" ? event.timeStamp : null;
-  }
+  // Events are numbered as they are dispatched: event.timeStamp will not do, a click carries the
+  // time the input arrived, which on a busy machine can be earlier than the "change" its mousedown
+  // caused (leaving the search field) was dispatched.
+  var dispatched = 0;
+  var eventNumber = new WeakMap();
+  ["click", "change", "input", "keyup", "search", "submit"].forEach(function (type) {
+    window.addEventListener(type, function (event) { eventNumber.set(event, ++dispatched); }, true);
+  });
+  var newestCause = new WeakMap(); // swap target -> number of the event behind its latest request
   document.addEventListener("htmx:confirm", function (event) {
-    var when = causeTime(event.detail.triggeringEvent);
+    var cause = eventNumber.get(event.detail.triggeringEvent || {});
     var target = event.detail.target;
-    if (when === null || !target || !newestCause.has(target)) return;
-    if (when < newestCause.get(target)) event.preventDefault();
+    if (cause === undefined || !target || !newestCause.has(target)) return;
+    if (cause < newestCause.get(target)) event.preventDefault();
   });
   document.addEventListener("htmx:beforeSend", function (event) {
     var config = event.detail.requestConfig;
-    var when = causeTime(config && config.triggeringEvent);
+    var cause = eventNumber.get((config && config.triggeringEvent) || {});
     var target = event.detail.target;
-    if (when === null || !target) return;
-    if (!newestCause.has(target) || newestCause.get(target) < when) newestCause.set(target, when);
+    if (cause === undefined || !target) return;
+    if (!newestCause.has(target) || newestCause.get(target) < cause) newestCause.set(target, cause);
   });
 
   // A failed request must never fail silently: say so in the live region, in the page's language
