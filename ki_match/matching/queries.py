@@ -1,8 +1,9 @@
 """Gathering the facts the matching engine needs, in a fixed number of queries.
 
-However many helpers speak the language, ranking costs the same dozen
-statements: each query selects for the whole candidate set at once (a
-subquery of candidate ids), never per helper.
+However many helpers speak the language, ranking costs the same ten or so
+statements: the first reads the KI's matchable helpers' languages and so
+decides who the candidates are; each later one selects for all of them at
+once (their ids as one parameter), never per helper.
 """
 
 from __future__ import annotations
