@@ -62,6 +62,17 @@ def _first(params: dict[str, list[str]], name: str) -> str | None:
     return params.get(name, [None])[0]
 
 
+def still_on_the_all_tab(page, searched: str) -> None:
+    """After the slowed search would have answered: the tab click's result stands, with the text."""
+    # Long enough for the slow search to have answered, had it not been aborted or dropped.
+    page.wait_for_timeout(3_000)
+    settle(page)
+    expect(page).to_have_url(re.compile(r"tab=all"))
+    expect(page).to_have_url(re.compile(rf"q={searched}"))
+    expect(page.locator("#results-heading")).to_have_text("alle")
+    expect(page.locator("#tab-all")).to_have_attribute("aria-current", "page")
+
+
 def test_a_search_answered_late_does_not_undo_a_tab_click(page, slow_server, log_in):
     """The search is still on its way when the tab is clicked: the tab wins, and keeps the search text."""
     slow_server(
@@ -77,13 +88,7 @@ def test_a_search_answered_late_does_not_undo_a_tab_click(page, slow_server, log
 
     expect(page).to_have_url(re.compile(r"tab=all"))
     expect(page.locator("#results-heading")).to_have_text("alle")
-    # Long enough for the slow search to have answered, had it not been aborted.
-    page.wait_for_timeout(3_000)
-    settle(page)
-    expect(page).to_have_url(re.compile(r"tab=all"))
-    expect(page).to_have_url(re.compile(r"q=langsam"))
-    expect(page.locator("#results-heading")).to_have_text("alle")
-    expect(page.locator("#tab-all")).to_have_attribute("aria-current", "page")
+    still_on_the_all_tab(page, "langsam")
     expect(page.get_by_label("Suchen")).to_have_value("langsam")
 
 
@@ -118,12 +123,7 @@ def test_a_search_still_waiting_out_its_delay_does_not_undo_a_tab_click(page, sl
     )
 
     expect(page).to_have_url(re.compile(r"tab=all"))
-    page.wait_for_timeout(3_000)
-    settle(page)
-    expect(page).to_have_url(re.compile(r"tab=all"))
-    expect(page).to_have_url(re.compile(r"q=wartend"))
-    expect(page.locator("#results-heading")).to_have_text("alle")
-    expect(page.locator("#tab-all")).to_have_attribute("aria-current", "page")
+    still_on_the_all_tab(page, "wartend")
 
 
 def next_tuesday() -> str:
