@@ -25,8 +25,8 @@ from sqlalchemy.engine import make_url
 from ki_match import create_app
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
+from ki_match.clock import utcnow
 from ki_match.config import database_url
-from ki_match.db import utcnow
 from ki_match.extensions import db as _db
 from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.notifications.models import OutboxMessage

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ki_match.accounts.models import User
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.offers import services

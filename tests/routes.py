@@ -39,7 +39,7 @@ from werkzeug.routing.converters import (
 
 from ki_match.access import Policy
 from ki_match.accounts.models import Role, User
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperProfile
 from ki_match.notifications.models import DeliveryStatus, OutboxMessage

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki, Organisation

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.offers import services
 from ki_match.requests.models import (

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from ki_match.clock import NonexistentLocalTime, local_to_utc
 from ki_match.helpers.availability import (
     Absence,
-    NonexistentLocalTime,
     Slot,
     SlotProblem,
     absent_on,
     is_available,
-    local_to_utc,
     readable_week,
     slots_overlap,
     validate_slots,
@@ -216,8 +216,8 @@ def test_half_past_two_on_the_october_change_happens_twice():
 def test_other_time_zones_can_be_asked():
     slots = [Slot(MONDAY, time(9), time(12))]
     # 09:00–10:00 UTC on a Monday in June: 10:00–11:00 in London, 13:30–14:30 in Kabul.
-    assert is_available(slots, [], utc(2026, 6, 1, 9), utc(2026, 6, 1, 10), tz="Europe/London")
-    assert not is_available(slots, [], utc(2026, 6, 1, 9), utc(2026, 6, 1, 10), tz="Asia/Kabul")
+    assert is_available(slots, [], utc(2026, 6, 1, 9), utc(2026, 6, 1, 10), zone=ZoneInfo("Europe/London"))
+    assert not is_available(slots, [], utc(2026, 6, 1, 9), utc(2026, 6, 1, 10), zone=ZoneInfo("Asia/Kabul"))
 
 
 # --- showing the week ---------------------------------------------------------------------

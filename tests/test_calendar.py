@@ -14,7 +14,7 @@ from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
 from ki_match.calendar import ics
 from ki_match.calendar.queries import feed_token_digest
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.reference.models import Topic

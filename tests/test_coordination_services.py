@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from ki_match.accounts.models import Role, User
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence
 from ki_match.offers import queries, services
-from ki_match.offers.services import BERLIN, OfferError
+from ki_match.offers.services import OfferError
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,

@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.offers.services import BERLIN
 from ki_match.orgs.models import Ki
 from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import (

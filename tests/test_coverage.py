@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.directory.queries import CoverageFilters, coverage, town_map
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperKind

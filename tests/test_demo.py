@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ki_match import create_app
 from ki_match.accounts.models import Role, User
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.demo import content
 from ki_match.demo.data import DemoDataExists, load_demo
 from ki_match.extensions import db

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, select
 
 from ki_match.accounts.models import Role
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.directory.queries import PAGE_SIZE, short_name
 from ki_match.directory.services import is_listed
 from ki_match.extensions import db

@@ -9,11 +9,10 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User, UserSession
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile, helper_town
 from ki_match.helpers.queries import monthly_load
-from ki_match.offers.services import BERLIN
 from ki_match.reference.models import Level
 from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import AssignmentStatus

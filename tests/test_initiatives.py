@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
+from ki_match.clock import local_today
 from ki_match.extensions import db as _db
 from ki_match.initiatives import services
 from ki_match.initiatives.models import RequestComment
@@ -21,7 +22,6 @@ from ki_match.initiatives.workdays import (
 from ki_match.offers import services as offer_services
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.requests.models import HelpRequest, OfferStatus, RequestStatus, RequestStatusChange
-from ki_match.requests.services import berlin_today
 from tests.conftest import PASSWORD, htmx_headers, language, outbox, town
 from tests.factories import make_request, offer_to
 
@@ -99,7 +99,7 @@ def _form(day: date, **overrides) -> dict:
 
 
 def _far_enough() -> date:
-    return earliest_day(berlin_today(), 3) + timedelta(days=7)
+    return earliest_day(local_today(), 3) + timedelta(days=7)
 
 
 @pytest.fixture
@@ -173,20 +173,20 @@ def test_submitting_creates_a_submitted_request_and_mails_the_coordinators(clien
 
 
 def test_two_working_days_ahead_is_refused_with_the_earliest_date(client, member, db):
-    too_soon = add_working_days(berlin_today(), 2)
+    too_soon = add_working_days(local_today(), 2)
     response = client.post("/initiative/requests/new", data=_form(too_soon, notes="bitte Frau"))
     assert response.status_code == 422
     html = _html(response)
     assert "mindestens 3 Werktage Vorlauf" in html
-    assert earliest_day(berlin_today(), 3).strftime("%d.%m.%Y") in html
+    assert earliest_day(local_today(), 3).strftime("%d.%m.%Y") in html
     assert "bitte Frau" in html  # typed values kept
     assert db.session.scalar(select(HelpRequest)) is None
 
 
 def test_lead_time_counts_across_a_holiday(client, member, db, monkeypatch):
     # Wednesday 30 Sept 2026: Thu, Fri, (Sat 3 Oct holiday anyway), Mon → Monday 5 Oct is the 3rd working day
-    monkeypatch.setattr("ki_match.initiatives.forms.berlin_today", lambda: date(2026, 9, 30))
-    monkeypatch.setattr("ki_match.requests.forms.berlin_today", lambda: date(2026, 9, 30))
+    monkeypatch.setattr("ki_match.initiatives.forms.local_today", lambda: date(2026, 9, 30))
+    monkeypatch.setattr("ki_match.requests.forms.local_today", lambda: date(2026, 9, 30))
     ki = db.session.scalar(select(Ki))
     assert earliest_day(date(2026, 9, 30), 3) == date(2026, 10, 5)
     # Thursday before Easter: Good Friday and Easter Monday do not count
@@ -197,7 +197,7 @@ def test_lead_time_counts_across_a_holiday(client, member, db, monkeypatch):
 
 
 def test_urgent_needs_a_reason_and_is_then_accepted(client, member, db):
-    too_soon = add_working_days(berlin_today(), 2)
+    too_soon = add_working_days(local_today(), 2)
     response = client.post("/initiative/requests/new", data=_form(too_soon, urgent="y", urgent_reason=" "))
     assert response.status_code == 422
     assert "Bitte nennen Sie den Grund" in _html(response)
@@ -214,12 +214,12 @@ def test_the_kis_lead_time_is_configurable(client, member, db):
     ki = db.session.scalar(select(Ki))
     ki.lead_time_days = 0
     db.session.commit()
-    tomorrow = berlin_today() + timedelta(days=1)
+    tomorrow = local_today() + timedelta(days=1)
     assert client.post("/initiative/requests/new", data=_form(tomorrow)).status_code == 303
 
 
 def test_written_translation_lead_time_applies_to_the_due_date(client, member):
-    data = _form(berlin_today(), kind="written", due_on=add_working_days(berlin_today(), 1).isoformat())
+    data = _form(local_today(), kind="written", due_on=add_working_days(local_today(), 1).isoformat())
     response = client.post("/initiative/requests/new", data=data)
     assert response.status_code == 422
     assert "Werktage Vorlauf" in _html(response)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from ki_match.accounts.models import Role
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperKind
 from ki_match.matching import services

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ki_match.accounts.models import Role, User
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperLanguage
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Language, Level, Town

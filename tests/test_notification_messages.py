@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from ki_match.accounts import services as accounts
 from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.notifications.models import OutboxMessage

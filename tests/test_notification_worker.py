@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ki_match.accounts.models import Role
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db as db_extension
 from ki_match.notifications import services
 from ki_match.notifications.models import DeliveryStatus, OutboxMessage

@@ -18,7 +18,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import create_engine, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db as db_extension
 from ki_match.notifications import services
 from ki_match.notifications.models import DeliveryStatus, OutboxMessage

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ki_match.accounts.models import Role, User
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.offers import services
 from ki_match.offers.services import AcceptOutcome, Answer, OfferError
@@ -278,7 +278,6 @@ def test_an_appointment_that_has_begun_cannot_be_accepted(make_request, create_h
 
 
 def test_a_translation_past_its_due_date_cannot_be_accepted(make_request, create_helper):
-    from ki_match.offers.services import BERLIN
 
     today = utcnow().astimezone(BERLIN).date()
     amina = create_helper()

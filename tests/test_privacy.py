@@ -13,7 +13,7 @@ from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, Use
 from ki_match.accounts.services import issue_token
 from ki_match.audit.models import AuditEvent
 from ki_match.calendar.queries import feed_token_digest
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, Gender, HelperLanguage, HelperProfile
 from ki_match.notifications.models import OutboxMessage
@@ -100,7 +100,7 @@ def test_export_contains_every_kind_of_data_about_the_helper(client, auth, zaina
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
-    today = utcnow().astimezone(services.BERLIN).date().isoformat()
+    today = utcnow().astimezone(BERLIN).date().isoformat()
     assert re.search(
         rf'filename="?ki-match-meine-daten-{today}\.json"?$', response.headers["Content-Disposition"]
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import (
     Absence,

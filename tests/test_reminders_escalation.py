@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.matching.services import match
 from ki_match.notifications.preferences import save_preferences
@@ -27,7 +27,6 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from ki_match.requests.services import BERLIN
 from tests import test_requests_views
 from tests.concurrency import race
 from tests.conftest import htmx_headers, language, outbox, town

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from ki_match.clock import local_midnight
 from ki_match.extensions import db
 from ki_match.reports import queries
 from ki_match.reports.services import (
     Period,
     PeriodKind,
     ReportFilters,
-    berlin_midnight,
     cents_to_text,
     line_cents,
     median,
@@ -46,14 +46,14 @@ def test_quarter_year_and_their_months():
     quarter = Period.quarter(2026, 4)
     assert (quarter.first, quarter.last, quarter.slug) == (date(2026, 10, 1), date(2026, 12, 31), "2026-Q4")
     assert [month.key for month in quarter.months()] == ["2026-10", "2026-11", "2026-12"]
-    assert quarter.months()[1].start_utc == berlin_midnight(date(2026, 11, 1))
+    assert quarter.months()[1].start_utc == local_midnight(date(2026, 11, 1))
     assert Period.year(2026).slug == "2026"
     assert len(Period.year(2026).months()) == 12
     custom = Period(PeriodKind.CUSTOM, date(2026, 3, 15), date(2026, 4, 2))
     assert custom.slug == "2026-03-15_2026-04-02"
     assert [(m.key, m.end_utc) for m in custom.months()] == [
-        ("2026-03", berlin_midnight(date(2026, 4, 1))),
-        ("2026-04", berlin_midnight(date(2026, 4, 3))),
+        ("2026-03", local_midnight(date(2026, 4, 1))),
+        ("2026-04", local_midnight(date(2026, 4, 3))),
     ]
 
 

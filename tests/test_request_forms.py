@@ -7,14 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from ki_match.clock import NonexistentLocalTime, local_parts, local_to_utc
 from ki_match.helpers.models import Gender
 from ki_match.reference.services import ensure_reference_data
-from ki_match.requests.forms import RequestForm, local_parts, looks_like_full_name
+from ki_match.requests.forms import RequestForm, looks_like_full_name
 from ki_match.requests.models import FillMode, RequestKind, RequestStatus
 from ki_match.requests.services import (
-    NonexistentLocalTime,
     RequestData,
-    local_to_utc,
     missing_to_open,
 )
 from tests.conftest import language, town
@@ -210,7 +209,7 @@ def test_past_date_only_checked_for_the_kind_that_uses_it(app, ki):
 
 
 def test_time_already_past_today_is_refused(app, ki, monkeypatch):
-    monkeypatch.setattr("ki_match.requests.forms.berlin_today", lambda: date(2030, 6, 3))
+    monkeypatch.setattr("ki_match.requests.forms.local_today", lambda: date(2030, 6, 3))
     monkeypatch.setattr("ki_match.requests.forms.utcnow", lambda: datetime(2030, 6, 3, 12, tzinfo=UTC))
     with app.test_request_context():
         form = make_form(ki, day="2030-06-03", start="13:30")  # 11:30 UTC: half an hour ago

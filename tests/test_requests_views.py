@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot
 from ki_match.orgs.models import Organisation
@@ -287,7 +287,7 @@ def test_client_reference_that_looks_like_a_full_name_is_refused(client, coordin
 
 
 def test_a_time_skipped_by_summer_time_gets_a_clear_error(client, coordinator, monkeypatch):
-    monkeypatch.setattr("ki_match.requests.forms.berlin_today", lambda: date(2026, 3, 1))
+    monkeypatch.setattr("ki_match.requests.forms.local_today", lambda: date(2026, 3, 1))
     monkeypatch.setattr("ki_match.requests.forms.utcnow", lambda: datetime(2026, 3, 1, tzinfo=UTC))
     response = client.post("/requests/new", data=form_data(day="2026-03-29", start="02:30"))
     assert response.status_code == 422
@@ -297,7 +297,7 @@ def test_a_time_skipped_by_summer_time_gets_a_clear_error(client, coordinator, m
 
 
 def test_an_ambiguous_october_time_means_its_first_occurrence(client, coordinator, monkeypatch):
-    monkeypatch.setattr("ki_match.requests.forms.berlin_today", lambda: date(2026, 10, 1))
+    monkeypatch.setattr("ki_match.requests.forms.local_today", lambda: date(2026, 10, 1))
     monkeypatch.setattr("ki_match.requests.forms.utcnow", lambda: datetime(2026, 10, 1, tzinfo=UTC))
     response = client.post("/requests/new", data=form_data(kind="remote", day="2026-10-25", start="02:30"))
     assert response.status_code == 303

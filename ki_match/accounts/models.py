@@ -9,7 +9,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ki_match.db import str_enum, utcnow
+from ki_match.clock import utcnow
+from ki_match.db import str_enum
 from ki_match.extensions import db
 
 

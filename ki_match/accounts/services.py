@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
 from ki_match.audit.services import record
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.notifications.services import queue_mail

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 
 

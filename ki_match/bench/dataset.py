@@ -25,7 +25,7 @@ from sqlalchemy import Table, func, insert, select, text
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.demo import content
 from ki_match.demo.clock import BERLIN, road_km
 from ki_match.demo.people import BLOCKS, TOPIC_WEIGHTS

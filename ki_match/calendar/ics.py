@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.reference.names import language_name, topic_name
 from ki_match.requests.models import (
     HOLDING_STATES,
@@ -31,7 +30,6 @@ from ki_match.requests.models import (
     RequestStatus,
 )
 
-BERLIN = ZoneInfo("Europe/Berlin")
 TZID = "Europe/Berlin"
 PRODID = "-//KI-Match//Einsaetze//DE"
 # SEQUENCE counts seconds since this moment: it grows with every change and stays below 2**31 until 2092.

@@ -13,7 +13,7 @@ from ki_match.access import public, roles
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.calendar import ics, queries, services
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import limiter
 from ki_match.helpers import queries as helper_queries
 from ki_match.helpers.models import HelperProfile
@@ -94,7 +94,7 @@ def webcal_url(url: str) -> str:
 def assignment_ics(assignment_id: int):
     assignment = get_downloadable_assignment(assignment_id)
     body = ics.build_calendar([assignment], host=_host(), link_for=assignment_link)
-    day = ics.event_day(assignment) or utcnow().astimezone(ics.BERLIN).date()
+    day = ics.event_day(assignment) or utcnow().astimezone(BERLIN).date()
     return _ics_response(body, f"ki-match-einsatz-{day.isoformat()}.ics", attachment=True)
 
 

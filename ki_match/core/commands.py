@@ -44,7 +44,7 @@ def register(app: Flask) -> None:
         """Create the first admin account of a new installation."""
         from ki_match.accounts.models import Role, User
         from ki_match.accounts.services import hash_password, normalise_email, user_by_email
-        from ki_match.db import utcnow
+        from ki_match.clock import utcnow
         from ki_match.reference.services import ensure_reference_data
 
         _check_admin_credentials(email, password)

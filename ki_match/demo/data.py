@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.demo import content
 from ki_match.demo.clock import BERLIN
 from ki_match.demo.people import APPROVED, AWAITING, Cast, People

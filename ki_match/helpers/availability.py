@@ -13,24 +13,22 @@ Decisions, so that matching, the profile pages and the tests agree:
   A slot ends at 23:59 at the latest, so no slot can reach midnight; such rare
   night requests are for the coordinator to arrange by hand.
 * An absence excludes every span that touches one of its days, even partly.
-* The engine takes UTC instants. Turning a local date and wall-clock time into
-  UTC (:func:`local_to_utc`) refuses a time that does not exist (02:30 on the
-  last Sunday of March) instead of guessing, and takes the first of two
-  occurrences (summer time) when a time happens twice (02:30 on the last Sunday
-  of October), unless the caller asks for the second.
+* The engine takes UTC instants; ``ki_match.clock`` turns local dates and
+  wall-clock times into them (and decides the daylight-saving cases).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 
-DEFAULT_TZ = "Europe/Berlin"
+from ki_match.clock import BERLIN
+
 WEEKDAYS = range(7)
 
 
@@ -118,12 +116,12 @@ def is_available(
     absences: Iterable[AbsenceLike],
     start_utc: datetime,
     end_utc: datetime,
-    tz: str = DEFAULT_TZ,
+    zone: ZoneInfo = BERLIN,
 ) -> bool:
     """Whether the helper can take the whole span ``start_utc``–``end_utc``.
 
     Both ends must be timezone-aware. The span is turned into local wall-clock
-    time of ``tz`` (so a 10:00 appointment is 10:00 in winter and in summer
+    time of ``zone`` (so a 10:00 appointment is 10:00 in winter and in summer
     alike) and must lie inside one window of that weekday's slots, on a day
     without absence. See the module docstring for midnight and absences.
     """
@@ -131,7 +129,6 @@ def is_available(
         raise ValueError("is_available needs timezone-aware datetimes")
     if end_utc <= start_utc:
         raise ValueError("the span must end after it starts")
-    zone = ZoneInfo(tz)
     local_start = start_utc.astimezone(zone)
     local_end = end_utc.astimezone(zone)
     # The last local day the span touches: a span ending at 00:00 does not touch that day.
@@ -146,29 +143,6 @@ def is_available(
         window_start <= begins and ends <= window_end
         for window_start, window_end in _windows(slots, local_start.weekday())
     )
-
-
-# --- local wall-clock to UTC ------------------------------------------------------------
-
-
-class NonexistentLocalTime(ValueError):
-    """The wall-clock time is skipped by a daylight-saving change (02:00–03:00 on the last
-    Sunday of March in Germany)."""
-
-
-def local_to_utc(day: date, wall_clock: time, tz: str = DEFAULT_TZ, *, later: bool = False) -> datetime:
-    """The UTC instant of a local date and time.
-
-    Raises :class:`NonexistentLocalTime` for a time the clocks skip. A time that
-    happens twice (the last Sunday of October) means its first occurrence,
-    summer time, unless ``later`` asks for the second one.
-    """
-    zone = ZoneInfo(tz)
-    local = datetime.combine(day, wall_clock.replace(tzinfo=None), tzinfo=zone).replace(fold=int(later))
-    instant = local.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise NonexistentLocalTime(f"{day} {wall_clock} does not exist in {tz}")
-    return instant
 
 
 # --- showing a week ----------------------------------------------------------------------

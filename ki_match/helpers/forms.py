@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
-from ki_match.db import utcnow
-from ki_match.helpers.availability import DEFAULT_TZ
-
-BERLIN = ZoneInfo(DEFAULT_TZ)
+from ki_match.clock import local_today
 
 
 def _not_in_future(field) -> None:
-    if field.data is not None and field.data > utcnow().astimezone(BERLIN).date():
+    if field.data is not None and field.data > local_today():
         raise ValidationError(_l("Das Datum liegt in der Zukunft. Bitte das Datum eintragen, an dem es war."))
 
 

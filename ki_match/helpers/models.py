@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, SmallInteger, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ki_match.db import str_enum, utcnow
+from ki_match.clock import utcnow
+from ki_match.db import str_enum
 from ki_match.extensions import db
 from ki_match.reference.models import LEVEL_CHECK
 

@@ -6,12 +6,12 @@ import enum
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.accounts.models import User
+from ki_match.clock import BERLIN
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperLanguage, HelperProfile, helper_town
 from ki_match.orgs.models import Ki
@@ -85,7 +85,6 @@ def profile_in_ki(ki: Ki, profile_id: int) -> HelperProfile | None:
 
 # --- the coordinators' list of helpers ------------------------------------------------------
 
-BERLIN = ZoneInfo("Europe/Berlin")
 PAGE_SIZE = 25
 
 

@@ -13,7 +13,7 @@ from ki_match.accounts import services as account_services
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
-from ki_match.db import utcnow
+from ki_match.clock import local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers import availability, queries
 from ki_match.helpers.forms import ChecksForm
@@ -120,7 +120,7 @@ def index():
 
 
 def _profile_context(profile: HelperProfile, **extra) -> dict:
-    today = profile_services.local_today()
+    today = local_today()
     context = {
         "profile": profile,
         "languages": profile_services.sorted_languages(profile),

@@ -12,13 +12,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ki_match.accounts.forms import email_field
+from ki_match.clock import local_today
 from ki_match.extensions import db
 from ki_match.initiatives.workdays import earliest_day
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
 from ki_match.reference.models import Town
 from ki_match.requests.forms import RequestForm
 from ki_match.requests.models import FillMode
-from ki_match.requests.services import RequestData, berlin_today
+from ki_match.requests.services import RequestData
 
 # Decided by the coordinator who takes the request on, not by the initiative asking.
 COORDINATOR_ONLY = ("fill_mode", "qualified_required", "organisation_id", "intent")
@@ -52,7 +53,7 @@ class InitiativeRequestForm(RequestForm):
         return True
 
     def earliest(self):
-        return earliest_day(berlin_today(), self.ki.lead_time_days)
+        return earliest_day(local_today(), self.ki.lead_time_days)
 
     def _requested_day(self):
         return self.day.data if self._scheduled() else self.due_on.data

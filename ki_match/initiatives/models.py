@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 
 

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.notifications.services import queue_mail
 from ki_match.requests.models import HelpRequest

@@ -13,14 +13,12 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_translations
 
+from ki_match.clock import BERLIN
 from ki_match.helpers.availability import Absence, Slot, absent_on, is_available
 from ki_match.reference.geo import great_circle_km
-
-LOCAL = ZoneInfo("Europe/Berlin")
 
 # Levels as stored (ki_match.reference.models.Level): A2=2 … C2=6, native=7.
 B1 = 3
@@ -242,8 +240,8 @@ def hard_rule_failures(
         fail("german", words.gettext("Deutsch unter B1"))
 
     if request.starts_at is not None and request.ends_at is not None:
-        local_start = request.starts_at.astimezone(LOCAL)
-        local_last = (request.ends_at.astimezone(LOCAL) - timedelta(microseconds=1)).date()
+        local_start = request.starts_at.astimezone(BERLIN)
+        local_last = (request.ends_at.astimezone(BERLIN) - timedelta(microseconds=1)).date()
         absence = _absence(helper, local_start.date(), local_last)
         if absence is not None:
             fail("absent", words.gettext("abwesend bis %(day)s", day=_day(absence.last_day)))

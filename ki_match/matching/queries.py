@@ -16,7 +16,7 @@ from sqlalchemy import Integer, and_, any_, bindparam, case, false, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ki_match.accounts.models import User
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.availability import Absence as AbsenceFact
 from ki_match.helpers.availability import Slot

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ki_match.db import str_enum, utcnow
+from ki_match.clock import utcnow
+from ki_match.db import str_enum
 from ki_match.extensions import db
 
 

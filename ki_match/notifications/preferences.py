@@ -20,7 +20,7 @@ from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ki_match.accounts.models import Role, User
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 
 HELPER = frozenset({Role.HELPER})

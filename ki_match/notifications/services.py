@@ -29,8 +29,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from ki_match.audit.services import record
+from ki_match.clock import utcnow
 from ki_match.config import MAIL_SECURITY_CHOICES
-from ki_match.db import utcnow
 from ki_match.extensions import db
 from ki_match.notifications.models import DeliveryStatus, OutboxMessage
 from ki_match.notifications.preferences import wants_mail

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
-from ki_match.db import utcnow
+from ki_match.clock import local_parts, utcnow
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.offers import queries, services
@@ -160,18 +160,11 @@ def offer_board(req: HelpRequest) -> OfferBoard:
 # --- what the lifecycle block shows ----------------------------------------------------------
 
 
-def _local_parts(instant):
-    if instant is None:
-        return None, None
-    local = instant.astimezone(services.BERLIN)
-    return local.date(), local.time().replace(second=0, microsecond=0)
-
-
 def reschedule_form(req: HelpRequest, *, submitted: bool = False) -> RescheduleForm:
     written = req.kind == RequestKind.WRITTEN
     if submitted:
         return RescheduleForm(written=written, prefix="reschedule")
-    day, start = _local_parts(req.starts_at)
+    day, start = local_parts(req.starts_at)
     return RescheduleForm(
         formdata=None,
         written=written,

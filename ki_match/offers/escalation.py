@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.matching.services import match
 from ki_match.offers.services import (

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectMultipleField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ki_match.db import utcnow
-from ki_match.helpers.availability import DEFAULT_TZ, NonexistentLocalTime, local_to_utc
+from ki_match.clock import NonexistentLocalTime, local_to_utc, local_today, utcnow
 
 MAX_MINUTES = 24 * 60  # the database allows one day at most
-BERLIN = ZoneInfo(DEFAULT_TZ)
 
 
 class AcceptForm(FlaskForm):
@@ -134,7 +130,7 @@ class RescheduleForm(FlaskForm):
         self.written = written
 
     def validate_day(self, field):
-        if not self.written and field.data < _berlin_today():
+        if not self.written and field.data < local_today():
             raise ValidationError(
                 _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
             )
@@ -156,7 +152,7 @@ class RescheduleForm(FlaskForm):
             raise ValidationError(_l("Diese Uhrzeit ist schon vorbei."))
 
     def validate_due_on(self, field):
-        if self.written and field.data < _berlin_today():
+        if self.written and field.data < local_today():
             raise ValidationError(
                 _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
             )
@@ -200,7 +196,3 @@ class CancelForm(FlaskForm):
     def validate_reason(self, field):
         if not (field.data or "").strip():
             raise ValidationError(_l("Bitte geben Sie einen Grund an."))
-
-
-def _berlin_today():
-    return utcnow().astimezone(BERLIN).date()

@@ -6,10 +6,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ki_match.accounts.models import User
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.offers.services import BERLIN
 from ki_match.orgs.models import Ki
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
 from ki_match.requests.services import ACCEPTING

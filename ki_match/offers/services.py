@@ -14,7 +14,6 @@ import enum
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
@@ -27,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import set_active
 from ki_match.audit.services import record
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.services import is_matchable
@@ -46,8 +45,6 @@ from ki_match.requests.models import (
 )
 from ki_match.requests.services import ACCEPTING, can_transition, lock_request, transition
 from ki_match.urls import public_url
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class OfferError(Exception):

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ki_match.db import str_enum, utcnow
+from ki_match.clock import utcnow
+from ki_match.db import str_enum
 from ki_match.extensions import db
 
 

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, MetaData, Table, and_, or_, select, tuple_
 
 from ki_match.accounts.models import User
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.notifications.models import OutboxMessage

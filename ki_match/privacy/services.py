@@ -24,8 +24,7 @@ from sqlalchemy import and_, delete, exists, or_, select, update
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import end_all_sessions
 from ki_match.audit.services import record
-from ki_match.calendar.ics import BERLIN
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.notifications.models import OutboxMessage

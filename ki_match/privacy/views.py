@@ -12,8 +12,7 @@ from ki_match.access import public, roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
 from ki_match.calendar import queries as calendar_queries
-from ki_match.calendar.ics import BERLIN
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db, limiter
 from ki_match.helpers import queries as helper_queries
 from ki_match.helpers.models import HelperProfile

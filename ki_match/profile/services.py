@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
-from ki_match.db import utcnow
+from ki_match.clock import local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers import availability
 from ki_match.helpers.models import (
@@ -34,15 +33,9 @@ from ki_match.reference.models import Language, Level, Topic, Town
 # to can always be shown again.
 CONSENT_VERSION = "2026-11"
 
-BERLIN = ZoneInfo("Europe/Berlin")
-
 
 class ProfileError(Exception):
     """A rule about the profile was broken; the message is meant for the helper."""
-
-
-def local_today() -> date:
-    return utcnow().astimezone(BERLIN).date()
 
 
 def _changed(profile: HelperProfile, section: str, change: str) -> None:

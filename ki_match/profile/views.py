@@ -33,6 +33,7 @@ from flask_login import current_user
 from ki_match.access import roles
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
+from ki_match.clock import local_today
 from ki_match.helpers import availability
 from ki_match.helpers.models import (
     Absence,
@@ -153,7 +154,7 @@ def after_change(template: str, block: str, message: str, page_url: str, **conte
 @roles(Role.HELPER)
 def show():
     profile = get_own_profile()
-    today = services.local_today()
+    today = local_today()
     missing = missing_items(profile)
     return render(
         "profile/show.html",
@@ -344,7 +345,7 @@ def where():
 
 
 def _when_page(profile, form, absence_form, status=200, block=None, **extra):
-    today = services.local_today()
+    today = local_today()
     return render(
         "profile/when.html",
         block,
@@ -465,7 +466,7 @@ def add_absence():
         except services.ProfileError as error:
             form.last_day.errors.append(str(error))
         else:
-            today = services.local_today()
+            today = local_today()
             return after_change(
                 "profile/when.html",
                 "absence_editor",
@@ -486,7 +487,7 @@ def remove_absence(absence_id: int):
     profile = get_own_profile()
     absence = get_own_absence(profile, absence_id)
     services.remove_absence(absence)
-    today = services.local_today()
+    today = local_today()
     return after_change(
         "profile/when.html",
         "absence_list",

@@ -14,6 +14,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
+from ki_match.clock import local_today
 from ki_match.core.templating import KIND_LABELS
 from ki_match.extensions import db
 from ki_match.reference.names import language_name, topic_name
@@ -22,7 +23,6 @@ from ki_match.reports.services import (
     Period,
     PeriodKind,
     ReportFilters,
-    berlin_today,
     parse_cents,
 )
 from ki_match.reports.tables import Reference
@@ -82,7 +82,7 @@ class ReportForm(FlaskForm):
     @classmethod
     def from_args(cls, args: MultiDict, reference: Reference, today: date | None = None) -> ReportForm:
         """The form filled from the query string, with this month where the string says nothing."""
-        today = today or berlin_today()
+        today = today or local_today()
         data = MultiDict(
             {
                 "period": PeriodKind.MONTH.value,
@@ -211,7 +211,7 @@ class RateForm(FlaskForm):
             raise ValidationError(
                 _l("Ab diesem Tag gilt schon ein Satz. Löschen Sie ihn zuerst, um ihn zu ändern.")
             )
-        if field.data > berlin_today() + timedelta(days=3 * 366):
+        if field.data > local_today() + timedelta(days=3 * 366):
             raise ValidationError(_l("Bitte wählen Sie einen Tag in den nächsten drei Jahren."))
 
     def validate_per_hour(self, field):

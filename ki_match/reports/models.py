@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 
 

@@ -29,10 +29,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ki_match.accounts.models import User
+from ki_match.clock import local_midnight
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.reports.models import AllowanceRate
-from ki_match.reports.services import Period, ReportFilters, berlin_midnight
+from ki_match.reports.services import Period, ReportFilters
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -350,7 +351,7 @@ def _rate_of_day(valid_rates: list[AllowanceRate], attribute: str):
         return literal(None, Integer)
     by_time = case(
         *(
-            (HelpRequest.starts_at >= berlin_midnight(rate.valid_from), getattr(rate, attribute))
+            (HelpRequest.starts_at >= local_midnight(rate.valid_from), getattr(rate, attribute))
             for rate in valid_rates
         ),
         else_=None,

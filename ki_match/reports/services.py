@@ -35,12 +35,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from ki_match.clock import local_midnight
 
 
 class PeriodKind(enum.StrEnum):
@@ -48,11 +47,6 @@ class PeriodKind(enum.StrEnum):
     QUARTER = "quarter"
     YEAR = "year"
     CUSTOM = "custom"
-
-
-def berlin_midnight(day: date) -> datetime:
-    """The UTC instant at which ``day`` begins in Berlin (midnight is never in a DST gap here)."""
-    return datetime(day.year, day.month, day.day, tzinfo=BERLIN).astimezone(UTC)
 
 
 def _first_of_next_month(day: date) -> date:
@@ -89,11 +83,11 @@ class Period:
 
     @property
     def start_utc(self) -> datetime:
-        return berlin_midnight(self.first)
+        return local_midnight(self.first)
 
     @property
     def end_utc(self) -> datetime:
-        return berlin_midnight(self.end_day)
+        return local_midnight(self.end_day)
 
     @property
     def slug(self) -> str:
@@ -118,7 +112,7 @@ def _months(first: date, end_day: date) -> tuple[Month, ...]:
     day = first
     while day < end_day:
         following = _first_of_next_month(day)
-        found.append(Month(f"{day:%Y-%m}", berlin_midnight(day), berlin_midnight(min(following, end_day))))
+        found.append(Month(f"{day:%Y-%m}", local_midnight(day), local_midnight(min(following, end_day))))
         day = following
     return tuple(found)
 
@@ -132,10 +126,6 @@ class Month:
 
 def default_period(today: date) -> Period:
     return Period.month(today.year, today.month)
-
-
-def berlin_today() -> date:
-    return datetime.now(BERLIN).date()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
+from ki_match.clock import BERLIN
 from ki_match.core.templating import KIND_LABELS
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
@@ -35,7 +36,6 @@ from ki_match.reports.formatting import display
 from ki_match.reports.forms import RateForm, ReportForm
 from ki_match.reports.models import AllowanceRate
 from ki_match.reports.services import (
-    BERLIN,
     Column,
     Period,
     PeriodKind,

@@ -22,8 +22,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
 
+from ki_match.clock import BERLIN, NonexistentLocalTime, local_to_utc, local_today, utcnow
 from ki_match.core.templating import KIND_LABELS
-from ki_match.db import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.orgs.models import Ki
@@ -32,11 +32,7 @@ from ki_match.reference.models import Language, Level, Topic, Town
 from ki_match.reference.names import language_name, level_label, topic_name
 from ki_match.requests.models import FillMode, RequestKind, RequestStatus
 from ki_match.requests.services import (
-    BERLIN,
-    NonexistentLocalTime,
     RequestData,
-    berlin_today,
-    local_to_utc,
     missing_to_open,
 )
 
@@ -257,7 +253,7 @@ class RequestForm(FlaskForm):
     # --- value checks ----------------------------------------------------------------------
 
     def validate_day(self, field):
-        if field.data is not None and field.data < berlin_today() and self._scheduled():
+        if field.data is not None and field.data < local_today() and self._scheduled():
             raise ValidationError(
                 _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
             )
@@ -275,11 +271,11 @@ class RequestForm(FlaskForm):
                     day=self.day.data.strftime("%d.%m.%Y"),
                 )
             ) from None
-        if self.day.data == berlin_today() and starts_at <= utcnow():
+        if self.day.data == local_today() and starts_at <= utcnow():
             raise ValidationError(_l("Diese Uhrzeit ist heute schon vorbei."))
 
     def validate_due_on(self, field):
-        if field.data is not None and field.data < berlin_today() and not self._scheduled():
+        if field.data is not None and field.data < local_today() and not self._scheduled():
             raise ValidationError(
                 _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
             )

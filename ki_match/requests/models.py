@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ki_match.db import str_enum, utcnow
+from ki_match.clock import utcnow
+from ki_match.db import str_enum
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.reference.models import LEVEL_CHECK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, and_, case, event, exists, false, func, or_, select
 from sqlalchemy.engine import Engine
@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from ki_match.accounts.models import User
-from ki_match.db import utcnow
+from ki_match.clock import BERLIN, local_midnight, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki, Organisation
@@ -28,7 +28,6 @@ from ki_match.requests.models import (
     RequestStatusChange,
     request_alt_language,
 )
-from ki_match.requests.services import BERLIN, local_to_utc
 
 
 def status_counts(ki: Ki) -> dict[RequestStatus, int]:
@@ -260,10 +259,6 @@ class RequestFilters:
     page: int = 1
 
 
-def _midnight(day: date) -> datetime:
-    return local_to_utc(day, time(0))  # midnight exists every day in Europe/Berlin
-
-
 def _stale_offer(now: datetime):
     return exists().where(
         Offer.request_id == HelpRequest.id,
@@ -318,7 +313,10 @@ def tab_condition(tab: Tab, now: datetime):
         return and_(
             HelpRequest.status.in_(ACTIVE),
             or_(
-                and_(HelpRequest.starts_at >= _midnight(today), HelpRequest.starts_at < _midnight(monday)),
+                and_(
+                    HelpRequest.starts_at >= local_midnight(today),
+                    HelpRequest.starts_at < local_midnight(monday),
+                ),
                 and_(HelpRequest.due_on >= today, HelpRequest.due_on < monday),
             ),
         )
@@ -346,9 +344,9 @@ def filter_conditions(ki: Ki, filters: RequestFilters) -> list:
         else:
             starts = [HelpRequest.starts_at.is_not(None)]
             if filters.date_from:
-                starts.append(HelpRequest.starts_at >= _midnight(filters.date_from))
+                starts.append(HelpRequest.starts_at >= local_midnight(filters.date_from))
             if filters.date_to:
-                starts.append(HelpRequest.starts_at < _midnight(filters.date_to + timedelta(days=1)))
+                starts.append(HelpRequest.starts_at < local_midnight(filters.date_to + timedelta(days=1)))
             conditions.append(or_(and_(*starts), HelpRequest.due_on.between(first, last)))
     text = (filters.text or "").strip().lower()
     if text:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from ki_match.audit.services import record
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.initiatives.notify import Change, tell_requester
@@ -110,36 +109,12 @@ def lock_request(request_id: int) -> HelpRequest | None:
 
 # --- creating and editing requests ---------------------------------------------------------
 
-BERLIN = ZoneInfo("Europe/Berlin")
-
 IN_PERSON_KINDS = frozenset({RequestKind.ACCOMPANIMENT, RequestKind.ONSITE})
 SCHEDULED_KINDS = frozenset({RequestKind.ACCOMPANIMENT, RequestKind.ONSITE, RequestKind.REMOTE})
 
 # Changing a request in these states touches no confirmed seat. Once someone is confirmed,
 # a new time is a reschedule (offers and assignments re-checked), not an edit.
 EDITABLE = frozenset({S.SUBMITTED, S.DRAFT, S.OPEN, S.OFFERED})
-
-
-class NonexistentLocalTime(ValueError):
-    """A wall-clock time skipped by the change to summer time (e.g. 29 March 2026, 02:30)."""
-
-
-def local_to_utc(day: date, clock: time) -> datetime:
-    """The UTC instant of a Europe/Berlin date and time.
-
-    A time that occurs twice (the last Sunday of October, 02:00–02:59) means its
-    first occurrence, still in summer time; a time that does not exist (the last
-    Sunday of March, 02:00–02:59) is refused rather than silently moved.
-    """
-    local = datetime.combine(day, clock).replace(tzinfo=BERLIN, fold=0)
-    instant = local.astimezone(UTC)
-    if instant.astimezone(BERLIN).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise NonexistentLocalTime(f"{day} {clock} does not exist in Europe/Berlin")
-    return instant
-
-
-def berlin_today() -> date:
-    return utcnow().astimezone(BERLIN).date()
 
 
 @dataclass

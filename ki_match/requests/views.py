@@ -11,6 +11,7 @@ from flask_login import current_user
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
+from ki_match.clock import local_parts
 from ki_match.extensions import db
 from ki_match.helpers.queries import profile_in_ki
 from ki_match.htmx import redirect_to, render, wants_block
@@ -20,7 +21,7 @@ from ki_match.orgs.queries import current_ki, organisations
 from ki_match.reference.models import Language, Town
 from ki_match.reference.names import language_name
 from ki_match.requests import queries, services
-from ki_match.requests.forms import RequestForm, local_parts
+from ki_match.requests.forms import RequestForm
 from ki_match.requests.labels import ATTENTION_LABELS, TAB_LABELS
 from ki_match.requests.models import HelpRequest, RequestStatus
 from ki_match.requests.queries import RequestFilters, Tab

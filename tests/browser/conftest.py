@@ -32,7 +32,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from ki_match import create_app
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password, user_by_email
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperKind, HelperLanguage, HelperProfile
 from ki_match.notifications.models import OutboxMessage

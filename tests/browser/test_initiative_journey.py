@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.db import utcnow
+from ki_match.clock import local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.initiatives.workdays import earliest_day
@@ -24,7 +24,6 @@ from ki_match.offers import services as offer_services
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
-from ki_match.requests.services import berlin_today
 from tests.browser.conftest import DEMO_LOGINS, settle
 
 pytestmark = pytest.mark.browser
@@ -103,7 +102,7 @@ def test_initiative_asks_from_the_directory_and_sees_the_helper_found(new_page, 
         language.select_option(label="Tigrinya")
 
     # Too soon first: two working days ahead is refused next to the date, the typed values stay.
-    soon = earliest_day(berlin_today(), 3) - timedelta(days=1)
+    soon = earliest_day(local_today(), 3) - timedelta(days=1)
     initiative.get_by_label("Datum", exact=True).fill(soon.isoformat())
     initiative.get_by_label("Beginn (Uhrzeit)").fill("10:00")
     initiative.get_by_label("Stadt", exact=True).select_option(label="Warburg")
@@ -115,7 +114,7 @@ def test_initiative_asks_from_the_directory_and_sees_the_helper_found(new_page, 
     expect(initiative.get_by_label("Genauer Ort")).to_have_value("Ausländerbehörde Warburg, Zimmer 3")
     axe.check(initiative)
 
-    day = earliest_day(berlin_today(), 3) + timedelta(days=7)
+    day = earliest_day(local_today(), 3) + timedelta(days=7)
     initiative.get_by_label("Datum", exact=True).fill(day.isoformat())
     initiative.get_by_label("Beginn (Uhrzeit)").fill("10:00")
     initiative.get_by_role("button", name="Anfrage einreichen").click()

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from tests.browser.conftest import Problems, settle
 
 pytestmark = pytest.mark.browser

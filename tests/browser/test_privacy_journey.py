@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.db import utcnow
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
-from ki_match.reports.services import berlin_today
+from ki_match.clock import local_today
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def test_coordinator_changes_the_period_and_reads_the_figures(page, live_server,
     expect(page.locator("#chart-status")).to_be_visible()
     axe.check(page)
 
-    year = berlin_today().year
+    year = local_today().year
     page.get_by_label("Art des Zeitraums").select_option("year")
     expect(page).to_have_url(re.compile(r"period=year"))
     expect(page.locator("#report-status")).to_have_text(f"Kennzahlen für {year}")
@@ -71,7 +71,7 @@ def test_admin_sets_a_rate(page, live_server, axe, log_in):
     page.goto("/reports/rates")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sätze der Aufwandsentschädigung")
     axe.check(page)
-    page.get_by_label("gültig ab").fill(f"{berlin_today().year + 1}-01-01")
+    page.get_by_label("gültig ab").fill(f"{local_today().year + 1}-01-01")
     page.problems.expect_console_error("status of 422")
     page.get_by_label("Euro je Stunde").fill("zwölf")
     page.get_by_label("Euro je Kilometer").fill("0,30")
