@@ -11,11 +11,11 @@ from ki_match.helpers.models import (
     HelperProfile,
 )
 from ki_match.initiatives.models import RequestComment
-from ki_match.notifications.models import OutboxMessage
-from ki_match.notifications.preferences import NotificationPreference
 from ki_match.notifications.reminders import ReminderLog
 from ki_match.offers.escalation import EscalationStep
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
+from ki_match.outbox.models import OutboxMessage
+from ki_match.outbox.preferences import NotificationPreference
 from ki_match.reference.models import Language, Level, Topic, Town
 from ki_match.reports.models import AllowanceRate
 from ki_match.requests.models import (

@@ -29,8 +29,8 @@ from ki_match.clock import utcnow
 from ki_match.config import database_url
 from ki_match.extensions import db as _db
 from ki_match.helpers.models import HelperLanguage, HelperProfile
-from ki_match.notifications.models import OutboxMessage
 from ki_match.orgs.models import Organisation
+from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
 

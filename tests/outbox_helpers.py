@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ki_match.extensions import db
-from ki_match.notifications.models import OutboxMessage
-from ki_match.notifications.services import queue_mail
+from ki_match.outbox.models import OutboxMessage
+from ki_match.outbox.queue import queue_mail
 
 SUBJECT = "Bitte bestätigen Sie Ihre E-Mail-Adresse"
 

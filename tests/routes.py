@@ -42,8 +42,8 @@ from ki_match.accounts.models import Role, User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperProfile
-from ki_match.notifications.models import DeliveryStatus, OutboxMessage
 from ki_match.orgs.models import Ki, Organisation
+from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from ki_match.reference.models import Language, Town
 from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import (

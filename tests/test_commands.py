@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from ki_match.accounts.models import Role, User
-from ki_match.notifications import services
-from ki_match.notifications.models import OutboxMessage
-from ki_match.notifications.services import queue_mail
 from ki_match.orgs.models import Ki
+from ki_match.outbox import delivery
+from ki_match.outbox.models import OutboxMessage
+from ki_match.outbox.queue import queue_mail
 from ki_match.reference.models import Language, Topic, Town
 
 ADMIN_PASSWORD = "Lange-Passphrase-fuer-die-IT"
@@ -136,7 +136,7 @@ def test_demo_if_new_loads_into_an_empty_database(cli, monkeypatch):
 
 
 def test_notifications_send_delivers_pending_mail(cli, db, create_user):
-    services.sent_messages.clear()
+    delivery.sent_messages.clear()
     user = create_user(Role.HELPER)
     queue_mail(
         kind="verify_email",
@@ -151,13 +151,13 @@ def test_notifications_send_delivers_pending_mail(cli, db, create_user):
     result = cli("notifications", "send")
     assert result.exit_code == 0, result.output
     assert "sent 1, failed 0" in result.output
-    assert [m["To"] for m in services.sent_messages] == [user.email]
+    assert [m["To"] for m in delivery.sent_messages] == [user.email]
     assert db.session.scalar(select(OutboxMessage.sent_at)) is not None
 
     again = cli("notifications", "send")
     assert "sent 0, failed 0" in again.output
-    assert len(services.sent_messages) == 1
-    services.sent_messages.clear()
+    assert len(delivery.sent_messages) == 1
+    delivery.sent_messages.clear()
 
 
 def test_notifications_send_loop_outlives_a_database_outage(cli, monkeypatch):

@@ -17,9 +17,9 @@ from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
-from ki_match.notifications.models import OutboxMessage
 from ki_match.offers import services as offers
 from ki_match.offers.services import Answer, answer_url
+from ki_match.outbox.models import OutboxMessage
 from ki_match.requests.models import Offer, OfferStatus
 from tests.conftest import outbox
 from tests.factories import CLIENT_REF, PLACE, assignment_for, make_request, move_into_past, offer_to

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role
 from ki_match.extensions import db
-from ki_match.notifications.preferences import (
+from ki_match.outbox.preferences import (
     CATEGORIES,
     NotificationPreference,
     categories_for,
@@ -14,7 +14,7 @@ from ki_match.notifications.preferences import (
     save_preferences,
     wants_mail,
 )
-from ki_match.notifications.services import queue_mail
+from ki_match.outbox.queue import queue_mail
 from tests.conftest import htmx_headers, outbox
 
 

@@ -13,8 +13,8 @@ from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db as db_extension
 from ki_match.notifications.labels import KIND_LABELS, kind_label
-from ki_match.notifications.models import DeliveryStatus, OutboxMessage
 from ki_match.orgs.models import Ki
+from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from ki_match.reference.services import ensure_reference_data
 from tests.conftest import htmx_headers
 

@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 from ki_match.accounts.models import Role
 from ki_match.clock import utcnow
 from ki_match.extensions import db as db_extension
-from ki_match.notifications import services
-from ki_match.notifications.models import DeliveryStatus, OutboxMessage
-from ki_match.notifications.services import deliver_pending
+from ki_match.outbox import delivery
+from ki_match.outbox.delivery import deliver_pending
+from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from tests.factories import assignment_for, make_request
 from tests.outbox_helpers import free_port, queue_verification
 from tests.outbox_helpers import rows as outbox_rows
@@ -155,9 +155,9 @@ def test_server_down_for_the_first_attempts_backs_off_exponentially_then_deliver
 
 def test_retry_delay_is_capped_and_jittered(app):
     app.config.update(MAIL_RETRY_BASE_SECONDS=10, MAIL_RETRY_MAX_SECONDS=3600)
-    assert 20 <= services.retry_delay(1).total_seconds() <= 22
-    assert 160 <= services.retry_delay(4).total_seconds() <= 176
-    assert 3600 <= services.retry_delay(30).total_seconds() <= 3960
+    assert 20 <= delivery.retry_delay(1).total_seconds() <= 22
+    assert 160 <= delivery.retry_delay(4).total_seconds() <= 176
+    assert 3600 <= delivery.retry_delay(30).total_seconds() <= 3960
 
 
 def test_a_5xx_refusal_fails_at_once_and_a_4xx_is_tried_again(app, db, queue, smtp):
@@ -187,13 +187,13 @@ def test_one_connection_for_a_whole_round(app, db, queue, smtp, monkeypatch):
         queue(str(number))
     db.session.commit()
     connections = []
-    original = services.SmtpTransport._connect
+    original = delivery.SmtpTransport._connect
 
     def counting(self):
         connections.append(1)
         return original(self)
 
-    monkeypatch.setattr(services.SmtpTransport, "_connect", counting)
+    monkeypatch.setattr(delivery.SmtpTransport, "_connect", counting)
     assert deliver_pending() == (4, 0)
     assert len(connections) == 1
     assert len(server.recorder.received) == 4
@@ -208,7 +208,7 @@ def test_the_message_id_comes_from_the_idempotency_key(app, db, queue, smtp):
     (message,) = rows(db)
     (received,) = server.recorder.received
     assert received["Message-ID"] == f"<{message.idempotency_key[:40]}@ki-match.example>"
-    assert received["Message-ID"] == services.message_id_for(message.idempotency_key)
+    assert received["Message-ID"] == delivery.message_id_for(message.idempotency_key)
 
 
 # --- crashes ----------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ def test_a_crash_between_send_and_mark_never_sends_twice(app, db, queue, smtp, m
     def killed(message_id, token):
         raise WorkerKilled
 
-    monkeypatch.setattr(services, "_mark_sent", killed)
+    monkeypatch.setattr(delivery, "_mark_sent", killed)
     with pytest.raises(WorkerKilled):
         deliver_pending()
     monkeypatch.undo()
@@ -247,7 +247,7 @@ def test_a_crash_between_send_and_mark_never_sends_twice(app, db, queue, smtp, m
     (message,) = rows(db)
     assert message.status == DeliveryStatus.IN_DOUBT
     assert message.sent_at is None
-    assert message.last_error == services.IN_DOUBT_NOTE
+    assert message.last_error == delivery.IN_DOUBT_NOTE
     assert len(server.recorder.received) == 1
 
 
@@ -270,7 +270,7 @@ def test_a_claimed_message_that_never_started_sending_is_sent_after_the_claim_ex
     use(app, server)
     queue("1")
     db.session.commit()
-    _token, claimed = services._claim(10)  # the worker dies right after claiming
+    _token, claimed = delivery._claim(10)  # the worker dies right after claiming
     assert len(claimed) == 1
     db_extension.session.rollback()
 
@@ -286,7 +286,7 @@ def test_a_worker_whose_claim_was_taken_over_does_not_send(app, db, make_app, qu
     use(app, server)
     queue("1")
     db.session.commit()
-    slow_token, slow_claim = services._claim(10)
+    slow_token, slow_claim = delivery._claim(10)
     message_id = slow_claim[0].id
     time_passes(db, minutes=10)  # the slow worker's claim ran out ...
     other = make_app(**SMTP_SETTINGS, MAIL_PORT=server.port)
@@ -294,7 +294,7 @@ def test_a_worker_whose_claim_was_taken_over_does_not_send(app, db, make_app, qu
         assert deliver_pending() == (1, 0)  # ... and another worker sent the message
         db_extension.session.remove()
     # The slow worker wakes up and tries to start: the row is not its own any more.
-    assert services._start_sending(message_id, slow_token, utcnow()) is False
+    assert delivery._start_sending(message_id, slow_token, utcnow()) is False
     assert len(server.recorder.received) == 1
 
 

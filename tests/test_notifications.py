@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ki_match.clock import utcnow
 from ki_match.extensions import db as db_extension
-from ki_match.notifications import services
-from ki_match.notifications.models import DeliveryStatus, OutboxMessage
-from ki_match.notifications.services import deliver_pending
+from ki_match.outbox import delivery
+from ki_match.outbox.delivery import deliver_pending
+from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from tests.outbox_helpers import SUBJECT, free_port, queue_verification
 from tests.outbox_helpers import rows as outbox_rows
 
@@ -31,9 +31,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 
 @pytest.fixture(autouse=True)
 def empty_memory_backend():
-    services.sent_messages.clear()
+    delivery.sent_messages.clear()
     yield
-    services.sent_messages.clear()
+    delivery.sent_messages.clear()
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_memory_backend_sends_each_message_once(db, queue):
     assert deliver_pending() == (2, 0)
     assert deliver_pending() == (0, 0)
 
-    assert sorted(m["To"] for m in services.sent_messages) == ["amira@example.org", "zweite@example.org"]
+    assert sorted(m["To"] for m in delivery.sent_messages) == ["amira@example.org", "zweite@example.org"]
     for message in rows(db):
         assert message.status == DeliveryStatus.SENT
         assert message.sent_at is not None
@@ -146,7 +146,7 @@ def test_a_message_not_yet_due_waits(db, queue):
     queue().not_before = utcnow() + timedelta(minutes=10)
     db.session.commit()
     assert deliver_pending() == (0, 0)
-    assert services.sent_messages == []
+    assert delivery.sent_messages == []
 
 
 def test_file_backend_writes_an_eml_with_text_and_html(app, db, queue, tmp_path):
@@ -260,7 +260,7 @@ def test_one_undeliverable_message_does_not_stop_the_others(db, queue):
     assert bad.status == DeliveryStatus.FAILED and bad.sent_at is None
     assert bad.attempts == 1
     assert bad.last_error
-    assert [m["To"] for m in services.sent_messages] == ["amira@example.org"]
+    assert [m["To"] for m in delivery.sent_messages] == ["amira@example.org"]
     assert deliver_pending() == (0, 0)
 
 
@@ -285,7 +285,7 @@ def test_a_message_is_given_up_after_the_last_attempt(app, db, queue):
 def claim_in(app, limit: int = 100) -> list[int]:
     with app.app_context():
         try:
-            _token, messages = services._claim(limit)
+            _token, messages = delivery._claim(limit)
             return [message.id for message in messages]
         finally:
             db_extension.session.remove()
@@ -311,7 +311,7 @@ def test_a_claim_is_one_statement_and_read_back_by_its_token(app, db, make_app, 
 
     event.listen(db.engine, "before_cursor_execute", run_b_after_a_claimed)
     try:
-        _token, mine = services._claim(3)
+        _token, mine = delivery._claim(3)
         claimed_by_a = [message.id for message in mine]
     finally:
         event.remove(db.engine, "before_cursor_execute", run_b_after_a_claimed)

@@ -16,9 +16,9 @@ from ki_match.calendar.queries import feed_token_digest
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, Gender, HelperLanguage, HelperProfile
-from ki_match.notifications.models import OutboxMessage
 from ki_match.offers import services as offer_services
 from ki_match.offers.services import OfferError
+from ki_match.outbox.models import OutboxMessage
 from ki_match.privacy import queries, services
 from ki_match.privacy.services import RETENTION, Keep, delete_helper_account
 from ki_match.reference.models import Topic

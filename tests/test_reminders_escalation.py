@@ -13,10 +13,10 @@ from ki_match.audit.models import AuditEvent
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.matching.services import match
-from ki_match.notifications.preferences import save_preferences
 from ki_match.notifications.reminders import send_reminders
 from ki_match.offers import services as offer_services
 from ki_match.offers.escalation import EscalationStep, escalate
+from ki_match.outbox.preferences import save_preferences
 from ki_match.reference.models import Level
 from ki_match.requests.models import (
     AssignmentStatus,

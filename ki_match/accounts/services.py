@@ -23,8 +23,8 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.notifications.services import queue_mail
 from ki_match.orgs.models import Ki, Organisation
+from ki_match.outbox.queue import queue_mail
 from ki_match.urls import public_url
 
 

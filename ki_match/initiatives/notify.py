@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ki_match.accounts.models import Role, User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.notifications.services import queue_mail
+from ki_match.outbox.queue import queue_mail
 from ki_match.requests.models import HelpRequest
 from ki_match.urls import public_url
 

@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from ki_match.extensions import db
 from ki_match.notifications.reminders import remind_command
-from ki_match.notifications.services import deliver_pending
+from ki_match.outbox.delivery import deliver_pending
 
 # The command group only; the status page has its own blueprint (views.py).
 bp = Blueprint("notifications_cli", __name__, cli_group="notifications")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ki_match.extensions import db
-from ki_match.notifications.models import DeliveryStatus, OutboxMessage
+from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 
 NEEDS_A_PERSON = (DeliveryStatus.FAILED, DeliveryStatus.IN_DOUBT)
 

@@ -35,7 +35,7 @@ from ki_match.accounts.models import Role, User
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.notifications.services import queue_mail
+from ki_match.outbox.queue import queue_mail
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
 from ki_match.requests.services import ACCEPTING
 from ki_match.urls import public_url

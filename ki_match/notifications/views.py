@@ -12,10 +12,11 @@ from ki_match.accounts.models import Role
 from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
-from ki_match.notifications import queries, services
+from ki_match.notifications import queries
 from ki_match.notifications.labels import kind_label
-from ki_match.notifications.models import DeliveryStatus, OutboxMessage
 from ki_match.orgs.queries import current_ki
+from ki_match.outbox import delivery
+from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 
 bp = Blueprint("notifications", __name__)
 
@@ -65,7 +66,7 @@ def _decided(message_id: int, action, done: str):
     target = f"outbox-row-{message.id}"
     try:
         action(message, current_user._get_current_object())
-    except services.NotificationError as error:
+    except delivery.NotificationError as error:
         db.session.rollback()
         text, failed = str(error), True
     else:
@@ -85,10 +86,10 @@ def _decided(message_id: int, action, done: str):
 @bp.route("/benachrichtigungen/<int:message_id>/erneut-senden", methods=["POST"])
 @roles(Role.COORDINATOR, Role.ADMIN)
 def send_again(message_id: int):
-    return _decided(message_id, services.send_again, _("Die Nachricht wird erneut gesendet."))
+    return _decided(message_id, delivery.send_again, _("Die Nachricht wird erneut gesendet."))
 
 
 @bp.route("/benachrichtigungen/<int:message_id>/als-gesendet", methods=["POST"])
 @roles(Role.COORDINATOR, Role.ADMIN)
 def mark_sent(message_id: int):
-    return _decided(message_id, services.mark_as_sent, _("Die Nachricht ist als gesendet vermerkt."))
+    return _decided(message_id, delivery.mark_as_sent, _("Die Nachricht ist als gesendet vermerkt."))

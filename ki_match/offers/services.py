@@ -31,7 +31,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.services import is_matchable
 from ki_match.initiatives.notify import Change, tell_about_cancel, tell_requester
-from ki_match.notifications.services import queue_mail
+from ki_match.outbox.queue import queue_mail
 from ki_match.requests.models import (
     HOLDING_STATES,
     Assignment,

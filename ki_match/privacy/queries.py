@@ -29,7 +29,7 @@ from ki_match.accounts.models import User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.notifications.models import OutboxMessage
+from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Topic, Town
 from ki_match.reference.names import language_name, topic_name
 from ki_match.requests.models import HOLDING_STATES, HelpRequest

@@ -27,9 +27,9 @@ from ki_match.audit.services import record
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.notifications.models import OutboxMessage
 from ki_match.offers import services as offer_services
 from ki_match.offers.services import OfferError
+from ki_match.outbox.models import OutboxMessage
 from ki_match.privacy.queries import Person, referencing_columns
 from ki_match.requests.models import (
     Assignment,

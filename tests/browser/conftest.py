@@ -35,8 +35,8 @@ from ki_match.accounts.services import hash_password, user_by_email
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperKind, HelperLanguage, HelperProfile
-from ki_match.notifications.models import OutboxMessage
 from ki_match.orgs.models import Organisation
+from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role
 from ki_match.extensions import db
-from ki_match.notifications.models import DeliveryStatus, OutboxMessage
 from ki_match.orgs.models import Ki
+from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 
 pytestmark = pytest.mark.browser
 

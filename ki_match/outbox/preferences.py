@@ -19,13 +19,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ki_match.accounts.models import Role, User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 
-HELPER = frozenset({Role.HELPER})
-STAFF = frozenset({Role.COORDINATOR, Role.ADMIN})
-INITIATIVE = frozenset({Role.INITIATIVE})
+# Role names as ``accounts.models.Role`` spells them (a StrEnum, so ``user.role in roles`` holds);
+# the outbox sits below accounts and does not import it.
+HELPER = frozenset({"helper"})
+STAFF = frozenset({"coordinator", "admin"})
+INITIATIVE = frozenset({"initiative"})
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Category:
     key: str
     label: str
     description: str
-    roles: frozenset[Role]
+    roles: frozenset[str]
     kinds: frozenset[str]
     mandatory: bool = False
 
@@ -144,7 +145,7 @@ def category_of(kind: str) -> Category | None:
     return _BY_KIND.get(kind)
 
 
-def categories_for(user: User) -> list[Category]:
+def categories_for(user) -> list[Category]:
     """The categories shown to this user, mandatory ones first."""
     return sorted(
         (category for category in CATEGORIES if user.role in category.roles),
@@ -152,7 +153,7 @@ def categories_for(user: User) -> list[Category]:
     )
 
 
-def switched_off(user: User) -> set[str]:
+def switched_off(user) -> set[str]:
     return set(
         db.session.scalars(
             select(NotificationPreference.category).where(
@@ -162,7 +163,7 @@ def switched_off(user: User) -> set[str]:
     )
 
 
-def wants_mail(user: User, kind: str) -> bool:
+def wants_mail(user, kind: str) -> bool:
     """False only when ``kind`` is optional and the user switched its category off."""
     category = category_of(kind)
     if category is None or category.mandatory or getattr(user, "id", None) is None:
@@ -175,7 +176,7 @@ def wants_mail(user: User, kind: str) -> bool:
     return by_email is None or by_email
 
 
-def save_preferences(user: User, wanted: set[str]) -> list[str]:
+def save_preferences(user, wanted: set[str]) -> list[str]:
     """Store which optional categories of this user go out by e-mail; the keys that changed.
 
     Mandatory categories and categories not meant for the user's role are ignored.

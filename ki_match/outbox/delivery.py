@@ -1,7 +1,6 @@
-"""Queueing e-mails in the outbox and delivering them.
+"""Delivering the outbox: the worker's side.
 
-``queue_mail`` only adds a row to the caller's transaction, written in the
-recipient's language. ``deliver_pending`` is one round of the worker: it claims
+``deliver_pending`` is one round of the worker: it claims
 due rows (several workers may run at once), hands each to the mail server once
 and marks it. Each message goes pending → sending → sent, and ``sending`` is
 committed *before* the server gets the message: a worker that dies after the
@@ -12,7 +11,6 @@ than sending it a second time.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
 import smtplib
@@ -23,8 +21,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import NamedTuple
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
@@ -32,8 +29,7 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.config import MAIL_SECURITY_CHOICES
 from ki_match.extensions import db
-from ki_match.notifications.models import DeliveryStatus, OutboxMessage
-from ki_match.notifications.preferences import wants_mail
+from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 
 # A round's claim on the rows it took; a message being handed to the server gets
 # this long again, which must stay well above MAIL_TIMEOUT.
@@ -55,63 +51,6 @@ class NotificationError(Exception):
 class Delivery(NamedTuple):
     sent: int
     failed: int  # not delivered in this round: retried later, failed or in doubt
-
-
-# --- queueing ---------------------------------------------------------------------------------
-
-
-def recipient_of(context: dict):
-    """The user a message is for, as the templates name it (``recipient`` or ``user``)."""
-    return context.get("recipient") or context.get("user")
-
-
-def mail_locale(recipient=None, locale: str | None = None) -> str:
-    """The recipient's interface language if the app speaks it, else German."""
-    config = current_app.config
-    wanted = locale or getattr(recipient, "locale", None)
-    return wanted if wanted in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
-
-
-def queue_mail(
-    *,
-    kind: str,
-    to: str,
-    subject,
-    template: str,
-    key: str,
-    ki_id: int | None = None,
-    locale: str | None = None,
-    **context,
-) -> OutboxMessage | None:
-    """Render ``template`` (``<template>.txt`` and ``.html``) and add it to the outbox.
-
-    The message is written in the language of its recipient (the ``recipient``
-    or ``user`` of the context, or ``locale``), not in the language of whoever
-    caused it; pass ``subject`` as a lazy string so it follows too. ``key``
-    identifies the message's cause; queueing the same cause twice is refused by
-    the unique idempotency key.
-    """
-    recipient = recipient_of(context)
-    if recipient is not None and not wants_mail(recipient, kind):
-        return None  # an optional kind its recipient switched off (notifications.preferences)
-    locale = mail_locale(recipient, locale)
-    with force_locale(locale):
-        subject_text = str(subject)
-        body_text = render_template(f"{template}.txt", **context)
-        body_html = render_template(f"{template}.html", **context)
-    message = OutboxMessage(
-        ki_id=ki_id,
-        kind=kind,
-        idempotency_key=hashlib.sha256(f"{kind}:{key}".encode()).hexdigest(),
-        to_address=to,
-        subject=subject_text,
-        body_text=body_text,
-        body_html=body_html,
-        locale=locale,
-        status=DeliveryStatus.PENDING,
-    )
-    db.session.add(message)
-    return message
 
 
 # --- delivering: claiming ---------------------------------------------------------------------
