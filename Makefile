@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := KI_MATCH_ENV=development $(BIN)/flask --app app
+# `make run PORT=5001`: serve elsewhere; mail links follow unless PUBLIC_BASE_URL is set.
+PORT ?= 5000
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+FLASK := KI_MATCH_ENV=development PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/flask --app app
 
 .PHONY: run test install install-test translations messages lint format db demo worker clean
 
@@ -41,7 +44,7 @@ run: demo
 	@echo "Development mail is written to instance/mail/ (see README.md)."
 	$(FLASK) notifications send --loop --interval 3 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(FLASK) run --host 127.0.0.1 --port 5000
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 worker: install
 	$(FLASK) notifications send --loop

@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_event_handlers(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -50,11 +51,12 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     from ki_match import models  # noqa: F401  (the whole schema for Alembic)
-    from ki_match.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from ki_match.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -67,39 +69,72 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.access import Policy
     from ki_match.accounts.views import bp as accounts
     from ki_match.admin.views import bp as admin
+    from ki_match.assignments.views import bp as assignments
     from ki_match.calendar.views import bp as calendar
     from ki_match.core.health import bp as health
     from ki_match.core.views import bp as core
+    from ki_match.desk import (
+        helper_pages,
+        offer_actions,
+        request_changes,
+        request_form,
+        request_list,
+        request_page,
+    )
+    from ki_match.desk.blueprints import helpers, requests
     from ki_match.directory.views import bp as directory
-    from ki_match.helpers.views import bp as helpers
+    from ki_match.home.views import bp as home
     from ki_match.initiatives.organisations import bp as organisations
     from ki_match.initiatives.views import bp as initiatives
     from ki_match.notifications.commands import bp as notifications
     from ki_match.notifications.preference_views import bp as notification_preferences
     from ki_match.notifications.views import bp as notification_views
-    from ki_match.offers.coordination import bp as coordination
     from ki_match.offers.views import bp as offers
     from ki_match.privacy.views import bp as privacy
+    from ki_match.profile import language_views, week_views
     from ki_match.profile.views import bp as profile
     from ki_match.reports.views import bp as reports
     from ki_match.requests.commands import bp as request_commands
-    from ki_match.requests.views import bp as requests
 
-    for blueprint in (core, health, accounts, helpers, admin, notifications, offers):
+    # The desk's and the profile's routes live in several modules on one blueprint each;
+    # importing the modules adds the routes.
+    assert all((helper_pages, offer_actions, request_changes, request_form, request_list, request_page))
+    assert all((language_views, week_views))
+    for blueprint in (
+        home,
+        core,
+        health,
+        accounts,
+        profile,
+        offers,
+        assignments,
+        calendar,
+        privacy,
+        requests,
+        helpers,
+        initiatives,
+        organisations,
+        directory,
+        reports,
+        admin,
+        notifications,
+        notification_preferences,
+        notification_views,
+        request_commands,
+    ):
         app.register_blueprint(blueprint)
-    app.register_blueprint(profile)
-    app.register_blueprint(requests)
-    app.register_blueprint(calendar)
-    app.register_blueprint(privacy)
-    app.register_blueprint(request_commands)
-    app.register_blueprint(coordination)
-    app.register_blueprint(notification_preferences)
-    app.register_blueprint(notification_views)
-    app.register_blueprint(initiatives)
-    app.register_blueprint(organisations)
-    app.register_blueprint(directory)
-    app.register_blueprint(reports)
     app.view_functions["static"].access_policy = Policy()
+
+
+def register_event_handlers(app: Flask) -> None:
+    """The upper layers' answers to what the lower ones publish (see ``ki_match.events``)."""
+    from ki_match.events import subscribe
+    from ki_match.helpers import activation
+    from ki_match.notifications import recipients
+    from ki_match.offers import commitments
+
+    for handlers in (activation.HANDLERS, commitments.HANDLERS, recipients.HANDLERS):
+        subscribe(app, handlers)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -123,12 +158,28 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from ki_match.core.templating import register
+    from ki_match.core import templating
+    from ki_match.home import navigation
 
-    register(app)
+    templating.register(app)
+    navigation.register(app)
 
 
 def register_commands(app: Flask) -> None:
-    from ki_match.core.commands import register
+    from ki_match.accounts.commands import create_admin_command
+    from ki_match.offers.commands import escalate_command
+    from ki_match.reference.commands import seed_command
+    from ki_match.requests.commands import bp as request_commands
 
-    register(app)
+    request_commands.cli.add_command(escalate_command)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(create_admin_command)
+    register_dev_commands(app)
+
+
+def register_dev_commands(app: Flask) -> None:
+    from ki_match.bench.commands import bench_command
+    from ki_match.demo.commands import demo_command
+
+    app.cli.add_command(bench_command)
+    app.cli.add_command(demo_command)

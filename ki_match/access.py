@@ -7,14 +7,24 @@ accident. The guard-rail test walks ``app.url_map`` and checks each policy.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import abort, current_app, request, url_for
 from flask_login import current_user
 
-from ki_match.accounts.models import Role
 from ki_match.htmx import redirect_to
+
+
+class Role(enum.StrEnum):
+    """Who someone is in the KI; every policy names roles (``accounts.models.User.role`` stores one)."""
+
+    HELPER = "helper"
+    COORDINATOR = "coordinator"
+    INITIATIVE = "initiative"
+    ADMIN = "admin"
+
 
 ALL_ROLES = frozenset(Role)
 
@@ -72,7 +82,7 @@ def enforce_access():
         current_app.logger.error("route %s has no access policy", request.endpoint)
         abort(403)
     if policy.anonymous_only and current_user.is_authenticated:
-        return redirect_to(url_for("core.index"))
+        return redirect_to(url_for("home.index"))
     if policy.public:
         return None
     if not current_user.is_authenticated:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -94,3 +96,36 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class folded(FunctionElement):
+    """A text column in lower case, for searching.
+
+    PostgreSQL's lower() knows ä and Ä; SQLite's only knows ASCII, so SQLite
+    gets Python's ``str.lower`` as a function registered on each connection.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "folded"
+
+
+@compiles(folded)
+def _folded_default(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element, compiler, **kw):
+    return f"ki_match_lower({compiler.process(element.clauses, **kw)})"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_lower(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.create_function(
+            "ki_match_lower",
+            1,
+            lambda value: value.lower() if isinstance(value, str) else value,
+            deterministic=True,
+        )

@@ -7,6 +7,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
 
 from ki_match.db import Base
 
@@ -15,4 +16,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,50 +1,69 @@
-"""Rendering full pages or their fragments, and redirects that htmx follows."""
+"""Rendering full pages or their fragments, and answers htmx follows, through htmx-flask.
+
+``request.htmx`` (htmx-flask's ``HtmxHeaders``) reads the HX-* request headers;
+``htmx_flask.make_response`` writes the HX-* response headers. This module adds
+the project's one rule on top: a fragment is chosen by an explicit signal, the
+target's id, never by a bare "is this htmx?".
+"""
 
 from __future__ import annotations
 
-from flask import Response, make_response, redirect, render_template, request
+from flask import Response, redirect, render_template
+from htmx_flask import make_response, request
 from jinja2_fragments.flask import render_block
 
 
 def wants_block(block: str | None, target: str | None = None) -> bool:
     """True when htmx asked to swap exactly this block.
 
-    The signal is the target id, never a bare HX-Request: boosted navigation
-    and history restores want the whole page. Block ``login_form`` renders the
-    element with id ``login-form``; a block drawn once per item (``offer_card``
-    for ``offer-card-12``) names its element's id in ``target``.
+    Boosted navigation and history restores want the whole page. Block
+    ``login_form`` renders the element with id ``login-form``; a block drawn once
+    per item (``offer_card`` for ``offer-card-12``) names its element's id in ``target``.
     """
-    if block is None or request.headers.get("HX-Request") != "true":
+    htmx = request.htmx
+    if block is None or not htmx or htmx.history_restore_request or htmx.boosted:
         return False
-    if request.headers.get("HX-History-Restore-Request") == "true":
-        return False
-    if request.headers.get("HX-Boosted") == "true":
-        return False
-    return request.headers.get("HX-Target") == (target or block.replace("_", "-"))
+    return htmx.target == (target or block.replace("_", "-"))
 
 
 def render(
-    template: str, block: str | None = None, status: int = 200, *, target: str | None = None, **context
+    template: str,
+    block: str | None = None,
+    status: int = 200,
+    *,
+    target: str | None = None,
+    trigger: str | None = None,
+    **context,
 ) -> Response:
-    """The page, or only ``block`` when htmx targets the element of that id (or ``target``)."""
+    """The page, or only ``block`` when htmx targets the element of that id (or ``target``);
+    ``trigger`` names a client event htmx fires once the answer arrives (``HX-Trigger``)."""
     if wants_block(block, target):
         body = render_block(template, block, **context)
     else:
         body = render_template(template, **context)
-    return make_response(body, status)
+    return make_response(body, status, trigger=trigger)
 
 
 def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
+    return bool(request.htmx)
+
+
+def triggered_by(*prefixes: str) -> bool:
+    """Whether the element that sent this htmx request has an id starting with one of ``prefixes``
+    (a tab or page link, say, rather than the search box)."""
+    return (request.htmx.trigger or "").startswith(prefixes)
 
 
 def redirect_to(location: str) -> Response:
     """303 for browsers; for htmx a full navigation via ``HX-Redirect``."""
-    if is_htmx() and request.headers.get("HX-Boosted") != "true":
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = location
-        return response
+    if request.htmx and not request.htmx.boosted:
+        return make_response("", 204, redirect=location)
     return redirect(location, code=303)
+
+
+def refresh(status: int) -> Response:
+    """An htmx request whose page is stale (expired session or token): htmx reloads the page."""
+    return make_response("", status, refresh=True)
 
 
 # Every request header ``wants_block`` reads: a cache must not hand a fragment to a page load.

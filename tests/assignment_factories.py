@@ -11,7 +11,9 @@ from datetime import date, datetime, timedelta
 
 from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.offers import services as offer_services
+from ki_match.offers.answers import accept_offer
+from ki_match.offers.confirming import confirm_offer
+from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -83,7 +85,7 @@ def booked(
     )
     db.session.add(assignment)
     if request.status in (RequestStatus.OPEN, RequestStatus.OFFERED):
-        request.status = RequestStatus.FILLED
+        transition(request, RequestStatus.FILLED)
     db.session.commit()
     return assignment
 
@@ -97,5 +99,5 @@ def offer_to(request: HelpRequest, helper, status=OfferStatus.PENDING) -> Offer:
 
 def confirmed_through_rules(request: HelpRequest, helper, coordinator) -> Assignment:
     offer = offer_to(request, helper)
-    offer_services.accept_offer(offer.id, helper.user)
-    return offer_services.confirm_offer(offer.id, coordinator)
+    accept_offer(offer.id, helper.user)
+    return confirm_offer(offer.id, coordinator)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 
 from ki_match.extensions import db
-from ki_match.offers.services import OfferError
+from ki_match.requests.lifecycle import RequestError
 
 
 def race(app, functions):
     """Run each function in its own thread, app context and database connection, all at once.
 
-    Returns each function's result, or the ``OfferError`` it raised. Pass plain
+    Returns each function's result, or the ``RequestError`` it raised. Pass plain
     ids into the functions: rows of the test's session must not be touched
     from the threads.
     """
@@ -23,7 +23,7 @@ def race(app, functions):
             barrier.wait()
             try:
                 results[index] = function()
-            except OfferError as error:
+            except RequestError as error:
                 results[index] = error
             finally:
                 db.session.remove()

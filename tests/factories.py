@@ -10,7 +10,7 @@ from ki_match.accounts.models import User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.offers import services
+from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki
 from ki_match.requests.models import (
     Assignment,
@@ -73,7 +73,7 @@ def offer_to(request: HelpRequest, helper: HelperProfile, status=OfferStatus.PEN
 def assignment_for(request: HelpRequest, helper: HelperProfile, coordinator: User) -> Assignment:
     """Confirmed through the real rules: an accepted offer, then the coordinator confirms."""
     offer = offer_to(request, helper, OfferStatus.ACCEPTED)
-    return services.confirm_offer(offer.id, coordinator)
+    return confirm_offer(offer.id, coordinator)
 
 
 def move_into_past(assignment: Assignment, days: int = 1) -> Assignment:

@@ -6,15 +6,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from flask import Blueprint
 from sqlalchemy import select
 
-from ki_match.access import roles
 from ki_match.accounts.models import Role
+from ki_match.assignments.services import report_hours, reportable, withdraw_assignment, withdrawable
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.offers import services
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -83,11 +81,11 @@ def test_upcoming_and_past_assignments(client, amina, coordinator):
         ),
         5,
     )
-    services.report_hours(reported, amina.user, minutes=60, travel_km=4, note=None)
+    report_hours(reported, amina.user, minutes=60, travel_km=4, note=None)
     withdrawn = assignment_for(
         make_request(created_by=coordinator, starts_in=timedelta(days=30)), amina, coordinator
     )
-    services.withdraw_assignment(withdrawn.id, amina.user, "krank")
+    withdraw_assignment(withdrawn.id, amina.user, "krank")
     cancelled = set_status(
         assignment_for(
             make_request(created_by=coordinator, starts_in=timedelta(days=31)), amina, coordinator
@@ -159,31 +157,16 @@ def test_no_exact_place_once_the_assignment_is_off(client, confirmed, status):
     assert 'id="withdraw-form"' not in body and 'id="report-form"' not in body
 
 
-def test_calendar_link_appears_only_once_the_calendar_route_exists(make_app, create_helper, coordinator):
+def test_calendar_link_only_for_a_confirmed_assignment(client, create_helper, coordinator):
     profile = create_helper()
     assignment = assignment_for(make_request(created_by=coordinator), profile, coordinator)
+    later = make_request(created_by=coordinator, starts_in=timedelta(days=5))
+    withdrawn = assignment_for(later, profile, coordinator)
+    withdraw_assignment(withdrawn.id, profile.user, "krank")
+    assert client.post("/login", data={"email": profile.user.email, "password": PASSWORD}).status_code == 303
 
-    def page(app) -> str:
-        client = app.test_client()
-        login = client.post("/login", data={"email": profile.user.email, "password": PASSWORD})
-        assert login.status_code == 303
-        return client.get(f"/assignments/{assignment.id}").get_data(as_text=True)
-
-    without = make_app()
-    without.view_functions.pop("calendar.assignment_ics", None)
-    assert ".ics herunterladen" not in page(without)
-
-    with_calendar = make_app()
-    if "calendar.assignment_ics" not in with_calendar.view_functions:
-        stand_in = Blueprint("calendar", __name__)
-
-        @stand_in.route("/stand-in/<int:assignment_id>.ics")
-        @roles(Role.HELPER)
-        def assignment_ics(assignment_id: int):
-            return ""
-
-        with_calendar.register_blueprint(stand_in)
-    body = page(with_calendar)
+    assert ".ics herunterladen" not in client.get(f"/assignments/{withdrawn.id}").get_data(as_text=True)
+    body = client.get(f"/assignments/{assignment.id}").get_data(as_text=True)
     assert ".ics herunterladen" in body
     link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>\.ics herunterladen', body)
     assert link and str(assignment.id) in link.group(1)
@@ -385,13 +368,13 @@ def test_report_can_be_changed_until_approved(client, done, coordinator):
 
 
 def test_withdrawable_and_reportable_follow_the_clock_and_the_status(confirmed, coordinator):
-    assert services.withdrawable(confirmed) and not services.reportable(confirmed)
+    assert withdrawable(confirmed) and not reportable(confirmed)
     move_into_past(confirmed)
-    assert not services.withdrawable(confirmed) and services.reportable(confirmed)
+    assert not withdrawable(confirmed) and reportable(confirmed)
     confirmed.approved_at = utcnow()
-    assert not services.reportable(confirmed)
+    assert not reportable(confirmed)
     confirmed.approved_at = None
     for status in (AssignmentStatus.WITHDRAWN, AssignmentStatus.CANCELLED, AssignmentStatus.NO_SHOW):
         confirmed.status = status
-        assert not services.withdrawable(confirmed) and not services.reportable(confirmed)
+        assert not withdrawable(confirmed) and not reportable(confirmed)
     db.session.rollback()

@@ -18,6 +18,7 @@ from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.reference.models import Topic
+from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import AssignmentStatus, RequestKind, RequestStatus
 from tests.assignment_factories import booked, make_request
 from tests.conftest import language
@@ -326,7 +327,7 @@ def test_cancelled_request_shows_as_cancelled_in_the_feed(client, helper, ki, co
     assignment = booked(request, helper)
     client.post("/calendar/feed")
     path = feed_path_on(client.get("/calendar").get_data(as_text=True))
-    request.status = RequestStatus.CANCELLED
+    transition(request, RequestStatus.CANCELLED)
     db.session.commit()
 
     event = parse(client.get(path).data).events[0]

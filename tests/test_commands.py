@@ -116,7 +116,7 @@ def test_demo_if_new_leaves_a_database_with_users_alone(cli, db, create_user, mo
     def must_not_run():
         raise AssertionError("demo data loaded into a database that has users")
 
-    monkeypatch.setattr("ki_match.demo.data.load_demo", must_not_run)
+    monkeypatch.setattr("ki_match.demo.commands.load_demo", must_not_run)
     result = cli("demo", "--if-new")
     assert result.exit_code == 0, result.output
     assert "already has users" in result.output
@@ -125,7 +125,7 @@ def test_demo_if_new_leaves_a_database_with_users_alone(cli, db, create_user, mo
 
 def test_demo_if_new_loads_into_an_empty_database(cli, monkeypatch):
     calls = []
-    monkeypatch.setattr("ki_match.demo.data.load_demo", lambda: calls.append(1) or "demo loaded")
+    monkeypatch.setattr("ki_match.demo.commands.load_demo", lambda: calls.append(1) or "demo loaded")
     result = cli("demo", "--if-new")
     assert result.exit_code == 0, result.output
     assert calls == [1]

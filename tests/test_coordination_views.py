@@ -9,12 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
+from ki_match.assignments.services import report_hours
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
+from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki
 from ki_match.reference.services import ensure_reference_data
+from ki_match.requests import lifecycle
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -229,9 +232,7 @@ def test_confirm_that_lost_the_race_is_a_409_fragment_with_the_reason(
     request = make_request()
     first = offer_to(request, helper(), OfferStatus.ACCEPTED)
     second = offer_to(request, helper(), OfferStatus.ACCEPTED)
-    from ki_match.offers import services
-
-    services.confirm_offer(first.id, create_user(Role.COORDINATOR))  # the other coordinator was faster
+    confirm_offer(first.id, create_user(Role.COORDINATOR))  # the other coordinator was faster
     response = client.post(f"/requests/offers/{second.id}/confirm", headers=OFFERS)
     fragment = body(response)
     assert response.status_code == 409
@@ -266,9 +267,7 @@ def test_no_show_and_approve_from_the_offers_block(client, coordinator, staff, h
     request = make_request(needed=2)
     gone = move_into_past(assignment_for(request, amina, staff))
     came = move_into_past(assignment_for(request, bilal, staff))
-    from ki_match.offers import services
-
-    services.report_hours(fresh(Assignment, came.id), bilal.user, minutes=75, travel_km=8, note=None)
+    report_hours(fresh(Assignment, came.id), bilal.user, minutes=75, travel_km=8, note=None)
     page = body(client.get(f"/requests/{request.id}"))
     assert (
         "Nicht erschienen" in page and "Gemeldet: 75 Minuten, 8 km" in page and "Stunden bestätigen" in page
@@ -289,9 +288,7 @@ def test_no_show_and_approve_from_the_offers_block(client, coordinator, staff, h
 def test_approvals_list_and_approving_there(client, coordinator, staff, helper):
     amina = helper(display_name="Amina Haddad")
     assignment = move_into_past(assignment_for(make_request(), amina, staff))
-    from ki_match.offers import services
-
-    services.report_hours(fresh(Assignment, assignment.id), amina.user, minutes=95, travel_km=14, note="Bus")
+    report_hours(fresh(Assignment, assignment.id), amina.user, minutes=95, travel_km=14, note="Bus")
     page = body(client.get("/requests/approvals"))
     assert "Amina Haddad" in page and ">95<" in page and ">14<" in page and "Bus" in page
     response = client.post(
@@ -438,9 +435,7 @@ def test_cancel_refused_is_409(client, coordinator, staff, helper):
     request = make_request()
     move_into_past(assignment_for(request, helper(), staff))
     assignment = db.session.scalar(select(Assignment).where(Assignment.request_id == request.id))
-    from ki_match.offers import services
-
-    services.mark_no_show(assignment.id, staff)
+    lifecycle.no_show(assignment.id, staff)
     response = client.post(
         f"/requests/{request.id}/cancel", data={"cancel-reason": "zu spät"}, headers=LIFECYCLE
     )

@@ -23,6 +23,7 @@ from ki_match.helpers.services import missing_for_approval
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Level
 from ki_match.reference.services import ensure_reference_data
+from ki_match.requests.lifecycle import TRANSITIONS
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -32,7 +33,6 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
-from ki_match.requests.services import TRANSITIONS
 from tests.conftest import empty_all_tables
 
 HOLDING = (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW)

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User, UserSession
+from ki_match.assignments.queries import monthly_load
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
+from ki_match.helpers.activation import set_account_active
 from ki_match.helpers.models import HelperProfile, helper_town
-from ki_match.helpers.queries import monthly_load
 from ki_match.reference.models import Level
 from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import AssignmentStatus
@@ -334,7 +335,6 @@ def test_admin_deactivating_a_helper_account_frees_the_seat(client, auth, login_
 
 def test_a_failed_deactivation_keeps_every_commitment(app, coordinator, create_helper):
     from ki_match.accounts.services import AccountError
-    from ki_match.offers.services import set_account_active
     from ki_match.requests.models import Assignment
 
     amina = create_helper()

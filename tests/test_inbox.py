@@ -12,10 +12,15 @@ from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.offers import services
-from ki_match.offers.services import Answer
+from ki_match.notifications.recipients import offers_sent
+from ki_match.offers import tokens
+from ki_match.offers.answers import Answer, accept_offer
+from ki_match.offers.confirming import confirm_offer
+from ki_match.offers.events import OffersSent
+from ki_match.offers.tokens import answer_url
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Topic
+from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
     FillMode,
     HelpRequest,
@@ -135,7 +140,7 @@ def test_pending_on_top_newest_first_answered_below_with_their_status(client, lo
     "make_it_closed, expected",
     [
         (lambda offer, request: setattr(offer, "expires_at", utcnow() - timedelta(minutes=1)), "abgelaufen"),
-        (lambda offer, request: setattr(request, "status", RequestStatus.CANCELLED), "zurückgezogen"),
+        (lambda offer, request: transition(request, RequestStatus.CANCELLED), "zurückgezogen"),
         (lambda offer, request: setattr(request, "starts_at", utcnow() - timedelta(hours=1)), "vorbei"),
     ],
     ids=["expired", "cancelled", "started"],
@@ -317,7 +322,7 @@ def test_accepting_a_request_filled_meanwhile_answers_409_with_the_card(
     request = make_request(created_by=coordinator, mode=FillMode.FIRST_TO_ACCEPT)
     offer = offer_to(request, logged_in)
     quicker = create_helper()
-    services.accept_offer(offer_to(request, quicker).id, quicker.user)
+    accept_offer(offer_to(request, quicker).id, quicker.user)
 
     response = client.post(f"/offers/{offer.id}/accept", headers=htmx_headers(f"offer-card-{offer.id}"))
     body = response.get_data(as_text=True)
@@ -332,7 +337,7 @@ def test_accepting_a_request_filled_meanwhile_answers_409_with_the_card(
 def test_accepting_a_withdrawn_request_without_javascript_says_so(client, logged_in, coordinator):
     request = make_request(created_by=coordinator)
     offer = offer_to(request, logged_in)
-    request.status = RequestStatus.CANCELLED
+    transition(request, RequestStatus.CANCELLED)
     db.session.commit()
     response = client.post(f"/offers/{offer.id}/accept", follow_redirects=True)
     assert "Diese Anfrage wurde zurückgezogen" in response.get_data(as_text=True)
@@ -406,7 +411,7 @@ def mailed_links(helper) -> dict[str, str]:
 def mailed_offer(amina, coordinator):
     request = make_request(created_by=coordinator, notes="Vertraulich: Frau A. ist schwanger")
     offer = offer_to(request, amina, expires_at=utcnow() + timedelta(days=2))
-    services.send_offer_mail(offer)
+    offers_sent(OffersSent(offer.request, [offer], None))
     db.session.commit()
     return offer
 
@@ -453,7 +458,7 @@ def test_accept_link_confirms_first_then_acts_once(client, mailed_offer, amina, 
 
 def test_first_to_accept_by_link_says_the_assignment_is_theirs(client, amina, coordinator):
     offer = offer_to(make_request(created_by=coordinator, mode=FillMode.FIRST_TO_ACCEPT), amina)
-    response = client.post(services.answer_url(offer, Answer.ACCEPT), follow_redirects=True)
+    response = client.post(answer_url(offer, Answer.ACCEPT), follow_redirects=True)
     assert "Der Einsatz ist Ihrer – vielen Dank!" in response.get_data(as_text=True)
 
 
@@ -501,7 +506,7 @@ def test_link_for_a_decline_cannot_be_turned_into_an_accept(client, mailed_offer
 
 def test_an_old_link_has_expired(client, mailed_offer, amina, monkeypatch):
     accept = mailed_links(amina)["accept"]
-    monkeypatch.setattr(services, "ANSWER_LINK_MAX_AGE", timedelta(seconds=-1))
+    monkeypatch.setattr(tokens, "ANSWER_LINK_MAX_AGE", timedelta(seconds=-1))
     response = client.post(accept)
     assert response.status_code == 404
     assert "abgelaufen" in response.get_data(as_text=True)
@@ -522,7 +527,7 @@ def test_a_link_to_a_request_filled_meanwhile_says_so(
     client, mailed_offer, amina, coordinator, create_helper
 ):
     other = create_helper()
-    services.confirm_offer(
+    confirm_offer(
         offer_to(db.session.get(HelpRequest, mailed_offer.request_id), other, OfferStatus.ACCEPTED).id,
         coordinator,
     )

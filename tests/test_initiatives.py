@@ -19,8 +19,10 @@ from ki_match.initiatives.workdays import (
     is_working_day,
     nrw_holidays,
 )
-from ki_match.offers import services as offer_services
+from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki, Organisation
+from ki_match.requests import lifecycle
+from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.models import HelpRequest, OfferStatus, RequestStatus, RequestStatusChange
 from tests.conftest import PASSWORD, htmx_headers, language, outbox, town
 from tests.factories import make_request, offer_to
@@ -337,7 +339,7 @@ def test_helper_found_shows_the_first_name_only_until_the_contact_is_shared(
     db.session.commit()
     request = _submitted(member, status=RequestStatus.OPEN)
     offer = offer_to(request, helper, OfferStatus.ACCEPTED)
-    offer_services.confirm_offer(offer.id, coordinator)
+    confirm_offer(offer.id, coordinator)
     assert _status(request) == RequestStatus.FILLED
     [found] = outbox("initiative_filled", to=member.email)
     assert "Okonkwo" not in found.body_text and helper.user.email not in found.body_text
@@ -519,9 +521,9 @@ def test_a_mail_that_fails_rolls_the_step_back(client, staff, create_user, monke
     def broken(*args, **kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr("ki_match.initiatives.notify.queue_mail", broken)
+    monkeypatch.setattr("ki_match.notifications.mailing.queue_mail", broken)
     with pytest.raises(RuntimeError):
-        services.accept_submitted(request.id, staff)
+        lifecycle.take_over(request.id, staff)
     _db.session.rollback()
     assert _status(request) == RequestStatus.SUBMITTED
 
@@ -529,7 +531,7 @@ def test_a_mail_that_fails_rolls_the_step_back(client, staff, create_user, monke
 def test_share_contact_route(client, staff, create_user, create_helper):
     member = create_user(Role.INITIATIVE)
     request = _submitted(member, status=RequestStatus.OPEN)
-    offer_services.confirm_offer(offer_to(request, create_helper(), OfferStatus.ACCEPTED).id, staff)
+    confirm_offer(offer_to(request, create_helper(), OfferStatus.ACCEPTED).id, staff)
     html = _html(client.get(f"/requests/{request.id}"))
     assert "Kontakt an anfragende Stelle weitergeben" in html
     response = client.post(
@@ -546,11 +548,11 @@ def test_share_contact_route(client, staff, create_user, create_helper):
 
 def test_the_organisation_hears_of_reschedule_cancel_and_completion(member, coordinator, create_helper):
     request = _submitted(member, status=RequestStatus.OPEN)
-    offer_services.confirm_offer(offer_to(request, create_helper(), OfferStatus.ACCEPTED).id, coordinator)
+    confirm_offer(offer_to(request, create_helper(), OfferStatus.ACCEPTED).id, coordinator)
     new_start = request.starts_at + timedelta(days=1)
-    offer_services.reschedule(request.id, new_start, 60, coordinator)
+    lifecycle.reschedule(request.id, new_start, 60, coordinator)
     assert outbox("initiative_rescheduled", to=member.email)
-    offer_services.cancel_request(request.id, coordinator, "Familie verzogen")
+    lifecycle.cancel(request.id, coordinator, "Familie verzogen")
     [mail] = outbox("request_cancelled", to=member.email)
     assert "Familie verzogen" in mail.body_text
 
@@ -595,10 +597,10 @@ def test_every_status_has_a_step_the_initiative_understands(status, step):
 def test_only_a_submitted_request_can_be_accepted_or_declined(member, coordinator, status):
     request = _submitted(member, status=status)
     if status == RequestStatus.SUBMITTED:
-        services.accept_submitted(request.id, coordinator)
+        lifecycle.take_over(request.id, coordinator)
         assert _status(request) == RequestStatus.OPEN
         declined = _submitted(member)
-        services.decline_submitted(declined.id, coordinator, "Zuständig ist das Jugendamt")
+        lifecycle.decline_submitted(declined.id, coordinator, "Zuständig ist das Jugendamt")
         assert _status(declined) == RequestStatus.DECLINED
         change = _db.session.scalar(
             select(RequestStatusChange).where(
@@ -609,19 +611,19 @@ def test_only_a_submitted_request_can_be_accepted_or_declined(member, coordinato
         assert (change.actor_id, change.note) == (coordinator.id, "Zuständig ist das Jugendamt")
     else:
         for step in (
-            lambda: services.accept_submitted(request.id, coordinator),
-            lambda: services.decline_submitted(request.id, coordinator, "Grund"),
+            lambda: lifecycle.take_over(request.id, coordinator),
+            lambda: lifecycle.decline_submitted(request.id, coordinator, "Grund"),
             lambda: services.ask_back(request.id, coordinator, "Frage?"),
         ):
-            with pytest.raises(services.InitiativeError):
+            with pytest.raises(RequestError):
                 step()
         assert _status(request) == status
 
 
 def test_declining_needs_a_reason(member, coordinator):
     request = _submitted(member)
-    with pytest.raises(services.InitiativeError, match="Grund"):
-        services.decline_submitted(request.id, coordinator, "  ")
+    with pytest.raises(RequestError, match="Grund"):
+        lifecycle.decline_submitted(request.id, coordinator, "  ")
     assert _status(request) == RequestStatus.SUBMITTED
 
 
@@ -636,22 +638,20 @@ def test_completed_and_unfilled_are_told_too(member, coordinator, create_helper)
     from tests.factories import move_into_past
 
     filled = _submitted(member, status=RequestStatus.OPEN)
-    assignment = offer_services.confirm_offer(
-        offer_to(filled, create_helper(), OfferStatus.ACCEPTED).id, coordinator
-    )
+    assignment = confirm_offer(offer_to(filled, create_helper(), OfferStatus.ACCEPTED).id, coordinator)
     move_into_past(assignment)
-    offer_services.mark_completed(filled.id, coordinator)
+    lifecycle.complete(filled.id, coordinator)
     assert outbox("initiative_completed", to=member.email)
 
     unfilled = _submitted(member, status=RequestStatus.OPEN)
     unfilled.starts_at = unfilled.starts_at - timedelta(days=20)
     _db.session.commit()
-    offer_services.mark_unfilled()
+    lifecycle.mark_unfilled()
     assert _status(unfilled) == RequestStatus.UNFILLED
     assert outbox("initiative_unfilled", to=member.email)
 
 
 def test_nobody_hears_about_a_request_nobody_sent_in(coordinator, create_helper):
     request = make_request(created_by=coordinator)
-    offer_services.confirm_offer(offer_to(request, create_helper(), OfferStatus.ACCEPTED).id, coordinator)
+    confirm_offer(offer_to(request, create_helper(), OfferStatus.ACCEPTED).id, coordinator)
     assert not outbox("initiative_filled")

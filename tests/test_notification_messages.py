@@ -13,13 +13,18 @@ from sqlalchemy.exc import OperationalError
 
 from ki_match.accounts import services as accounts
 from ki_match.accounts.models import Role
+from ki_match.assignments.services import approve_report, report_hours, withdraw_assignment
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
 from ki_match.extensions import db
+from ki_match.helpers.activation import approve_helper
 from ki_match.helpers.models import Gender
-from ki_match.offers import services as offers
-from ki_match.offers.services import Answer, answer_url
+from ki_match.offers.answers import Answer, accept_offer, decline_offer
+from ki_match.offers.confirming import confirm_offer
+from ki_match.offers.sending import send_offers, withdraw_offer
+from ki_match.offers.tokens import answer_url, offer_from_token
 from ki_match.outbox.models import OutboxMessage
+from ki_match.requests import lifecycle
 from ki_match.requests.models import Offer, OfferStatus
 from tests.conftest import outbox
 from tests.factories import CLIENT_REF, PLACE, assignment_for, make_request, move_into_past, offer_to
@@ -83,7 +88,7 @@ def _assignment(w):
 
 def _reported(w):
     assignment = move_into_past(_assignment(w))
-    offers.report_hours(assignment, w["helper"].user, minutes=90, travel_km=12, note=None)
+    report_hours(assignment, w["helper"].user, minutes=90, travel_km=12, note=None)
     db.session.commit()
     return assignment
 
@@ -95,54 +100,54 @@ def _unapproved(w):
 CAUSES = {
     "offer sent": (
         _nothing,
-        lambda w, _: offers.send_offers(w["request"].id, [w["helper"].id], w["coordinator"]),
+        lambda w, _: send_offers(w["request"].id, [w["helper"].id], w["coordinator"]),
         "offer",
     ),
     "offer accepted": (
         _pending_offer,
-        lambda w, offer: offers.accept_offer(offer.id, w["helper"].user),
+        lambda w, offer: accept_offer(offer.id, w["helper"].user),
         "offer_accepted",
     ),
     "offer declined": (
         _pending_offer,
-        lambda w, offer: offers.decline_offer(offer.id, w["helper"].user, "krank"),
+        lambda w, offer: decline_offer(offer.id, w["helper"].user, "krank"),
         "offer_declined",
     ),
     "confirmed": (
         _accepted_offer,
-        lambda w, offer: offers.confirm_offer(offer.id, w["coordinator"]),
+        lambda w, offer: confirm_offer(offer.id, w["coordinator"]),
         "assignment_confirmed",
     ),
     "offer withdrawn": (
         _pending_offer,
-        lambda w, offer: offers.withdraw_offer(offer.id, w["coordinator"]),
+        lambda w, offer: withdraw_offer(offer.id, w["coordinator"]),
         "offer_withdrawn",
     ),
     "rescheduled": (
         _assignment,
-        lambda w, a: offers.reschedule(
+        lambda w, a: lifecycle.reschedule(
             w["request"].id, w["starts"] + timedelta(days=1), 90, w["coordinator"]
         ),
         "request_rescheduled",
     ),
     "cancelled": (
         _assignment,
-        lambda w, a: offers.cancel_request(w["request"].id, w["coordinator"], "Der Termin entfällt."),
+        lambda w, a: lifecycle.cancel(w["request"].id, w["coordinator"], "Der Termin entfällt."),
         "request_cancelled",
     ),
     "helper withdraws": (
         _assignment,
-        lambda w, a: offers.withdraw_assignment(a.id, w["helper"].user, "Ich bin krank."),
+        lambda w, a: withdraw_assignment(a.id, w["helper"].user, "Ich bin krank."),
         "assignment_withdrawn",
     ),
     "hours approved": (
         _reported,
-        lambda w, a: offers.approve_report(a.id, w["coordinator"]),
+        lambda w, a: approve_report(a.id, w["coordinator"]),
         "report_approved",
     ),
     "helper approved": (
         _unapproved,
-        lambda w, p: accounts.approve_helper(p, w["coordinator"]),
+        lambda w, p: approve_helper(p, w["coordinator"]),
         "helper_approved",
     ),
     "password reset": (
@@ -254,7 +259,7 @@ def answer_links(text: str) -> dict[Answer, str]:
     for word in text.split():
         path = urlparse(word).path
         if path.startswith("/offers/answer/"):
-            decoded = offers.offer_from_token(path.rsplit("/", 1)[1])
+            decoded = offer_from_token(path.rsplit("/", 1)[1])
             assert decoded is not None, word
             found[decoded[1]] = decoded[0].id
     return found
@@ -265,7 +270,7 @@ def test_an_offer_mail_is_self_contained_in_english_and_tells_nothing_it_must_no
 ):
     helper.user.locale = "en"
     db.session.commit()
-    offers.send_offers(request_.id, [helper.id], coordinator)
+    send_offers(request_.id, [helper.id], coordinator)
     (mail,) = outbox("offer", to="amira@example.org")
     offer = db.session.scalar(select(Offer).where(Offer.request_id == request_.id))
     with force_locale("en"):
@@ -289,7 +294,7 @@ def test_an_offer_mail_is_self_contained_in_english_and_tells_nothing_it_must_no
 
 def test_the_coordinator_hears_the_answer_without_the_helpers_phone_or_gender(coordinator, helper, request_):
     offer = offer_to(request_, helper)
-    offers.accept_offer(offer.id, helper.user)
+    accept_offer(offer.id, helper.user)
     (mail,) = outbox("offer_accepted", to=coordinator.email)
     assert mail.locale == "de"
     assert f"Amira Haddad hat für Anfrage #{request_.id} zugesagt" in mail.body_text

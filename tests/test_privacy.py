@@ -16,12 +16,13 @@ from ki_match.calendar.queries import feed_token_digest
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, Gender, HelperLanguage, HelperProfile
-from ki_match.offers import services as offer_services
-from ki_match.offers.services import OfferError
+from ki_match.offers.answers import accept_offer, decline_offer, retract_acceptance
+from ki_match.offers.confirming import confirm_offer
 from ki_match.outbox.models import OutboxMessage
 from ki_match.privacy import queries, services
 from ki_match.privacy.services import RETENTION, Keep, delete_helper_account
 from ki_match.reference.models import Topic
+from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -151,9 +152,7 @@ def test_export_says_nothing_about_other_people(client, auth, zainab, create_hel
     shared = make_request(ki, coordinator, starts_at=utcnow() + timedelta(days=4))
     offer_to(shared, zainab)
     offer_to(shared, bilal)
-    offer_services.accept_offer(
-        db.session.scalar(select(Offer.id).where(Offer.helper_id == bilal.id)), bilal.user
-    )
+    accept_offer(db.session.scalar(select(Offer.id).where(Offer.helper_id == bilal.id)), bilal.user)
     confirmed = make_request(ki, coordinator, starts_at=utcnow() + timedelta(days=8))
     confirmed_through_rules(confirmed, zainab, coordinator)
     # The coordinator approved her and looked at her profile: events by someone else about her.
@@ -289,10 +288,10 @@ def test_delete_account_erases_the_person_and_keeps_the_statistics(
     pending = offer_to(pending_request, zainab)
     accepted_request = make_request(ki, coordinator, starts_at=now + timedelta(days=7))
     accepted = offer_to(accepted_request, zainab)
-    offer_services.accept_offer(accepted.id, zainab.user)
+    accept_offer(accepted.id, zainab.user)
     declined_request = make_request(ki, coordinator, starts_at=now + timedelta(days=9))
     declined = offer_to(declined_request, zainab)
-    offer_services.decline_offer(declined.id, zainab.user, f"Ich, {NAME}, bin krank")
+    decline_offer(declined.id, zainab.user, f"Ich, {NAME}, bin krank")
     # One mail to her went out already, one is still waiting.
     sent = outbox("assignment_confirmed", to=EMAIL)[0]
     sent.sent_at = now
@@ -451,28 +450,28 @@ def test_erased_tables_are_empty_for_the_person_and_kept_ones_still_there(app, z
 def test_retract_acceptance_makes_the_offer_declined_and_tells_the_coordinator(app, zainab, ki, coordinator):
     request = make_request(ki, coordinator)
     offer = offer_to(request, zainab)
-    offer_services.accept_offer(offer.id, zainab.user)
+    accept_offer(offer.id, zainab.user)
 
-    offer_services.retract_acceptance(offer.id, zainab.user)
+    retract_acceptance(offer.id, zainab.user)
 
     assert db.session.get(Offer, offer.id).status == OfferStatus.DECLINED
     assert outbox("offer_declined", to=coordinator.email)
-    with pytest.raises(OfferError):
-        offer_services.confirm_offer(offer.id, coordinator)
+    with pytest.raises(RequestError):
+        confirm_offer(offer.id, coordinator)
 
 
 def test_retract_acceptance_refuses_confirmed_or_foreign_offers(app, zainab, create_helper, ki, coordinator):
     request = make_request(ki, coordinator)
     assignment = confirmed_through_rules(request, zainab, coordinator)
-    with pytest.raises(OfferError):
-        offer_services.retract_acceptance(assignment.offer_id, zainab.user)
+    with pytest.raises(RequestError):
+        retract_acceptance(assignment.offer_id, zainab.user)
     other = offer_to(make_request(ki, coordinator), zainab)
-    offer_services.accept_offer(other.id, zainab.user)
-    with pytest.raises(OfferError):
-        offer_services.retract_acceptance(other.id, create_helper().user)
+    accept_offer(other.id, zainab.user)
+    with pytest.raises(RequestError):
+        retract_acceptance(other.id, create_helper().user)
     pending = offer_to(make_request(ki, coordinator), create_helper())
-    with pytest.raises(OfferError):
-        offer_services.retract_acceptance(pending.id, pending.helper.user)
+    with pytest.raises(RequestError):
+        retract_acceptance(pending.id, pending.helper.user)
 
 
 def test_account_page_links_calendar_and_my_data_for_helpers_only(client, auth, zainab, create_user):

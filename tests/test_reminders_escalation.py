@@ -14,10 +14,11 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.matching.services import match
 from ki_match.notifications.reminders import send_reminders
-from ki_match.offers import services as offer_services
+from ki_match.offers.confirming import confirm_offer
 from ki_match.offers.escalation import EscalationStep, escalate
 from ki_match.outbox.preferences import save_preferences
 from ki_match.reference.models import Level
+from ki_match.requests import lifecycle
 from ki_match.requests.models import (
     AssignmentStatus,
     FillMode,
@@ -140,7 +141,7 @@ def test_a_rescheduled_assignment_is_reminded_again(coordinator, available_helpe
     assert send_reminders(now=first_start - timedelta(hours=20)).assignments == 1
 
     new_start = first_start + timedelta(hours=1)
-    offer_services.reschedule(request.id, new_start, 90, coordinator)
+    lifecycle.reschedule(request.id, new_start, 90, coordinator)
     assert send_reminders(now=new_start - timedelta(hours=20)).assignments == 1
     assert send_reminders(now=new_start - timedelta(hours=19)).assignments == 0
     assert len(outbox("assignment_reminder", to=helper.user.email)) == 2
@@ -359,7 +360,7 @@ def test_a_confirm_racing_the_follow_up_leaves_no_step(coordinator, available_he
         accepted = db.session.get(Offer, offer.id)
         accepted.status = OfferStatus.ACCEPTED
         db.session.commit()
-        offer_services.confirm_offer(offer.id, coordinator)
+        confirm_offer(offer.id, coordinator)
         return real_send(request_id, helper_ids, sender)
 
     monkeypatch.setattr(escalation, "send_offers", confirm_first)

@@ -268,4 +268,3 @@ def test_another_kis_data_stays_out(march):
     assert queries.request_counts(other.id, MARCH, ReportFilters())["status"] == {}
     assert queries.work(other.id, MARCH, ReportFilters()).approved_minutes == 0
     assert queries.allowance_totals(other.id, MARCH) == []
-    assert queries.helper_in_ki(other.id, march.helpers[0].id) is None

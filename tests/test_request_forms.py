@@ -10,12 +10,9 @@ from werkzeug.datastructures import MultiDict
 from ki_match.clock import NonexistentLocalTime, local_parts, local_to_utc
 from ki_match.helpers.models import Gender
 from ki_match.reference.services import ensure_reference_data
+from ki_match.requests.data import RequestData, missing_to_open
 from ki_match.requests.forms import RequestForm, looks_like_full_name
 from ki_match.requests.models import FillMode, RequestKind, RequestStatus
-from ki_match.requests.services import (
-    RequestData,
-    missing_to_open,
-)
 from tests.conftest import language, town
 
 

@@ -10,7 +10,6 @@ import pytest
 from flask import url_for
 from sqlalchemy import event, func, select
 
-from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
@@ -548,28 +547,19 @@ def test_request_page_shows_details_history_and_candidates(
     assert audit_actions(created.id)[-1] == "request.viewed"
 
 
-def test_request_page_works_without_the_offers_route(
-    client, coordinator, make_request, available_helper, monkeypatch
+def test_a_draft_lists_its_candidates_without_a_form_to_ask_them(
+    client, coordinator, make_request, available_helper
 ):
-    """Before the offers flow exists there is no form posting nowhere, only the list."""
-    monkeypatch.setattr("ki_match.requests.views.SEND_OFFERS", "offers.not_there")
+    """Only a request that is looking for helpers can send offers: no form posting for nothing."""
     available_helper(display_name="Amina K.")
-    html = body(client.get(f"/requests/{make_request().id}"))
+    html = body(client.get(f"/requests/{make_request(status=RequestStatus.DRAFT).id}"))
     assert "Amina K." in html
     assert 'name="helper_ids"' not in html and 'id="offer-form"' not in html
 
 
-def test_request_page_offers_checkboxes_once_the_offers_route_exists(
-    make_app, create_user, available_helper, make_request
+def test_request_page_offers_checkboxes_for_candidates_and_near_misses(
+    app, create_user, available_helper, make_request
 ):
-    app = make_app()
-    if "offers.send" not in app.view_functions:
-
-        @roles(Role.COORDINATOR, Role.ADMIN)
-        def send(request_id):
-            return "sent"
-
-        app.add_url_rule("/test-offers/<int:request_id>", "offers.send", send, methods=["POST"])
     amina = available_helper(display_name="Amina K.")
     basma = available_helper(display_name="Basma R.", slots=[(3, time(9), time(13))])
     asked = available_helper(display_name="Chadi S.")
@@ -583,7 +573,7 @@ def test_request_page_offers_checkboxes_once_the_offers_route_exists(
         == 303
     )
     with app.test_request_context():
-        action = url_for("offers.send", request_id=request.id)
+        action = url_for("requests.send_offers", request_id=request.id)
     html = body(client.get(f"/requests/{request.id}"))
     assert f'action="{action}"' in html
     assert f'name="helper_ids" value="{amina.id}"' in html

@@ -9,16 +9,10 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ki_match.access import Role
 from ki_match.clock import utcnow
 from ki_match.db import str_enum
 from ki_match.extensions import db
-
-
-class Role(enum.StrEnum):
-    HELPER = "helper"
-    COORDINATOR = "coordinator"
-    INITIATIVE = "initiative"
-    ADMIN = "admin"
 
 
 class User(UserMixin, db.Model):

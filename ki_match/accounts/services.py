@@ -18,11 +18,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from ki_match.accounts.events import HelperAccountCreated
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
 from ki_match.audit.services import record
 from ki_match.clock import utcnow
+from ki_match.events import publish
 from ki_match.extensions import db
-from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.outbox.queue import queue_mail
 from ki_match.urls import public_url
@@ -275,7 +276,7 @@ def register_helper(ki: Ki, *, email: str, display_name: str, password: str) -> 
     )
     db.session.add(user)
     db.session.flush()
-    db.session.add(HelperProfile(ki_id=ki.id, user_id=user.id))
+    publish(HelperAccountCreated(user))
     send_verification(user)
     record("account.registered", actor=user, subject=user)
     db.session.commit()
@@ -416,29 +417,4 @@ def set_active(user: User, active: bool, by: User) -> None:
     if not active:
         end_all_sessions(user)
     record("account.activated" if active else "account.deactivated", actor=by, subject=user)
-    db.session.commit()
-
-
-# --- helper approval ---------------------------------------------------------------------
-
-
-def approve_helper(profile: HelperProfile, by: User) -> None:
-    """From now on the helper can receive offers."""
-    if profile.approved_at is not None:
-        return
-    if profile.user.email_verified_at is None:
-        raise AccountError(_("Die E-Mail-Adresse ist noch nicht bestätigt."))
-    profile.approved_at = utcnow()
-    profile.approved_by_id = by.id
-    record("helper.approved", actor=by, subject=profile)
-    queue_mail(
-        kind="helper_approved",
-        to=profile.user.email,
-        subject=_l("Ihr Profil wurde freigegeben"),
-        template="emails/helper_approved",
-        key=f"approved:{profile.id}",
-        ki_id=profile.ki_id,
-        user=profile.user,
-        link=public_url("core.index"),
-    )
     db.session.commit()

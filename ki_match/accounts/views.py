@@ -66,7 +66,7 @@ def login():
         if result.user is not None:
             raw = services.start_session(result.user, request.remote_addr, request.user_agent.string)
             db.session.commit()
-            target = safe_local_path(request.args.get("next")) or url_for("core.index")
+            target = safe_local_path(request.args.get("next")) or url_for("home.index")
             session.clear()  # a fresh session: nothing from before the login survives
             login_user(result.user)
             session["sid"] = raw
@@ -130,7 +130,7 @@ def verify(token: str):
             return render("accounts/token_invalid.html", status=404)
         flash(_("Danke! Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."), "success")
         return redirect_to(
-            url_for("core.index") if current_user.is_authenticated else url_for("accounts.login")
+            url_for("home.index") if current_user.is_authenticated else url_for("accounts.login")
         )
     return render("accounts/verify.html", form=form)
 

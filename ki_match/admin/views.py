@@ -15,8 +15,8 @@ from ki_match.accounts.forms import ConfirmForm, InviteForm
 from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
 from ki_match.extensions import db
+from ki_match.helpers.activation import set_account_active
 from ki_match.htmx import redirect_to, render
-from ki_match.offers.services import set_account_active
 from ki_match.orgs.models import Organisation
 from ki_match.orgs.queries import current_ki, organisations
 

@@ -134,7 +134,7 @@ def pages(app: Flask, data: Dataset, rng: random.Random) -> tuple[list[Page], li
         return lambda index: built
 
     found = [
-        Page("coordinator_dashboard", COORDINATOR, fixed("core.index")),
+        Page("coordinator_dashboard", COORDINATOR, fixed("home.index")),
         Page("request_page", COORDINATOR, request_url("requests.show")),
         Page(
             "candidate_partial",

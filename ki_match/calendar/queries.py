@@ -13,7 +13,7 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
-from ki_match.requests.models import HOLDING_STATES, Assignment, AssignmentStatus, HelpRequest
+from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest
 
 # How far back the feed reaches: recent assignments stay visible; older ones
 # need not be sent to a calendar app every hour.
@@ -39,13 +39,6 @@ def _of(ki_id: int, profile: HelperProfile):
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
         .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == ki_id)
         .options(*_with_request())
-    )
-
-
-def downloadable_assignment(ki: Ki, profile: HelperProfile, assignment_id: int) -> Assignment | None:
-    """This helper's assignment, if it is (or was) confirmed: only those have a calendar entry."""
-    return db.session.scalar(
-        _of(ki.id, profile).where(Assignment.id == assignment_id, Assignment.status.in_(HOLDING_STATES))
     )
 
 

@@ -12,20 +12,18 @@ from flask_login import current_user
 from ki_match.access import public, roles
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
+from ki_match.assignments.loaders import get_assignment
 from ki_match.calendar import ics, queries, services
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import limiter
-from ki_match.helpers import queries as helper_queries
-from ki_match.helpers.models import HelperProfile
+from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render
 from ki_match.orgs.queries import current_ki
-from ki_match.requests.models import Assignment
+from ki_match.requests.models import HOLDING_STATES, Assignment
 from ki_match.urls import public_url
 
 bp = Blueprint("calendar", __name__)
 
-# The assignment page of the helper's area; until it exists, links go to the start page.
-ASSIGNMENT_ENDPOINT = "offers.assignment"
 # The full feed address is in the session only between the POST that made it and
 # the page that shows it once (the session pops it): the database keeps the hash only.
 NEW_FEED_URL = "calendar_new_feed_url"
@@ -41,18 +39,11 @@ def _feed_limit() -> str:
 # --- loading and authorising ----------------------------------------------------------------
 
 
-def own_profile() -> HelperProfile:
-    profile = helper_queries.profile_of(current_user)
-    if profile is None or profile.ki_id != current_ki().id:
-        abort(404)
-    return profile
-
-
 def get_downloadable_assignment(assignment_id: int) -> Assignment:
-    """The logged-in helper's confirmed (or completed) assignment, else 404 — also for
-    someone else's, so an id does not tell whether it exists."""
-    assignment = queries.downloadable_assignment(current_ki(), own_profile(), assignment_id)
-    if assignment is None:
+    """The helper's own assignment if it is (or was) confirmed: only those have a calendar entry;
+    any other is 404, so an id does not tell whether it exists."""
+    assignment = get_assignment(assignment_id)
+    if assignment.status.value not in HOLDING_STATES:
         abort(404)
     return assignment
 
@@ -65,9 +56,7 @@ def _host() -> str:
 
 
 def assignment_link(assignment: Assignment) -> str:
-    if ASSIGNMENT_ENDPOINT in current_app.view_functions:
-        return public_url(ASSIGNMENT_ENDPOINT, assignment_id=assignment.id)
-    return public_url("core.index")
+    return public_url("assignments.show", assignment_id=assignment.id)
 
 
 def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
@@ -119,7 +108,7 @@ def feed(token: str):
 @bp.route("/calendar")
 @roles(Role.HELPER)
 def index():
-    profile = own_profile()
+    profile = get_profile()
     new_url = session.pop(NEW_FEED_URL, None)
     return render(
         "calendar/index.html",
@@ -136,7 +125,7 @@ def index():
 @roles(Role.HELPER)
 def reset_feed():
     """Make the feed address, or a new one (the old one stops working)."""
-    profile = own_profile()
+    profile = get_profile()
     form = ConfirmForm()
     if form.validate_on_submit():
         had_one = profile.calendar_token_hash is not None
@@ -152,7 +141,7 @@ def reset_feed():
 @bp.route("/calendar/feed/delete", methods=["POST"])
 @roles(Role.HELPER)
 def delete_feed():
-    profile = own_profile()
+    profile = get_profile()
     form = ConfirmForm()
     if form.validate_on_submit() and services.delete_feed_token(profile, current_user._get_current_object()):
         session.pop(NEW_FEED_URL, None)

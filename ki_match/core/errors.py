@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ki_match.htmx import is_htmx
+from ki_match.htmx import is_htmx, refresh
 
 
 def _titles() -> dict[int, str]:
@@ -57,9 +57,7 @@ def register(app: Flask) -> None:
     def csrf_error(error):
         if is_htmx():
             # The page's token is stale (expired session): reload it instead of failing silently.
-            response = make_response("", 400)
-            response.headers["HX-Refresh"] = "true"
-            return response
+            return refresh(400)
         return render_error(
             400,
             _(
@@ -73,9 +71,7 @@ def register(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         if is_htmx() and error.code in (401, 403):
-            response = make_response("", error.code)
-            response.headers["HX-Refresh"] = "true"
-            return response
+            return refresh(error.code)
         response = render_error(error.code)
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)

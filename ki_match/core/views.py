@@ -1,4 +1,4 @@
-"""Start page per role, static information pages, and the interface language."""
+"""Static information pages and the interface language."""
 
 from __future__ import annotations
 
@@ -6,21 +6,12 @@ from flask import Blueprint, request, session, url_for
 from flask_login import current_user
 
 from ki_match.access import public
-from ki_match.core import dashboards
 from ki_match.core.forms import LocaleForm
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render
 from ki_match.security import safe_local_path
 
 bp = Blueprint("core", __name__)
-
-
-@bp.route("/")
-@public
-def index():
-    if not current_user.is_authenticated:
-        return render("core/welcome.html")
-    return render(f"core/dashboard_{current_user.role.value}.html", **dashboards.for_user(current_user))
 
 
 @bp.route("/accessibility")
@@ -44,4 +35,4 @@ def set_locale():
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
             db.session.commit()
-    return redirect_to(safe_local_path(request.form.get("next")) or url_for("core.index"))
+    return redirect_to(safe_local_path(request.form.get("next")) or url_for("home.index"))

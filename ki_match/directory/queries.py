@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from ki_match.accounts.models import User
+from ki_match.db import folded
 from ki_match.extensions import db
 from ki_match.helpers.models import (
     AvailabilitySlot,
@@ -32,7 +33,6 @@ from ki_match.orgs.models import Ki
 from ki_match.reference.geo import distance_km
 from ki_match.reference.models import Language, Level, Topic, Town
 from ki_match.requests.models import HelpRequest, RequestStatus, request_alt_language
-from ki_match.requests.queries import folded
 
 PAGE_SIZE = 20
 GERMAN = "de"
@@ -249,48 +249,52 @@ def directory_page(ki: Ki, filters: DirectoryFilters, towns: TownMap) -> Directo
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
-    ids = [row.id for row in rows]
-    if not ids:
+    if not rows:
         return DirectoryPage([], total, page, pages)
+    return DirectoryPage(_cards(rows, _card_facts([row.id for row in rows]), towns), total, page, pages)
 
-    languages: dict[int, list[tuple[Language, int]]] = defaultdict(list)
+
+def _card_facts(ids: list[int]) -> dict[str, dict]:
+    """For the helpers of one page: languages, weekdays with slots, topics and named towns, by helper id."""
+    facts: dict[str, dict] = {name: defaultdict(list) for name in ("languages", "topics")}
+    facts |= {name: defaultdict(set) for name in ("weekdays", "towns")}
     for helper_id, language, level in db.session.execute(
         select(HelperLanguage.helper_id, Language, HelperLanguage.level)
         .join(Language, Language.id == HelperLanguage.language_id)
         .where(HelperLanguage.helper_id.in_(ids))
     ):
-        languages[helper_id].append((language, level))
-    weekdays: dict[int, set[int]] = defaultdict(set)
+        facts["languages"][helper_id].append((language, level))
     for helper_id, weekday in db.session.execute(
         select(AvailabilitySlot.helper_id, AvailabilitySlot.weekday)
         .where(AvailabilitySlot.helper_id.in_(ids))
         .distinct()
     ):
-        weekdays[helper_id].add(weekday)
-    topics: dict[int, list[Topic]] = defaultdict(list)
+        facts["weekdays"][helper_id].add(weekday)
     for helper_id, topic in db.session.execute(
         select(helper_topic.c.helper_id, Topic)
         .join(Topic, Topic.id == helper_topic.c.topic_id)
         .where(helper_topic.c.helper_id.in_(ids))
         .order_by(Topic.name)
     ):
-        topics[helper_id].append(topic)
-    named: dict[int, set[int]] = defaultdict(set)
+        facts["topics"][helper_id].append(topic)
     for helper_id, town_id in db.session.execute(
         select(helper_town.c.helper_id, helper_town.c.town_id).where(helper_town.c.helper_id.in_(ids))
     ):
-        named[helper_id].add(town_id)
+        facts["towns"][helper_id].add(town_id)
+    return facts
 
+
+def _cards(rows, facts: dict[str, dict], towns: TownMap) -> list[DirectoryCard]:
     by_id = towns.by_id()
     cards = []
     for row in rows:
-        spoken = languages[row.id]
+        spoken = facts["languages"][row.id]
         others = sorted(
             ((language, level) for language, level in spoken if language.code != GERMAN),
             key=lambda pair: (-pair[1], pair[0].code),
         )
         german = next((level for language, level in spoken if language.code == GERMAN), None)
-        reached = set(towns.within(row.home_town_id, row.max_travel_km)) | named[row.id]
+        reached = set(towns.within(row.home_town_id, row.max_travel_km)) | facts["towns"][row.id]
         reached.discard(row.home_town_id)
         home = by_id.get(row.home_town_id)
         cards.append(
@@ -302,11 +306,11 @@ def directory_page(ki: Ki, filters: DirectoryFilters, towns: TownMap) -> Directo
                 home_town=home.name if home else None,
                 towns=tuple(town.name for town in towns.towns if town.id in reached),
                 remote_ok=row.remote_ok,
-                weekdays=tuple(sorted(weekdays[row.id])),
-                topics=tuple(topics[row.id]),
+                weekdays=tuple(sorted(facts["weekdays"][row.id])),
+                topics=tuple(facts["topics"][row.id]),
             )
         )
-    return DirectoryPage(cards, total, page, pages)
+    return cards
 
 
 def directory_languages() -> list[Language]:

@@ -18,7 +18,7 @@ from ki_match.directory.queries import CoverageFilters, DirectoryFilters
 from ki_match.extensions import db
 from ki_match.helpers.availability import weekday_names
 from ki_match.helpers.models import HelperKind
-from ki_match.htmx import render, wants_block
+from ki_match.htmx import render, triggered_by, wants_block
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.models import Level
 from ki_match.reference.names import language_name, level_label, topic_name
@@ -149,7 +149,7 @@ def index():
         request_language=request_language,
         new_request_url=_new_request_url,
         partial=wants_block("directory_results"),
-        focus_results=(request.headers.get("HX-Trigger") or "").startswith("page-"),
+        focus_results=triggered_by("page-"),
     )
     db.session.commit()  # the audit record; after rendering, which reads the loaded rows
     return response

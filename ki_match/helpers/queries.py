@@ -5,18 +5,15 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.accounts.models import User
-from ki_match.clock import BERLIN
+from ki_match.db import folded
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperLanguage, HelperProfile, helper_town
 from ki_match.orgs.models import Ki
-from ki_match.requests.models import HOLDING_STATES, Assignment, HelpRequest, Offer
-from ki_match.requests.queries import folded
 
 
 def matchable_filter() -> ColumnElement[bool]:
@@ -74,12 +71,6 @@ def count_awaiting_approval(ki: Ki) -> int:
             User.active.is_(True),
             User.email_verified_at.is_not(None),
         )
-    )
-
-
-def profile_in_ki(ki: Ki, profile_id: int) -> HelperProfile | None:
-    return db.session.scalar(
-        select(HelperProfile).where(HelperProfile.id == profile_id, HelperProfile.ki_id == ki.id)
     )
 
 
@@ -159,57 +150,3 @@ def helper_page(ki: Ki, filters: HelperFilters) -> HelperPage:
         .limit(PAGE_SIZE)
     ).all()
     return HelperPage(list(profiles), total, page, pages)
-
-
-def assignment_history(profile: HelperProfile, limit: int = 100):
-    """The helper's assignments, latest first, with their requests."""
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-            .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == profile.ki_id)
-            .options(
-                selectinload(Assignment.request).selectinload(HelpRequest.language),
-                selectinload(Assignment.request).selectinload(HelpRequest.town),
-            )
-            .order_by(Assignment.confirmed_at.desc(), Assignment.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def _month_start(day: date, back: int) -> date:
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def monthly_load(profile: HelperProfile, now: datetime, months: int = 12) -> list[tuple[date, int]]:
-    """(first day of the month, assignments that month) for the last ``months`` months, oldest first.
-
-    Counts what holds a seat (confirmed, completed, no-show) by its local start;
-    a written translation, which has no start, by when it was confirmed.
-    """
-    today = now.astimezone(BERLIN).date()
-    firsts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
-    since = datetime(firsts[0].year, firsts[0].month, 1, tzinfo=BERLIN)
-    moments = db.session.scalars(
-        select(func.coalesce(Assignment.starts_at, Assignment.confirmed_at)).where(
-            Assignment.helper_id == profile.id,
-            Assignment.status.in_(HOLDING_STATES),
-            func.coalesce(Assignment.starts_at, Assignment.confirmed_at) >= since,
-        )
-    ).all()
-    counts = dict.fromkeys(firsts, 0)
-    for moment in moments:
-        local = moment.astimezone(BERLIN).date().replace(day=1)
-        if local in counts:
-            counts[local] += 1
-    return list(counts.items())
-
-
-def offer_counts(profile: HelperProfile) -> dict[str, int]:
-    """How the helper answered the offers sent to them: status value → count."""
-    rows = db.session.execute(
-        select(Offer.status, func.count()).where(Offer.helper_id == profile.id).group_by(Offer.status)
-    )
-    return {status.value: count for status, count in rows}

@@ -17,9 +17,9 @@ from ki_match.extensions import db
 from ki_match.initiatives.workdays import earliest_day
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
 from ki_match.reference.models import Town
+from ki_match.requests.data import RequestData
 from ki_match.requests.forms import RequestForm
 from ki_match.requests.models import FillMode
-from ki_match.requests.services import RequestData
 
 # Decided by the coordinator who takes the request on, not by the initiative asking.
 COORDINATOR_ONLY = ("fill_mode", "qualified_required", "organisation_id", "intent")

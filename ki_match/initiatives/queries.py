@@ -13,28 +13,7 @@ from ki_match.extensions import db
 from ki_match.initiatives.labels import STATUS_GROUPS
 from ki_match.initiatives.models import RequestComment
 from ki_match.orgs.models import Ki, Organisation
-from ki_match.requests.models import Assignment, HelpRequest, RequestStatus
-
-
-def request_of_organisation(ki: Ki, organisation_id: int | None, request_id: int) -> HelpRequest | None:
-    """The request if the organisation asked for it, within the KI; otherwise None."""
-    if organisation_id is None:
-        return None
-    return db.session.scalar(
-        select(HelpRequest)
-        .where(
-            HelpRequest.id == request_id,
-            HelpRequest.ki_id == ki.id,
-            HelpRequest.organisation_id == organisation_id,
-        )
-        .options(
-            selectinload(HelpRequest.language),
-            selectinload(HelpRequest.town),
-            selectinload(HelpRequest.topic),
-            selectinload(HelpRequest.assignments).selectinload(Assignment.helper),
-        )
-    )
-
+from ki_match.requests.models import HelpRequest, RequestStatus
 
 PAGE_SIZE = 25
 

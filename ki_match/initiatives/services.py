@@ -1,9 +1,10 @@
-"""Rules for requests that organisations send in, and for the organisations themselves.
+"""Rules for requests that organisations send in, the conversation about them, and the organisations.
 
 An initiative member submits; the request waits as ``submitted`` until a coordinator
-accepts it into matching, asks back, or declines it with a reason. Every step is a
-checked status transition (``ki_match.requests.services.transition``) and tells the
-other side by e-mail in the same transaction.
+takes it over into matching, asks back, or declines it with a reason — status
+changes that ``requests.lifecycle`` makes. Here live the organisation's side of it
+(who may submit, the conversation, taking a request back, seeing the helper's
+contact) and the organisations themselves.
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ from flask_babel import lazy_gettext as _l
 
 from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
+from ki_match.events import publish
 from ki_match.extensions import db
+from ki_match.initiatives.events import ContactShared, QuestionAnswered, QuestionAsked
 from ki_match.initiatives.models import RequestComment
-from ki_match.initiatives.notify import Change, tell_coordinators, tell_requester
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
-from ki_match.requests.models import HelpRequest, RequestStatus, RequestStatusChange
-from ki_match.requests.services import (
-    RequestData,
-    _apply,  # the one rule that copies form data onto a request
-    can_transition,
-    lock_request,
-    transition,
-)
+from ki_match.requests import lifecycle
+from ki_match.requests.data import RequestData
+from ki_match.requests.locks import lock_request
+from ki_match.requests.models import HOLDING_STATES, HelpRequest, RequestStatus
 
 S = RequestStatus
 
@@ -34,7 +32,7 @@ HELPER_CONFIRMED = frozenset({S.FILLED, S.COMPLETED})
 COMMENT_MAX = 2000
 
 
-class InitiativeError(Exception):
+class InitiativeError(lifecycle.RequestError):
     """The step cannot happen (any more); the message says why in plain words."""
 
 
@@ -52,71 +50,16 @@ def can_submit(member: User) -> bool:
 def submit_request(ki: Ki, data: RequestData, member: User, *, urgent: bool, urgent_reason: str | None):
     """A member's request, waiting for the coordinators as ``submitted``; they are mailed.
 
-    The form has checked the values and the lead time; the organisation is checked here
-    because it can be deactivated while the form is open.
+    The organisation is checked here because it can be deactivated while the form is open.
     """
     if not can_submit(member):
         raise InitiativeError(
             _l("Ihre Organisation ist deaktiviert. Bitte wenden Sie sich an das Integrationszentrum.")
         )
-    data = data.relevant()
-    request = HelpRequest(
-        ki_id=ki.id,
-        kind=data.kind,
-        status=S.SUBMITTED,
-        created_by_id=member.id,
-        requested_by_id=member.id,
-    )
-    _apply(request, data)
-    request.organisation_id = member.organisation_id
-    request.urgent = urgent
-    request.urgent_reason = (urgent_reason or "").strip()[:300] or None if urgent else None
-    db.session.add(request)
-    db.session.flush()
-    db.session.add(
-        RequestStatusChange(
-            request_id=request.id, from_status=None, to_status=S.SUBMITTED, actor_id=member.id
-        )
-    )
-    record("request.submitted", actor=member, subject=request, kind=data.kind.value, urgent=urgent)
-    tell_coordinators(request, Change.RECEIVED, key="once")
-    tell_requester(request, Change.RECEIVED, key="once")  # the sender's receipt
-    return request
+    return lifecycle.submit(ki, data, member, urgent=urgent, urgent_reason=urgent_reason)
 
 
-# --- the coordinators' answers -----------------------------------------------------------------
-
-
-def _locked_submitted(request_id: int) -> HelpRequest:
-    request = lock_request(request_id)
-    if request is None:
-        db.session.rollback()
-        raise InitiativeError(_l("Diese Anfrage gibt es nicht."))
-    if request.status != S.SUBMITTED:
-        db.session.rollback()
-        raise InitiativeError(_l("Über diese Anfrage ist schon entschieden worden."))
-    return request
-
-
-def accept_submitted(request_id: int, coordinator: User) -> HelpRequest:
-    """Take a submitted request into matching: it opens like a coordinator's own request."""
-    request = _locked_submitted(request_id)
-    transition(request, S.OPEN, actor=coordinator, note=str(_l("in die Vermittlung übernommen")))
-    tell_requester(request, Change.ACCEPTED, actor=coordinator, key="once")
-    db.session.commit()
-    return request
-
-
-def decline_submitted(request_id: int, coordinator: User, reason: str) -> HelpRequest:
-    """Turn a submitted request down; the organisation is told the reason."""
-    reason = (reason or "").strip()[:300]
-    if not reason:
-        raise InitiativeError(_l("Bitte geben Sie einen Grund an."))
-    request = _locked_submitted(request_id)
-    transition(request, S.DECLINED, actor=coordinator, note=reason)
-    tell_requester(request, Change.DECLINED, actor=coordinator, key="once", reason=reason)
-    db.session.commit()
-    return request
+# --- the conversation and the helper's contact ----------------------------------------------
 
 
 def _comment(request: HelpRequest, author: User, body: str, *, from_ki: bool) -> RequestComment:
@@ -134,9 +77,9 @@ def _comment(request: HelpRequest, author: User, body: str, *, from_ki: bool) ->
 
 def ask_back(request_id: int, coordinator: User, question: str) -> RequestComment:
     """A coordinator's question; the request stays submitted and the organisation is mailed."""
-    request = _locked_submitted(request_id)
+    request = lifecycle.locked_submitted(request_id)
     comment = _comment(request, coordinator, question, from_ki=True)
-    tell_requester(request, Change.QUESTION, actor=coordinator, key=str(comment.id), question=comment.body)
+    publish(QuestionAsked(request, comment, coordinator))
     db.session.commit()
     return comment
 
@@ -158,17 +101,13 @@ def share_contact(request_id: int, coordinator: User, shared: bool) -> HelpReque
             subject=request,
         )
         if shared:
-            tell_requester(
-                request, Change.CONTACT_SHARED, actor=coordinator, helpers=confirmed_helpers(request)
-            )
+            publish(ContactShared(request, coordinator, confirmed_helpers(request)))
     db.session.commit()
     return request
 
 
 def confirmed_helpers(request: HelpRequest):
     """The helpers holding a seat of the request (confirmed or already done)."""
-    from ki_match.requests.models import HOLDING_STATES
-
     return [a.helper for a in request.assignments if a.status.value in HOLDING_STATES]
 
 
@@ -180,23 +119,21 @@ def answer_question(request: HelpRequest, member: User, answer: str) -> RequestC
     if request.status in (S.COMPLETED, S.CANCELLED, S.DECLINED, S.UNFILLED):
         raise InitiativeError(_l("Diese Anfrage ist abgeschlossen."))
     comment = _comment(request, member, answer, from_ki=False)
-    tell_coordinators(request, Change.ANSWERED, key=str(comment.id), answer=comment.body)
+    publish(QuestionAnswered(request, comment))
     db.session.commit()
     return comment
 
 
 def can_withdraw(request: HelpRequest) -> bool:
-    return request.status in WITHDRAWABLE and can_transition(request.status, S.CANCELLED)
+    return request.status in WITHDRAWABLE and lifecycle.can_transition(request.status, S.CANCELLED)
 
 
 def withdraw_request(request: HelpRequest, member: User, reason: str) -> HelpRequest:
     """The organisation takes its request back while nobody is confirmed yet.
 
-    It goes through the coordinators' cancel rule, so offers already out are withdrawn
+    It goes through the request's cancel rule, so offers already out are withdrawn
     and the helpers asked are told; the coordinators hear about it.
     """
-    from ki_match.offers.services import OfferError, cancel_request  # offers imports the notify module
-
     if not can_withdraw(request):
         raise InitiativeError(
             _l(
@@ -204,8 +141,8 @@ def withdraw_request(request: HelpRequest, member: User, reason: str) -> HelpReq
             )
         )
     try:
-        return cancel_request(request.id, member, reason)
-    except OfferError as error:
+        return lifecycle.cancel(request.id, member, reason)
+    except lifecycle.RequestError as error:
         raise InitiativeError(str(error)) from error
 
 

@@ -1,4 +1,4 @@
-"""Initiatives: sending requests in and following them; the coordinators' answers to them.
+"""Initiatives: sending requests in and following them.
 
 URL map:
   /initiative/requests                        initiatives.requests        own organisation's requests
@@ -6,21 +6,19 @@ URL map:
   /initiative/requests/<id>                   initiatives.request         status, history, conversation
   /initiative/requests/<id>/answer     POST   initiatives.answer          answer the coordinators
   /initiative/requests/<id>/withdraw   POST   initiatives.withdraw        take the request back
-  /requests/<id>/submitted/accept      POST   initiatives.accept          coordinator: into matching
-  /requests/<id>/submitted/ask         POST   initiatives.ask             coordinator: ask back
-  /requests/<id>/submitted/decline     POST   initiatives.decline         coordinator: decline with reason
-  /requests/<id>/contact               POST   initiatives.share_contact   coordinator: share the helper's contact
+
+The coordinators' side of these requests (take over, ask back, decline, share the helper's
+contact) is on the request page, in ``ki_match.desk``.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ki_match.access import roles
-from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
 from ki_match.extensions import db
@@ -28,18 +26,15 @@ from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.initiatives import queries, services
 from ki_match.initiatives.forms import (
     AnswerForm,
-    AskForm,
-    DeclineForm,
     InitiativeRequestForm,
-    ShareContactForm,
     WithdrawForm,
 )
 from ki_match.initiatives.labels import INITIATIVE_STATUS, STATUS_GROUPS, initiative_status
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.models import Language
+from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest
 from ki_match.requests.queries import status_history
-from ki_match.requests.views import get_request  # the one load-or-404 of a KI's request
 
 bp = Blueprint("initiatives", __name__)
 
@@ -48,14 +43,6 @@ STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 def _actor():
     return current_user._get_current_object()
-
-
-def get_own_request(request_id: int) -> HelpRequest:
-    """A request the current member's organisation asked for, or 404 — for every route here."""
-    found = queries.request_of_organisation(current_ki(), current_user.organisation_id, request_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 # --- sending a request in -----------------------------------------------------------------
@@ -153,7 +140,7 @@ def _request_context(help_request: HelpRequest, **extra) -> dict:
 @bp.route("/initiative/requests/<int:request_id>", endpoint="request")
 @roles(Role.INITIATIVE)
 def show(request_id: int):
-    help_request = get_own_request(request_id)
+    help_request = get_request(request_id)
     if help_request.contact_shared and services.confirmed_helpers(help_request):
         record("request.helper_contact_viewed", subject=help_request)
     response = render("initiatives/request.html", "conversation", **_request_context(help_request))
@@ -165,7 +152,7 @@ def show(request_id: int):
 @roles(Role.INITIATIVE)
 def answer(request_id: int):
     """The organisation writes to the coordinators; htmx swaps the conversation in place."""
-    help_request = get_own_request(request_id)
+    help_request = get_request(request_id)
     form = AnswerForm()
     error = None
     if form.validate():
@@ -178,7 +165,7 @@ def answer(request_id: int):
             if not wants_block("conversation"):
                 flash(_("Ihre Nachricht ist beim Integrationszentrum."), "success")
                 return redirect_to(url_for("initiatives.request", request_id=help_request.id))
-            help_request = get_own_request(request_id)
+            help_request = get_request(request_id)
             return render(
                 "initiatives/request.html",
                 "conversation",
@@ -197,7 +184,7 @@ def answer(request_id: int):
 @bp.route("/initiative/requests/<int:request_id>/withdraw", methods=["POST"])
 @roles(Role.INITIATIVE)
 def withdraw(request_id: int):
-    help_request = get_own_request(request_id)
+    help_request = get_request(request_id)
     form = WithdrawForm()
     if form.validate():
         try:
@@ -208,115 +195,10 @@ def withdraw(request_id: int):
         else:
             flash(_("Die Anfrage ist zurückgezogen."), "success")
             return redirect_to(url_for("initiatives.request", request_id=request_id))
-    help_request = get_own_request(request_id)
+    help_request = get_request(request_id)
     return render(
         "initiatives/request.html",
         "withdraw_panel",
         status=422,
         **_request_context(help_request, withdraw_form=form),
-    )
-
-
-# --- the coordinators' answers to a submitted request ------------------------------------------
-
-
-def submitted_context(help_request: HelpRequest, **forms) -> dict:
-    """What the request page's initiative block shows; its defaults come in as the template global."""
-    return {
-        "submitted_comments": queries.comments(help_request) if help_request.organisation_id else [],
-        "confirm_form": forms.get("confirm_form") or ConfirmForm(formdata=None),
-        "ask_form": forms.get("ask_form") or AskForm(formdata=None),
-        "decline_form": forms.get("decline_form") or DeclineForm(formdata=None),
-        "contact_form": forms.get("contact_form") or ShareContactForm(formdata=None),
-        "can_share_contact": help_request.organisation_id is not None
-        and help_request.status in services.HELPER_CONFIRMED,
-        "submitted_message": forms.get("message"),
-    }
-
-
-bp.add_app_template_global(submitted_context, name="initiative_panel_of")
-
-
-def _submitted_panel(help_request: HelpRequest, *, status: int = 200, message: str | None = None, **forms):
-    """The block swapped in place for htmx; without JavaScript, back to the request page."""
-    if wants_block("submitted_actions"):
-        context = submitted_context(help_request, message=message, **forms)
-        return render(
-            "requests/show.html", "submitted_actions", status=status, req=help_request, submitted=context
-        )
-    if message:
-        flash(message, "success")
-    for form in forms.values():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-    return redirect_to(url_for("requests.show", request_id=help_request.id))
-
-
-def _coordinator_step(request_id: int, form, step, message: str, form_name: str):
-    help_request = get_request(request_id)
-    if not form.validate():
-        return _submitted_panel(help_request, status=422, **{form_name: form})
-    try:
-        step(help_request)
-    except services.InitiativeError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        help_request = get_request(request_id)
-        return _submitted_panel(help_request, status=409, **{form_name: form})
-    help_request = get_request(request_id)
-    return _submitted_panel(help_request, message=message)
-
-
-@bp.route("/requests/<int:request_id>/submitted/accept", methods=["POST"])
-@roles(*STAFF)
-def accept(request_id: int):
-    return _coordinator_step(
-        request_id,
-        ConfirmForm(),
-        lambda req: services.accept_submitted(req.id, _actor()),
-        _("Die Anfrage ist übernommen und offen für die Vermittlung. Die Initiative ist informiert."),
-        "confirm_form",
-    )
-
-
-@bp.route("/requests/<int:request_id>/submitted/ask", methods=["POST"])
-@roles(*STAFF)
-def ask(request_id: int):
-    form = AskForm()
-    return _coordinator_step(
-        request_id,
-        form,
-        lambda req: services.ask_back(req.id, _actor(), form.question.data),
-        _("Die Rückfrage ist verschickt. Die Anfrage bleibt eingereicht."),
-        "ask_form",
-    )
-
-
-@bp.route("/requests/<int:request_id>/submitted/decline", methods=["POST"])
-@roles(*STAFF)
-def decline(request_id: int):
-    form = DeclineForm()
-    return _coordinator_step(
-        request_id,
-        form,
-        lambda req: services.decline_submitted(req.id, _actor(), form.reason.data),
-        _("Die Anfrage ist abgelehnt. Die Initiative erfährt den Grund."),
-        "decline_form",
-    )
-
-
-@bp.route("/requests/<int:request_id>/contact", methods=["POST"])
-@roles(*STAFF)
-def share_contact(request_id: int):
-    form = ShareContactForm()
-    shared = form.wants_shared()
-    return _coordinator_step(
-        request_id,
-        form,
-        lambda req: services.share_contact(req.id, _actor(), shared),
-        _("Die anfragende Stelle sieht jetzt Name und Kontakt der Helfer*in.")
-        if shared
-        else _("Die anfragende Stelle sieht den Kontakt nicht mehr."),
-        "contact_form",
     )

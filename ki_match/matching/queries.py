@@ -30,7 +30,6 @@ from ki_match.helpers.models import (
 )
 from ki_match.helpers.queries import matchable_filter
 from ki_match.matching.engine import Busy, HelperFacts, Kind, Place, RequestFacts
-from ki_match.offers.services import ends_at
 from ki_match.reference.models import Language, Town
 from ki_match.requests.models import (
     Assignment,
@@ -57,7 +56,7 @@ def request_facts(request: HelpRequest) -> RequestFacts:
         language_ids=(request.language_id, *(lang.id for lang in request.alt_languages)),
         min_level=request.min_level,
         starts_at=request.starts_at,
-        ends_at=ends_at(request),
+        ends_at=request.ends_at,
         due_on=request.due_on,
         place=_place(request.town),
         gender_pref=request.gender_pref.value if request.gender_pref else None,

@@ -47,3 +47,18 @@ def why_not(request: HelpRequest, profile: HelperProfile) -> list[Failure]:
         return []
     # The engine checks the pre-filter's rules (active, approved, consent) too, so this is complete.
     return hard_rule_failures(facts, helpers[0], name)
+
+
+# Rules a new time can break for someone already asked or confirmed.
+TIME_RULES = frozenset({"absent", "slot", "busy"})
+
+
+def time_warnings(request: HelpRequest, helpers: list[HelperProfile]) -> list[tuple[str, str]]:
+    """(name, reason) for each of ``helpers`` who no longer fits the request's time by their own
+    week plan, absences or other assignments — after a reschedule, for the coordinator to check."""
+    warnings = []
+    for helper in helpers:
+        for failure in why_not(request, helper):
+            if failure.rule in TIME_RULES:
+                warnings.append((helper.user.display_name, failure.reason))
+    return warnings

@@ -27,7 +27,7 @@ KIND_LABELS = {
 }
 
 # Mails about a request sent in by an initiative: "initiative_<change>" to the organisation,
-# "initiative_<change>_ki" to the coordinators (ki_match.initiatives.notify).
+# "initiative_<change>_ki" to the coordinators (ki_match.notifications.mailing).
 TO_ORGANISATION = _l("An die Initiative: Stand ihrer Anfrage")
 TO_COORDINATORS = _l("An die Koordination: Anfrage einer Initiative")
 

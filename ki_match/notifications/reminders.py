@@ -35,9 +35,11 @@ from ki_match.accounts.models import Role, User
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
+from ki_match.notifications.mailing import request_link
 from ki_match.outbox.queue import queue_mail
+from ki_match.requests.lifecycle import ACCEPTING
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
-from ki_match.requests.services import ACCEPTING
+from ki_match.requests.queries import responsible_coordinators
 from ki_match.urls import public_url
 
 DEFAULT_REMINDER_HOURS_BEFORE = 24
@@ -129,7 +131,7 @@ def remind_assignment(assignment: Assignment) -> None:
             recipient=helper.user,
             request=request,
             assignment=assignment,
-            link=public_url("offers.assignment", assignment_id=assignment.id),
+            link=public_url("assignments.show", assignment_id=assignment.id),
             settings_link=public_url("preferences.edit"),
         )
     db.session.add(ReminderLog(ki_id=helper.ki_id, key=_assignment_key(assignment)))
@@ -171,18 +173,14 @@ def overdue_offers(now: datetime) -> list[Offer]:
 
 def _recipients(request: HelpRequest, sender_id: int | None) -> list[User]:
     """The coordinator who sent the offers; if they left, whoever hears about the request."""
-    from ki_match.offers.services import coordinators_for
-
     sender = db.session.get(User, sender_id) if sender_id else None
     if sender is not None and sender.active and sender.role in (Role.COORDINATOR, Role.ADMIN):
         return [sender]
-    return coordinators_for(request)
+    return responsible_coordinators(request)
 
 
 def remind_unanswered(request: HelpRequest, sender_id: int | None, offers: list[Offer]) -> None:
     """One mail per coordinator naming every overdue offer of ``request``; logs each offer."""
-    from ki_match.offers.services import request_link
-
     ids = ",".join(str(offer.id) for offer in offers)
     for coordinator in _recipients(request, sender_id):
         with force_locale(_locale(coordinator)):

@@ -9,7 +9,7 @@ first found fewer candidates than the limit allowed and again nobody said yes.
 A step waits while a yes is waiting for the coordinator's confirmation, and
 stops once the request no longer looks for people. The candidates are those of
 the request page (``matching.services.match``), minus anyone asked before; the
-offers go out through ``offers.services.send_offers``, so mails, outbox and the
+offers go out through ``offers.sending.send_offers``, so mails, outbox and the
 request's lock are the usual ones.
 
 Each step is a row of ``escalation_step``, shown on the request page. The step
@@ -32,15 +32,12 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.matching.services import match
-from ki_match.offers.services import (
-    OfferError,
-    _over_at,
-    coordinators_for,
-    holding_count,
-    send_offers,
-)
+from ki_match.offers.rules import OfferError
+from ki_match.offers.sending import send_offers
+from ki_match.requests.lifecycle import ACCEPTING
+from ki_match.requests.locks import lock_request
 from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
-from ki_match.requests.services import ACCEPTING, lock_request
+from ki_match.requests.queries import holding_count, responsible_coordinators
 
 
 class EscalationStep(db.Model):
@@ -100,7 +97,7 @@ def plan(request: HelpRequest, now: datetime) -> Plan | None:
     """What a follow-up of ``request`` at ``now`` would do; None when nothing is due."""
     if request.escalate_after_hours is None or request.escalate_limit is None:
         return None
-    if request.status not in ACCEPTING or _over_at(request, now):
+    if request.status not in ACCEPTING or request.is_over(now):
         return None
     if holding_count(request.id) >= request.helpers_needed or _yes_waiting(request):
         return None
@@ -132,7 +129,7 @@ def _sender(request: HelpRequest) -> User | None:
     sender = db.session.get(User, sender_id) if sender_id else None
     if sender is not None and sender.active and sender.role in (Role.COORDINATOR, Role.ADMIN):
         return sender
-    others = coordinators_for(request)
+    others = responsible_coordinators(request)
     return others[0] if others else None
 
 

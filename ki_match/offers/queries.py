@@ -10,23 +10,12 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
-from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
-from ki_match.requests.services import ACCEPTING
+from ki_match.requests.lifecycle import ACCEPTING
+from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
+from ki_match.requests.queries import request_details
 
 # Answered offers are history; the inbox shows the latest ones, not years of them.
 ANSWERED_SHOWN = 50
-PAST_ASSIGNMENTS_SHOWN = 100
-
-
-def _request_details(path):
-    """Everything a card shows about a request, loaded in a fixed number of queries: one row
-    each joined in, the alternative languages in one more statement."""
-    return (
-        path.joinedload(HelpRequest.language),
-        path.selectinload(HelpRequest.alt_languages),
-        path.joinedload(HelpRequest.topic),
-        path.joinedload(HelpRequest.town),
-    )
 
 
 def _offers(ki: Ki, profile: HelperProfile):
@@ -34,7 +23,7 @@ def _offers(ki: Ki, profile: HelperProfile):
         select(Offer)
         .join(HelpRequest, HelpRequest.id == Offer.request_id)
         .where(Offer.helper_id == profile.id, HelpRequest.ki_id == ki.id)
-        .options(*_request_details(contains_eager(Offer.request)))
+        .options(*request_details(contains_eager(Offer.request)))
     )
 
 
@@ -93,48 +82,6 @@ def open_offer_count(ki: Ki, user: User) -> int:
     )
 
 
-def _assignments(ki: Ki, profile: HelperProfile):
-    return (
-        select(Assignment)
-        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == ki.id)
-        .options(*_request_details(selectinload(Assignment.request)))
-    )
-
-
-def own_assignment(ki: Ki, profile: HelperProfile, assignment_id: int) -> Assignment | None:
-    return db.session.scalar(_assignments(ki, profile).where(Assignment.id == assignment_id))
-
-
-def _is_upcoming():
-    now = utcnow()
-    today = now.astimezone(BERLIN).date()
-    return and_(
-        Assignment.status == AssignmentStatus.CONFIRMED,
-        or_(
-            Assignment.starts_at > now,
-            and_(Assignment.starts_at.is_(None), HelpRequest.due_on >= today),
-        ),
-    )
-
-
-def assignments_of(ki: Ki, profile: HelperProfile) -> tuple[list[Assignment], list[Assignment]]:
-    """(upcoming, past): confirmed ones still ahead, soonest first; everything else, latest first."""
-    upcoming = _is_upcoming()
-    ahead = db.session.scalars(
-        _assignments(ki, profile)
-        .where(upcoming)
-        .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
-    ).all()
-    behind = db.session.scalars(
-        _assignments(ki, profile)
-        .where(~upcoming)
-        .order_by(Assignment.starts_at.desc().nulls_last(), HelpRequest.due_on.desc(), Assignment.id.desc())
-        .limit(PAST_ASSIGNMENTS_SHOWN)
-    ).all()
-    return list(ahead), list(behind)
-
-
 # --- the coordinator's view of one request -------------------------------------------------
 
 
@@ -143,14 +90,6 @@ def offer_in_ki(ki: Ki, offer_id: int) -> Offer | None:
         select(Offer)
         .join(HelpRequest, HelpRequest.id == Offer.request_id)
         .where(Offer.id == offer_id, HelpRequest.ki_id == ki.id)
-    )
-
-
-def assignment_in_ki(ki: Ki, assignment_id: int) -> Assignment | None:
-    return db.session.scalar(
-        select(Assignment)
-        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.id == assignment_id, HelpRequest.ki_id == ki.id)
     )
 
 
@@ -166,35 +105,17 @@ def offers_for_request(request: HelpRequest) -> list[Offer]:
     )
 
 
-def assignments_for_request(request: HelpRequest) -> list[Assignment]:
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.request_id == request.id)
-            .options(selectinload(Assignment.helper).selectinload(HelperProfile.user))
-            .order_by(Assignment.seat, Assignment.id)
-        )
+def pending_offer_count(profile: HelperProfile) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Offer)
+        .where(Offer.helper_id == profile.id, Offer.status == OfferStatus.PENDING)
     )
 
 
-def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
-    """Reported hours and kilometres the coordinators have not approved yet, oldest report first.
-
-    The same rows the dashboard counts (``requests.queries.hours_awaiting_approval_count``).
-    """
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-            .where(
-                HelpRequest.ki_id == ki.id,
-                Assignment.reported_at.is_not(None),
-                Assignment.approved_at.is_(None),
-            )
-            .options(
-                selectinload(Assignment.helper).selectinload(HelperProfile.user),
-                *_request_details(selectinload(Assignment.request)),
-            )
-            .order_by(Assignment.reported_at, Assignment.id)
-        )
+def offer_counts(profile: HelperProfile) -> dict[str, int]:
+    """How the helper answered the offers sent to them: status value → count."""
+    rows = db.session.execute(
+        select(Offer.status, func.count()).where(Offer.helper_id == profile.id).group_by(Offer.status)
     )
+    return {status.value: count for status, count in rows}

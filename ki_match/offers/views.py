@@ -1,63 +1,45 @@
-"""The helper's side of offers: the inbox, answering from the e-mail link, assignments and hours."""
+"""The helper's side of offers: the inbox, and answering from the e-mail link.
+
+URL map:
+  GET       /inbox                          offers.inbox           open offers, then answered ones (its list polls)
+  POST      /offers/<id>/accept             offers.accept          yes (the card swaps)
+  POST      /offers/<id>/decline            offers.decline         no, with an optional reason
+  GET/POST  /offers/answer/<token>          offers.answer_by_link  one-tap answer from the e-mail, no login
+  GET       /offers/answer/<token>/done     offers.answered        what the answer led to
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ki_match.access import public, roles
 from ki_match.accounts.models import Role
-from ki_match.audit.services import record
-from ki_match.extensions import db, limiter
-from ki_match.helpers import queries as helper_queries
+from ki_match.extensions import limiter
+from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, wants_block
-from ki_match.offers import coordination, queries, services
-from ki_match.offers.forms import AcceptForm, DeclineForm, ReportForm, WithdrawForm
-from ki_match.offers.services import AcceptOutcome, Answer, OfferError
+from ki_match.offers import queries
+from ki_match.offers.answers import AcceptOutcome, Answer, accept_offer, decline_offer
+from ki_match.offers.forms import AcceptForm, DeclineForm
+from ki_match.offers.loaders import get_offer
+from ki_match.offers.rules import OfferError, why_closed
+from ki_match.offers.tokens import offer_from_token
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.geo import distance_km
-from ki_match.requests.models import Assignment, AssignmentStatus, Offer, OfferStatus
+from ki_match.requests.models import Offer, OfferStatus
 
 bp = Blueprint("offers", __name__)
-bp.add_app_template_global(services.ends_at, name="request_ends_at")
 
-# Where the calendar part of the helper issue puts the .ics download of one assignment.
-ICS_ENDPOINT = "calendar.assignment_ics"
 # Answer links need no login, so the address is what limits guessing; override in config.
 DEFAULT_LINK_LIMIT = "30 per hour"
 
 
 def _link_limit() -> str:
     return current_app.config.get("OFFER_LINK_LIMIT_PER_ADDRESS", DEFAULT_LINK_LIMIT)
-
-
-# --- loading and authorising ----------------------------------------------------------------
-
-
-def own_profile() -> HelperProfile:
-    profile = helper_queries.profile_of(current_user)
-    if profile is None or profile.ki_id != current_ki().id:
-        abort(404)
-    return profile
-
-
-def get_own_offer(offer_id: int, profile: HelperProfile | None = None) -> Offer:
-    """An offer to the logged-in helper in their KI, or 404 (never 403: do not confirm it exists)."""
-    offer = queries.own_offer(current_ki(), profile or own_profile(), offer_id)
-    if offer is None:
-        abort(404)
-    return offer
-
-
-def get_own_assignment(assignment_id: int, profile: HelperProfile | None = None) -> Assignment:
-    assignment = queries.own_assignment(current_ki(), profile or own_profile(), assignment_id)
-    if assignment is None:
-        abort(404)
-    return assignment
 
 
 # --- the inbox ------------------------------------------------------------------------------
@@ -83,7 +65,7 @@ def _card(offer: Offer, profile: HelperProfile, assignment_ids: dict[int, int]) 
     town, home = offer.request.town, profile.home_town
     return OfferCard(
         offer=offer,
-        closed=services.why_closed(offer) if offer.status == OfferStatus.PENDING else None,
+        closed=why_closed(offer) if offer.status == OfferStatus.PENDING else None,
         distance=round(distance_km(home, town)) if town is not None and home is not None else None,
         assignment_id=assignment_ids.get(offer.id),
     )
@@ -124,7 +106,7 @@ def _inbox_context(profile: HelperProfile, **extra) -> dict:
 @roles(Role.HELPER)
 def inbox():
     """The inbox; its list block alone for the poll that keeps it fresh."""
-    return render("offers/inbox.html", "offer_list", **_inbox_context(own_profile()))
+    return render("offers/inbox.html", "offer_list", **_inbox_context(get_profile()))
 
 
 def _answered(offer_id: int, message: str, *, failed: bool = False):
@@ -133,9 +115,8 @@ def _answered(offer_id: int, message: str, *, failed: bool = False):
     if not wants_block("offer_card", target):
         flash(message, "error" if failed else "success")
         return redirect_to(url_for("offers.inbox"))
-    profile = own_profile()
-    offer = get_own_offer(offer_id, profile)
-    card = _card(offer, profile, queries.assignment_ids_by_offer([offer.id]))
+    offer = get_offer(offer_id)
+    card = _card(offer, get_profile(), queries.assignment_ids_by_offer([offer.id]))
     return render(
         "offers/inbox.html",
         "offer_card",
@@ -161,10 +142,10 @@ def _declined_message() -> str:
 @bp.route("/offers/<int:offer_id>/accept", methods=["POST"])
 @roles(Role.HELPER)
 def accept(offer_id: int):
-    offer = get_own_offer(offer_id)
+    offer = get_offer(offer_id)
     AcceptForm().validate_on_submit()  # the token only; CSRFProtect has already checked it
     try:
-        outcome = services.accept_offer(offer.id, current_user._get_current_object())
+        outcome = accept_offer(offer.id, current_user._get_current_object())
     except OfferError as error:
         return _answered(offer_id, str(error), failed=True)
     return _answered(offer_id, _accepted_message(outcome))
@@ -173,10 +154,10 @@ def accept(offer_id: int):
 @bp.route("/offers/<int:offer_id>/decline", methods=["POST"])
 @roles(Role.HELPER)
 def decline(offer_id: int):
-    offer = get_own_offer(offer_id)
+    offer = get_offer(offer_id)
     form = _decline_form(offer_id, submitted=True)
     if not form.validate_on_submit():
-        profile = own_profile()
+        profile = get_profile()
         target = f"offer-card-{offer_id}"
         if wants_block("offer_card", target):
             card = _card(offer, profile, {})
@@ -192,7 +173,7 @@ def decline(offer_id: int):
             "offers/inbox.html", status=422, **_inbox_context(profile, decline_forms={offer.id: form})
         )
     try:
-        services.decline_offer(offer.id, current_user._get_current_object(), form.reason.data)
+        decline_offer(offer.id, current_user._get_current_object(), form.reason.data)
     except OfferError as error:
         return _answered(offer_id, str(error), failed=True)
     return _answered(offer_id, _declined_message())
@@ -202,7 +183,7 @@ def decline(offer_id: int):
 
 
 def _offer_by_token(token: str) -> tuple[Offer, Answer] | None:
-    found = services.offer_from_token(token)
+    found = offer_from_token(token)
     if found is None:
         return None
     offer, answer = found
@@ -221,7 +202,7 @@ def answer_by_link(token: str):
     if found is None:
         return render("offers/answer_closed.html", status=404, reason=None)
     offer, answer = found
-    closed = services.why_closed(offer)
+    closed = why_closed(offer)
     if closed:
         return render("offers/answer_closed.html", status=410, reason=closed)
     form = DeclineForm() if answer == Answer.DECLINE else AcceptForm()
@@ -229,9 +210,9 @@ def answer_by_link(token: str):
         helper_user = offer.helper.user
         try:
             if answer == Answer.ACCEPT:
-                services.accept_offer(offer.id, helper_user)
+                accept_offer(offer.id, helper_user)
             else:
-                services.decline_offer(offer.id, helper_user, form.reason.data)
+                decline_offer(offer.id, helper_user, form.reason.data)
         except OfferError as error:
             return render("offers/answer_closed.html", status=410, reason=str(error))
         return redirect_to(url_for("offers.answered", token=token))
@@ -255,103 +236,5 @@ def answered(token: str):
     elif offer.status == OfferStatus.DECLINED:
         message = _declined_message()
     else:
-        return render("offers/answer_closed.html", status=410, reason=services.why_closed(offer))
+        return render("offers/answer_closed.html", status=410, reason=why_closed(offer))
     return render("offers/answer_done.html", message=message)
-
-
-# --- assignments ----------------------------------------------------------------------------
-
-
-@bp.route("/assignments")
-@roles(Role.HELPER)
-def assignments():
-    upcoming, past = queries.assignments_of(current_ki(), own_profile())
-    return render("offers/assignments.html", upcoming=upcoming, past=past)
-
-
-def shows_place(assignment: Assignment) -> bool:
-    """The exact place and the client reference are for the helper who is actually going."""
-    return assignment.status in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)
-
-
-def _report_form_for(assignment: Assignment) -> ReportForm:
-    if assignment.actual_minutes is None:
-        return ReportForm(formdata=None, travel_km=assignment.travel_km)
-    hours, minutes = divmod(assignment.actual_minutes, 60)
-    return ReportForm(
-        formdata=None,
-        hours=hours,
-        minutes=minutes,
-        travel_km=assignment.travel_km,
-        note=assignment.report_note,
-    )
-
-
-def _assignment_context(assignment: Assignment, **forms) -> dict:
-    return {
-        "assignment": assignment,
-        "req": assignment.request,
-        "shows_place": shows_place(assignment),
-        "withdrawable": services.withdrawable(assignment),
-        "reportable": services.reportable(assignment),
-        "ics_available": ICS_ENDPOINT in current_app.view_functions,
-        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(formdata=None),
-        "report_form": forms.get("report_form") or _report_form_for(assignment),
-    }
-
-
-@bp.route("/assignments/<int:assignment_id>")
-@roles(Role.HELPER)
-def assignment(assignment_id: int):
-    assignment = get_own_assignment(assignment_id)
-    if shows_place(assignment):
-        record("assignment.viewed", subject=assignment)
-        db.session.commit()
-    return render("offers/assignment.html", **_assignment_context(assignment))
-
-
-@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
-@roles(Role.HELPER)
-def withdraw(assignment_id: int):
-    assignment = get_own_assignment(assignment_id)
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        context = _assignment_context(assignment, withdraw_form=form)
-        return render("offers/assignment.html", "withdraw_form", status=422, **context)
-    try:
-        services.withdraw_assignment(assignment.id, current_user._get_current_object(), form.reason.data)
-    except OfferError as error:
-        flash(str(error), "error")
-        return redirect_to(url_for("offers.assignment", assignment_id=assignment_id))
-    flash(_("Sie haben den Einsatz abgesagt. Das Integrationszentrum ist informiert."), "success")
-    return redirect_to(url_for("offers.assignments"))
-
-
-@bp.route("/assignments/<int:assignment_id>/report", methods=["POST"])
-@roles(Role.HELPER)
-def report(assignment_id: int):
-    assignment = get_own_assignment(assignment_id)
-    form = ReportForm()
-    if not form.validate_on_submit():
-        context = _assignment_context(assignment, report_form=form)
-        return render("offers/assignment.html", "report_form", status=422, **context)
-    try:
-        services.report_hours(
-            assignment,
-            current_user._get_current_object(),
-            minutes=form.total_minutes,
-            travel_km=form.travel_km.data,
-            note=form.note.data,
-        )
-    except OfferError as error:
-        flash(str(error), "error")
-    else:
-        flash(_("Danke! Ihre Angaben sind gespeichert. Das Integrationszentrum prüft sie."), "success")
-    return redirect_to(url_for("offers.assignment", assignment_id=assignment_id))
-
-
-# The coordinator's "send offers" lives with the rest of the coordinator's side (offers.coordination);
-# it is registered here because the request page's candidate form posts to ``offers.send``.
-bp.add_url_rule(
-    "/requests/<int:request_id>/offers", endpoint="send", view_func=coordination.send, methods=["POST"]
-)

@@ -23,14 +23,15 @@ from sqlalchemy import and_, delete, exists, or_, select, update
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import end_all_sessions
+from ki_match.assignments.services import withdraw_assignment
 from ki_match.audit.services import record
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.offers import services as offer_services
-from ki_match.offers.services import OfferError
+from ki_match.offers.answers import decline_offer, retract_acceptance
 from ki_match.outbox.models import OutboxMessage
 from ki_match.privacy.queries import Person, referencing_columns
+from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -136,22 +137,22 @@ def release_commitments(user: User, profile: HelperProfile) -> Released:
     declined = withdrawn = 0
     for offer_id in pending:
         try:
-            offer_services.decline_offer(offer_id, user)
+            decline_offer(offer_id, user)
             declined += 1
-        except OfferError:
+        except RequestError:
             pass
     for offer_id in accepted:
         try:
-            offer_services.retract_acceptance(offer_id, user)
+            retract_acceptance(offer_id, user)
             declined += 1
-        except OfferError:
+        except RequestError:
             pass
     reason = str(_l("Die Person hat ihr Konto gelöscht."))
     for assignment_id in ahead:
         try:
-            offer_services.withdraw_assignment(assignment_id, user, reason)
+            withdraw_assignment(assignment_id, user, reason)
             withdrawn += 1
-        except OfferError:
+        except RequestError:
             pass
     return Released(declined_offers=declined, withdrawn_assignments=withdrawn)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, make_response, session, url_for
+from flask import Blueprint, current_app, make_response, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
@@ -14,14 +14,13 @@ from ki_match.audit.services import record
 from ki_match.calendar import queries as calendar_queries
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db, limiter
-from ki_match.helpers import queries as helper_queries
-from ki_match.helpers.models import HelperProfile
+from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render
+from ki_match.offers import queries as offer_queries
 from ki_match.orgs.queries import current_ki
 from ki_match.privacy import services
 from ki_match.privacy.forms import DeleteAccountForm
 from ki_match.privacy.queries import json_default, personal_data
-from ki_match.requests import queries as request_queries
 
 # The core blueprint's /privacy is the privacy notice; this is the person's own data.
 bp = Blueprint("privacy", __name__, url_prefix="/my-data")
@@ -46,13 +45,6 @@ TABLE_LABELS = {
 }
 
 
-def own_profile() -> HelperProfile:
-    profile = helper_queries.profile_of(current_user)
-    if profile is None or profile.ki_id != current_ki().id:
-        abort(404)
-    return profile
-
-
 def _delete_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
@@ -60,7 +52,7 @@ def _delete_limit() -> str:
 @bp.route("")
 @roles(Role.HELPER)
 def index():
-    own_profile()
+    get_profile()
     data = personal_data(current_user._get_current_object())
     parts = [(TABLE_LABELS.get(name, name), len(rows)) for name, rows in data["tables"].items()]
     return render("privacy/index.html", parts=parts)
@@ -69,7 +61,7 @@ def index():
 @bp.route("/export.json")
 @roles(Role.HELPER)
 def export():
-    own_profile()
+    get_profile()
     user = current_user._get_current_object()
     body = json.dumps(personal_data(user), default=json_default, ensure_ascii=False, indent=2)
     record("privacy.exported", actor=user, subject=user)
@@ -85,7 +77,7 @@ def export():
 @roles(Role.HELPER)
 @limiter.limit(_delete_limit, methods=["POST"])
 def delete():
-    profile = own_profile()
+    profile = get_profile()
     user = current_user._get_current_object()
     form = DeleteAccountForm(user)
     if form.validate_on_submit():
@@ -101,7 +93,7 @@ def delete():
         status=422 if form.errors else 200,
         form=form,
         upcoming=calendar_queries.upcoming_confirmed(current_ki(), profile),
-        pending_offers=request_queries.pending_offer_count(profile),
+        pending_offers=offer_queries.pending_offer_count(profile),
     )
 
 

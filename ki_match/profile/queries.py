@@ -6,29 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from ki_match.accounts.models import User
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Topic, Town
-
-
-def own_profile(user: User, ki: Ki) -> HelperProfile | None:
-    return db.session.scalar(
-        select(HelperProfile)
-        .where(HelperProfile.user_id == user.id, HelperProfile.ki_id == ki.id)
-        .options(
-            selectinload(HelperProfile.user),
-            selectinload(HelperProfile.home_town),
-            selectinload(HelperProfile.towns),
-            selectinload(HelperProfile.topics),
-            selectinload(HelperProfile.languages).selectinload(HelperLanguage.language),
-            selectinload(HelperProfile.slots),
-            selectinload(HelperProfile.absences),
-        )
-    )
 
 
 def own_language(profile: HelperProfile, language_id: int) -> HelperLanguage | None:

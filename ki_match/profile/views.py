@@ -19,13 +19,15 @@ URL map (all for helpers only, all on the logged-in helper's own profile):
     POST /profile/consent                         give_consent
     POST /profile/consent/withdraw                withdraw_consent
 
-Partials are blocks of the page templates, chosen by HX-Target (see ki_match.htmx).
-Without JavaScript every form posts and is answered with 303 back to its page.
+The languages step is in ``language_views.py``, the week (slots, cap, absences) in
+``week_views.py``; both add their routes to this module's blueprint and share its set-up
+helpers. Partials are blocks of the page templates, chosen by the htmx target (see
+ki_match.htmx). Without JavaScript every form posts and is answered with 303 back to its page.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -35,13 +37,10 @@ from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
 from ki_match.helpers import availability
+from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import (
-    Absence,
-    AvailabilitySlot,
     Gender,
     HelperKind,
-    HelperLanguage,
-    HelperProfile,
 )
 from ki_match.helpers.services import is_matchable, missing_items
 from ki_match.htmx import redirect_to, render, wants_block
@@ -50,15 +49,10 @@ from ki_match.profile import queries, services
 from ki_match.profile.forms import (
     GENDER_CHOICES,
     KIND_CHOICES,
-    AbsenceForm,
-    LanguageForm,
-    LevelForm,
     MoreForm,
-    WhenForm,
     WhereForm,
     level_choices,
 )
-from ki_match.reference.names import language_name, level_label
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -75,34 +69,6 @@ def helpers_for_templates():
 
 
 # --- loading, always within the helper's own profile ----------------------------------------
-
-
-def get_own_profile() -> HelperProfile:
-    profile = queries.own_profile(current_user, current_ki())
-    if profile is None:
-        abort(404)
-    return profile
-
-
-def get_own_language(profile: HelperProfile, language_id: int) -> HelperLanguage:
-    entry = queries.own_language(profile, language_id)
-    if entry is None:
-        abort(404)
-    return entry
-
-
-def get_own_slot(profile: HelperProfile, slot_id: int) -> AvailabilitySlot:
-    slot = queries.own_slot(profile, slot_id)
-    if slot is None:
-        abort(404)
-    return slot
-
-
-def get_own_absence(profile: HelperProfile, absence_id: int) -> Absence:
-    absence = queries.own_absence(profile, absence_id)
-    if absence is None:
-        abort(404)
-    return absence
 
 
 # --- the set-up flag and where a form leads ------------------------------------------------
@@ -153,7 +119,7 @@ def after_change(template: str, block: str, message: str, page_url: str, **conte
 @bp.route("")
 @roles(Role.HELPER)
 def show():
-    profile = get_own_profile()
+    profile = get_profile(details=True)
     today = local_today()
     missing = missing_items(profile)
     return render(
@@ -175,132 +141,11 @@ def show():
 @bp.route("/setup")
 @roles(Role.HELPER)
 def setup():
-    profile = get_own_profile()
+    profile = get_profile(details=True)
     target = services.next_missing_step(profile)
     if target is None:
         return redirect_to(url_for("profile.show"))
     return redirect_to(url_for(target.endpoint, setup=1))
-
-
-# --- languages -----------------------------------------------------------------------------
-
-
-def _language_form(profile: HelperProfile, **kwargs) -> LanguageForm:
-    return LanguageForm(
-        languages=queries.active_languages(),
-        taken=[entry.language_id for entry in profile.languages],
-        **kwargs,
-    )
-
-
-def _languages_page(profile, form, status=200, block=None, **extra):
-    return render(
-        "profile/languages.html",
-        block,
-        status=status,
-        profile=profile,
-        entries=services.sorted_languages(profile),
-        form=form,
-        **setup_context("languages"),
-        **extra,
-    )
-
-
-@bp.route("/languages")
-@roles(Role.HELPER)
-def languages():
-    profile = get_own_profile()
-    return _languages_page(profile, _language_form(profile))
-
-
-@bp.route("/languages", methods=["POST"])
-@roles(Role.HELPER)
-def add_language():
-    profile = get_own_profile()
-    form = _language_form(profile)
-    then = request.form.get("then", "add")
-    row_given = bool(request.form.get("language") or request.form.get("level"))
-    if then != "add" and not row_given:
-        # Weiter, Zurück or Fertig with nothing typed in the new row: nothing to save.
-        return redirect_to(destination("languages", then) or url_for("profile.languages"))
-    if form.validate_on_submit():
-        language = queries.language(form.language.data)
-        if language is None:
-            abort(404)
-        try:
-            services.add_language(profile, language, form.level.data)
-        except services.ProfileError as error:
-            form.language.errors.append(str(error))
-        else:
-            message = _(
-                "%(language)s (%(level)s) ist gespeichert.",
-                language=language_name(language),
-                level=level_label(form.level.data),
-            )
-            leave_to = destination("languages", then)
-            if leave_to:
-                flash(message, "success")
-                return redirect_to(leave_to)
-            fresh = _language_form(profile, formdata=None)
-            return after_change(
-                "profile/languages.html",
-                "language_editor",
-                message,
-                url_for("profile.languages", setup=1 if in_setup() else None),
-                profile=profile,
-                entries=services.sorted_languages(profile),
-                form=fresh,
-                **setup_context("languages"),
-            )
-    return _languages_page(profile, form, status=422, block="language_editor")
-
-
-@bp.route("/languages/<int:language_id>", methods=["POST"])
-@roles(Role.HELPER)
-def change_language(language_id: int):
-    profile = get_own_profile()
-    entry = get_own_language(profile, language_id)
-    level_form = LevelForm()
-    if level_form.validate_on_submit():
-        services.change_level(entry, level_form.level.data)
-        return after_change(
-            "profile/languages.html",
-            "language_list",
-            _(
-                "%(language)s: jetzt %(level)s.",
-                language=language_name(entry.language),
-                level=level_label(entry.level),
-            ),
-            url_for("profile.languages", setup=1 if in_setup() else None),
-            profile=profile,
-            entries=services.sorted_languages(profile),
-            **setup_context("languages"),
-        )
-    return _languages_page(
-        profile,
-        _language_form(profile, formdata=None),
-        status=422,
-        block="language_list",
-        row_errors={language_id: level_form.level.errors},
-    )
-
-
-@bp.route("/languages/<int:language_id>/delete", methods=["POST"])
-@roles(Role.HELPER)
-def remove_language(language_id: int):
-    profile = get_own_profile()
-    entry = get_own_language(profile, language_id)
-    name = language_name(entry.language)
-    services.remove_language(entry)
-    return after_change(
-        "profile/languages.html",
-        "language_list",
-        _("%(language)s ist entfernt.", language=name),
-        url_for("profile.languages", setup=1 if in_setup() else None),
-        profile=profile,
-        entries=services.sorted_languages(profile),
-        **setup_context("languages"),
-    )
 
 
 # --- where ---------------------------------------------------------------------------------
@@ -309,7 +154,7 @@ def remove_language(language_id: int):
 @bp.route("/where", methods=["GET", "POST"])
 @roles(Role.HELPER)
 def where():
-    profile = get_own_profile()
+    profile = get_profile(details=True)
     ki = current_ki()
     towns = queries.towns(ki)
     form = WhereForm(towns=towns)
@@ -341,172 +186,13 @@ def where():
     )
 
 
-# --- when ----------------------------------------------------------------------------------
-
-
-def _when_page(profile, form, absence_form, status=200, block=None, **extra):
-    today = local_today()
-    return render(
-        "profile/when.html",
-        block,
-        status=status,
-        profile=profile,
-        form=form,
-        absence_form=absence_form,
-        week=availability.week_table(profile.slots),
-        slots_by_day=_slots_by_day(profile),
-        upcoming=[a for a in profile.absences if a.last_day >= today],
-        past=[a for a in profile.absences if a.last_day < today],
-        **setup_context("when"),
-        **extra,
-    )
-
-
-def _slots_by_day(profile: HelperProfile) -> list[tuple[int, list[AvailabilitySlot]]]:
-    return [
-        (weekday, sorted((s for s in profile.slots if s.weekday == weekday), key=lambda s: s.starts))
-        for weekday in availability.WEEKDAYS
-    ]
-
-
-def _when_form(profile, *, fresh: bool = False) -> WhenForm:
-    """The request's typed values, or (on GET, or after a save) an empty row and the saved cap."""
-    if fresh or request.method == "GET":
-        form = WhenForm(formdata=None)
-        form.monthly_cap.data = profile.monthly_cap
-        return form
-    return WhenForm()
-
-
-@bp.route("/when")
-@roles(Role.HELPER)
-def when():
-    profile = get_own_profile()
-    return _when_page(profile, _when_form(profile), AbsenceForm(formdata=None))
-
-
-@bp.route("/when", methods=["POST"])
-@roles(Role.HELPER)
-def save_when():
-    profile = get_own_profile()
-    form = _when_form(profile)
-    then = request.form.get("then", "add")
-    conflicts: list[AvailabilitySlot] = []
-    if then == "add" and not form.slot_given() and form.validate_on_submit():
-        form.weekday.errors.append(_("Bitte wählen Sie einen Tag und die Uhrzeiten der neuen Zeit."))
-    elif form.validate_on_submit():
-        slot = (form.weekday.data, form.starts.data, form.ends.data) if form.slot_given() else None
-        try:
-            added = services.save_when(profile, monthly_cap=form.monthly_cap.data, slot=slot)
-        except services.SlotConflict as conflict:
-            conflicts = conflict.others
-            spans = ", ".join(_slot_words(other) for other in conflicts)
-            form.ends.errors.append(_("Diese Zeit überschneidet sich mit %(spans)s.", spans=spans))
-        except services.ProfileError as error:
-            form.ends.errors.append(str(error))
-        else:
-            message = (
-                _("Neue Zeit gespeichert: %(slot)s.", slot=_slot_words(added)) if added else _("Gespeichert.")
-            )
-            leave_to = destination("when", then)
-            if leave_to:
-                flash(message, "success")
-                return redirect_to(leave_to)
-            return after_change(
-                "profile/when.html",
-                "slot_editor",
-                message,
-                url_for("profile.when", setup=1 if in_setup() else None),
-                profile=profile,
-                form=_when_form(profile, fresh=True),
-                slots_by_day=_slots_by_day(profile),
-                **setup_context("when"),
-            )
-    return _when_page(
-        profile,
-        form,
-        AbsenceForm(formdata=None),
-        status=422,
-        block="slot_editor",
-        conflict_ids={slot.id for slot in conflicts},
-    )
-
-
-def _slot_words(slot) -> str:
-    names = availability.weekday_names(str(get_locale() or "de"))
-    return f"{names[slot.weekday]} {availability.format_span(slot.starts, slot.ends)}"
-
-
-@bp.route("/slots/<int:slot_id>/delete", methods=["POST"])
-@roles(Role.HELPER)
-def remove_slot(slot_id: int):
-    profile = get_own_profile()
-    slot = get_own_slot(profile, slot_id)
-    words = _slot_words(slot)
-    services.remove_slot(slot)
-    return after_change(
-        "profile/when.html",
-        "slot_list",
-        _("Entfernt: %(slot)s.", slot=words),
-        url_for("profile.when", setup=1 if in_setup() else None),
-        profile=profile,
-        slots_by_day=_slots_by_day(profile),
-        **setup_context("when"),
-    )
-
-
-@bp.route("/absences", methods=["POST"])
-@roles(Role.HELPER)
-def add_absence():
-    profile = get_own_profile()
-    form = AbsenceForm()
-    if form.validate_on_submit():
-        try:
-            services.add_absence(profile, form.first_day.data, form.last_day.data, form.note.data)
-        except services.ProfileError as error:
-            form.last_day.errors.append(str(error))
-        else:
-            today = local_today()
-            return after_change(
-                "profile/when.html",
-                "absence_editor",
-                _("Abwesenheit gespeichert."),
-                url_for("profile.when"),
-                profile=profile,
-                absence_form=AbsenceForm(formdata=None),
-                upcoming=[a for a in profile.absences if a.last_day >= today],
-                past=[a for a in profile.absences if a.last_day < today],
-                **setup_context("when"),
-            )
-    return _when_page(profile, _when_form(profile, fresh=True), form, status=422, block="absence_editor")
-
-
-@bp.route("/absences/<int:absence_id>/delete", methods=["POST"])
-@roles(Role.HELPER)
-def remove_absence(absence_id: int):
-    profile = get_own_profile()
-    absence = get_own_absence(profile, absence_id)
-    services.remove_absence(absence)
-    today = local_today()
-    return after_change(
-        "profile/when.html",
-        "absence_list",
-        _("Abwesenheit entfernt."),
-        url_for("profile.when"),
-        profile=profile,
-        upcoming=[a for a in profile.absences if a.last_day >= today],
-        past=[a for a in profile.absences if a.last_day < today],
-        **setup_context("when"),
-    )
-
-
 # --- topics and more -----------------------------------------------------------------------
 
 
 @bp.route("/more", methods=["GET", "POST"])
 @roles(Role.HELPER)
 def more():
-    profile = get_own_profile()
+    profile = get_profile(details=True)
     topics = queries.active_topics()
     form = MoreForm(topics=topics)
     if request.method == "GET":
@@ -544,7 +230,7 @@ def more():
 @bp.route("/consent")
 @roles(Role.HELPER)
 def consent():
-    profile = get_own_profile()
+    profile = get_profile(details=True)
     return render(
         "profile/consent.html",
         profile=profile,
@@ -558,7 +244,7 @@ def consent():
 @bp.route("/consent", methods=["POST"])
 @roles(Role.HELPER)
 def give_consent():
-    profile = get_own_profile()
+    profile = get_profile(details=True)
     if ConfirmForm().validate_on_submit():
         services.give_consent(profile, current_user._get_current_object())
         flash(_("Danke! Ihre Einwilligung ist gespeichert."), "success")
@@ -570,7 +256,7 @@ def give_consent():
 @bp.route("/consent/withdraw", methods=["POST"])
 @roles(Role.HELPER)
 def withdraw_consent():
-    profile = get_own_profile()
+    profile = get_profile(details=True)
     if ConfirmForm().validate_on_submit() and profile.consent_given_at is not None:
         services.withdraw_consent(profile, current_user._get_current_object())
         flash(

@@ -15,7 +15,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from ki_match.clock import local_today
-from ki_match.core.templating import KIND_LABELS
 from ki_match.extensions import db
 from ki_match.reference.names import language_name, topic_name
 from ki_match.reports.models import AllowanceRate
@@ -26,6 +25,7 @@ from ki_match.reports.services import (
     parse_cents,
 )
 from ki_match.reports.tables import Reference
+from ki_match.requests.labels import KIND_LABELS
 
 PERIOD_LABELS = {
     PeriodKind.MONTH: _l("Monat"),

@@ -470,9 +470,3 @@ def statement_lines(ki_id: int, helper_id: int, period: Period) -> list[Statemen
         )
         for row in rows
     ]
-
-
-def helper_in_ki(ki_id: int, profile_id: int) -> HelperProfile | None:
-    return db.session.scalar(
-        select(HelperProfile).where(HelperProfile.id == profile_id, HelperProfile.ki_id == ki_id)
-    )

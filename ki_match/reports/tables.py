@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ki_match.core.templating import KIND_LABELS, STATUS_LABELS
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Language, Topic, Town
 from ki_match.reference.names import language_name, topic_name
@@ -26,6 +25,7 @@ from ki_match.reports.services import (
     percentile,
     share,
 )
+from ki_match.requests.labels import KIND_LABELS, STATUS_LABELS
 from ki_match.requests.models import RequestKind, RequestStatus
 
 
@@ -120,49 +120,72 @@ def build_report(ki_id: int, period: Period, filters: ReportFilters, reference: 
     confirm = queries.time_to_first_confirmation(ki_id, period, filters)
     work = queries.work(ki_id, period, filters)
     load = queries.helper_load(ki_id, period, filters)
-
     language_names = {str(item.id): language_name(item) for item in reference.languages}
     report = Report(period)
-    tables = report.tables
-    tables["status"] = _dimension_table(
-        "status",
-        _("Status"),
-        counts["status"],
-        {status.value: str(label) for status, label in STATUS_LABELS.items()},
-        order=[status.value for status in RequestStatus],
+    report.tables.update(_dimension_tables(counts, period, reference, language_names))
+    report.tables["unmet"] = _unmet_table(counts, language_names)
+    report.tables["load"] = _load_table(load)
+    report.figures = _figures(counts, confirm, work, load)
+    report.tables["overview"] = Table(
+        "overview",
+        str(TABLE_TITLES["overview"]),
+        [Column(_("Kennzahl"), Unit.TEXT), Column(_("Wert"), Unit.TEXT)],
+        [[label, report.figures[name], unit] for name, (label, unit) in _overview_rows().items()],
     )
-    tables["language"] = _dimension_table("language", _("Sprache"), counts["language"], language_names)
-    tables["town"] = _dimension_table(
-        "town", _("Stadt"), counts["town"], {str(town.id): town.name for town in reference.towns}
-    )
-    tables["topic"] = _dimension_table(
-        "topic", _("Thema"), counts["topic"], {str(topic.id): topic_name(topic) for topic in reference.topics}
-    )
-    tables["kind"] = _dimension_table(
-        "kind",
-        _("Art"),
-        counts["kind"],
-        {kind.value: str(label) for kind, label in KIND_LABELS.items()},
-        order=[kind.value for kind in RequestKind],
-    )
-    tables["requester"] = _dimension_table(
-        "requester",
-        _("Anfragende Stelle"),
-        counts["requester"],
-        {str(org.id): org.name for org in reference.organisations} | {None: _("Koordination (ohne Stelle)")},
-    )
+    return report
+
+
+def _dimension_tables(counts, period: Period, reference: Reference, language_names: dict) -> dict[str, Table]:
+    """Requests by status, language, town, topic, kind, requester and (over several months) month."""
+    tables = {
+        "status": _dimension_table(
+            "status",
+            _("Status"),
+            counts["status"],
+            {status.value: str(label) for status, label in STATUS_LABELS.items()},
+            order=[status.value for status in RequestStatus],
+        ),
+        "language": _dimension_table("language", _("Sprache"), counts["language"], language_names),
+        "town": _dimension_table(
+            "town", _("Stadt"), counts["town"], {str(town.id): town.name for town in reference.towns}
+        ),
+        "topic": _dimension_table(
+            "topic",
+            _("Thema"),
+            counts["topic"],
+            {str(topic.id): topic_name(topic) for topic in reference.topics},
+        ),
+        "kind": _dimension_table(
+            "kind",
+            _("Art"),
+            counts["kind"],
+            {kind.value: str(label) for kind, label in KIND_LABELS.items()},
+            order=[kind.value for kind in RequestKind],
+        ),
+        "requester": _dimension_table(
+            "requester",
+            _("Anfragende Stelle"),
+            counts["requester"],
+            {str(org.id): org.name for org in reference.organisations}
+            | {None: _("Koordination (ohne Stelle)")},
+        ),
+    }
     if len(period.months()) > 1:
         months = {month.key: month.key for month in period.months()}
         month_counts = {key: counts["month"].get(key, queries.Counts()) for key in months}
         tables["month"] = _dimension_table("month", _("Monat"), month_counts, months, order=list(months))
+    return tables
 
-    unmet_rows = [
+
+def _unmet_table(counts, language_names: dict) -> Table:
+    """Demand no helper met, by language: whom to recruit next."""
+    rows = [
         [language_names.get(key, _("ohne Angabe")), c.unmet, c.unfilled, c.unmet - c.unfilled]
         for key, c in counts["language"].items()
         if c.unmet
     ]
-    unmet_rows.sort(key=lambda row: (-row[1], row[0].casefold()))
-    tables["unmet"] = Table(
+    rows.sort(key=lambda row: (-row[1], row[0].casefold()))
+    return Table(
         "unmet",
         str(TABLE_TITLES["unmet"]),
         [
@@ -171,10 +194,13 @@ def build_report(ki_id: int, period: Period, filters: ReportFilters, reference: 
             Column(_("davon nicht besetzt"), Unit.COUNT),
             Column(_("davon nie angefragt"), Unit.COUNT),
         ],
-        unmet_rows,
-        footer=[_("Summe"), *(sum(row[i] for row in unmet_rows) for i in (1, 2, 3))] if unmet_rows else None,
+        rows,
+        footer=[_("Summe"), *(sum(row[i] for row in rows) for i in (1, 2, 3))] if rows else None,
     )
-    tables["load"] = Table(
+
+
+def _load_table(load) -> Table:
+    return Table(
         "load",
         str(TABLE_TITLES["load"]),
         [
@@ -189,12 +215,13 @@ def build_report(ki_id: int, period: Period, filters: ReportFilters, reference: 
         footer=[_("Summe"), sum(load.helpers.values()), load.total_assignments],
     )
 
+
+def _figures(counts, confirm, work, load) -> dict:
     status_counts = counts["status"].values()
-    total = sum(c.total for c in status_counts)
     filled = sum(c.filled for c in status_counts)
     decided = sum(c.decided for c in status_counts)
-    figures = {
-        "requests": total,
+    return {
+        "requests": sum(c.total for c in status_counts),
         "filled": filled,
         "decided": decided,
         "fill_rate": share(filled, decided),
@@ -210,14 +237,6 @@ def build_report(ki_id: int, period: Period, filters: ReportFilters, reference: 
         "top_share": share(load.top_assignments, load.total_assignments),
         "unmet": sum(c.unmet for c in counts["language"].values()),
     }
-    report.figures = figures
-    tables["overview"] = Table(
-        "overview",
-        str(TABLE_TITLES["overview"]),
-        [Column(_("Kennzahl"), Unit.TEXT), Column(_("Wert"), Unit.TEXT)],
-        [[label, figures[name], unit] for name, (label, unit) in _overview_rows().items()],
-    )
-    return report
 
 
 def _overview_rows() -> dict[str, tuple[str, Unit]]:

@@ -23,8 +23,8 @@ from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
 from ki_match.clock import BERLIN
-from ki_match.core.templating import KIND_LABELS
 from ki_match.extensions import db
+from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.orgs.queries import current_ki, organisations
@@ -44,6 +44,7 @@ from ki_match.reports.services import (
     cents_to_text,
 )
 from ki_match.reports.tables import FILE_STEMS, Reference, build_report
+from ki_match.requests.labels import KIND_LABELS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -201,14 +202,6 @@ def allowance_export(file_format: str):
     return _download(table, file_format, FILE_STEMS["allowance"], period)
 
 
-def get_helper(profile_id: int) -> HelperProfile:
-    """A helper of the current KI, or 404."""
-    helper = queries.helper_in_ki(current_ki().id, profile_id)
-    if helper is None:
-        abort(404)
-    return helper
-
-
 def _statement_table(helper: HelperProfile, period: Period, reference: Reference) -> Table:
     names = {item.id: language_name(item) for item in reference.languages}
     lines = queries.statement_lines(helper.ki_id, helper.id, period)
@@ -259,7 +252,7 @@ def _statement_table(helper: HelperProfile, period: Period, reference: Reference
 @bp.route("/allowance/<int:profile_id>")
 @roles(*STAFF)
 def statement(profile_id: int):
-    helper = get_helper(profile_id)
+    helper = get_profile(profile_id, deleted=True)
     ki = current_ki()
     reference = _reference(ki)
     form = _form(reference)
@@ -286,7 +279,7 @@ def statement(profile_id: int):
 @bp.route(f"/allowance/<int:profile_id>.<any({FORMATS}):file_format>")
 @roles(*STAFF)
 def statement_export(profile_id: int, file_format: str):
-    helper = get_helper(profile_id)
+    helper = get_profile(profile_id, deleted=True)
     ki = current_ki()
     reference = _reference(ki)
     form = _form(reference)

@@ -1,9 +1,16 @@
-"""Scheduled request housekeeping, run by cron or a systemd timer: ``flask --app app requests …``."""
+"""Scheduled request housekeeping, run by cron or a systemd timer: ``flask --app app requests …``.
+
+``escalate`` (automatic follow-up) joins this group from ``ki_match.offers.commands``;
+``create_app`` puts the group together.
+"""
 
 from __future__ import annotations
 
 import click
 from flask import Blueprint
+
+from ki_match.requests.lifecycle import mark_unfilled
+from ki_match.requests.retention import purge_client_data
 
 bp = Blueprint("request_commands", __name__, cli_group="requests")
 
@@ -11,19 +18,8 @@ bp = Blueprint("request_commands", __name__, cli_group="requests")
 @bp.cli.command("mark-unfilled")
 def mark_unfilled_command() -> None:
     """Requests whose time passed without enough helpers become unfilled; old offers expire."""
-    from ki_match.offers.services import mark_unfilled
-
     result = mark_unfilled()
     click.echo(f"unfilled {result.unfilled}, offers expired {result.offers_expired}")
-
-
-@bp.cli.command("escalate")
-def escalate_command() -> None:
-    """Requests with automatic follow-up: ask the next candidates where nobody said yes in time."""
-    from ki_match.offers.escalation import escalate
-
-    steps = escalate()
-    click.echo(f"followed up {len(steps)} request(s), offers sent {sum(step.offers_sent for step in steps)}")
 
 
 @bp.cli.command("purge")
@@ -35,7 +31,5 @@ def escalate_command() -> None:
 )
 def purge_command(older_than_days: int | None) -> None:
     """Forget client references and exact places of requests finished longer ago than the retention period."""
-    from ki_match.requests.services import purge_client_data
-
     purged = purge_client_data(older_than_days)
     click.echo(f"purged client data of {sum(purged.values())} request(s)")

@@ -20,21 +20,18 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from ki_match.clock import BERLIN, NonexistentLocalTime, local_to_utc, local_today, utcnow
-from ki_match.core.templating import KIND_LABELS
+from ki_match.clock import NonexistentLocalTime, local_to_utc, local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.orgs.models import Ki
 from ki_match.orgs.queries import organisations
 from ki_match.reference.models import Language, Level, Topic, Town
 from ki_match.reference.names import language_name, level_label, topic_name
+from ki_match.requests.data import RequestData, missing_to_open
+from ki_match.requests.labels import KIND_LABELS
 from ki_match.requests.models import FillMode, RequestKind, RequestStatus
-from ki_match.requests.services import (
-    RequestData,
-    missing_to_open,
-)
 
 GENDER_LABELS = {
     Gender.FEMALE: _l("eine Frau"),
@@ -390,9 +387,92 @@ class RequestForm(FlaskForm):
         return {"escalate_after_hours": after, "escalate_limit": limit}
 
 
-def local_parts(instant: datetime | None):
-    """(date, time) on the Europe/Berlin wall clock, to fill the form from a stored instant."""
-    if instant is None:
-        return None, None
-    local = instant.astimezone(BERLIN)
-    return local.date(), local.time().replace(second=0, microsecond=0)
+# --- another time, or calling it off --------------------------------------------------------
+
+
+class RescheduleForm(FlaskForm):
+    """A new time in Europe/Berlin wall-clock time, or a new due date for a written translation."""
+
+    day = DateField(_l("Neues Datum"), validators=[Optional()])
+    start = TimeField(_l("Neue Uhrzeit"), validators=[Optional()])
+    duration_minutes = IntegerField(
+        _l("Dauer in Minuten"),
+        validators=[
+            Optional(),
+            NumberRange(15, 720, _l("Bitte zwischen 15 Minuten und 12 Stunden (720 Minuten) angeben.")),
+        ],
+        render_kw={"min": 15, "max": 720, "step": 5, "inputmode": "numeric"},
+    )
+    due_on = DateField(_l("Neu fertig bis"), validators=[Optional()])
+
+    def __init__(self, *args, written: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.written = written
+
+    def validate_day(self, field):
+        if not self.written and field.data < local_today():
+            raise ValidationError(
+                _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
+            )
+
+    def validate_start(self, field):
+        if self.written or self.day.data is None:
+            return
+        try:
+            starts_at = local_to_utc(self.day.data, field.data)
+        except NonexistentLocalTime:
+            raise ValidationError(
+                _l(
+                    "Diese Uhrzeit gibt es am %(day)s nicht: In dieser Nacht werden die Uhren "
+                    "von 2 auf 3 Uhr vorgestellt. Bitte eine Zeit ab 3:00 Uhr wählen.",
+                    day=self.day.data.strftime("%d.%m.%Y"),
+                )
+            ) from None
+        if starts_at <= utcnow():
+            raise ValidationError(_l("Diese Uhrzeit ist schon vorbei."))
+
+    def validate_due_on(self, field):
+        if self.written and field.data < local_today():
+            raise ValidationError(
+                _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
+            )
+
+    def validate(self, extra_validators=None) -> bool:
+        # What the kind needs is checked here: an empty field skips its own validators (Optional).
+        valid = super().validate(extra_validators)
+        required = (
+            [(self.due_on, _l("Bitte geben Sie an, bis wann die Übersetzung fertig sein soll."))]
+            if self.written
+            else [
+                (self.day, _l("Bitte geben Sie das Datum an.")),
+                (self.start, _l("Bitte geben Sie die Uhrzeit an.")),
+                (self.duration_minutes, _l("Bitte geben Sie an, wie lange der Termin ungefähr dauert.")),
+            ]
+        )
+        for field, message in required:
+            if field.data is None and not field.errors:
+                field.errors.append(message)
+                valid = False
+        return valid
+
+    @property
+    def starts_at(self):
+        if self.written or self.day.data is None or self.start.data is None:
+            return None
+        return local_to_utc(self.day.data, self.start.data)
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Grund"),
+        description=_l("Die Helfenden lesen ihn in der Absage. Bitte keine Namen oder Gesundheitsdaten."),
+        validators=[
+            InputRequired(_l("Bitte geben Sie einen Grund an.")),
+            Length(max=300, message=_l("Bitte höchstens 300 Zeichen.")),
+        ],
+        render_kw={"maxlength": 300, "rows": 3},
+    )
+
+    def validate_reason(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Bitte geben Sie einen Grund an."))

@@ -1,10 +1,47 @@
-"""Words for the request list's tabs and for why a request needs attention (list and dashboard)."""
+"""Plain words for the states of requests, offers and assignments, the list's tabs, and why a request needs attention."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ki_match.requests.models import AssignmentStatus, OfferStatus, RequestKind, RequestStatus
 from ki_match.requests.queries import Attention, Tab
+
+STATUS_LABELS = {
+    RequestStatus.SUBMITTED: _l("eingereicht"),
+    RequestStatus.DRAFT: _l("Entwurf"),
+    RequestStatus.OPEN: _l("offen"),
+    RequestStatus.OFFERED: _l("angefragt"),
+    RequestStatus.FILLED: _l("besetzt"),
+    RequestStatus.COMPLETED: _l("erledigt"),
+    RequestStatus.CANCELLED: _l("abgesagt"),
+    RequestStatus.UNFILLED: _l("nicht besetzt"),
+    RequestStatus.DECLINED: _l("abgelehnt"),
+}
+
+KIND_LABELS = {
+    RequestKind.ACCOMPANIMENT: _l("Begleitung zu einem Termin"),
+    RequestKind.ONSITE: _l("Dolmetschen vor Ort"),
+    RequestKind.REMOTE: _l("Dolmetschen per Telefon/Video"),
+    RequestKind.WRITTEN: _l("Schriftliche Übersetzung"),
+}
+
+# As coordinators read them.
+OFFER_LABELS = {
+    OfferStatus.PENDING: _l("wartet auf Antwort"),
+    OfferStatus.ACCEPTED: _l("zugesagt"),
+    OfferStatus.DECLINED: _l("abgelehnt"),
+    OfferStatus.WITHDRAWN: _l("zurückgezogen"),
+    OfferStatus.EXPIRED: _l("abgelaufen"),
+}
+
+ASSIGNMENT_LABELS = {
+    AssignmentStatus.CONFIRMED: _l("bestätigt"),
+    AssignmentStatus.COMPLETED: _l("erledigt"),
+    AssignmentStatus.NO_SHOW: _l("nicht erschienen"),
+    AssignmentStatus.WITHDRAWN: _l("selbst abgesagt"),
+    AssignmentStatus.CANCELLED: _l("vom KI abgesagt"),
+}
 
 TAB_LABELS = {
     Tab.ATTENTION: _l("braucht Aufmerksamkeit"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     CheckConstraint,
@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ki_match.clock import utcnow
+from ki_match.clock import local_date, utcnow
 from ki_match.db import str_enum
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
@@ -139,6 +139,22 @@ class HelpRequest(db.Model):
     @property
     def escalates(self) -> bool:
         return self.escalate_after_hours is not None and self.escalate_limit is not None
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """When a scheduled request ends (a written translation has no end, only a due date)."""
+        if self.starts_at is None or self.duration_minutes is None:
+            return None
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    def is_over(self, now: datetime | None = None) -> bool:
+        """Begun, or a translation past its due date: nobody new can be asked or confirmed."""
+        now = now or utcnow()
+        if self.starts_at is not None:
+            return self.starts_at <= now
+        if self.due_on is not None:
+            return self.due_on < local_date(now)
+        return False
 
 
 class RequestStatusChange(db.Model):

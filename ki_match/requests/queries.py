@@ -7,20 +7,18 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, and_, case, event, exists, false, func, or_, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.sql.functions import FunctionElement
 
-from ki_match.accounts.models import User
+from ki_match.accounts.models import Role, User
 from ki_match.clock import BERLIN, local_midnight, utcnow
+from ki_match.db import folded
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.requests.models import (
+    HOLDING_STATES,
     Assignment,
-    AssignmentStatus,
     HelpRequest,
     Offer,
     OfferStatus,
@@ -71,19 +69,6 @@ def unanswered_offer_count(ki: Ki) -> int:
     )
 
 
-def hours_awaiting_approval_count(ki: Ki) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Assignment)
-        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(
-            HelpRequest.ki_id == ki.id,
-            Assignment.reported_at.is_not(None),
-            Assignment.approved_at.is_(None),
-        )
-    )
-
-
 def requests_of_organisation(organisation: Organisation, limit: int = 20) -> list[HelpRequest]:
     return list(
         db.session.scalars(
@@ -99,29 +84,28 @@ def requests_of_organisation(organisation: Organisation, limit: int = 20) -> lis
     )
 
 
-def pending_offer_count(profile: HelperProfile) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Offer)
-        .where(Offer.helper_id == profile.id, Offer.status == OfferStatus.PENDING)
+def request_details(path):
+    """Everything a card shows about a request, loaded in a fixed number of queries: one row
+    each joined in, the alternative languages in one more statement."""
+    return (
+        path.joinedload(HelpRequest.language),
+        path.selectinload(HelpRequest.alt_languages),
+        path.joinedload(HelpRequest.topic),
+        path.joinedload(HelpRequest.town),
     )
 
 
-def upcoming_assignments(profile: HelperProfile, limit: int = 5) -> list[Assignment]:
+def responsible_coordinators(request: HelpRequest) -> list[User]:
+    """Who looks after a request: its creator while still an active coordinator, else every
+    active coordinator of its KI (they hear of answers, and offers go out in their name)."""
+    creator = db.session.get(User, request.created_by_id) if request.created_by_id else None
+    if creator is not None and creator.active and creator.role in (Role.COORDINATOR, Role.ADMIN):
+        return [creator]
     return list(
         db.session.scalars(
-            select(Assignment)
-            .where(
-                Assignment.helper_id == profile.id,
-                Assignment.status == AssignmentStatus.CONFIRMED,
-                Assignment.starts_at >= utcnow(),
+            select(User).where(
+                User.ki_id == request.ki_id, User.role == Role.COORDINATOR, User.active.is_(True)
             )
-            .options(
-                selectinload(Assignment.request).selectinload(HelpRequest.language),
-                selectinload(Assignment.request).selectinload(HelpRequest.town),
-            )
-            .order_by(Assignment.starts_at)
-            .limit(limit)
         )
     )
 
@@ -141,6 +125,74 @@ def request_in_ki(ki: Ki, request_id: int) -> HelpRequest | None:
             joinedload(HelpRequest.topic),
             joinedload(HelpRequest.organisation),
         )
+    )
+
+
+def request_of_organisation(ki: Ki, organisation_id: int | None, request_id: int) -> HelpRequest | None:
+    """The request if the organisation asked for it, within the KI; otherwise None."""
+    if organisation_id is None:
+        return None
+    return db.session.scalar(
+        select(HelpRequest)
+        .where(
+            HelpRequest.id == request_id,
+            HelpRequest.ki_id == ki.id,
+            HelpRequest.organisation_id == organisation_id,
+        )
+        .options(
+            selectinload(HelpRequest.language),
+            selectinload(HelpRequest.town),
+            selectinload(HelpRequest.topic),
+            selectinload(HelpRequest.assignments).selectinload(Assignment.helper),
+        )
+    )
+
+
+# --- seats and offers of one request ---------------------------------------------------------
+
+
+def holding_count(request_id: int) -> int:
+    return len(holding_assignments(request_id))
+
+
+def holding_assignments(request_id: int) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.request_id == request_id, Assignment.status.in_(HOLDING_STATES))
+            .options(selectinload(Assignment.helper).selectinload(HelperProfile.user))
+        )
+    )
+
+
+def open_offers(request: HelpRequest) -> list[Offer]:
+    """Offers of the request still pending or accepted and not confirmed."""
+    confirmed = select(Assignment.offer_id).where(
+        Assignment.request_id == request.id, Assignment.offer_id.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .where(
+                Offer.request_id == request.id,
+                Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED)),
+                Offer.id.not_in(confirmed),
+            )
+            .options(selectinload(Offer.helper).selectinload(HelperProfile.user))
+        )
+    )
+
+
+def any_offer_out(request: HelpRequest) -> bool:
+    return (
+        db.session.scalar(
+            select(Offer.id)
+            .where(
+                Offer.request_id == request.id, Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED))
+            )
+            .limit(1)
+        )
+        is not None
     )
 
 
@@ -183,42 +235,6 @@ def helpers_named(ki: Ki, text: str, limit: int = 10) -> list[tuple[int, str]]:
             .limit(limit)
         ).all()
     )
-
-
-# --- case-insensitive search on both databases ---------------------------------------------
-
-
-class folded(FunctionElement):
-    """A text column in lower case, for searching.
-
-    PostgreSQL's lower() knows ä and Ä; SQLite's only knows ASCII, so SQLite
-    gets Python's ``str.lower`` as a function registered on each connection.
-    """
-
-    type = String()
-    inherit_cache = True
-    name = "folded"
-
-
-@compiles(folded)
-def _folded_default(element, compiler, **kw):
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(folded, "sqlite")
-def _folded_sqlite(element, compiler, **kw):
-    return f"ki_match_lower({compiler.process(element.clauses, **kw)})"
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_lower(dbapi_connection, connection_record):
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        dbapi_connection.create_function(
-            "ki_match_lower",
-            1,
-            lambda value: value.lower() if isinstance(value, str) else value,
-            deterministic=True,
-        )
 
 
 # --- the request list ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 from flask import url_for
 
 from ki_match.accounts.models import Role
-from ki_match.core.templating import ANONYMOUS_NAVIGATION, NAVIGATION
+from ki_match.home.navigation import ANONYMOUS_NAVIGATION, NAVIGATION
 
 pytestmark = pytest.mark.browser
 

@@ -20,7 +20,7 @@ from ki_match.clock import local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.initiatives.workdays import earliest_day
-from ki_match.offers import services as offer_services
+from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
@@ -60,7 +60,7 @@ def _confirm_a_helper(app, request_id: int) -> str:
         db.session.add(offer)
         db.session.commit()
         coordinator = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[Role.COORDINATOR]))
-        offer_services.confirm_offer(offer.id, coordinator)
+        confirm_offer(offer.id, coordinator)
         assert db.session.get(HelpRequest, request_id).status == RequestStatus.FILLED
         return user.email
 

@@ -1,0 +1,1 @@
+"""What happens after a helper is confirmed: giving the seat back, reporting hours, approval."""

@@ -1,0 +1,78 @@
+"""Giving an assignment back, and reporting hours and kilometres."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+MAX_MINUTES = 24 * 60  # the database allows one day at most
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Warum können Sie nicht kommen?"),
+        description=_l("Das Integrationszentrum erfährt es sofort und sucht Ersatz."),
+        validators=[
+            InputRequired(_l("Bitte schreiben Sie kurz, warum Sie absagen.")),
+            Length(max=300, message=_l("Bitte höchstens 300 Zeichen.")),
+        ],
+        render_kw={"maxlength": 300, "rows": 3},
+    )
+
+    def validate_reason(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Bitte schreiben Sie kurz, warum Sie absagen."))
+
+
+class ReportForm(FlaskForm):
+    """Actual duration as hours plus minutes (either may be left empty: 90 minutes or 1 h 30 both work)."""
+
+    hours = IntegerField(
+        _l("Stunden"),
+        validators=[Optional(), NumberRange(min=0, max=24, message=_l("Bitte eine Zahl von 0 bis 24."))],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 24},
+    )
+    minutes = IntegerField(
+        _l("Minuten"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_MINUTES, message=_l("Bitte eine Zahl von 0 bis 1440.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0, "max": MAX_MINUTES},
+    )
+    travel_km = IntegerField(
+        _l("Gefahrene Kilometer (hin und zurück)"),
+        description=_l("0, wenn Sie nicht gefahren sind."),
+        validators=[
+            InputRequired(_l("Bitte geben Sie die Kilometer an – 0, wenn Sie nicht gefahren sind.")),
+            NumberRange(min=0, max=1000, message=_l("Bitte eine Zahl von 0 bis 1000.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 1000},
+    )
+    note = TextAreaField(
+        _l("Kurze Notiz (freiwillig)"),
+        description=_l(
+            "Bitte keine persönlichen oder vertraulichen Angaben – nur, was für die Abrechnung wichtig ist."
+        ),
+        validators=[Optional(), Length(max=500, message=_l("Bitte höchstens 500 Zeichen."))],
+        render_kw={"maxlength": 500, "rows": 3},
+    )
+
+    @property
+    def total_minutes(self) -> int:
+        return (self.hours.data or 0) * 60 + (self.minutes.data or 0)
+
+    def validate(self, extra_validators=None) -> bool:
+        # A cross-field check: an empty minutes field skips its own validators (Optional).
+        valid = super().validate(extra_validators)
+        if self.hours.errors or self.minutes.errors:
+            return valid
+        if self.total_minutes == 0:
+            self.minutes.errors.append(_l("Bitte geben Sie an, wie lange der Einsatz gedauert hat."))
+            return False
+        if self.total_minutes > MAX_MINUTES:
+            self.minutes.errors.append(_l("Zusammen höchstens 24 Stunden."))
+            return False
+        return valid

@@ -1,0 +1,182 @@
+"""Every SELECT about assignments: the helper's own, a request's, a helper's history, reports to approve."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ki_match.clock import BERLIN, utcnow
+from ki_match.extensions import db
+from ki_match.helpers.models import HelperProfile
+from ki_match.orgs.models import Ki
+from ki_match.requests.models import HOLDING_STATES, Assignment, AssignmentStatus, HelpRequest
+from ki_match.requests.queries import request_details
+
+PAST_ASSIGNMENTS_SHOWN = 100
+
+
+def _assignments(ki: Ki, profile: HelperProfile):
+    return (
+        select(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == ki.id)
+        .options(*request_details(selectinload(Assignment.request)))
+    )
+
+
+def own_assignment(ki: Ki, profile: HelperProfile, assignment_id: int) -> Assignment | None:
+    return db.session.scalar(_assignments(ki, profile).where(Assignment.id == assignment_id))
+
+
+def _is_upcoming():
+    now = utcnow()
+    today = now.astimezone(BERLIN).date()
+    return and_(
+        Assignment.status == AssignmentStatus.CONFIRMED,
+        or_(
+            Assignment.starts_at > now,
+            and_(Assignment.starts_at.is_(None), HelpRequest.due_on >= today),
+        ),
+    )
+
+
+def assignments_of(ki: Ki, profile: HelperProfile) -> tuple[list[Assignment], list[Assignment]]:
+    """(upcoming, past): confirmed ones still ahead, soonest first; everything else, latest first."""
+    upcoming = _is_upcoming()
+    ahead = db.session.scalars(
+        _assignments(ki, profile)
+        .where(upcoming)
+        .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
+    ).all()
+    behind = db.session.scalars(
+        _assignments(ki, profile)
+        .where(~upcoming)
+        .order_by(Assignment.starts_at.desc().nulls_last(), HelpRequest.due_on.desc(), Assignment.id.desc())
+        .limit(PAST_ASSIGNMENTS_SHOWN)
+    ).all()
+    return list(ahead), list(behind)
+
+
+def assignment_in_ki(ki: Ki, assignment_id: int) -> Assignment | None:
+    return db.session.scalar(
+        select(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(Assignment.id == assignment_id, HelpRequest.ki_id == ki.id)
+    )
+
+
+def assignments_for_request(request: HelpRequest) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.request_id == request.id)
+            .options(selectinload(Assignment.helper).selectinload(HelperProfile.user))
+            .order_by(Assignment.seat, Assignment.id)
+        )
+    )
+
+
+def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
+    """Reported hours and kilometres the coordinators have not approved yet, oldest report first.
+
+    The same rows the dashboard counts (``requests.queries.hours_awaiting_approval_count``).
+    """
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+            .where(
+                HelpRequest.ki_id == ki.id,
+                Assignment.reported_at.is_not(None),
+                Assignment.approved_at.is_(None),
+            )
+            .options(
+                selectinload(Assignment.helper).selectinload(HelperProfile.user),
+                *request_details(selectinload(Assignment.request)),
+            )
+            .order_by(Assignment.reported_at, Assignment.id)
+        )
+    )
+
+
+def upcoming_assignments(profile: HelperProfile, limit: int = 5) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.helper_id == profile.id,
+                Assignment.status == AssignmentStatus.CONFIRMED,
+                Assignment.starts_at >= utcnow(),
+            )
+            .options(
+                selectinload(Assignment.request).selectinload(HelpRequest.language),
+                selectinload(Assignment.request).selectinload(HelpRequest.town),
+            )
+            .order_by(Assignment.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def hours_awaiting_approval_count(ki: Ki) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(
+            HelpRequest.ki_id == ki.id,
+            Assignment.reported_at.is_not(None),
+            Assignment.approved_at.is_(None),
+        )
+    )
+
+
+# --- a helper's record, for the coordinators
+
+
+def assignment_history(profile: HelperProfile, limit: int = 100):
+    """The helper's assignments, latest first, with their requests."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+            .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == profile.ki_id)
+            .options(
+                selectinload(Assignment.request).selectinload(HelpRequest.language),
+                selectinload(Assignment.request).selectinload(HelpRequest.town),
+            )
+            .order_by(Assignment.confirmed_at.desc(), Assignment.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _month_start(day: date, back: int) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def monthly_load(profile: HelperProfile, now: datetime, months: int = 12) -> list[tuple[date, int]]:
+    """(first day of the month, assignments that month) for the last ``months`` months, oldest first.
+
+    Counts what holds a seat (confirmed, completed, no-show) by its local start;
+    a written translation, which has no start, by when it was confirmed.
+    """
+    today = now.astimezone(BERLIN).date()
+    firsts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
+    since = datetime(firsts[0].year, firsts[0].month, 1, tzinfo=BERLIN)
+    moments = db.session.scalars(
+        select(func.coalesce(Assignment.starts_at, Assignment.confirmed_at)).where(
+            Assignment.helper_id == profile.id,
+            Assignment.status.in_(HOLDING_STATES),
+            func.coalesce(Assignment.starts_at, Assignment.confirmed_at) >= since,
+        )
+    ).all()
+    counts = dict.fromkeys(firsts, 0)
+    for moment in moments:
+        local = moment.astimezone(BERLIN).date().replace(day=1)
+        if local in counts:
+            counts[local] += 1
+    return list(counts.items())

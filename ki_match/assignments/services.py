@@ -1,0 +1,110 @@
+"""Rules for a confirmed assignment: the helper gives it back, reports hours; a coordinator approves them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ki_match.accounts.models import User
+from ki_match.assignments.events import AssignmentWithdrawn, HoursApproved
+from ki_match.audit.services import record
+from ki_match.clock import utcnow
+from ki_match.events import publish
+from ki_match.extensions import db
+from ki_match.requests import lifecycle
+from ki_match.requests.locks import lock_request
+from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest
+
+
+class AssignmentError(lifecycle.RequestError):
+    """The action cannot happen (any more); the message says why, in plain words."""
+
+
+def _refuse(message) -> None:
+    db.session.rollback()
+    raise AssignmentError(message)
+
+
+def withdrawable(assignment: Assignment) -> bool:
+    """A confirmed assignment can be given back until it begins (written ones: while confirmed)."""
+    return assignment.status == AssignmentStatus.CONFIRMED and (
+        assignment.starts_at is None or assignment.starts_at > utcnow()
+    )
+
+
+def reportable(assignment: Assignment) -> bool:
+    """Hours can be reported once the assignment has begun, and changed until they are approved."""
+    return (
+        assignment.status in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)
+        and assignment.approved_at is None
+        and (assignment.starts_at is None or assignment.starts_at <= utcnow())
+    )
+
+
+def shows_place(assignment: Assignment) -> bool:
+    """The exact place and the client reference are for the helper who is actually going."""
+    return assignment.status in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)
+
+
+def withdraw_assignment(assignment_id: int, helper_user: User, reason: str) -> None:
+    """The helper cannot come after all: the seat frees and the request reopens."""
+    request_id = db.session.scalar(select(Assignment.request_id).where(Assignment.id == assignment_id))
+    request = lock_request(request_id)
+    assignment = db.session.get(Assignment, assignment_id, populate_existing=True)
+    if assignment.helper.user_id != helper_user.id:
+        _refuse(_l("Dieser Einsatz gehört nicht Ihnen."))
+    if assignment.status != AssignmentStatus.CONFIRMED:
+        _refuse(_l("Dieser Einsatz ist nicht mehr bestätigt."))
+    if assignment.starts_at is not None and assignment.starts_at <= utcnow():
+        _refuse(_l("Der Einsatz hat schon begonnen. Bitte rufen Sie das Integrationszentrum an."))
+    withdraw(assignment, request, helper_user, reason, note=_l("Helfer*in hat abgesagt"))
+    db.session.commit()
+
+
+def withdraw(
+    assignment: Assignment, request: HelpRequest, actor: User, withdraw_reason: str, *, note, **audit
+) -> None:
+    """The seat frees (the caller holds the request's lock and commits): a filled request
+    reopens, and its coordinators hear of it."""
+    assignment.status = AssignmentStatus.WITHDRAWN
+    assignment.withdraw_reason = withdraw_reason.strip()[:300]
+    record("assignment.withdrawn", actor=actor, subject=assignment, **audit)
+    lifecycle.seat_freed(request, actor, note)
+    publish(AssignmentWithdrawn(assignment, request, actor))
+
+
+def report_hours(
+    assignment: Assignment, helper_user: User, *, minutes: int, travel_km: int, note: str | None
+) -> None:
+    if assignment.helper.user_id != helper_user.id:
+        raise AssignmentError(_l("Dieser Einsatz gehört nicht Ihnen."))
+    if assignment.status not in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED):
+        raise AssignmentError(_l("Für diesen Einsatz können keine Stunden gemeldet werden."))
+    if assignment.approved_at is not None:
+        raise AssignmentError(_l("Die Angaben sind schon bestätigt und können nicht mehr geändert werden."))
+    if assignment.starts_at is not None and assignment.starts_at > utcnow():
+        raise AssignmentError(_l("Stunden können erst nach dem Einsatz gemeldet werden."))
+    assignment.actual_minutes = minutes
+    assignment.travel_km = travel_km
+    assignment.report_note = (note or "").strip()[:500] or None
+    assignment.reported_at = utcnow()
+    assignment.status = AssignmentStatus.COMPLETED
+    record("assignment.reported", actor=helper_user, subject=assignment)
+    db.session.commit()
+
+
+def approve_report(assignment_id: int, coordinator: User) -> Assignment:
+    """The reported hours and kilometres are right; from now on the helper cannot change them."""
+    assignment, request = lifecycle.locked_assignment(assignment_id)
+    if assignment.reported_at is None:
+        _refuse(_l("Für diesen Einsatz sind noch keine Stunden gemeldet."))
+    if assignment.approved_at is not None:
+        _refuse(_l("Diese Angaben sind schon bestätigt."))
+    if assignment.status != AssignmentStatus.COMPLETED:
+        _refuse(_l("Dieser Einsatz ist nicht erledigt."))
+    assignment.approved_at = utcnow()
+    assignment.approved_by_id = coordinator.id
+    record("assignment.approved", actor=coordinator, subject=assignment, request_id=request.id)
+    publish(HoursApproved(assignment, request, coordinator))
+    db.session.commit()
+    return assignment

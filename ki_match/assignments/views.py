@@ -1,0 +1,118 @@
+"""The helper's assignments: the list, one assignment with its place, giving it back, reporting hours.
+
+URL map:
+  GET   /assignments                   assignments.index     upcoming, then past ones
+  GET   /assignments/<id>              assignments.show      time, place (once confirmed), actions
+  POST  /assignments/<id>/withdraw     assignments.withdraw  cannot come after all (with a reason)
+  POST  /assignments/<id>/report       assignments.report    hours and kilometres
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ki_match.access import roles
+from ki_match.accounts.models import Role
+from ki_match.assignments import queries
+from ki_match.assignments.forms import ReportForm, WithdrawForm
+from ki_match.assignments.loaders import get_assignment
+from ki_match.assignments.services import (
+    AssignmentError,
+    report_hours,
+    reportable,
+    shows_place,
+    withdraw_assignment,
+    withdrawable,
+)
+from ki_match.audit.services import record
+from ki_match.extensions import db
+from ki_match.helpers.loaders import get_profile
+from ki_match.htmx import redirect_to, render
+from ki_match.orgs.queries import current_ki
+from ki_match.requests.models import Assignment
+
+bp = Blueprint("assignments", __name__)
+
+
+@bp.route("/assignments")
+@roles(Role.HELPER)
+def index():
+    upcoming, past = queries.assignments_of(current_ki(), get_profile())
+    return render("assignments/index.html", upcoming=upcoming, past=past)
+
+
+def _report_form_for(assignment: Assignment) -> ReportForm:
+    if assignment.actual_minutes is None:
+        return ReportForm(formdata=None, travel_km=assignment.travel_km)
+    hours, minutes = divmod(assignment.actual_minutes, 60)
+    return ReportForm(
+        formdata=None,
+        hours=hours,
+        minutes=minutes,
+        travel_km=assignment.travel_km,
+        note=assignment.report_note,
+    )
+
+
+def _assignment_context(assignment: Assignment, **forms) -> dict:
+    return {
+        "assignment": assignment,
+        "req": assignment.request,
+        "shows_place": shows_place(assignment),
+        "withdrawable": withdrawable(assignment),
+        "reportable": reportable(assignment),
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(formdata=None),
+        "report_form": forms.get("report_form") or _report_form_for(assignment),
+    }
+
+
+@bp.route("/assignments/<int:assignment_id>")
+@roles(Role.HELPER)
+def show(assignment_id: int):
+    assignment = get_assignment(assignment_id)
+    if shows_place(assignment):
+        record("assignment.viewed", subject=assignment)
+        db.session.commit()
+    return render("assignments/show.html", **_assignment_context(assignment))
+
+
+@bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
+@roles(Role.HELPER)
+def withdraw(assignment_id: int):
+    assignment = get_assignment(assignment_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        context = _assignment_context(assignment, withdraw_form=form)
+        return render("assignments/show.html", "withdraw_form", status=422, **context)
+    try:
+        withdraw_assignment(assignment.id, current_user._get_current_object(), form.reason.data)
+    except AssignmentError as error:
+        flash(str(error), "error")
+        return redirect_to(url_for("assignments.show", assignment_id=assignment_id))
+    flash(_("Sie haben den Einsatz abgesagt. Das Integrationszentrum ist informiert."), "success")
+    return redirect_to(url_for("assignments.index"))
+
+
+@bp.route("/assignments/<int:assignment_id>/report", methods=["POST"])
+@roles(Role.HELPER)
+def report(assignment_id: int):
+    assignment = get_assignment(assignment_id)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        context = _assignment_context(assignment, report_form=form)
+        return render("assignments/show.html", "report_form", status=422, **context)
+    try:
+        report_hours(
+            assignment,
+            current_user._get_current_object(),
+            minutes=form.total_minutes,
+            travel_km=form.travel_km.data,
+            note=form.note.data,
+        )
+    except AssignmentError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Danke! Ihre Angaben sind gespeichert. Das Integrationszentrum prüft sie."), "success")
+    return redirect_to(url_for("assignments.show", assignment_id=assignment_id))

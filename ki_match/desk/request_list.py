@@ -1,0 +1,107 @@
+"""The coordinators' list of requests: tabs by state, filters, a text search, pages.
+
+Filters and tabs are query arguments, so every view of the list is a link; htmx
+swaps only the results (``request_results``) while the filter form stays.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request
+
+from ki_match.access import roles
+from ki_match.audit.services import record
+from ki_match.desk.blueprints import STAFF
+from ki_match.desk.blueprints import requests as bp
+from ki_match.extensions import db
+from ki_match.htmx import render, triggered_by, wants_block
+from ki_match.orgs.queries import current_ki, organisations
+from ki_match.reference.models import Language, Town
+from ki_match.reference.names import language_name
+from ki_match.requests import queries
+from ki_match.requests.labels import ATTENTION_LABELS, TAB_LABELS
+from ki_match.requests.queries import RequestFilters, Tab
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value and value > 0 else None
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters() -> RequestFilters:
+    try:
+        tab = Tab(request.args.get("tab", Tab.OPEN))
+    except ValueError:
+        tab = Tab.OPEN
+    return RequestFilters(
+        tab=tab,
+        language_id=_int_arg("language"),
+        town_id=_int_arg("town"),
+        organisation_id=_int_arg("requester"),
+        date_from=_date_arg("from"),
+        date_to=_date_arg("to"),
+        text=(request.args.get("q") or "").strip()[:100] or None,
+        page=request.args.get("page", 1, type=int) or 1,
+    )
+
+
+def _filter_args(filters: RequestFilters) -> dict:
+    """The query string of the current filters, for links to tabs and pages."""
+    args = {
+        "language": filters.language_id,
+        "town": filters.town_id,
+        "requester": filters.organisation_id,
+        "from": filters.date_from.isoformat() if filters.date_from else None,
+        "to": filters.date_to.isoformat() if filters.date_to else None,
+        "q": filters.text,
+    }
+    return {key: value for key, value in args.items() if value}
+
+
+def _filter_choices(ki) -> dict:
+    languages = sorted(
+        (language for language in db.session.scalars(db.select(Language)) if language.code != "de"),
+        key=lambda language: language_name(language).casefold(),
+    )
+    return {
+        "languages": languages,
+        "towns": list(db.session.scalars(db.select(Town).where(Town.ki_id == ki.id).order_by(Town.name))),
+        "requesters": organisations(ki, active_only=False),
+    }
+
+
+@bp.route("")
+@roles(*STAFF)
+def index():
+    ki = current_ki()
+    filters = _filters()
+    page = queries.request_page(ki, filters)
+    counts = queries.tab_counts(ki, filters)
+    record("request.list_viewed", ki_id=ki.id, tab=filters.tab.value, count=len(page.requests))
+    # Focus moves to the results only when a tab or page link was followed; typing a search keeps it.
+    response = render(
+        "requests/index.html",
+        "request_results",
+        filters=filters,
+        page=page,
+        counts=counts,
+        tabs=TAB_LABELS,
+        args=_filter_args(filters),
+        partial=wants_block("request_results"),
+        focus_results=triggered_by("tab-", "page-"),
+        attention=ATTENTION_LABELS,
+        attention_reasons=queries.attention_reasons,
+        **_filter_choices(ki),
+    )
+    # Committed after rendering: a commit expires every loaded row, and reloading them one by
+    # one while the template reads them would cost a query per row.
+    db.session.commit()
+    return response

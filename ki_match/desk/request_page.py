@@ -1,0 +1,124 @@
+"""The request page: the request, who was asked, its lifecycle, an organisation's panel, the ranked
+candidates, "why not this person?" and the history.
+
+The page and each of its blocks get their data here (``page_context``); the
+actions that swap one block build that block's part the same way
+(``ki_match.desk.request_parts``), so a block shows the same after an action as
+after a reload.
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from ki_match.access import roles
+from ki_match.audit.services import record
+from ki_match.desk.blueprints import STAFF
+from ki_match.desk.blueprints import requests as bp
+from ki_match.desk.request_parts import lifecycle, offer_board, submitted_panel
+from ki_match.extensions import db
+from ki_match.helpers.loaders import get_profile
+from ki_match.htmx import render, wants_block
+from ki_match.matching.services import match, why_not
+from ki_match.offers.escalation import steps_for
+from ki_match.orgs.queries import current_ki
+from ki_match.requests import queries
+from ki_match.requests.lifecycle import ACCEPTING, is_editable
+from ki_match.requests.loaders import get_request
+from ki_match.requests.models import HelpRequest
+
+PAGE = "requests/show.html"
+
+
+def candidates_context(help_request: HelpRequest, *, partial: bool = False) -> dict:
+    """The candidates block: the ranked list, who was asked already, whether offers can go out."""
+    return {
+        "req": help_request,
+        "result": match(help_request),
+        "offer_states": queries.offer_states(help_request),
+        "can_offer": help_request.status in ACCEPTING,
+        "partial": partial,
+    }
+
+
+def page_context(help_request: HelpRequest, **parts) -> dict:
+    """Everything the whole page shows; ``parts`` replaces a block's defaults (a form with errors)."""
+    return {
+        **candidates_context(help_request),
+        "history": queries.status_history(help_request),
+        "editable": is_editable(help_request),
+        "follow_ups": steps_for(help_request),
+        "board": offer_board(help_request),
+        "life": lifecycle(help_request),
+        "panel": submitted_panel(help_request),
+        "why_not_name": "",
+        "why_not_matches": None,
+        "why_not_helper": None,
+        "why_not_failures": None,
+        **parts,
+    }
+
+
+def _show(help_request: HelpRequest):
+    record("request.viewed", subject=help_request)
+    if wants_block("candidates"):
+        response = render(PAGE, "candidates", **candidates_context(help_request, partial=True))
+    else:
+        response = render(PAGE, **page_context(help_request))
+    db.session.commit()  # after rendering, so the request's rows are not expired and loaded again
+    return response
+
+
+@bp.route("/<int:request_id>")
+@roles(*STAFF)
+def show(request_id: int):
+    return _show(get_request(request_id))
+
+
+@bp.route("/<int:request_id>/candidates")
+@roles(*STAFF)
+def candidates(request_id: int):
+    """The candidates block alone (the full page without htmx), e.g. after offers went out."""
+    return _show(get_request(request_id))
+
+
+def _helper_asked_about(help_request: HelpRequest, name: str, helper_id: int | None):
+    """(helper, matches): the helper chosen by id, or found by a name only they have."""
+    if helper_id:
+        return get_profile(helper_id), None
+    if not name:
+        return None, None
+    matches = queries.helpers_named(current_ki(), name)
+    if len(matches) == 1:
+        return get_profile(matches[0][0]), matches
+    return None, matches
+
+
+@bp.route("/<int:request_id>/why-not", endpoint="why_not")
+@roles(*STAFF)
+def why_not_view(request_id: int):
+    """Every rule one helper fails for this request; find the helper by name first."""
+    help_request = get_request(request_id)
+    name = (request.args.get("name") or "").strip()[:120]
+    helper, matches = _helper_asked_about(help_request, name, request.args.get("helper_id", type=int))
+    failures = None
+    if helper is not None:
+        failures = why_not(help_request, helper)
+        record("request.why_not", subject=help_request, helper_id=helper.id)
+    answer = {
+        "why_not_name": name,
+        "why_not_matches": matches,
+        "why_not_helper": helper,
+        "why_not_failures": failures,
+    }
+    if wants_block("why_not_result"):
+        response = render(PAGE, "why_not_result", req=help_request, **answer)
+    else:
+        response = render(PAGE, **page_context(help_request, **answer))
+    db.session.commit()
+    return response
+
+
+def request_page(help_request: HelpRequest, *, status: int = 200, **parts):
+    """The whole request page, for answers without htmx that must show something in place."""
+    return render(PAGE, status=status, **page_context(help_request, **parts))

@@ -1,0 +1,213 @@
+"""What the request page's live parts show, built for its views: who was asked and where each stands
+(``OfferBoard``), moving or ending the request (``Lifecycle``), and an organisation's request
+(``SubmittedPanel``). Each is drawn by a block of ``templates/requests/show.html``; the page and
+every action that answers with that block build it here, so the block says the same either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_wtf import FlaskForm
+
+from ki_match.accounts.forms import ConfirmForm
+from ki_match.assignments import queries as assignment_queries
+from ki_match.clock import local_parts, utcnow
+from ki_match.initiatives import queries as initiative_queries
+from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
+from ki_match.initiatives.services import HELPER_CONFIRMED
+from ki_match.offers import queries as offer_queries
+from ki_match.requests.forms import CancelForm, RescheduleForm
+from ki_match.requests.labels import ASSIGNMENT_LABELS, OFFER_LABELS
+from ki_match.requests.lifecycle import ACCEPTING, RESCHEDULABLE, can_transition
+from ki_match.requests.models import (
+    Assignment,
+    AssignmentStatus,
+    HelpRequest,
+    Offer,
+    OfferStatus,
+    RequestKind,
+    RequestStatus,
+)
+
+# How often the offers block asks for news while answers are outstanding.
+POLL_SECONDS = 20
+HOLDING = frozenset({AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW})
+
+
+# --- who was asked ------------------------------------------------------------------------------
+
+
+@dataclass
+class OfferRow:
+    """One person asked (or confirmed) for the request, and what the coordinator can do next."""
+
+    offer: Offer | None
+    assignment: Assignment | None
+    can_confirm: bool = False
+    can_withdraw: bool = False
+    can_mark_no_show: bool = False
+    can_approve: bool = False
+
+    @property
+    def helper(self):
+        return (self.assignment or self.offer).helper
+
+    @property
+    def key(self) -> str:
+        return f"a{self.assignment.id}" if self.assignment else f"o{self.offer.id}"
+
+    @property
+    def label(self) -> str:
+        if self.assignment is not None:
+            return str(ASSIGNMENT_LABELS[self.assignment.status])
+        return str(OFFER_LABELS[self.offer.status])
+
+    @property
+    def state(self) -> str:
+        """A CSS-friendly name of where this person stands."""
+        if self.assignment is not None:
+            return f"assignment-{self.assignment.status.value}"
+        return f"offer-{self.offer.status.value}"
+
+
+@dataclass
+class OfferBoard:
+    req: HelpRequest
+    rows: list[OfferRow] = field(default_factory=list)
+    seats_taken: int = 0
+    poll_seconds: int = POLL_SECONDS
+
+    @property
+    def polling(self) -> bool:
+        """Refresh only while someone may still answer."""
+        return self.req.status in ACCEPTING and any(
+            row.assignment is None and row.offer.status == OfferStatus.PENDING for row in self.rows
+        )
+
+
+def _actions(row: OfferRow, seeking: bool, now) -> OfferRow:
+    assignment, offer = row.assignment, row.offer
+    if assignment is None:
+        row.can_confirm = seeking and offer.status == OfferStatus.ACCEPTED
+        row.can_withdraw = seeking and offer.status in (OfferStatus.PENDING, OfferStatus.ACCEPTED)
+    else:
+        started = assignment.starts_at is None or assignment.starts_at <= now
+        row.can_mark_no_show = (
+            started
+            and assignment.status in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)
+            and assignment.reported_at is None
+        )
+        row.can_approve = assignment.reported_at is not None and assignment.approved_at is None
+    return row
+
+
+def offer_board(req: HelpRequest) -> OfferBoard:
+    """Everyone asked or confirmed for ``req``, in the order they were asked, with their actions."""
+    offers = offer_queries.offers_for_request(req)
+    assignments = assignment_queries.assignments_for_request(req)
+    by_offer = {a.offer_id: a for a in assignments if a.offer_id is not None}
+    listed = {offer.id for offer in offers}
+    rows = [OfferRow(offer, by_offer.get(offer.id)) for offer in offers]
+    rows += [OfferRow(None, a) for a in assignments if a.offer_id is None or a.offer_id not in listed]
+    seeking, now = req.status in ACCEPTING, utcnow()
+    return OfferBoard(
+        req=req,
+        rows=[_actions(row, seeking, now) for row in rows],
+        seats_taken=sum(1 for a in assignments if a.status in HOLDING),
+    )
+
+
+# --- another time, or the end --------------------------------------------------------------------
+
+
+def reschedule_form(req: HelpRequest, *, submitted: bool = False) -> RescheduleForm:
+    written = req.kind == RequestKind.WRITTEN
+    if submitted:
+        return RescheduleForm(written=written, prefix="reschedule")
+    day, start = local_parts(req.starts_at)
+    return RescheduleForm(
+        formdata=None,
+        written=written,
+        prefix="reschedule",
+        day=day,
+        start=start,
+        duration_minutes=req.duration_minutes,
+        due_on=req.due_on,
+    )
+
+
+@dataclass
+class Lifecycle:
+    req: HelpRequest
+    reschedule_form: RescheduleForm
+    cancel_form: CancelForm
+    message: str | None = None
+    open: str | None = None  # the part to show unfolded (the one whose form was just refused)
+
+    @property
+    def can_reschedule(self) -> bool:
+        return self.req.status in RESCHEDULABLE
+
+    @property
+    def can_cancel(self) -> bool:
+        return can_transition(self.req.status, RequestStatus.CANCELLED)
+
+    @property
+    def can_complete(self) -> bool:
+        return self.req.status == RequestStatus.FILLED and (
+            self.req.starts_at is None or self.req.starts_at <= utcnow()
+        )
+
+    @property
+    def completes_later(self) -> bool:
+        """Filled, but the appointment is still ahead: say when it can be closed."""
+        return self.req.status == RequestStatus.FILLED and not self.can_complete
+
+    @property
+    def anything(self) -> bool:
+        return self.can_reschedule or self.can_cancel or self.can_complete
+
+
+def lifecycle(
+    req: HelpRequest,
+    *,
+    reschedule: RescheduleForm | None = None,
+    cancel: CancelForm | None = None,
+    message: str | None = None,
+    open: str | None = None,
+) -> Lifecycle:
+    return Lifecycle(
+        req=req,
+        reschedule_form=reschedule or reschedule_form(req),
+        cancel_form=cancel or CancelForm(formdata=None, prefix="cancel"),
+        message=message,
+        open=open,
+    )
+
+
+# --- a request an organisation sent in ---------------------------------------------------------
+
+
+@dataclass
+class SubmittedPanel:
+    submitted_comments: list
+    confirm_form: FlaskForm
+    ask_form: FlaskForm
+    decline_form: FlaskForm
+    contact_form: FlaskForm
+    can_share_contact: bool
+    submitted_message: str | None = None
+
+
+def submitted_panel(req: HelpRequest, *, message: str | None = None, **forms: FlaskForm) -> SubmittedPanel:
+    """Take over, ask back or decline while it is submitted; the conversation; the helper's contact."""
+    return SubmittedPanel(
+        submitted_comments=initiative_queries.comments(req) if req.organisation_id else [],
+        confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None),
+        ask_form=forms.get("ask_form") or AskForm(formdata=None),
+        decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
+        contact_form=forms.get("contact_form") or ShareContactForm(formdata=None),
+        can_share_contact=req.organisation_id is not None and req.status in HELPER_CONFIRMED,
+        submitted_message=message,
+    )

@@ -1,0 +1,72 @@
+"""What each role's start page shows."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ki_match.accounts.models import Role, User
+from ki_match.assignments import queries as assignment_queries
+from ki_match.extensions import db
+from ki_match.helpers import queries as helper_queries
+from ki_match.helpers.services import missing_for_approval
+from ki_match.initiatives.labels import INITIATIVE_STATUS, initiative_status
+from ki_match.initiatives.queries import step_counts
+from ki_match.offers import queries as offer_queries
+from ki_match.orgs.queries import current_ki
+from ki_match.requests import queries as request_queries
+from ki_match.requests.labels import ATTENTION_LABELS, STATUS_TABS
+
+
+def for_user(user: User) -> dict:
+    return _BUILDERS[user.role](user)
+
+
+def _helper(user: User) -> dict:
+    profile = helper_queries.profile_of(user)
+    return {
+        "profile": profile,
+        "missing": missing_for_approval(profile),
+        "pending_offers": offer_queries.pending_offer_count(profile),
+        "upcoming": assignment_queries.upcoming_assignments(profile),
+    }
+
+
+def _coordinator(user: User) -> dict:
+    ki = current_ki()
+    return {
+        "awaiting_approval": helper_queries.count_awaiting_approval(ki),
+        "status_counts": request_queries.status_counts(ki),
+        "open_soon": request_queries.open_soon_count(ki),
+        "unanswered_offers": request_queries.unanswered_offer_count(ki),
+        "hours_to_approve": assignment_queries.hours_awaiting_approval_count(ki),
+        "attention": request_queries.needing_attention(ki),
+        "attention_reasons": request_queries.attention_reasons,
+        "attention_labels": ATTENTION_LABELS,
+        "status_tabs": STATUS_TABS,
+    }
+
+
+def _initiative(user: User) -> dict:
+    return {
+        "organisation": user.organisation,
+        "requests": request_queries.requests_of_organisation(user.organisation, limit=10),
+        "step_counts": step_counts(current_ki(), user.organisation_id),
+        "step_labels": INITIATIVE_STATUS,
+        "initiative_status": initiative_status,
+    }
+
+
+def _admin(user: User) -> dict:
+    ki = current_ki()
+    rows = db.session.execute(select(User.role, func.count()).where(User.ki_id == ki.id).group_by(User.role))
+    counts = dict.fromkeys(Role, 0)
+    counts.update(dict(rows.all()))
+    return {"role_counts": counts, **_coordinator(user)}
+
+
+_BUILDERS = {
+    Role.HELPER: _helper,
+    Role.COORDINATOR: _coordinator,
+    Role.INITIATIVE: _initiative,
+    Role.ADMIN: _admin,
+}

@@ -1,0 +1,303 @@
+"""Who is told about which change: one handler per event, each deciding the mails it causes.
+
+``create_app`` subscribes ``HANDLERS`` (see ``ki_match.events``): the services
+below publish what happened, these functions answer in the same transaction,
+so a mail is queued exactly when the change commits. Keys make each mail
+happen once (the outbox refuses a second row with the same key).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ki_match.accounts.models import Role
+from ki_match.assignments.events import AssignmentWithdrawn, HoursApproved
+from ki_match.initiatives.events import ContactShared, QuestionAnswered, QuestionAsked
+from ki_match.notifications.mailing import Change, to_coordinators, to_helper, to_ki, to_requester
+from ki_match.offers.answers import Answer
+from ki_match.offers.events import (
+    AssignmentConfirmed,
+    OfferAccepted,
+    OfferDeclined,
+    OffersSent,
+    OfferWithdrawn,
+)
+from ki_match.offers.tokens import answer_url
+from ki_match.requests import events as request_events
+from ki_match.requests.models import Assignment
+from ki_match.urls import public_url
+
+
+def _assignment_page(assignment: Assignment) -> str:
+    return public_url("assignments.show", assignment_id=assignment.id)
+
+
+# --- offers -------------------------------------------------------------------------------------
+
+
+def offers_sent(event: OffersSent) -> None:
+    """Each helper asked gets the offer with one-tap answer links; it names town and time,
+    never the exact place or the client reference."""
+    for offer in event.offers:
+        to_helper(
+            offer.helper,
+            kind="offer",
+            key=f"offer:{offer.id}",
+            subject=_l("Anfrage: Können Sie helfen?"),
+            template="emails/offer",
+            request=event.request,
+            offer=offer,
+            accept_url=answer_url(offer, Answer.ACCEPT),
+            decline_url=answer_url(offer, Answer.DECLINE),
+            link=public_url("offers.inbox"),
+        )
+
+
+def offer_accepted(event: OfferAccepted) -> None:
+    to_coordinators(
+        event.request,
+        kind="offer_accepted",
+        key=f"offer-accepted:{event.offer.id}",
+        subject=_l("Zusage für Anfrage #%(id)s", id=event.request.id),
+        template="emails/offer_answered",
+        offer=event.offer,
+    )
+
+
+def offer_declined(event: OfferDeclined) -> None:
+    to_coordinators(
+        event.request,
+        kind="offer_declined",
+        key=f"offer-{'retracted' if event.retracted else 'declined'}:{event.offer.id}",
+        subject=_l("Absage für Anfrage #%(id)s", id=event.request.id),
+        template="emails/offer_answered",
+        offer=event.offer,
+    )
+
+
+def offer_withdrawn(event: OfferWithdrawn) -> None:
+    to_helper(
+        event.offer.helper,
+        kind="offer_withdrawn",
+        key=f"withdrawn:{event.offer.id}",
+        subject=_l("Anfrage zurückgezogen"),
+        template="emails/offer_retracted",
+        request=event.request,
+    )
+
+
+def assignment_confirmed(event: AssignmentConfirmed) -> None:
+    """The helper hears it is theirs; a request now full tells its organisation and everyone
+    else who was still asked."""
+    request, assignment = event.request, event.assignment
+    to_helper(
+        assignment.helper,
+        kind="assignment_confirmed",
+        key=f"confirmed:{assignment.id}",
+        subject=_l("Ihr Einsatz ist bestätigt"),
+        template="emails/assignment_confirmed",
+        request=request,
+        assignment=assignment,
+    )
+    if not event.filled:
+        return
+    to_requester(request, Change.FILLED, actor=event.actor, key=str(assignment.id))
+    for offer in event.withdrawn:
+        to_helper(
+            offer.helper,
+            kind="offer_withdrawn",
+            key=f"withdrawn:{offer.id}",
+            subject=_l("Anfrage ist bereits besetzt"),
+            template="emails/offer_withdrawn",
+            request=request,
+        )
+
+
+# --- assignments ----------------------------------------------------------------------------------
+
+
+def assignment_withdrawn(event: AssignmentWithdrawn) -> None:
+    to_coordinators(
+        event.request,
+        kind="assignment_withdrawn",
+        key=f"assignment-withdrawn:{event.assignment.id}",
+        subject=_l("Absage für einen bestätigten Einsatz (Anfrage #%(id)s)", id=event.request.id),
+        template="emails/assignment_withdrawn",
+        assignment=event.assignment,
+    )
+
+
+def hours_approved(event: HoursApproved) -> None:
+    to_helper(
+        event.assignment.helper,
+        kind="report_approved",
+        key=f"report-approved:{event.assignment.id}",
+        subject=_l("Ihre Stunden sind bestätigt"),
+        template="emails/report_approved",
+        request=event.request,
+        assignment=event.assignment,
+        link=_assignment_page(event.assignment),
+    )
+
+
+def no_show(event: request_events.NoShow) -> None:
+    to_helper(
+        event.assignment.helper,
+        kind="assignment_no_show",
+        key=f"no-show:{event.assignment.id}",
+        subject=_l("Einsatz als nicht erschienen vermerkt"),
+        template="emails/assignment_no_show",
+        request=event.request,
+        link=_assignment_page(event.assignment),
+    )
+
+
+# --- a request's life -------------------------------------------------------------------------------
+
+
+def rescheduled(event: request_events.Rescheduled) -> None:
+    """Everyone asked or confirmed hears the new time; a yes for the old one is asked again."""
+    request, stamp = event.request, event.at.isoformat()
+    for offer in event.offers:
+        to_helper(
+            offer.helper,
+            kind="request_rescheduled",
+            key=f"rescheduled:offer:{offer.id}:{stamp}",
+            subject=_l("Neuer Termin für eine Anfrage an Sie"),
+            template="emails/request_rescheduled",
+            request=request,
+            old=event.old,
+            confirmed=False,
+            answer_again=offer.id in event.asked_again,
+            link=public_url("offers.inbox"),
+        )
+    for assignment in event.assignments:
+        to_helper(
+            assignment.helper,
+            kind="request_rescheduled",
+            key=f"rescheduled:assignment:{assignment.id}:{stamp}",
+            subject=_l("Ihr Einsatz hat einen neuen Termin"),
+            template="emails/request_rescheduled",
+            request=request,
+            old=event.old,
+            confirmed=True,
+            answer_again=False,
+            link=_assignment_page(assignment),
+        )
+    to_requester(request, Change.RESCHEDULED, actor=event.actor, key=stamp)
+
+
+def cancelled(event: request_events.Cancelled) -> None:
+    """Everyone asked or confirmed hears it with the reason; the organisation hears it from the
+    coordinators, or, when the organisation withdrew it itself, the coordinators hear it."""
+    request = event.request
+    for offer in event.offers:
+        to_helper(
+            offer.helper,
+            kind="request_cancelled",
+            key=f"cancelled:offer:{offer.id}",
+            subject=_l("Anfrage abgesagt"),
+            template="emails/request_cancelled",
+            request=request,
+            reason=event.reason,
+            confirmed=False,
+        )
+    for assignment in event.assignments:
+        to_helper(
+            assignment.helper,
+            kind="request_cancelled",
+            key=f"cancelled:assignment:{assignment.id}",
+            subject=_l("Ihr Einsatz ist abgesagt"),
+            template="emails/request_cancelled",
+            request=request,
+            reason=event.reason,
+            confirmed=True,
+        )
+    if getattr(event.actor, "role", None) == Role.INITIATIVE:
+        to_ki(request, Change.WITHDRAWN, key="once", reason=event.reason)
+    else:
+        to_requester(request, Change.CANCELLED, actor=event.actor, key="once", reason=event.reason)
+
+
+def completed(event: request_events.Completed) -> None:
+    """The helpers who have not reported their hours yet are asked to; the organisation hears it."""
+    for assignment in event.assignments:
+        if assignment.reported_at is None:
+            to_helper(
+                assignment.helper,
+                kind="report_hours",
+                key=f"report-hours:{assignment.id}",
+                subject=_l("Bitte melden Sie Ihre Stunden"),
+                template="emails/report_hours",
+                request=event.request,
+                link=_assignment_page(assignment),
+            )
+    to_requester(event.request, Change.COMPLETED, actor=event.actor, key="once")
+
+
+def unfilled(event: request_events.Unfilled) -> None:
+    request, stamp = event.request, event.at.isoformat()
+    to_requester(request, Change.UNFILLED, key=stamp)
+    to_coordinators(
+        request,
+        kind="request_unfilled",
+        key=f"unfilled:{request.id}:{stamp}",
+        subject=_l("Anfrage #%(id)s blieb unbesetzt", id=request.id),
+        template="emails/request_unfilled",
+    )
+
+
+# --- between an organisation and the coordinators -------------------------------------------------
+
+
+def submitted(event: request_events.Submitted) -> None:
+    to_ki(event.request, Change.RECEIVED, key="once")
+    to_requester(event.request, Change.RECEIVED, key="once")  # the sender's receipt
+
+
+def taken_over(event: request_events.TakenOver) -> None:
+    to_requester(event.request, Change.ACCEPTED, actor=event.actor, key="once")
+
+
+def submitted_declined(event: request_events.SubmittedDeclined) -> None:
+    to_requester(event.request, Change.DECLINED, actor=event.actor, key="once", reason=event.reason)
+
+
+def question_asked(event: QuestionAsked) -> None:
+    to_requester(
+        event.request,
+        Change.QUESTION,
+        actor=event.actor,
+        key=str(event.comment.id),
+        question=event.comment.body,
+    )
+
+
+def question_answered(event: QuestionAnswered) -> None:
+    to_ki(event.request, Change.ANSWERED, key=str(event.comment.id), answer=event.comment.body)
+
+
+def contact_shared(event: ContactShared) -> None:
+    to_requester(event.request, Change.CONTACT_SHARED, actor=event.actor, helpers=event.helpers)
+
+
+HANDLERS = {
+    OffersSent: offers_sent,
+    OfferAccepted: offer_accepted,
+    OfferDeclined: offer_declined,
+    OfferWithdrawn: offer_withdrawn,
+    AssignmentConfirmed: assignment_confirmed,
+    AssignmentWithdrawn: assignment_withdrawn,
+    HoursApproved: hours_approved,
+    request_events.NoShow: no_show,
+    request_events.Rescheduled: rescheduled,
+    request_events.Cancelled: cancelled,
+    request_events.Completed: completed,
+    request_events.Unfilled: unfilled,
+    request_events.Submitted: submitted,
+    request_events.TakenOver: taken_over,
+    request_events.SubmittedDeclined: submitted_declined,
+    QuestionAsked: question_asked,
+    QuestionAnswered: question_answered,
+    ContactShared: contact_shared,
+}

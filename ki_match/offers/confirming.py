@@ -1,0 +1,106 @@
+"""An accepted offer becomes an assignment: by the coordinator, or at once where the first yes wins."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ki_match.accounts.models import User
+from ki_match.audit.services import record
+from ki_match.clock import utcnow
+from ki_match.events import publish
+from ki_match.extensions import db
+from ki_match.offers.events import AssignmentConfirmed
+from ki_match.offers.rules import OfferError, locked_offer, refuse
+from ki_match.requests import lifecycle, queries
+from ki_match.requests.models import (
+    HOLDING_STATES,
+    Assignment,
+    HelpRequest,
+    Offer,
+    OfferStatus,
+    RequestStatus,
+)
+
+FILLED_ALREADY = _l("Diese Anfrage ist inzwischen schon besetzt. Danke für Ihre Bereitschaft!")
+
+
+def confirm_offer(offer_id: int, coordinator: User) -> Assignment:
+    """Make an accepted offer an assignment; the request fills when all seats are taken."""
+    offer, request = locked_offer(offer_id)
+    if db.session.scalar(select(Assignment.id).where(Assignment.offer_id == offer.id)) is not None:
+        refuse(_l("Diese Person ist für diese Anfrage schon bestätigt."))
+    # Checked before the offer's own state: the other offers of a request that just filled
+    # were withdrawn with it, and "filled" is what the losing coordinator needs to hear.
+    if request.status in (RequestStatus.FILLED, RequestStatus.COMPLETED):
+        refuse(_l("Die Anfrage ist inzwischen besetzt: jemand anderes wurde schon bestätigt."))
+    if offer.status != OfferStatus.ACCEPTED:
+        refuse(_l("Nur zugesagte Anfragen können bestätigt werden."))
+    if request.status not in lifecycle.ACCEPTING:
+        refuse(_l("Diese Anfrage ist nicht mehr offen."))
+    assignment = confirm_locked(offer, request, actor=coordinator)
+    db.session.commit()
+    return assignment
+
+
+def _free_seat(request: HelpRequest) -> int | None:
+    taken = set(
+        db.session.scalars(
+            select(Assignment.seat).where(
+                Assignment.request_id == request.id, Assignment.status.in_(HOLDING_STATES)
+            )
+        )
+    )
+    return next((seat for seat in range(1, request.helpers_needed + 1) if seat not in taken), None)
+
+
+def _seat(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
+    """The assignment on a free seat; the database refuses a double booking, said here in words."""
+    seat = _free_seat(request)
+    if seat is None:
+        refuse(FILLED_ALREADY)
+    assignment = Assignment(
+        request_id=request.id,
+        helper_id=offer.helper_id,
+        offer_id=offer.id,
+        seat=seat,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        confirmed_by_id=actor.id,
+    )
+    db.session.add(assignment)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        if "helper_time" in str(error.orig):
+            raise OfferError(
+                _l("Diese Person hat zu dieser Zeit schon einen anderen bestätigten Einsatz.")
+            ) from error
+        raise OfferError(FILLED_ALREADY) from error
+    return assignment
+
+
+def confirm_locked(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
+    """Confirm ``offer`` of ``request``, whose lock the caller holds; the caller commits."""
+    assignment = _seat(offer, request, actor)
+    record("assignment.confirmed", actor=actor, subject=assignment, request_id=request.id)
+    withdrawn = []
+    filled = queries.holding_count(request.id) >= request.helpers_needed
+    if filled:
+        lifecycle.mark_filled(request, actor)
+        withdrawn = _withdraw_the_others(request, actor)
+    else:
+        lifecycle.mark_offered(request, actor)
+    publish(AssignmentConfirmed(assignment, request, actor, filled=filled, withdrawn=withdrawn))
+    return assignment
+
+
+def _withdraw_the_others(request: HelpRequest, actor: User) -> list[Offer]:
+    """Once a request is full, nobody else should still be waiting for an answer."""
+    others = queries.open_offers(request)
+    for offer in others:
+        offer.status, offer.answered_at = OfferStatus.WITHDRAWN, offer.answered_at or utcnow()
+        record("offer.withdrawn", actor=actor, subject=offer, reason="filled")
+    return others

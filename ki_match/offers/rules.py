@@ -1,0 +1,66 @@
+"""What every offer rule shares: its error, and an offer read under its request's lock.
+
+These rules must hold under concurrency. Every change that takes or frees a
+seat of a request first takes the request's lock (``requests.lifecycle``); the
+database backs it with a unique seat per request and an overlap guard per
+helper, so even a path that forgot the lock cannot double-book anyone. Losing
+a race is an ``OfferError`` with a plain message, never a 500.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ki_match.clock import utcnow
+from ki_match.extensions import db
+from ki_match.requests.lifecycle import ACCEPTING, RequestError
+from ki_match.requests.locks import lock_request
+from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
+
+
+class OfferError(RequestError):
+    """The action cannot happen (any more); the message says why, in plain words."""
+
+
+def locked_offer(offer_id: int) -> tuple[Offer, HelpRequest]:
+    request_id = db.session.scalar(select(Offer.request_id).where(Offer.id == offer_id))
+    request = lock_request(request_id)
+    offer = db.session.scalar(
+        select(Offer).where(Offer.id == offer_id).execution_options(populate_existing=True)
+    )
+    return offer, request
+
+
+def refuse(message) -> None:
+    """Undo what this transaction did so far and say why the action cannot happen."""
+    db.session.rollback()
+    raise OfferError(message)
+
+
+def too_late(offer: Offer, request: HelpRequest) -> str | None:
+    """Why this offer can no longer be accepted, or None."""
+    # A full request withdraws the other offers; "filled" is the truer reason then.
+    if request.status in (RequestStatus.FILLED, RequestStatus.COMPLETED):
+        return str(_l("Diese Anfrage ist inzwischen schon besetzt. Danke für Ihre Bereitschaft!"))
+    if offer.status == OfferStatus.WITHDRAWN or request.status == RequestStatus.CANCELLED:
+        return str(_l("Diese Anfrage wurde zurückgezogen. Sie müssen nichts weiter tun."))
+    if offer.status == OfferStatus.EXPIRED or (offer.expires_at and offer.expires_at <= utcnow()):
+        return str(_l("Diese Anfrage ist abgelaufen."))
+    if request.status not in ACCEPTING:
+        return str(_l("Diese Anfrage ist nicht mehr offen."))
+    if request.is_over():
+        return str(_l("Der Termin ist schon vorbei."))
+    return None
+
+
+def why_closed(offer: Offer) -> str | None:
+    """Why the helper can no longer answer this offer, in plain words; None while they can.
+
+    Read without a lock, for pages; accepting and declining check again under it.
+    """
+    if offer.status == OfferStatus.ACCEPTED:
+        return str(_l("Sie haben diese Anfrage bereits zugesagt."))
+    if offer.status == OfferStatus.DECLINED:
+        return str(_l("Sie haben diese Anfrage bereits abgelehnt."))
+    return too_late(offer, offer.request)
