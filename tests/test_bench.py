@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from ki_match import create_app
-from ki_match.bench import dataset
+from ki_match.devtools.bench import dataset
+from ki_match.devtools.commands import bench_command
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
@@ -55,7 +56,7 @@ def test_dataset_has_the_promised_shape(app):
 
 def test_bench_prints_every_figure_as_json_on_the_last_line(app):
     result = app.test_cli_runner().invoke(
-        args=["bench", "--scale", "40", "--kis", "1", "--samples", "2", "--json", *server_option()]
+        bench_command, ["--scale", "40", "--kis", "1", "--samples", "2", "--json", *server_option()]
     )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
@@ -80,7 +81,7 @@ def _has(app, name: str) -> bool:
 
 def test_a_path_instead_of_a_database_url_is_named_as_such(app, tmp_path):
     result = app.test_cli_runner().invoke(
-        args=["bench", "--build-only", "--database-url", str(tmp_path / "bench.sqlite3")]
+        bench_command, ["--build-only", "--database-url", str(tmp_path / "bench.sqlite3")]
     )
     assert result.exit_code == 2
     assert "--database-url" in result.output and "not a database URL" in result.output
@@ -92,7 +93,7 @@ def kept_bench_database(app, tmp_path):
     """A tiny bench database that outlives the command, as for a server run."""
     target = server_option() or ["--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}"]
     result = app.test_cli_runner().invoke(
-        args=["bench", "--scale", "40", "--kis", "1", "--build-only", "--keep", *target]
+        bench_command, ["--scale", "40", "--kis", "1", "--build-only", "--keep", *target]
     )
     assert result.exit_code == 0, result.output
     url = result.output.strip().splitlines()[-1].split("Kept the bench database: ", 1)[1]
@@ -127,8 +128,8 @@ def test_http_mode_drives_a_live_server_without_errors(app, kept_bench_database)
     thread.start()
     try:
         result = app.test_cli_runner().invoke(
-            args=[
-                "bench",
+            bench_command,
+            [
                 "--http",
                 f"http://127.0.0.1:{server.port}",
                 "--database-url",

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from ki_match import create_app
 from ki_match.accounts.models import Role, User
 from ki_match.db import utcnow
-from ki_match.demo import content
-from ki_match.demo.data import DemoDataExists, load_demo
+from ki_match.devtools.commands import demo_command
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.data import DemoDataExists, load_demo
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperKind, HelperProfile
 from ki_match.helpers.services import missing_for_approval
@@ -292,9 +293,9 @@ def test_loader_is_deterministic(demo, tmp_path):
 
 def test_cli_loads_only_into_an_empty_database(app, demo):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "--if-new"])
+    result = runner.invoke(demo_command, ["--if-new"])
     assert result.exit_code == 0
     assert "not loaded" in result.output
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(demo_command, [])
     assert result.exit_code != 0
     assert "already loaded" in result.output

@@ -1,19 +1,16 @@
-"""Command-line tasks: reference data, demo data, first admin."""
+"""Command-line tasks: reference data, first admin.
+
+The development commands (``demo``, ``bench``) are not registered here: see ``ki_match.devtools``."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import func, select
 
 from ki_match.extensions import db
 
 
 def register(app: Flask) -> None:
-    from ki_match.bench.commands import bench_command
-
-    app.cli.add_command(bench_command)
-
     @app.cli.command("seed")
     def seed_command() -> None:
         """Load reference data (KI, towns, languages, topics) where missing."""
@@ -22,19 +19,6 @@ def register(app: Flask) -> None:
         ki = ensure_reference_data()
         db.session.commit()
         click.echo(f"Reference data ready for {ki.name}.")
-
-    @app.cli.command("demo")
-    @click.option("--if-new", is_flag=True, help="Only if the database holds no users yet.")
-    def demo_command(if_new: bool) -> None:
-        """Fill the database with realistic demo data (logins in README.md)."""
-        from ki_match.accounts.models import User
-        from ki_match.demo.data import load_demo
-
-        if if_new and db.session.scalar(select(func.count()).select_from(User)):
-            click.echo("Database already has users; demo data not loaded.")
-            return
-        summary = load_demo()
-        click.echo(summary)
 
     @app.cli.command("create-admin")
     @click.argument("email")

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ki_match.accounts.models import Role, User
-from ki_match.demo import content
-from ki_match.demo.clock import clock_at, road_km
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.clock import clock_at, road_km
 from ki_match.extensions import db
 from ki_match.helpers.models import (
     Absence,

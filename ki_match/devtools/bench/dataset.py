@@ -1,6 +1,6 @@
 """A synthetic data set at state scale, written with bulk inserts.
 
-The shape follows the demo data set (``ki_match.demo``): home towns by
+The shape follows the demo data set (``ki_match.devtools.demo``): home towns by
 population, languages by the communities the Kreis Höxter has helpers from,
 requests by the demand for each language and kind. The sizes follow the
 state: ``scale`` helpers and about 13 requests per helper for a year, with
@@ -26,10 +26,10 @@ from sqlalchemy import Table, func, insert, select, text
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
 from ki_match.db import utcnow
-from ki_match.demo import content
-from ki_match.demo.clock import BERLIN, road_km
-from ki_match.demo.people import BLOCKS, TOPIC_WEIGHTS
-from ki_match.demo.workload import KIND_WEIGHTS, TOPICS_BY_KIND
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.clock import BERLIN, road_km
+from ki_match.devtools.demo.people import BLOCKS, TOPIC_WEIGHTS
+from ki_match.devtools.demo.workload import KIND_WEIGHTS, TOPICS_BY_KIND
 from ki_match.extensions import db
 from ki_match.helpers.models import (
     Absence,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from ki_match.accounts.models import User
-from ki_match.demo import content
-from ki_match.demo.clock import BERLIN, Timeline, at_local, clock_at, is_office_day, road_km
-from ki_match.demo.people import APPROVED, DEACTIVATED, Cast, DemoHelper
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.clock import BERLIN, Timeline, at_local, clock_at, is_office_day, road_km
+from ki_match.devtools.demo.people import APPROVED, DEACTIVATED, Cast, DemoHelper
 from ki_match.helpers.models import Gender
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Level
