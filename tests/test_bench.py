@@ -139,7 +139,7 @@ def test_http_mode_drives_a_live_server_without_errors(app, kept_bench_database)
                 "--duration",
                 "2",
                 "--json",
-            ]
+            ],
         )
     finally:
         server.shutdown()
