@@ -1,10 +1,11 @@
 """Demo requests with their offers, assignments and status history.
 
 Every request is planned the way the real flow would have produced it:
-helpers are chosen by the matching rules (language and level, German for
-interpreting, town or distance, weekly slot, absence, no overlapping
-assignment, monthly cap, gender and qualification), and the history is a
-chain of explicit transitions in time order.
+whoever is offered a request or takes it is someone the matching engine's
+hard rules let through at that time (``demo.rules``: language and level,
+German for interpreting, town or distance, weekly slot, absence, the way from
+another assignment, monthly cap, gender and qualification), and the history
+is a chain of explicit transitions in time order.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from datetime import date, datetime, time, timedelta
 
 from ki_match.accounts.models import User
 from ki_match.devtools.demo import content
-from ki_match.devtools.demo.clock import BERLIN, Timeline, at_local, clock_at, is_office_day, road_km
+from ki_match.devtools.demo.clock import Timeline, at_local, clock_at, is_office_day, road_km
 from ki_match.devtools.demo.people import APPROVED, DEACTIVATED, Cast, DemoHelper
+from ki_match.devtools.demo.rules import Rules
 from ki_match.helpers.models import Gender
+from ki_match.matching.engine import Busy
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Level
 from ki_match.requests.models import (
@@ -35,8 +38,6 @@ from ki_match.requests.models import (
 S = RequestStatus
 K = RequestKind
 IN_PERSON = (K.ACCOMPANIMENT, K.ONSITE)
-# Time between two appointments of one helper, for the way from one to the next.
-TRAVEL_BUFFER = timedelta(minutes=45)
 
 KIND_WEIGHTS = {K.ACCOMPANIMENT: 32, K.ONSITE: 30, K.REMOTE: 22, K.WRITTEN: 16}
 TOPICS_BY_KIND = {
@@ -124,6 +125,7 @@ class Workload:
         self.today = today
         self.cast = cast
         self.pool = [h for h in cast.helpers if h.state in (APPROVED, DEACTIVATED)]
+        self.rules = Rules(cast, now)
         self.clients = self.make_clients()
         self.planned: list[Planned] = []
 
@@ -217,67 +219,30 @@ class Workload:
             organisation=organisation,
         )
 
-    # --- matching rules ----------------------------------------------------------------------
+    # --- matching rules: the engine's ----------------------------------------------------------
 
-    def eligible(self, helper: DemoHelper, shape: Shape, slot: Slot) -> bool:
-        """The hard rules that do not depend on the helper's diary."""
-        first_contact = min(slot.anchor, self.now) - timedelta(days=30)
-        if helper.approved_at is None or helper.approved_at > first_contact:
-            return False
-        if helper.active_until is not None and helper.active_until <= slot.anchor:
-            return False
-        if not helper.speaks(shape.codes, shape.min_level):
-            return False
-        if helper.levels.get("de", 0) < (Level.B2 if shape.kind == K.WRITTEN else Level.B1):
-            return False
-        if shape.gender is not None and helper.gender != shape.gender:
-            return False
-        if shape.qualified and not helper.qualified:
-            return False
-        if shape.kind in IN_PERSON:
-            return helper.serves(shape.client.town)
-        if shape.kind == K.REMOTE:
-            return helper.remote_ok
-        return True
-
-    def available(self, helper: DemoHelper, slot: Slot) -> bool:
-        """Diary rules: weekly slot, absence, other assignments, monthly cap."""
-        if helper.absent_on(slot.day):
-            return False
-        if helper.load[(slot.day.year, slot.day.month)] >= helper.cap:
-            return False
-        if slot.starts is None:
-            return True
-        start, end = self.local_minutes(slot)
-        covered = any(
-            weekday == slot.day.weekday() and s <= start and end <= e for weekday, s, e in helper.slots
-        )
-        return covered and helper.free(slot.starts, slot.ends, TRAVEL_BUFFER)
-
-    def local_minutes(self, slot: Slot) -> tuple[int, int]:
-        starts, ends = slot.starts.astimezone(BERLIN), slot.ends.astimezone(BERLIN)
-        return starts.hour * 60 + starts.minute, ends.hour * 60 + ends.minute
+    def eligible(self, shape: Shape, slot: Slot, exclude: tuple[DemoHelper, ...] = ()) -> list[DemoHelper]:
+        """The pool's helpers whom only their diary keeps from this request, if anything."""
+        pool = [h for h in self.pool if h not in exclude]
+        return self.rules.who_fits(pool, shape, slot, another_time=True)
 
     def candidates(self, shape: Shape, slot: Slot, exclude: tuple[DemoHelper, ...] = ()) -> list[DemoHelper]:
-        found = [
-            h
-            for h in self.pool
-            if h not in exclude and self.eligible(h, shape, slot) and self.available(h, slot)
-        ]
+        """The pool's helpers the request page would list, in random order."""
+        found = self.rules.who_fits([h for h in self.pool if h not in exclude], shape, slot)
         self.rng.shuffle(found)
         return found
 
-    def reserve(self, helper: DemoHelper, slot: Slot, holding: bool = True) -> None:
+    def reserve(self, helper: DemoHelper, shape: Shape, slot: Slot, holding: bool = True) -> None:
+        """Into the helper's diary: an assignment, or (not ``holding``) a pending offer whose time
+        is kept free so that saying yes stays possible."""
+        busy = None
         if slot.starts is not None:
-            helper.busy.append((slot.starts, slot.ends))
-        if holding:
-            helper.load[(slot.day.year, slot.day.month)] += 1
+            busy = Busy(slot.starts, slot.ends, self.rules.places[shape.client.town])
+        helper.diary.book(slot.day, busy, holding)
 
     def release(self, helper: DemoHelper, slot: Slot) -> None:
         """A cancelled or withdrawn assignment no longer blocks the helper's time."""
-        if slot.starts is not None:
-            helper.busy.remove((slot.starts, slot.ends))
-        helper.load[(slot.day.year, slot.day.month)] -= 1
+        helper.diary.cancel(slot.day, slot.starts, slot.ends)
 
     # --- scheduling --------------------------------------------------------------------------
 
@@ -346,21 +311,17 @@ class Workload:
             if day is None:
                 continue
             probe = Slot(day)
-            pool = (
-                [forced]
-                if forced
-                else [h for h in self.pool if h not in avoid and self.eligible(h, shape, probe)]
-            )
+            pool = [forced] if forced else self.eligible(shape, probe, exclude=avoid)
             if not pool:
                 return None
             options = []
             for helper in pool:
                 slot = Slot(day) if shape.kind == K.WRITTEN else self.slot_in(helper, day, shape)
-                if slot is not None and self.eligible(helper, shape, slot) and self.available(helper, slot):
+                if slot is not None and self.rules.fits(helper, shape, slot):
                     options.append((helper, slot))
             if not options:
                 continue
-            weights = [1 / (1 + sum(helper.load.values())) for helper, _slot in options]
+            weights = [1 / (1 + helper.diary.total) for helper, _slot in options]
             first, slot = self.rng.choices(options, weights=weights)[0]
             others = self.candidates(shape, slot, exclude=(first, *avoid))
             if len(others) + 1 >= helpers_wanted:
@@ -408,7 +369,7 @@ class Workload:
         if forced is not None:
             return self.pick_client(
                 # A Sprachlotsin interprets in the languages she grew up with, not in her school English.
-                lambda c: forced.speaks((c.language,), Level.C1) and forced.serves(c.town),
+                lambda c: self.rules.could_serve(forced, c.language, c.town),
                 near_organisation,
             )
 
@@ -516,11 +477,7 @@ class Workload:
         """Earlier offers that came to nothing: declined or left to expire."""
         if self.rng.random() >= 0.45:
             return
-        others = [
-            h
-            for h in self.pool
-            if h not in exclude and h not in plan.offered and self.eligible(h, shape, slot)
-        ]
+        others = self.eligible(shape, slot, exclude=(*exclude, *plan.offered))
         for helper in self.rng.sample(others, min(len(others), self.rng.randint(1, 2))):
             sent = tl.after(10, 180)
             if self.rng.random() < 0.65:
@@ -568,7 +525,7 @@ class Workload:
         for offer in spares:
             offer.answered_at = confirmed  # withdrawn the moment the request filled
         for seat, (helper, offer) in enumerate(zip(helpers, accepted, strict=True), start=1):
-            self.reserve(helper, slot)
+            self.reserve(helper, shape, slot)
             plan.assignments.append(
                 (
                     {
@@ -738,7 +695,7 @@ class Workload:
             self.offer(
                 plan, helper, sent, OfferStatus.PENDING, coordinator, expires=expires.replace(microsecond=0)
             )
-            self.reserve(helper, slot, holding=False)
+            self.reserve(helper, shape, slot, holding=False)
 
     def _filled(self, plan, shape, slot, helpers, tl, coordinator, variant, approve) -> None:
         if variant == "withdrawn":
@@ -787,7 +744,7 @@ class Workload:
             plan.events.append((S.OPEN, S.CANCELLED, coordinator, tl.after(60, 3 * 24 * 60), note))
 
     def _unfilled(self, plan, shape, slot, helpers, tl, coordinator, variant, approve) -> None:
-        others = [h for h in self.pool if self.eligible(h, shape, slot)]
+        others = self.eligible(shape, slot)
         if others and self.rng.random() < 0.7:
             sent = tl.after(10, 24 * 60)
             plan.events.append((S.OPEN, S.OFFERED, coordinator, sent, None))
@@ -823,7 +780,7 @@ class Workload:
         confirmer = new.user if first_accept else coordinator
         confirmed = offer.answered_at if first_accept else tl.after(5, 120)
         plan.events.append((S.OFFERED, S.FILLED, confirmer, confirmed, None))
-        self.reserve(new, slot)
+        self.reserve(new, shape, slot)
         plan.assignments.append(
             (
                 {
