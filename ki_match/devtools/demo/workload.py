@@ -118,6 +118,20 @@ class Slot:
         return self.starts or at_local(self.day, time(12, 0))
 
 
+@dataclass
+class Wishes:
+    """What the year's story asks of one request before it is drawn (None: leave it to chance)."""
+
+    variant: str | None
+    forced: DemoHelper | None  # the helper who is to take it
+    language: str | None
+    client_ref: str | None
+    kind: RequestKind | None
+    topic: str | None
+    helpers_needed: int | None
+    organisation: Organisation | None
+
+
 class Workload:
     def __init__(self, rng: random.Random, now: datetime, today: date, cast: Cast):
         self.rng = rng
@@ -591,8 +605,7 @@ class Workload:
         approve: bool | None = None,
     ) -> Planned | None:
         """One request that ended in ``status``; ``variant`` picks among the ways to get there."""
-        rng = self.rng
-        coordinator = rng.choice(self.cast.coordinators)
+        coordinator = self.rng.choice(self.cast.coordinators)
         if status in (S.SUBMITTED, S.DECLINED):
             initiative_chance = 1.0
         elif status == S.DRAFT:
@@ -600,57 +613,92 @@ class Workload:
         # The demo helper lives in Brakel: requests for her come from the Asylkreis there, if any.
         asylkreis = self.cast.organisations[0] if forced is not None else None
         organisation, member = self.organisation_and_member(initiative_chance, only=asylkreis)
-        staffed = status in (S.FILLED, S.COMPLETED, S.OFFERED) or variant in ("after_fill", "after_offer")
+        wishes = Wishes(variant, forced, language, client_ref, kind, topic, helpers_needed, organisation)
+        found = self.arrange(status, days, wishes)
+        if found is None:
+            return None
+        shape, slot, helpers = found
+        plan = Planned(self.new_request(shape, slot, status, member))
+        self.history(plan, status, shape, slot, helpers, coordinator, member, variant, approve)
+        self.planned.append(plan)
+        return plan
 
-        drawn = language
+    def arrange(
+        self, status: RequestStatus, days: tuple[int, int], wishes: Wishes
+    ) -> tuple[Shape, Slot, list[DemoHelper]] | None:
+        """What is asked, when, and who takes it (if anyone is to): up to 25 requests are drawn
+        until one can be arranged."""
+        drawn = wishes.language
         for attempt in range(25):
-            if language is None and (attempt == 0 or attempt >= 12):
+            if wishes.language is None and (attempt == 0 or attempt >= 12):
                 # Demand decides the language; a hard-to-staff language gets a dozen tries
                 # before another one is drawn, so the mix stays close to real demand.
                 drawn = self.demand_language()
             client = self.choose_client(
-                organisation, drawn, client_ref, forced, strict_language=bool(language)
+                wishes.organisation,
+                drawn,
+                wishes.client_ref,
+                wishes.forced,
+                strict_language=bool(wishes.language),
             )
-            shape = self.shape(client, kind, topic, organisation)
-            if helpers_needed:
-                shape.helpers_needed = helpers_needed
-            if forced is not None:
+            shape = self.shape(client, wishes.kind, wishes.topic, wishes.organisation)
+            if wishes.helpers_needed:
+                shape.helpers_needed = wishes.helpers_needed
+            if wishes.forced is not None:
                 shape.gender = shape.gender if shape.gender in (None, Gender.FEMALE) else None
                 shape.min_level = min(shape.min_level, Level.C1)
-            if staffed:
-                if variant == "withdrawn":
-                    shape.helpers_needed, wanted = 1, 2  # the second one steps in later
-                elif status == S.OFFERED:
-                    wanted = 1
-                else:
-                    wanted = shape.helpers_needed
-                # The demo login's withdrawals and waiting offers are told by sprachlotsin_year() alone.
-                avoid = (self.cast.sprachlotsin,) if variant == "withdrawn" or status == S.OFFERED else ()
-                found = self.staffed_slot(days, shape, wanted, forced, avoid)
-                if found is None and shape.helpers_needed > 1 and not helpers_needed:
-                    shape.helpers_needed = 1
-                    found = self.staffed_slot(days, shape, 1, forced)
-                if found is None:
-                    continue
-                slot, helpers = found
+            if status in (S.FILLED, S.COMPLETED, S.OFFERED) or wishes.variant in (
+                "after_fill",
+                "after_offer",
+            ):
+                found = self.staff(status, days, shape, wishes)
+                if found is not None:
+                    return (shape, *found)
             else:
                 slot = self.free_slot(days, shape)
-                helpers = []
-                if slot is None:
-                    continue
-            break
-        else:
-            return None
+                if slot is not None:
+                    return shape, slot, []
+        return None
 
-        request = self.new_request(shape, slot, status, member)
+    def staff(
+        self, status: RequestStatus, days: tuple[int, int], shape: Shape, wishes: Wishes
+    ) -> tuple[Slot, list[DemoHelper]] | None:
+        """A time and the helpers who take the request then (the first one only, when an offer
+        waits; one more, to step in later, when the first one withdraws)."""
+        if wishes.variant == "withdrawn":
+            shape.helpers_needed, wanted = 1, 2  # the second one steps in later
+        elif status == S.OFFERED:
+            wanted = 1
+        else:
+            wanted = shape.helpers_needed
+        # The demo login's withdrawals and waiting offers are told by sprachlotsin_year() alone.
+        avoid = (self.cast.sprachlotsin,) if wishes.variant == "withdrawn" or status == S.OFFERED else ()
+        found = self.staffed_slot(days, shape, wanted, wishes.forced, avoid)
+        if found is None and shape.helpers_needed > 1 and not wishes.helpers_needed:
+            shape.helpers_needed = 1
+            found = self.staffed_slot(days, shape, 1, wishes.forced)
+        return found
+
+    def history(
+        self,
+        plan: Planned,
+        status: RequestStatus,
+        shape: Shape,
+        slot: Slot,
+        helpers: list[DemoHelper],
+        coordinator: User,
+        member: User | None,
+        variant: str | None,
+        approve: bool | None,
+    ) -> None:
+        """How the request got to ``status``: its status changes, offers and assignments."""
+        rng, request = self.rng, plan.request
         if status == S.DRAFT and rng.random() < 0.4:
             # A draft may still lack its date: the coordinator is waiting for it.
             request.starts_at = request.duration_minutes = request.due_on = None
         if status == S.SUBMITTED and rng.random() < 0.3:
             request.starts_at = request.duration_minutes = request.due_on = None
-        plan = Planned(request)
         tl = self.timeline(slot)
-
         if status == S.DRAFT:
             request.created_at = tl.current
             request.created_by_id = coordinator.id
@@ -661,21 +709,13 @@ class Workload:
         elif status == S.DECLINED:
             request.created_at = tl.current
             plan.events.append((None, S.SUBMITTED, member, tl.current, None))
-            plan.events.append(
-                (
-                    S.SUBMITTED,
-                    S.DECLINED,
-                    coordinator,
-                    tl.after(60, 36 * 60),
-                    rng.choice(content.DECLINE_NOTES),
-                )
-            )
+            declined = tl.after(60, 36 * 60)
+            note = rng.choice(content.DECLINE_NOTES)
+            plan.events.append((S.SUBMITTED, S.DECLINED, coordinator, declined, note))
         else:
             self.open_history(plan, tl, coordinator, member)
             getattr(self, f"_{status.value}")(plan, shape, slot, helpers, tl, coordinator, variant, approve)
         request.updated_at = max(at for *_, at, _note in plan.events)
-        self.planned.append(plan)
-        return plan
 
     def _open(self, plan, shape, slot, helpers, tl, coordinator, variant, approve) -> None:
         pass  # published, nobody asked yet
