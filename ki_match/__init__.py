@@ -174,12 +174,3 @@ def register_commands(app: Flask) -> None:
     request_commands.cli.add_command(escalate_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(create_admin_command)
-    register_dev_commands(app)
-
-
-def register_dev_commands(app: Flask) -> None:
-    from ki_match.bench.commands import bench_command
-    from ki_match.demo.commands import demo_command
-
-    app.cli.add_command(bench_command)
-    app.cli.add_command(demo_command)

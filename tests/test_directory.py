@@ -406,8 +406,8 @@ GENDER_WORDS = ("weiblich", "männlich", "divers", "female", "male", "diverse")
 def test_no_helper_contact_or_identity_appears_anywhere_for_the_initiative(app, client):
     """Every directory and coverage page and partial, across filters and pages, as the demo
     initiative: no helper's e-mail, phone, surname or gender appears."""
-    from ki_match.demo.content import DEMO_PASSWORD, INITIATIVE_EMAIL
-    from ki_match.demo.data import load_demo
+    from ki_match.devtools.demo.content import DEMO_PASSWORD, INITIATIVE_EMAIL
+    from ki_match.devtools.demo.data import load_demo
 
     load_demo()
     db.session.commit()

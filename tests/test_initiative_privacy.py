@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from ki_match import create_app
 from ki_match.accounts.models import User
-from ki_match.demo import content
-from ki_match.demo.data import load_demo
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.data import load_demo
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from tests.conftest import empty_all_tables

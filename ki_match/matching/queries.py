@@ -9,6 +9,7 @@ once (their ids as one parameter), never per helper.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -130,32 +131,56 @@ def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     return first.astimezone(ZoneInfo("UTC")), following.astimezone(ZoneInfo("UTC"))
 
 
+def _rows(statement) -> list:
+    # Fetched at once: row by row costs the driver a call per row.
+    return db.session.connection().execute(statement).all()
+
+
 def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=None) -> list[HelperFacts]:
     """Facts for every candidate: the KI's matchable helpers who speak one of the request's
     languages at any level (or every helper of ``ids``, a select of helper ids, whatever they
-    speak). Plain Core statements: the ORM's bookkeeping would cost more than the queries."""
-    connection = db.session.connection()
+    speak). Plain Core statements: the ORM's bookkeeping would cost more than the queries.
 
-    def rows(statement) -> list:
-        # Fetched at once: row by row costs the driver a call per row.
-        return connection.execute(statement).all()
-
+    One statement per fact, in this order, each for all candidates at once."""
     now = utcnow()
-    anchor = facts.starts_at or now
+    languages, chosen = _candidates(ki_id, facts, ids)
+    if not chosen:
+        return []
+    among = _among(chosen)
+    profiles = _profiles(among)
+    if not profiles:
+        return []
+    gathered = _Gathered(
+        languages=languages,
+        german_id=german_id,
+        slots=_slots(among),
+        absences=_absences(among, facts, now),
+        served=_served_towns(among),
+        busy=_nearby_assignments(among, facts),
+        history=_history(among, ki_id, facts, now),
+        answers=_offer_answers(among, facts),
+    )
+    return [_assemble(row, gathered) for row in profiles]
 
+
+def _candidates(ki_id: int, facts: RequestFacts, ids) -> tuple[dict[int, dict[int, int]], list[int]]:
+    """Every candidate's languages, and the candidates' ids: for a whole KI the matchable helpers
+    who speak one of the request's languages, decided from their language rows; else ``ids``."""
     if ids is None:
         languages = _languages_of(matchable_helpers(ki_id))
         wanted = set(facts.language_ids)
-        chosen = [helper_id for helper_id, spoken in languages.items() if wanted & spoken.keys()]
-        if not chosen:
-            return []
-    else:
-        languages = _languages_of(ids)
-        chosen = [helper_id for (helper_id,) in rows(ids)]
-    among = _among(chosen)
+        return languages, [helper_id for helper_id, spoken in languages.items() if wanted & spoken.keys()]
+    languages = _languages_of(ids)
+    return languages, [helper_id for (helper_id,) in _rows(ids)]
 
-    home = Town.__table__.alias("home")
-    profiles = rows(
+
+_HOME = Town.__table__.alias("home")
+
+
+def _profiles(among) -> list:
+    """Account and profile of each candidate, with their home town."""
+    home = _HOME
+    return _rows(
         select(
             HelperProfile.id,
             User.display_name,
@@ -177,11 +202,12 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
         .outerjoin(home, home.c.id == HelperProfile.home_town_id)
         .where(among(HelperProfile.id))
     )
-    if not profiles:
-        return []
 
+
+def _slots(among) -> dict[int, list[Slot]]:
+    """Each candidate's weekly slots."""
     slots: dict[int, list[Slot]] = defaultdict(list)
-    for helper_id, weekday, starts, ends in rows(
+    for helper_id, weekday, starts, ends in _rows(
         select(
             AvailabilitySlot.helper_id,
             AvailabilitySlot.weekday,
@@ -190,97 +216,133 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
         ).where(among(AvailabilitySlot.helper_id))
     ):
         slots[helper_id].append(Slot(weekday, starts, ends))
+    return slots
 
-    absences: dict[int, list] = defaultdict(list)
+
+def _absences(among, facts: RequestFacts, now: datetime) -> dict[int, list[AbsenceFact]]:
+    """Each candidate's absences that have not ended before the request's (local) day."""
+    absences: dict[int, list[AbsenceFact]] = defaultdict(list)
     first_day = (facts.starts_at.astimezone(BERLIN).date() if facts.starts_at else facts.due_on) or now.date()
-    for helper_id, first, last in rows(
+    for helper_id, first, last in _rows(
         select(Absence.helper_id, Absence.first_day, Absence.last_day).where(
             among(Absence.helper_id), Absence.last_day >= first_day - timedelta(days=1)
         )
     ):
         absences[helper_id].append(AbsenceFact(first, last))
+    return absences
 
+
+def _served_towns(among) -> dict[int, set[int]]:
+    """The towns each candidate named as served."""
     served: dict[int, set[int]] = defaultdict(set)
-    for helper_id, town_id in rows(
+    for helper_id, town_id in _rows(
         select(helper_town.c.helper_id, helper_town.c.town_id).where(among(helper_town.c.helper_id))
     ):
         served[helper_id].add(town_id)
+    return served
 
+
+def _nearby_assignments(among, facts: RequestFacts) -> dict[int, list[Busy]]:
+    """Each candidate's other confirmed assignments within half a day of the request's time
+    (no statement for a request without a time)."""
     busy: dict[int, list[Busy]] = defaultdict(list)
-    if facts.starts_at is not None and facts.ends_at is not None:
-        nearby = rows(
-            select(
-                Assignment.helper_id,
-                Assignment.starts_at,
-                Assignment.ends_at,
-                Town.id,
-                Town.name,
-                Town.lat,
-                Town.lon,
-            )
-            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-            .outerjoin(Town, Town.id == HelpRequest.town_id)
-            .where(
-                among(Assignment.helper_id),
-                Assignment.status == AssignmentStatus.CONFIRMED,
-                Assignment.starts_at < facts.ends_at + timedelta(hours=12),
-                Assignment.ends_at > facts.starts_at - timedelta(hours=12),
-                HelpRequest.id != (facts.id or 0),
-            )
+    if facts.starts_at is None or facts.ends_at is None:
+        return busy
+    nearby = _rows(
+        select(
+            Assignment.helper_id,
+            Assignment.starts_at,
+            Assignment.ends_at,
+            Town.id,
+            Town.name,
+            Town.lat,
+            Town.lon,
         )
-        for helper_id, starts, ends, town_id, town_name, lat, lon in nearby:
-            place = Place(town_id, town_name, lat, lon) if town_id is not None else None
-            busy[helper_id].append(Busy(starts, ends, place))
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .outerjoin(Town, Town.id == HelpRequest.town_id)
+        .where(
+            among(Assignment.helper_id),
+            Assignment.status == AssignmentStatus.CONFIRMED,
+            Assignment.starts_at < facts.ends_at + timedelta(hours=12),
+            Assignment.ends_at > facts.starts_at - timedelta(hours=12),
+            HelpRequest.id != (facts.id or 0),
+        )
+    )
+    for helper_id, starts, ends, town_id, town_name, lat, lon in nearby:
+        place = Place(town_id, town_name, lat, lon) if town_id is not None else None
+        busy[helper_id].append(Busy(starts, ends, place))
+    return busy
 
-    # Every count about a helper's past assignments in one pass over them (one statement, not five).
-    month_start, month_end = _month_bounds(anchor)
+
+@dataclass
+class _History:
+    """Counts about each candidate's past assignments."""
+
+    in_month: dict[int, int] = field(default_factory=dict)
+    recent: dict[int, int] = field(default_factory=dict)
+    topic: dict[int, int] = field(default_factory=dict)
+    no_shows: dict[int, int] = field(default_factory=dict)
+    knows: set[int] = field(default_factory=set)
+
+
+def _tally(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _history(among, ki_id: int, facts: RequestFacts, now: datetime) -> _History:
+    """Every count about a candidate's past assignments in one pass over them (one statement,
+    not five): this month's (for the cap), the last 30 days', the topic's, no-shows, and whether
+    they helped the same client before."""
+    month_start, month_end = _month_bounds(facts.starts_at or now)
     holding = Assignment.status.in_(
         [AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW]
     )
     completed = Assignment.status == AssignmentStatus.COMPLETED
-
-    def tally(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    in_month: dict[int, int] = {}
-    recent: dict[int, int] = {}
-    topic: dict[int, int] = {}
-    no_shows: dict[int, int] = {}
-    knows: set[int] = set()
     same_client = (
         and_(completed, HelpRequest.ki_id == ki_id, HelpRequest.client_ref == facts.client_ref)
         if facts.client_ref
         else false()
     )
     same_topic = and_(completed, HelpRequest.topic_id == facts.topic_id) if facts.topic_id else false()
-    for helper_id, month_count, recent_count, topic_count, no_show_count, client_count in rows(
+    history = _History()
+    for helper_id, month_count, recent_count, topic_count, no_show_count, client_count in _rows(
         select(
             Assignment.helper_id,
-            tally(and_(holding, Assignment.starts_at >= month_start, Assignment.starts_at < month_end)),
-            tally(
+            _tally(and_(holding, Assignment.starts_at >= month_start, Assignment.starts_at < month_end)),
+            _tally(
                 and_(holding, Assignment.starts_at >= now - timedelta(days=30), Assignment.starts_at <= now)
             ),
-            tally(same_topic),
-            tally(Assignment.status == AssignmentStatus.NO_SHOW),
-            tally(same_client),
+            _tally(same_topic),
+            _tally(Assignment.status == AssignmentStatus.NO_SHOW),
+            _tally(same_client),
         )
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
         .where(among(Assignment.helper_id), *_within_ki(ki_id))
         .group_by(Assignment.helper_id)
     ):
-        in_month[helper_id] = month_count or 0
-        recent[helper_id] = recent_count or 0
-        topic[helper_id] = topic_count or 0
-        no_shows[helper_id] = no_show_count or 0
+        history.in_month[helper_id] = month_count or 0
+        history.recent[helper_id] = recent_count or 0
+        history.topic[helper_id] = topic_count or 0
+        history.no_shows[helper_id] = no_show_count or 0
         if client_count:
-            knows.add(helper_id)
+            history.knows.add(helper_id)
+    return history
 
-    # How each helper answered offers so far, and whether they declined this very request.
-    answered: dict[int, int] = defaultdict(int)
-    accepted: dict[int, int] = defaultdict(int)
-    declined: set[int] = set()
+
+@dataclass
+class _Answers:
+    """How each candidate answered offers so far."""
+
+    answered: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    accepted: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    declined_this_request: set[int] = field(default_factory=set)
+
+
+def _offer_answers(among, facts: RequestFacts) -> _Answers:
+    """How each candidate answered offers so far, and whether they declined this very request."""
+    answers = _Answers()
     this_request = Offer.request_id == (facts.id or 0)
-    for helper_id, status, count, here in rows(
+    for helper_id, status, count, here in _rows(
         select(Offer.helper_id, Offer.status, func.count(), func.max(case((this_request, 1), else_=0)))
         .where(
             among(Offer.helper_id),
@@ -288,14 +350,31 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
         )
         .group_by(Offer.helper_id, Offer.status)
     ):
-        answered[helper_id] += count
+        answers.answered[helper_id] += count
         if status == OfferStatus.ACCEPTED:
-            accepted[helper_id] += count
+            answers.accepted[helper_id] += count
         elif status == OfferStatus.DECLINED and here:
-            declined.add(helper_id)
+            answers.declined_this_request.add(helper_id)
+    return answers
 
-    result = []
-    for (
+
+@dataclass
+class _Gathered:
+    """Everything read about the candidates besides their profile rows, by helper id."""
+
+    languages: dict[int, dict[int, int]]
+    german_id: int | None
+    slots: dict[int, list[Slot]]
+    absences: dict[int, list[AbsenceFact]]
+    served: dict[int, set[int]]
+    busy: dict[int, list[Busy]]
+    history: _History
+    answers: _Answers
+
+
+def _assemble(row, gathered: _Gathered) -> HelperFacts:
+    """One candidate's facts from their profile row and what was gathered about everyone."""
+    (
         helper_id,
         name,
         active,
@@ -311,35 +390,33 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
         home_name,
         home_lat,
         home_lon,
-    ) in profiles:
-        spoken = languages.get(helper_id, {})
-        result.append(
-            HelperFacts(
-                id=helper_id,
-                name=name,
-                active=active,
-                approved=approved_at is not None,
-                consent=consent_at is not None,
-                languages=spoken,
-                german_level=spoken.get(german_id),
-                gender=gender.value if gender else None,
-                qualified=kind == HelperKind.SPRACHLOTSE and qualified_on is not None,
-                home=Place(home_id, home_name, home_lat, home_lon) if home_id is not None else None,
-                served_town_ids=frozenset(served.get(helper_id, ())),
-                max_travel_km=max_km,
-                remote_ok=remote_ok,
-                slots=tuple(slots.get(helper_id, ())),
-                absences=tuple(absences.get(helper_id, ())),
-                busy=tuple(busy.get(helper_id, ())),
-                assignments_in_month=in_month.get(helper_id, 0),
-                monthly_cap=cap,
-                declined_this_request=helper_id in declined,
-                recent_assignments=recent.get(helper_id, 0),
-                topic_experience=topic.get(helper_id, 0),
-                offers_answered=answered.get(helper_id, 0),
-                offers_accepted=accepted.get(helper_id, 0),
-                no_shows=no_shows.get(helper_id, 0),
-                knows_client=helper_id in knows,
-            )
-        )
-    return result
+    ) = row
+    spoken = gathered.languages.get(helper_id, {})
+    history, answers = gathered.history, gathered.answers
+    return HelperFacts(
+        id=helper_id,
+        name=name,
+        active=active,
+        approved=approved_at is not None,
+        consent=consent_at is not None,
+        languages=spoken,
+        german_level=spoken.get(gathered.german_id),
+        gender=gender.value if gender else None,
+        qualified=kind == HelperKind.SPRACHLOTSE and qualified_on is not None,
+        home=Place(home_id, home_name, home_lat, home_lon) if home_id is not None else None,
+        served_town_ids=frozenset(gathered.served.get(helper_id, ())),
+        max_travel_km=max_km,
+        remote_ok=remote_ok,
+        slots=tuple(gathered.slots.get(helper_id, ())),
+        absences=tuple(gathered.absences.get(helper_id, ())),
+        busy=tuple(gathered.busy.get(helper_id, ())),
+        assignments_in_month=history.in_month.get(helper_id, 0),
+        monthly_cap=cap,
+        declined_this_request=helper_id in answers.declined_this_request,
+        recent_assignments=history.recent.get(helper_id, 0),
+        topic_experience=history.topic.get(helper_id, 0),
+        offers_answered=answers.answered.get(helper_id, 0),
+        offers_accepted=answers.accepted.get(helper_id, 0),
+        no_shows=history.no_shows.get(helper_id, 0),
+        knows_client=helper_id in history.knows,
+    )

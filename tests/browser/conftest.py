@@ -231,7 +231,7 @@ def _ensure_demo_logins() -> None:
 @pytest.fixture(scope="module")
 def live_server(chromium, migrated) -> Iterator[LiveServer]:
     """The real app with CSRF on, serving this module's own data set on 127.0.0.1."""
-    from ki_match.demo.data import load_demo
+    from ki_match.devtools.demo.data import load_demo
 
     _empty_tables(migrated)
     app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, "WTF_CSRF_ENABLED": True})

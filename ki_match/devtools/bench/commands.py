@@ -132,7 +132,7 @@ def bench_command(
 def _build_and_measure(scale, seed, kis, samples, server_url, keep, build_only) -> dict:
     from flask_migrate import upgrade
 
-    from ki_match.bench import dataset, harness
+    from ki_match.devtools.bench import dataset, harness
 
     with fresh_database(server_url, keep, click.echo) as uri:
         app = harness.bench_app(uri)
@@ -172,8 +172,8 @@ def _build_and_measure(scale, seed, kis, samples, server_url, keep, build_only) 
 def _drive(http_url: str, bench_url: str, concurrency: int, duration: float, seed: int) -> dict:
     import random
 
-    from ki_match.bench import dataset, harness
-    from ki_match.bench import http as load
+    from ki_match.devtools.bench import dataset, harness
+    from ki_match.devtools.bench import http as load
 
     app = harness.bench_app(database_url(bench_url))
     with app.app_context():

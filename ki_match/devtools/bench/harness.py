@@ -24,9 +24,8 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from ki_match import create_app
-from ki_match.bench.dataset import Dataset
-from ki_match.clock import utcnow
-from ki_match.demo.clock import BERLIN
+from ki_match.clock import BERLIN, utcnow
+from ki_match.devtools.bench.dataset import Dataset
 from ki_match.extensions import db
 from ki_match.matching.services import match
 from ki_match.requests.models import HelpRequest

@@ -1,10 +1,11 @@
 """Demo requests with their offers, assignments and status history.
 
 Every request is planned the way the real flow would have produced it:
-helpers are chosen by the matching rules (language and level, German for
-interpreting, town or distance, weekly slot, absence, no overlapping
-assignment, monthly cap, gender and qualification), and the history is a
-chain of explicit transitions in time order.
+whoever is offered a request or takes it is someone the matching engine's
+hard rules let through at that time (``demo.rules``: language and level,
+German for interpreting, town or distance, weekly slot, absence, the way from
+another assignment, monthly cap, gender and qualification), and the history
+is a chain of explicit transitions in time order.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from ki_match.accounts.models import User
-from ki_match.demo import content
-from ki_match.demo.clock import BERLIN, Timeline, at_local, clock_at, is_office_day, road_km
-from ki_match.demo.people import APPROVED, DEACTIVATED, Cast, DemoHelper
+from ki_match.clock import local_to_utc
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.clock import Timeline, clock_at, is_office_day, road_km
+from ki_match.devtools.demo.people import APPROVED, DEACTIVATED, Cast, DemoHelper
+from ki_match.devtools.demo.rules import Rules
 from ki_match.helpers.models import Gender
+from ki_match.matching.engine import Busy
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Level
 from ki_match.requests.models import (
@@ -35,8 +39,6 @@ from ki_match.requests.models import (
 S = RequestStatus
 K = RequestKind
 IN_PERSON = (K.ACCOMPANIMENT, K.ONSITE)
-# Time between two appointments of one helper, for the way from one to the next.
-TRAVEL_BUFFER = timedelta(minutes=45)
 
 KIND_WEIGHTS = {K.ACCOMPANIMENT: 32, K.ONSITE: 30, K.REMOTE: 22, K.WRITTEN: 16}
 TOPICS_BY_KIND = {
@@ -114,7 +116,21 @@ class Slot:
 
     @property
     def anchor(self) -> datetime:
-        return self.starts or at_local(self.day, time(12, 0))
+        return self.starts or local_to_utc(self.day, time(12, 0))
+
+
+@dataclass
+class Wishes:
+    """What the year's story asks of one request before it is drawn (None: leave it to chance)."""
+
+    variant: str | None
+    forced: DemoHelper | None  # the helper who is to take it
+    language: str | None
+    client_ref: str | None
+    kind: RequestKind | None
+    topic: str | None
+    helpers_needed: int | None
+    organisation: Organisation | None
 
 
 class Workload:
@@ -124,6 +140,7 @@ class Workload:
         self.today = today
         self.cast = cast
         self.pool = [h for h in cast.helpers if h.state in (APPROVED, DEACTIVATED)]
+        self.rules = Rules(cast, now)
         self.clients = self.make_clients()
         self.planned: list[Planned] = []
 
@@ -217,67 +234,30 @@ class Workload:
             organisation=organisation,
         )
 
-    # --- matching rules ----------------------------------------------------------------------
+    # --- matching rules: the engine's ----------------------------------------------------------
 
-    def eligible(self, helper: DemoHelper, shape: Shape, slot: Slot) -> bool:
-        """The hard rules that do not depend on the helper's diary."""
-        first_contact = min(slot.anchor, self.now) - timedelta(days=30)
-        if helper.approved_at is None or helper.approved_at > first_contact:
-            return False
-        if helper.active_until is not None and helper.active_until <= slot.anchor:
-            return False
-        if not helper.speaks(shape.codes, shape.min_level):
-            return False
-        if helper.levels.get("de", 0) < (Level.B2 if shape.kind == K.WRITTEN else Level.B1):
-            return False
-        if shape.gender is not None and helper.gender != shape.gender:
-            return False
-        if shape.qualified and not helper.qualified:
-            return False
-        if shape.kind in IN_PERSON:
-            return helper.serves(shape.client.town)
-        if shape.kind == K.REMOTE:
-            return helper.remote_ok
-        return True
-
-    def available(self, helper: DemoHelper, slot: Slot) -> bool:
-        """Diary rules: weekly slot, absence, other assignments, monthly cap."""
-        if helper.absent_on(slot.day):
-            return False
-        if helper.load[(slot.day.year, slot.day.month)] >= helper.cap:
-            return False
-        if slot.starts is None:
-            return True
-        start, end = self.local_minutes(slot)
-        covered = any(
-            weekday == slot.day.weekday() and s <= start and end <= e for weekday, s, e in helper.slots
-        )
-        return covered and helper.free(slot.starts, slot.ends, TRAVEL_BUFFER)
-
-    def local_minutes(self, slot: Slot) -> tuple[int, int]:
-        starts, ends = slot.starts.astimezone(BERLIN), slot.ends.astimezone(BERLIN)
-        return starts.hour * 60 + starts.minute, ends.hour * 60 + ends.minute
+    def eligible(self, shape: Shape, slot: Slot, exclude: tuple[DemoHelper, ...] = ()) -> list[DemoHelper]:
+        """The pool's helpers whom only their diary keeps from this request, if anything."""
+        pool = [h for h in self.pool if h not in exclude]
+        return self.rules.who_fits(pool, shape, slot, another_time=True)
 
     def candidates(self, shape: Shape, slot: Slot, exclude: tuple[DemoHelper, ...] = ()) -> list[DemoHelper]:
-        found = [
-            h
-            for h in self.pool
-            if h not in exclude and self.eligible(h, shape, slot) and self.available(h, slot)
-        ]
+        """The pool's helpers the request page would list, in random order."""
+        found = self.rules.who_fits([h for h in self.pool if h not in exclude], shape, slot)
         self.rng.shuffle(found)
         return found
 
-    def reserve(self, helper: DemoHelper, slot: Slot, holding: bool = True) -> None:
+    def reserve(self, helper: DemoHelper, shape: Shape, slot: Slot, holding: bool = True) -> None:
+        """Into the helper's diary: an assignment, or (not ``holding``) a pending offer whose time
+        is kept free so that saying yes stays possible."""
+        busy = None
         if slot.starts is not None:
-            helper.busy.append((slot.starts, slot.ends))
-        if holding:
-            helper.load[(slot.day.year, slot.day.month)] += 1
+            busy = Busy(slot.starts, slot.ends, self.rules.places[shape.client.town])
+        helper.diary.book(slot.day, busy, holding)
 
     def release(self, helper: DemoHelper, slot: Slot) -> None:
         """A cancelled or withdrawn assignment no longer blocks the helper's time."""
-        if slot.starts is not None:
-            helper.busy.remove((slot.starts, slot.ends))
-        helper.load[(slot.day.year, slot.day.month)] -= 1
+        helper.diary.cancel(slot.day, slot.starts, slot.ends)
 
     # --- scheduling --------------------------------------------------------------------------
 
@@ -307,7 +287,7 @@ class Workload:
             if last < first:
                 continue
             begin = self.rng.randrange(first, last + 1, 30)
-            starts = at_local(day, clock_at(begin))
+            starts = local_to_utc(day, clock_at(begin))
             return Slot(day, starts, starts + timedelta(minutes=shape.duration))
         return None
 
@@ -325,7 +305,7 @@ class Workload:
         else:
             earliest, latest = 8 * 60, 15 * 60 + 30  # offices and practices
         begin = self.rng.randrange(earliest, latest + 1, 30)
-        starts = at_local(day, clock_at(begin))
+        starts = local_to_utc(day, clock_at(begin))
         return Slot(day, starts, starts + timedelta(minutes=shape.duration))
 
     def staffed_slot(
@@ -346,21 +326,17 @@ class Workload:
             if day is None:
                 continue
             probe = Slot(day)
-            pool = (
-                [forced]
-                if forced
-                else [h for h in self.pool if h not in avoid and self.eligible(h, shape, probe)]
-            )
+            pool = [forced] if forced else self.eligible(shape, probe, exclude=avoid)
             if not pool:
                 return None
             options = []
             for helper in pool:
                 slot = Slot(day) if shape.kind == K.WRITTEN else self.slot_in(helper, day, shape)
-                if slot is not None and self.eligible(helper, shape, slot) and self.available(helper, slot):
+                if slot is not None and self.rules.fits(helper, shape, slot):
                     options.append((helper, slot))
             if not options:
                 continue
-            weights = [1 / (1 + sum(helper.load.values())) for helper, _slot in options]
+            weights = [1 / (1 + helper.diary.total) for helper, _slot in options]
             first, slot = self.rng.choices(options, weights=weights)[0]
             others = self.candidates(shape, slot, exclude=(first, *avoid))
             if len(others) + 1 >= helpers_wanted:
@@ -408,7 +384,7 @@ class Workload:
         if forced is not None:
             return self.pick_client(
                 # A Sprachlotsin interprets in the languages she grew up with, not in her school English.
-                lambda c: forced.speaks((c.language,), Level.C1) and forced.serves(c.town),
+                lambda c: self.rules.could_serve(forced, c.language, c.town),
                 near_organisation,
             )
 
@@ -494,7 +470,7 @@ class Workload:
         answered: datetime | None = None,
         expires: datetime | None = None,
     ) -> Offer:
-        anchor = plan.request.starts_at or at_local(plan.request.due_on, time(12, 0))
+        anchor = plan.request.starts_at or local_to_utc(plan.request.due_on, time(12, 0))
         offer = Offer(
             helper=helper.profile,
             status=status,
@@ -516,11 +492,7 @@ class Workload:
         """Earlier offers that came to nothing: declined or left to expire."""
         if self.rng.random() >= 0.45:
             return
-        others = [
-            h
-            for h in self.pool
-            if h not in exclude and h not in plan.offered and self.eligible(h, shape, slot)
-        ]
+        others = self.eligible(shape, slot, exclude=(*exclude, *plan.offered))
         for helper in self.rng.sample(others, min(len(others), self.rng.randint(1, 2))):
             sent = tl.after(10, 180)
             if self.rng.random() < 0.65:
@@ -568,7 +540,7 @@ class Workload:
         for offer in spares:
             offer.answered_at = confirmed  # withdrawn the moment the request filled
         for seat, (helper, offer) in enumerate(zip(helpers, accepted, strict=True), start=1):
-            self.reserve(helper, slot)
+            self.reserve(helper, shape, slot)
             plan.assignments.append(
                 (
                     {
@@ -634,8 +606,7 @@ class Workload:
         approve: bool | None = None,
     ) -> Planned | None:
         """One request that ended in ``status``; ``variant`` picks among the ways to get there."""
-        rng = self.rng
-        coordinator = rng.choice(self.cast.coordinators)
+        coordinator = self.rng.choice(self.cast.coordinators)
         if status in (S.SUBMITTED, S.DECLINED):
             initiative_chance = 1.0
         elif status == S.DRAFT:
@@ -643,57 +614,92 @@ class Workload:
         # The demo helper lives in Brakel: requests for her come from the Asylkreis there, if any.
         asylkreis = self.cast.organisations[0] if forced is not None else None
         organisation, member = self.organisation_and_member(initiative_chance, only=asylkreis)
-        staffed = status in (S.FILLED, S.COMPLETED, S.OFFERED) or variant in ("after_fill", "after_offer")
+        wishes = Wishes(variant, forced, language, client_ref, kind, topic, helpers_needed, organisation)
+        found = self.arrange(status, days, wishes)
+        if found is None:
+            return None
+        shape, slot, helpers = found
+        plan = Planned(self.new_request(shape, slot, status, member))
+        self.history(plan, status, shape, slot, helpers, coordinator, member, variant, approve)
+        self.planned.append(plan)
+        return plan
 
-        drawn = language
+    def arrange(
+        self, status: RequestStatus, days: tuple[int, int], wishes: Wishes
+    ) -> tuple[Shape, Slot, list[DemoHelper]] | None:
+        """What is asked, when, and who takes it (if anyone is to): up to 25 requests are drawn
+        until one can be arranged."""
+        drawn = wishes.language
         for attempt in range(25):
-            if language is None and (attempt == 0 or attempt >= 12):
+            if wishes.language is None and (attempt == 0 or attempt >= 12):
                 # Demand decides the language; a hard-to-staff language gets a dozen tries
                 # before another one is drawn, so the mix stays close to real demand.
                 drawn = self.demand_language()
             client = self.choose_client(
-                organisation, drawn, client_ref, forced, strict_language=bool(language)
+                wishes.organisation,
+                drawn,
+                wishes.client_ref,
+                wishes.forced,
+                strict_language=bool(wishes.language),
             )
-            shape = self.shape(client, kind, topic, organisation)
-            if helpers_needed:
-                shape.helpers_needed = helpers_needed
-            if forced is not None:
+            shape = self.shape(client, wishes.kind, wishes.topic, wishes.organisation)
+            if wishes.helpers_needed:
+                shape.helpers_needed = wishes.helpers_needed
+            if wishes.forced is not None:
                 shape.gender = shape.gender if shape.gender in (None, Gender.FEMALE) else None
                 shape.min_level = min(shape.min_level, Level.C1)
-            if staffed:
-                if variant == "withdrawn":
-                    shape.helpers_needed, wanted = 1, 2  # the second one steps in later
-                elif status == S.OFFERED:
-                    wanted = 1
-                else:
-                    wanted = shape.helpers_needed
-                # The demo login's withdrawals and waiting offers are told by sprachlotsin_year() alone.
-                avoid = (self.cast.sprachlotsin,) if variant == "withdrawn" or status == S.OFFERED else ()
-                found = self.staffed_slot(days, shape, wanted, forced, avoid)
-                if found is None and shape.helpers_needed > 1 and not helpers_needed:
-                    shape.helpers_needed = 1
-                    found = self.staffed_slot(days, shape, 1, forced)
-                if found is None:
-                    continue
-                slot, helpers = found
+            if status in (S.FILLED, S.COMPLETED, S.OFFERED) or wishes.variant in (
+                "after_fill",
+                "after_offer",
+            ):
+                found = self.staff(status, days, shape, wishes)
+                if found is not None:
+                    return (shape, *found)
             else:
                 slot = self.free_slot(days, shape)
-                helpers = []
-                if slot is None:
-                    continue
-            break
-        else:
-            return None
+                if slot is not None:
+                    return shape, slot, []
+        return None
 
-        request = self.new_request(shape, slot, status, member)
+    def staff(
+        self, status: RequestStatus, days: tuple[int, int], shape: Shape, wishes: Wishes
+    ) -> tuple[Slot, list[DemoHelper]] | None:
+        """A time and the helpers who take the request then (the first one only, when an offer
+        waits; one more, to step in later, when the first one withdraws)."""
+        if wishes.variant == "withdrawn":
+            shape.helpers_needed, wanted = 1, 2  # the second one steps in later
+        elif status == S.OFFERED:
+            wanted = 1
+        else:
+            wanted = shape.helpers_needed
+        # The demo login's withdrawals and waiting offers are told by sprachlotsin_year() alone.
+        avoid = (self.cast.sprachlotsin,) if wishes.variant == "withdrawn" or status == S.OFFERED else ()
+        found = self.staffed_slot(days, shape, wanted, wishes.forced, avoid)
+        if found is None and shape.helpers_needed > 1 and not wishes.helpers_needed:
+            shape.helpers_needed = 1
+            found = self.staffed_slot(days, shape, 1, wishes.forced)
+        return found
+
+    def history(
+        self,
+        plan: Planned,
+        status: RequestStatus,
+        shape: Shape,
+        slot: Slot,
+        helpers: list[DemoHelper],
+        coordinator: User,
+        member: User | None,
+        variant: str | None,
+        approve: bool | None,
+    ) -> None:
+        """How the request got to ``status``: its status changes, offers and assignments."""
+        rng, request = self.rng, plan.request
         if status == S.DRAFT and rng.random() < 0.4:
             # A draft may still lack its date: the coordinator is waiting for it.
             request.starts_at = request.duration_minutes = request.due_on = None
         if status == S.SUBMITTED and rng.random() < 0.3:
             request.starts_at = request.duration_minutes = request.due_on = None
-        plan = Planned(request)
         tl = self.timeline(slot)
-
         if status == S.DRAFT:
             request.created_at = tl.current
             request.created_by_id = coordinator.id
@@ -704,21 +710,13 @@ class Workload:
         elif status == S.DECLINED:
             request.created_at = tl.current
             plan.events.append((None, S.SUBMITTED, member, tl.current, None))
-            plan.events.append(
-                (
-                    S.SUBMITTED,
-                    S.DECLINED,
-                    coordinator,
-                    tl.after(60, 36 * 60),
-                    rng.choice(content.DECLINE_NOTES),
-                )
-            )
+            declined = tl.after(60, 36 * 60)
+            note = rng.choice(content.DECLINE_NOTES)
+            plan.events.append((S.SUBMITTED, S.DECLINED, coordinator, declined, note))
         else:
             self.open_history(plan, tl, coordinator, member)
             getattr(self, f"_{status.value}")(plan, shape, slot, helpers, tl, coordinator, variant, approve)
         request.updated_at = max(at for *_, at, _note in plan.events)
-        self.planned.append(plan)
-        return plan
 
     def _open(self, plan, shape, slot, helpers, tl, coordinator, variant, approve) -> None:
         pass  # published, nobody asked yet
@@ -738,7 +736,7 @@ class Workload:
             self.offer(
                 plan, helper, sent, OfferStatus.PENDING, coordinator, expires=expires.replace(microsecond=0)
             )
-            self.reserve(helper, slot, holding=False)
+            self.reserve(helper, shape, slot, holding=False)
 
     def _filled(self, plan, shape, slot, helpers, tl, coordinator, variant, approve) -> None:
         if variant == "withdrawn":
@@ -787,7 +785,7 @@ class Workload:
             plan.events.append((S.OPEN, S.CANCELLED, coordinator, tl.after(60, 3 * 24 * 60), note))
 
     def _unfilled(self, plan, shape, slot, helpers, tl, coordinator, variant, approve) -> None:
-        others = [h for h in self.pool if self.eligible(h, shape, slot)]
+        others = self.eligible(shape, slot)
         if others and self.rng.random() < 0.7:
             sent = tl.after(10, 24 * 60)
             plan.events.append((S.OPEN, S.OFFERED, coordinator, sent, None))
@@ -823,7 +821,7 @@ class Workload:
         confirmer = new.user if first_accept else coordinator
         confirmed = offer.answered_at if first_accept else tl.after(5, 120)
         plan.events.append((S.OFFERED, S.FILLED, confirmer, confirmed, None))
-        self.reserve(new, slot)
+        self.reserve(new, shape, slot)
         plan.assignments.append(
             (
                 {

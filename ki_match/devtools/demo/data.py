@@ -15,11 +15,10 @@ from sqlalchemy import func, select
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.clock import utcnow
-from ki_match.demo import content
-from ki_match.demo.clock import BERLIN
-from ki_match.demo.people import APPROVED, AWAITING, Cast, People
-from ki_match.demo.workload import Workload, materialise
+from ki_match.clock import BERLIN, utcnow
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.people import APPROVED, AWAITING, Cast, People
+from ki_match.devtools.demo.workload import Workload, materialise
 from ki_match.extensions import db
 from ki_match.reference.models import Language, Topic, Town
 from ki_match.reference.services import ensure_reference_data

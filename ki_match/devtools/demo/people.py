@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ki_match.accounts.models import Role, User
-from ki_match.demo import content
-from ki_match.demo.clock import clock_at, road_km
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.clock import clock_at, road_km
+from ki_match.devtools.matching import Diary
 from ki_match.extensions import db
 from ki_match.helpers.models import (
     Absence,
@@ -59,7 +59,8 @@ TOPIC_WEIGHTS = {
 
 @dataclass(eq=False)  # compared by identity: two helpers are never "equal"
 class DemoHelper:
-    """A helper as the demo generator sees it, so offers and assignments follow the matching rules."""
+    """A helper as the demo generator sees it: their profile in plain values, and their diary
+    so far. Whether they fit a request is the matching engine's to say (``demo.rules``)."""
 
     user: User
     profile: HelperProfile
@@ -77,28 +78,7 @@ class DemoHelper:
     active_until: datetime | None = None
     cap: int = 4
     topics: tuple[str, ...] = ()
-    busy: list[tuple[datetime, datetime]] = field(default_factory=list)
-    load: Counter = field(default_factory=Counter)
-
-    def speaks(self, codes: tuple[str, ...], min_level: int) -> bool:
-        return any(self.levels.get(code, 0) >= min_level for code in codes)
-
-    def serves(self, town: str) -> bool:
-        if self.home is None:
-            return False
-        return town in self.towns or (self.max_km is not None and road_km(self.home, town) <= self.max_km)
-
-    def usable_at(self, instant: datetime) -> bool:
-        """Approved by then and not yet deactivated."""
-        if self.approved_at is None or self.approved_at > instant:
-            return False
-        return self.active_until is None or instant < self.active_until
-
-    def absent_on(self, day: date) -> bool:
-        return any(first <= day <= last for first, last in self.absences)
-
-    def free(self, starts: datetime, ends: datetime, buffer: timedelta) -> bool:
-        return all(ends + buffer <= s or e + buffer <= starts for s, e in self.busy)
+    diary: Diary = field(default_factory=Diary)
 
 
 @dataclass

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
-from ki_match.bench.dataset import Dataset
-from ki_match.bench.harness import COORDINATOR, HELPER, Page, percentile
+from ki_match.devtools.bench.dataset import Dataset
+from ki_match.devtools.bench.harness import COORDINATOR, HELPER, Page, percentile
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TIMEOUT = 60

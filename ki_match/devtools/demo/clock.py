@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from ki_match.initiatives.workdays import nrw_holidays
+from ki_match.matching.engine import ROAD_FACTOR
 from ki_match.reference.data import KREIS_HOEXTER
-
-BERLIN = ZoneInfo("Europe/Berlin")
+from ki_match.reference.geo import great_circle_km
 
 _COORDINATES = {name: (lat, lon) for name, lat, lon in KREIS_HOEXTER["towns"]}
-# Country roads wind; straight-line distance undercounts what a helper drives.
-ROAD_FACTOR = 1.3
-
-
-def at_local(day: date, clock: time) -> datetime:
-    """A Berlin wall-clock time as the UTC instant it is stored as (DST-correct)."""
-    return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
-
-
-def local_day(instant: datetime) -> date:
-    return instant.astimezone(BERLIN).date()
 
 
 def minutes(clock: time) -> int:
@@ -48,14 +35,13 @@ def is_office_day(day: date, saturday_ok: bool = False) -> bool:
 
 
 def road_km(town_a: str, town_b: str) -> int:
-    """Approximate driving distance between two towns of the Kreis."""
+    """Approximate driving distance between two towns of the Kreis: country roads wind, by the
+    matching engine's factor. What a helper reports driving and which towns they offer to serve;
+    whether they reach a request is the engine's to say."""
     if town_a == town_b:
         return 0
     (lat1, lon1), (lat2, lon2) = _COORDINATES[town_a], _COORDINATES[town_b]
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return round(2 * 6371 * math.asin(math.sqrt(a)) * ROAD_FACTOR)
+    return round(great_circle_km(lat1, lon1, lat2, lon2) * ROAD_FACTOR)
 
 
 class Timeline:

@@ -1,10 +1,11 @@
 """A synthetic data set at state scale, written with bulk inserts.
 
-The shape follows the demo data set (``ki_match.demo``): home towns by
+The shape follows the demo data set (``ki_match.devtools.demo``): home towns by
 population, languages by the communities the Kreis Höxter has helpers from,
 requests by the demand for each language and kind. The sizes follow the
 state: ``scale`` helpers and about 13 requests per helper for a year, with
-their offers, assignments and status history.
+their offers, assignments and status history. Who takes a request, and whom
+an offer still waits for, is the matching engine's verdict (``bench.staffing``).
 
 Rows are built as plain dictionaries with ids assigned here and written with
 ``executemany`` in batches (one ORM object per row would take an hour at
@@ -25,11 +26,13 @@ from sqlalchemy import Table, func, insert, select, text
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.clock import utcnow
-from ki_match.demo import content
-from ki_match.demo.clock import BERLIN, road_km
-from ki_match.demo.people import BLOCKS, TOPIC_WEIGHTS
-from ki_match.demo.workload import KIND_WEIGHTS, TOPICS_BY_KIND
+from ki_match.clock import BERLIN, utcnow
+from ki_match.devtools.bench.staffing import Draft, Staffing
+from ki_match.devtools.demo import content
+from ki_match.devtools.demo.clock import road_km
+from ki_match.devtools.demo.people import BLOCKS, TOPIC_WEIGHTS
+from ki_match.devtools.demo.workload import KIND_WEIGHTS, TOPICS_BY_KIND
+from ki_match.devtools.matching import Judge
 from ki_match.extensions import db
 from ki_match.helpers.models import (
     Absence,
@@ -39,6 +42,7 @@ from ki_match.helpers.models import (
     helper_topic,
     helper_town,
 )
+from ki_match.matching.engine import Kind
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.profile.services import CONSENT_VERSION
 from ki_match.reference.data import KREIS_HOEXTER
@@ -48,6 +52,7 @@ from ki_match.requests.models import (
     Assignment,
     HelpRequest,
     Offer,
+    RequestKind,
     RequestStatusChange,
     request_alt_language,
 )
@@ -178,8 +183,7 @@ class Builder:
         self.towns = {t.name: t for t in db.session.scalars(select(Town).where(Town.ki_id == self.ki.id))}
         self.coordinator_ids: list[int] = []
         self.organisation_ids: list[int] = []
-        self.pool: list[int] = []
-        self.speakers: dict[int, list[int]] = defaultdict(list)
+        self.staffing = Staffing(self.judge, self.towns.values(), self.today)
 
     def user(self, email: str, name: str, role: Role, **fields) -> int:
         created = fields.pop("created_at", self.now - timedelta(days=400))
@@ -228,8 +232,6 @@ class Builder:
     # --- helpers -----------------------------------------------------------------------------
 
     def helpers(self, count: int) -> None:
-        rng, writer = self.rng, self.writer
-        communities = {community: community.count for community in content.COMMUNITIES}
         town_names = list(content.TOWN_WEIGHTS)
         near = {
             home: [
@@ -239,94 +241,109 @@ class Builder:
             ][:4]
             for home in town_names
         }
+        communities = {community: community.count for community in content.COMMUNITIES}
         for _ in range(count):
-            self.numbers["helper"] += 1
-            number = self.numbers["helper"]
-            community = _weighted(rng, communities)
-            created = self.now - timedelta(days=rng.uniform(30, 1300))
-            # Most helpers are in the pool; a few wait for approval or have left.
-            state = rng.choices(("approved", "awaiting", "deactivated"), weights=(92, 5, 3))[0]
-            gender = rng.choice(("female", "male")) if rng.random() < 0.9 else None
-            user_id = self.user(
-                helper_email(number),
-                f"Helfer {number}",
-                Role.HELPER,
-                created_at=created,
-                active=state != "deactivated",
-                locale=community.locale,
+            self.helper(_weighted(self.rng, communities), near)
+
+    def helper(self, community: content.Community, near: dict[str, list[str]]) -> None:
+        rng = self.rng
+        self.numbers["helper"] += 1
+        number = self.numbers["helper"]
+        created = self.now - timedelta(days=rng.uniform(30, 1300))
+        # Most helpers are in the pool; a few wait for approval or have left.
+        state = rng.choices(("approved", "awaiting", "deactivated"), weights=(92, 5, 3))[0]
+        gender = rng.choice(("female", "male")) if rng.random() < 0.9 else None
+        user_id = self.user(
+            helper_email(number),
+            f"Helfer {number}",
+            Role.HELPER,
+            created_at=created,
+            active=state != "deactivated",
+            locale=community.locale,
+        )
+        levels = self.spoken(community)
+        sprachlotse = levels["de"] >= Level.B2 and rng.random() < community.sprachlotse_share
+        home = _weighted(rng, content.TOWN_WEIGHTS)
+        mode = rng.choices(("towns", "km", "both"), weights=(3, 3, 4))[0]
+        served = (
+            (home, *rng.sample(near[home], min(len(near[home]), rng.randint(1, 3)))) if mode != "km" else ()
+        )
+        approved = created + timedelta(days=rng.uniform(3, 30)) if state != "awaiting" else None
+        profile = self.profile(user_id, created, approved, gender, sprachlotse, home, mode)
+        helper_id = self.writer.add(HelperProfile.__table__, **profile)
+        profile["id"] = helper_id
+        languages = {self.languages[code]: level for code, level in levels.items()}
+        week, absences = self.profile_rows(helper_id, languages, served)
+        if state == "approved":
+            served_ids = [self.towns[name].id for name in served]
+            self.staffing.add(profile, languages, self.languages["de"], served_ids, week, absences)
+            self.emails[helper_id] = helper_email(number)
+
+    def spoken(self, community: content.Community) -> dict[str, int]:
+        """Language code → level: the community's languages, German, and now and then a fourth."""
+        rng = self.rng
+        levels = {community.native: int(Level.NATIVE)}
+        for code, choices, chance in community.extra:
+            if code != "de" and len(levels) < 3 and rng.random() < chance:
+                levels[code] = int(rng.choice(choices))
+        levels["de"] = int(rng.choice(community.german))
+        # The demo's communities give two or three languages; some people speak a fourth.
+        if len(levels) < 4 and rng.random() < 0.15:
+            extra = rng.choice(("en", "fr", "ru", "tr", "ar"))
+            levels.setdefault(extra, int(rng.choice((Level.B1, Level.B2))))
+        return levels
+
+    def profile(self, user_id, created, approved, gender, sprachlotse, home, mode) -> dict:
+        """The helper_profile row."""
+        rng = self.rng
+        return {
+            "ki_id": self.ki.id,
+            "user_id": user_id,
+            "phone": None,
+            "home_town_id": self.towns[home].id,
+            "max_travel_km": rng.choice((15, 20, 25, 25, 30, 40)) if mode != "towns" else None,
+            "remote_ok": rng.random() < 0.55,
+            "gender": gender,
+            "kind": "sprachlotse" if sprachlotse else "volunteer",
+            "qualification_completed_on": (created.date() - timedelta(days=30)) if sprachlotse else None,
+            "confidentiality_signed_on": created.date() if rng.random() < 0.8 else None,
+            "police_certificate_seen_on": None,
+            "monthly_cap": rng.choice((4, 6, 8, 10)) if sprachlotse else rng.choice((2, 3, 4, 4, 4, 5, 6)),
+            "directory_opt_in": rng.random() < 0.5,
+            "consent_given_at": created + timedelta(hours=2),
+            "consent_version": CONSENT_VERSION,
+            "approved_at": approved,
+            "calendar_token_hash": None,
+            "approved_by_id": rng.choice(self.coordinator_ids) if approved else None,
+            "created_at": created,
+            "updated_at": approved or created,
+        }
+
+    def profile_rows(self, helper_id: int, languages: dict[int, int], served: tuple[str, ...]) -> tuple:
+        """The rows hanging off a profile; returns the weekly slots and absences written."""
+        rng, writer = self.rng, self.writer
+        for language_id, level in languages.items():
+            writer.add(HelperLanguage.__table__, helper_id=helper_id, language_id=language_id, level=level)
+        for name in served:
+            writer.add(helper_town, helper_id=helper_id, town_id=self.towns[name].id)
+        topics = set()
+        while len(topics) < rng.randint(2, 5):
+            topics.add(_weighted(rng, TOPIC_WEIGHTS))
+        for code in topics:
+            writer.add(helper_topic, helper_id=helper_id, topic_id=self.topics[code])
+        week = self.weekly_slots()
+        for weekday, (start, end) in week:
+            writer.add(
+                AvailabilitySlot.__table__,
+                helper_id=helper_id,
+                weekday=weekday,
+                starts=time(start // 60, start % 60),
+                ends=time(end // 60, end % 60),
             )
-            levels = {community.native: int(Level.NATIVE)}
-            for code, choices, chance in community.extra:
-                if code != "de" and len(levels) < 3 and rng.random() < chance:
-                    levels[code] = int(rng.choice(choices))
-            levels["de"] = int(rng.choice(community.german))
-            # The demo's communities give two or three languages; some people speak a fourth.
-            if len(levels) < 4 and rng.random() < 0.15:
-                extra = rng.choice(("en", "fr", "ru", "tr", "ar"))
-                levels.setdefault(extra, int(rng.choice((Level.B1, Level.B2))))
-            sprachlotse = levels["de"] >= Level.B2 and rng.random() < community.sprachlotse_share
-            home = _weighted(rng, content.TOWN_WEIGHTS)
-            mode = rng.choices(("towns", "km", "both"), weights=(3, 3, 4))[0]
-            served = (
-                (home, *rng.sample(near[home], min(len(near[home]), rng.randint(1, 3))))
-                if mode != "km"
-                else ()
-            )
-            approved = created + timedelta(days=rng.uniform(3, 30)) if state != "awaiting" else None
-            helper_id = writer.add(
-                HelperProfile.__table__,
-                ki_id=self.ki.id,
-                user_id=user_id,
-                phone=None,
-                home_town_id=self.towns[home].id,
-                max_travel_km=rng.choice((15, 20, 25, 25, 30, 40)) if mode != "towns" else None,
-                remote_ok=rng.random() < 0.55,
-                gender=gender,
-                kind="sprachlotse" if sprachlotse else "volunteer",
-                qualification_completed_on=(created.date() - timedelta(days=30)) if sprachlotse else None,
-                confidentiality_signed_on=created.date() if rng.random() < 0.8 else None,
-                police_certificate_seen_on=None,
-                monthly_cap=rng.choice((4, 6, 8, 10)) if sprachlotse else rng.choice((2, 3, 4, 4, 4, 5, 6)),
-                directory_opt_in=rng.random() < 0.5,
-                consent_given_at=created + timedelta(hours=2),
-                consent_version=CONSENT_VERSION,
-                approved_at=approved,
-                calendar_token_hash=None,
-                approved_by_id=rng.choice(self.coordinator_ids) if approved else None,
-                created_at=created,
-                updated_at=approved or created,
-            )
-            for code, level in levels.items():
-                writer.add(
-                    HelperLanguage.__table__,
-                    helper_id=helper_id,
-                    language_id=self.languages[code],
-                    level=level,
-                )
-            for name in served:
-                writer.add(helper_town, helper_id=helper_id, town_id=self.towns[name].id)
-            topics = set()
-            while len(topics) < rng.randint(2, 5):
-                topics.add(_weighted(rng, TOPIC_WEIGHTS))
-            for code in topics:
-                writer.add(helper_topic, helper_id=helper_id, topic_id=self.topics[code])
-            for weekday, (start, end) in self.weekly_slots():
-                writer.add(
-                    AvailabilitySlot.__table__,
-                    helper_id=helper_id,
-                    weekday=weekday,
-                    starts=time(start // 60, start % 60),
-                    ends=time(end // 60, end % 60),
-                )
-            for first, last in self.absences():
-                writer.add(
-                    Absence.__table__, helper_id=helper_id, first_day=first, last_day=last, note="Urlaub"
-                )
-            if state == "approved":
-                self.pool.append(helper_id)
-                for code in levels:
-                    self.speakers[self.languages[code]].append(helper_id)
-                self.emails[helper_id] = helper_email(number)
+        absences = self.absences()
+        for first, last in absences:
+            writer.add(Absence.__table__, helper_id=helper_id, first_day=first, last_day=last, note="Urlaub")
+        return week, absences
 
     def weekly_slots(self) -> list[tuple[int, tuple[int, int]]]:
         rng = self.rng
@@ -358,90 +375,152 @@ class Builder:
     # --- a year of requests ------------------------------------------------------------------
 
     def requests(self, helpers: int) -> None:
-        rng, writer = self.rng, self.writer
         total = round(helpers * REQUESTS_PER_HELPER)
-        clients = [f"AZ-{self.ki.id}-{number:05d}" for number in range(max(10, total // 6))]
-        demand = {self.languages[code]: weight for code, weight in content.LANGUAGE_DEMAND.items()}
-        alternatives = {
+        self.clients = [f"AZ-{self.ki.id}-{number:05d}" for number in range(max(10, total // 6))]
+        self.demand = {self.languages[code]: weight for code, weight in content.LANGUAGE_DEMAND.items()}
+        self.alternatives = {
             self.languages[code]: [self.languages[alt] for alt in alts]
             for code, alts in content.ALTERNATIVES.items()
         }
-        town_ids = {self.towns[name].id: weight for name, weight in content.TOWN_WEIGHTS.items()}
-        span = PAST_DAYS + AHEAD_DAYS
+        self.town_weights = {self.towns[name].id: weight for name, weight in content.TOWN_WEIGHTS.items()}
         for _ in range(total):
-            day = self.today - timedelta(days=PAST_DAYS) + timedelta(days=rng.randrange(span))
-            if day.weekday() >= 5:
-                day -= timedelta(days=day.weekday() - 4)
-            future = day >= self.today
-            kind = _weighted(rng, KIND_WEIGHTS)
-            language_id = _weighted(rng, demand)
-            starts = ends = due = None
-            duration = None
-            if kind.value == "written":
-                due = day
-                anchor = datetime.combine(day, time(12), BERLIN)
-            else:
-                minutes = rng.randrange(8 * 60, 17 * 60, 15)
-                anchor = datetime.combine(day, time(minutes // 60, minutes % 60), BERLIN)
-                starts = anchor.astimezone(self.now.tzinfo)
-                duration = rng.choice((45, 60, 60, 90, 120))
-                ends = starts + timedelta(minutes=duration)
-            created = min(anchor.astimezone(self.now.tzinfo), self.now) - timedelta(days=rng.uniform(2, 20))
-            if future:
-                status = rng.choices(
-                    ("open", "offered", "filled", "draft", "cancelled"), weights=(30, 35, 30, 3, 2)
-                )[0]
-            else:
-                status = rng.choices(("completed", "unfilled", "cancelled"), weights=(84, 8, 8))[0]
+            draft, status, future = self.draft()
             invited, chosen = [], None
             if status not in ("draft", "open") and not (future and status == "cancelled"):
-                invited, chosen, status = self.plan_offers(status, language_id, day)
-            organisation = rng.choice(self.organisation_ids) if rng.random() < 0.3 else None
-            coordinator = rng.choice(self.coordinator_ids)
-            request_id = writer.add(
-                HelpRequest.__table__,
-                ki_id=self.ki.id,
-                kind=kind.value,
-                status=status,
-                language_id=language_id,
-                min_level=int(Level.B2) if rng.random() < 0.2 else int(Level.B1),
-                topic_id=self.topics[_weighted(rng, TOPICS_BY_KIND[kind])],
-                starts_at=starts,
-                duration_minutes=duration,
-                due_on=due,
-                town_id=_weighted(rng, town_ids) if kind.value != "written" else None,
-                place="Bahnhofstraße 1" if kind.value in ("accompaniment", "onsite") else None,
-                client_ref=rng.choice(clients),
-                gender_pref=rng.choice(("female", "male")) if rng.random() < 0.08 else None,
-                qualified_required=rng.random() < 0.15,
-                helpers_needed=1,
-                fill_mode="confirm",
-                notes=None,
-                organisation_id=organisation,
-                requested_by_id=None,
-                urgent=False,
-                urgent_reason=None,
-                contact_shared=False,
-                created_by_id=coordinator,
-                created_at=created,
-                updated_at=created,
+                invited, chosen, status = self.plan_offers(draft, status)
+            self.write_request(draft, status, invited, chosen)
+
+    def draft(self) -> tuple[Draft, str, bool]:
+        """What one request asks for and when, and the status it is to end the year in."""
+        rng = self.rng
+        day = self.today - timedelta(days=PAST_DAYS) + timedelta(days=rng.randrange(PAST_DAYS + AHEAD_DAYS))
+        if day.weekday() >= 5:
+            day -= timedelta(days=day.weekday() - 4)
+        future = day >= self.today
+        kind = _weighted(rng, KIND_WEIGHTS)
+        language_id = _weighted(rng, self.demand)
+        starts = duration = None
+        if kind.value != "written":
+            minutes = rng.randrange(8 * 60, 17 * 60, 15)
+            local = datetime.combine(day, time(minutes // 60, minutes % 60), BERLIN)
+            starts = local.astimezone(self.now.tzinfo)
+            duration = rng.choice((45, 60, 60, 90, 120))
+        anchor = starts or datetime.combine(day, time(12), BERLIN)
+        created = min(anchor.astimezone(self.now.tzinfo), self.now) - timedelta(days=rng.uniform(2, 20))
+        if future:
+            status = rng.choices(
+                ("open", "offered", "filled", "draft", "cancelled"), weights=(30, 35, 30, 3, 2)
+            )[0]
+        else:
+            status = rng.choices(("completed", "unfilled", "cancelled"), weights=(84, 8, 8))[0]
+        draft = Draft(
+            day=day,
+            future=future,
+            kind=Kind(kind.value),
+            language_ids=(language_id,),
+            min_level=int(Level.B1),
+            town_id=None,
+            gender_pref=None,
+            qualified=False,
+            created=created,
+            duration=duration,
+            starts=starts,
+        )
+        self.needs(draft)
+        return draft, status, future
+
+    def needs(self, draft: Draft) -> None:
+        """What the request asks of a helper besides the language: another language the client
+        follows, the level, the town, a gender, a Sprachlotse's qualification."""
+        rng = self.rng
+        language_id = draft.language_ids[0]
+        draft.language_ids = (language_id,)
+        if rng.random() < 0.25 and language_id in self.alternatives:
+            draft.language_ids = (language_id, rng.choice(self.alternatives[language_id]))
+        draft.min_level = int(Level.B2) if rng.random() < 0.2 else int(Level.B1)
+        draft.town_id = _weighted(rng, self.town_weights) if draft.kind != Kind.WRITTEN else None
+        draft.gender_pref = rng.choice(("female", "male")) if rng.random() < 0.08 else None
+        draft.qualified = rng.random() < 0.15
+
+    def plan_offers(self, draft: Draft, status: str) -> tuple[list[int], int | None, str]:
+        """Whom the request was offered to, who took it, and the status that leaves it in:
+        the matching engine says who fits (``bench.staffing``)."""
+        rng, staffing = self.rng, self.staffing
+        considered = staffing.considered(draft)
+        wanted = rng.randint(1, 3)
+        chosen = None
+        if status in ("filled", "completed"):
+            chosen = staffing.take(draft, considered, rng)
+            if chosen is None:
+                # Nobody tried could take what was asked: the year had a different request then.
+                self.needs(draft)
+                considered = staffing.considered(draft)
+                chosen = staffing.take(draft, considered, rng)
+            if chosen is None:  # everyone tried fails a rule: still asking, or nobody came
+                status = "offered" if status == "filled" else "unfilled"
+        invited = [chosen] if chosen is not None else []
+        waiting = status == "offered"
+        invited += staffing.ask(draft, considered, wanted - len(invited), rng, chosen, waiting)
+        if not invited and status == "offered":
+            status = "open"  # nobody to ask yet
+        return invited, chosen, status
+
+    def write_request(self, draft: Draft, status: str, invited: list[int], chosen: int | None) -> None:
+        rng, writer = self.rng, self.writer
+        kind = draft.kind.value
+        organisation = rng.choice(self.organisation_ids) if rng.random() < 0.3 else None
+        coordinator = rng.choice(self.coordinator_ids)
+        request_id = writer.add(
+            HelpRequest.__table__,
+            ki_id=self.ki.id,
+            kind=kind,
+            status=status,
+            language_id=draft.language_ids[0],
+            min_level=draft.min_level,
+            topic_id=self.topics[_weighted(rng, TOPICS_BY_KIND[RequestKind(kind)])],
+            starts_at=draft.starts,
+            duration_minutes=draft.duration,
+            due_on=draft.day if kind == "written" else None,
+            town_id=draft.town_id,
+            place="Bahnhofstraße 1" if kind in ("accompaniment", "onsite") else None,
+            client_ref=rng.choice(self.clients),
+            gender_pref=draft.gender_pref,
+            qualified_required=draft.qualified,
+            helpers_needed=1,
+            fill_mode="confirm",
+            notes=None,
+            organisation_id=organisation,
+            requested_by_id=None,
+            urgent=False,
+            urgent_reason=None,
+            contact_shared=False,
+            created_by_id=coordinator,
+            created_at=draft.created,
+            updated_at=draft.created,
+        )
+        if status in ("open", "offered"):
+            self.result.all_open_request_ids.append(request_id)
+        for language_id in draft.language_ids[1:]:
+            writer.add(request_alt_language, request_id=request_id, language_id=language_id)
+        created = draft.created
+        self.history(request_id, None, "draft" if status == "draft" else "open", coordinator, created)
+        if invited:
+            answered = self.offers(
+                request_id,
+                status,
+                invited,
+                chosen,
+                draft.starts,
+                draft.ends,
+                created,
+                coordinator,
+                draft.anchor,
             )
-            if status in ("open", "offered"):
-                self.result.all_open_request_ids.append(request_id)
-            if rng.random() < 0.25 and language_id in alternatives:
-                writer.add(
-                    request_alt_language,
-                    request_id=request_id,
-                    language_id=rng.choice(alternatives[language_id]),
-                )
-            self.history(request_id, None, "draft" if status == "draft" else "open", coordinator, created)
-            if invited:
-                answered = self.offers(
-                    request_id, status, invited, chosen, starts, ends, created, coordinator, anchor
-                )
-                self.history(request_id, "open", status, coordinator, answered)
-            elif status == "cancelled":
-                self.history(request_id, "open", status, coordinator, created + timedelta(days=1))
+            self.history(request_id, "open", status, coordinator, answered)
+        elif status == "cancelled":
+            self.history(request_id, "open", status, coordinator, created + timedelta(days=1))
+        elif status == "unfilled":  # nobody to ask: the date passed
+            self.history(request_id, "open", status, None, draft.anchor + timedelta(hours=1))
 
     def history(self, request_id: int, before: str | None, after: str, actor: int, at: datetime) -> None:
         self.writer.add(
@@ -453,24 +532,6 @@ class Builder:
             at=min(at, self.now),
             note=None,
         )
-
-    def plan_offers(self, status: str, language_id: int, day: date) -> tuple[list[int], int | None, str]:
-        """Whom the request was offered to, who took it, and the status that leaves it in."""
-        rng = self.rng
-        speakers = self.speakers.get(language_id) or self.pool
-        invited = rng.sample(speakers, min(len(speakers), rng.randint(1, 3)))
-        chosen = None
-        if status in ("filled", "completed"):
-            for helper_id in invited:
-                # Confirmed assignments of one helper may not overlap: one a day keeps that simple.
-                if status == "completed" or (helper_id, day) not in self.busy_days:
-                    chosen = helper_id
-                    break
-            if chosen is None:
-                status = "offered"
-            elif status == "filled":
-                self.busy_days.add((chosen, day))
-        return invited, chosen, status
 
     def offers(
         self, request_id, status, invited, chosen, starts, ends, created, coordinator, anchor
@@ -536,7 +597,7 @@ class Builder:
         started = clock.perf_counter()
         self.emails: dict[int, str] = {}
         self.pending: dict[int, int] = defaultdict(int)
-        self.busy_days: set[tuple[int, date]] = set()
+        self.judge = Judge()
         self.reference()
         for number in range(1, self.kis + 1):
             # Spread evenly: the first KIs take one more helper when the division leaves a rest.
@@ -545,6 +606,7 @@ class Builder:
             self.staff(helpers)
             self.writer.flush()
             self.helpers(helpers)
+            self.staffing.ready()
             self.writer.flush()
             self.requests(helpers)
             self.writer.flush()
