@@ -18,6 +18,7 @@ from ki_match.helpers.models import AvailabilitySlot
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Level
 from ki_match.reference.services import ensure_reference_data
+from ki_match.requests.lists import PAGE_SIZE
 from ki_match.requests.models import (
     FillMode,
     HelpRequest,
@@ -27,7 +28,6 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
-from ki_match.requests.queries import PAGE_SIZE
 from tests.conftest import htmx_headers, language, town
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -81,7 +81,7 @@ def assignments_for_request(request: HelpRequest) -> list[Assignment]:
 def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
     """Reported hours and kilometres the coordinators have not approved yet, oldest report first.
 
-    The same rows the dashboard counts (``requests.queries.hours_awaiting_approval_count``).
+    The same rows the dashboard counts (``hours_awaiting_approval_count``).
     """
     return list(
         db.session.scalars(

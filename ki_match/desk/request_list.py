@@ -19,9 +19,9 @@ from ki_match.htmx import render, triggered_by, wants_block
 from ki_match.orgs.queries import current_ki, organisations
 from ki_match.reference.models import Language, Town
 from ki_match.reference.names import language_name
-from ki_match.requests import queries
+from ki_match.requests import lists
 from ki_match.requests.labels import ATTENTION_LABELS, TAB_LABELS
-from ki_match.requests.queries import RequestFilters, Tab
+from ki_match.requests.lists import RequestFilters, Tab
 
 
 def _int_arg(name: str) -> int | None:
@@ -83,8 +83,8 @@ def _filter_choices(ki) -> dict:
 def index():
     ki = current_ki()
     filters = _filters()
-    page = queries.request_page(ki, filters)
-    counts = queries.tab_counts(ki, filters)
+    page = lists.request_page(ki, filters)
+    counts = lists.tab_counts(ki, filters)
     record("request.list_viewed", ki_id=ki.id, tab=filters.tab.value, count=len(page.requests))
     # Focus moves to the results only when a tab or page link was followed; typing a search keeps it.
     response = render(
@@ -98,7 +98,7 @@ def index():
         partial=wants_block("request_results"),
         focus_results=triggered_by("tab-", "page-"),
         attention=ATTENTION_LABELS,
-        attention_reasons=queries.attention_reasons,
+        attention_reasons=lists.attention_reasons,
         **_filter_choices(ki),
     )
     # Committed after rendering: a commit expires every loaded row, and reloading them one by

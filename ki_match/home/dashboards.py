@@ -13,7 +13,7 @@ from ki_match.initiatives.labels import INITIATIVE_STATUS, initiative_status
 from ki_match.initiatives.queries import step_counts
 from ki_match.offers import queries as offer_queries
 from ki_match.orgs.queries import current_ki
-from ki_match.requests import queries as request_queries
+from ki_match.requests import lists as request_lists
 from ki_match.requests.labels import ATTENTION_LABELS, STATUS_TABS
 
 
@@ -35,12 +35,12 @@ def _coordinator(user: User) -> dict:
     ki = current_ki()
     return {
         "awaiting_approval": helper_queries.count_awaiting_approval(ki),
-        "status_counts": request_queries.status_counts(ki),
-        "open_soon": request_queries.open_soon_count(ki),
-        "unanswered_offers": request_queries.unanswered_offer_count(ki),
+        "status_counts": request_lists.status_counts(ki),
+        "open_soon": request_lists.open_soon_count(ki),
+        "unanswered_offers": request_lists.unanswered_offer_count(ki),
         "hours_to_approve": assignment_queries.hours_awaiting_approval_count(ki),
-        "attention": request_queries.needing_attention(ki),
-        "attention_reasons": request_queries.attention_reasons,
+        "attention": request_lists.needing_attention(ki),
+        "attention_reasons": request_lists.attention_reasons,
         "attention_labels": ATTENTION_LABELS,
         "status_tabs": STATUS_TABS,
     }
@@ -49,7 +49,7 @@ def _coordinator(user: User) -> dict:
 def _initiative(user: User) -> dict:
     return {
         "organisation": user.organisation,
-        "requests": request_queries.requests_of_organisation(user.organisation, limit=10),
+        "requests": request_lists.requests_of_organisation(user.organisation, limit=10),
         "step_counts": step_counts(current_ki(), user.organisation_id),
         "step_labels": INITIATIVE_STATUS,
         "initiative_status": initiative_status,

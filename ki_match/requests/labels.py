@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ki_match.requests.lists import Attention, Tab
 from ki_match.requests.models import AssignmentStatus, OfferStatus, RequestKind, RequestStatus
-from ki_match.requests.queries import Attention, Tab
 
 STATUS_LABELS = {
     RequestStatus.SUBMITTED: _l("eingereicht"),

@@ -1,0 +1,348 @@
+"""The coordinators' list of requests (tabs, filters, pages) and the dashboard's counts and attention list."""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ki_match.clock import BERLIN, local_midnight, utcnow
+from ki_match.db import folded
+from ki_match.extensions import db
+from ki_match.orgs.models import Ki, Organisation
+from ki_match.requests.models import (
+    HelpRequest,
+    Offer,
+    OfferStatus,
+    RequestStatus,
+    request_alt_language,
+)
+
+
+class Tab(enum.StrEnum):
+    ATTENTION = "attention"
+    SUBMITTED = "submitted"  # sent in by an initiative, waiting to be accepted, asked or declined
+    OPEN = "open"
+    OFFERED = "offered"
+    FILLED = "filled"
+    WEEK = "week"
+    DRAFT = "draft"
+    UNFILLED = "unfilled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    ALL = "all"
+
+
+# Tabs about what is still to come list the soonest first; the others the most recent first.
+PAST_TABS = frozenset({Tab.UNFILLED, Tab.COMPLETED, Tab.CANCELLED, Tab.ALL})
+PAGE_SIZE = 25
+ACTIVE = (RequestStatus.OPEN, RequestStatus.OFFERED, RequestStatus.FILLED)
+SEEKING = (RequestStatus.OPEN, RequestStatus.OFFERED)
+SOON = timedelta(hours=48)
+STALE_OFFER = timedelta(hours=24)
+
+
+@dataclass
+class RequestFilters:
+    tab: Tab = Tab.OPEN
+    language_id: int | None = None
+    town_id: int | None = None
+    organisation_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str | None = None
+    page: int = 1
+
+
+def _stale_offer(now: datetime):
+    return exists().where(
+        Offer.request_id == HelpRequest.id,
+        Offer.status == OfferStatus.PENDING,
+        Offer.created_at < now - STALE_OFFER,
+    )
+
+
+def attention_condition(now: datetime):
+    """Needs attention: still seeking and starting (or due) within 48 hours, an offer
+    unanswered for more than 24 hours, or sent in by an initiative and not taken on yet.
+
+    Offers wait for an answer only on requests still seeking (filling, cancelling and the
+    unfilled run withdraw or expire them), so the status comes first: the database looks at
+    the KI's few seeking or submitted requests, and only theirs offers, instead of every
+    unanswered offer in the state.
+    """
+    soon_day = (now + SOON).astimezone(BERLIN).date()
+    seeking = HelpRequest.status.in_(SEEKING)
+    starts_soon = or_(
+        and_(HelpRequest.starts_at >= now, HelpRequest.starts_at < now + SOON),
+        and_(HelpRequest.due_on >= now.astimezone(BERLIN).date(), HelpRequest.due_on <= soon_day),
+    )
+    return and_(
+        HelpRequest.status.in_((*SEEKING, RequestStatus.SUBMITTED)),
+        or_(
+            and_(seeking, starts_soon),
+            and_(seeking, _stale_offer(now)),
+            HelpRequest.status == RequestStatus.SUBMITTED,
+        ),
+    )
+
+
+def tab_condition(tab: Tab, now: datetime):
+    statuses = {
+        Tab.SUBMITTED: (RequestStatus.SUBMITTED,),
+        Tab.OPEN: (RequestStatus.OPEN,),
+        Tab.OFFERED: (RequestStatus.OFFERED,),
+        Tab.FILLED: (RequestStatus.FILLED,),
+        Tab.DRAFT: (RequestStatus.DRAFT,),
+        Tab.UNFILLED: (RequestStatus.UNFILLED,),
+        Tab.COMPLETED: (RequestStatus.COMPLETED,),
+        Tab.CANCELLED: (RequestStatus.CANCELLED, RequestStatus.DECLINED),
+    }
+    if tab in statuses:
+        return HelpRequest.status.in_(statuses[tab])
+    if tab == Tab.ATTENTION:
+        return attention_condition(now)
+    if tab == Tab.WEEK:
+        today = now.astimezone(BERLIN).date()
+        monday = today + timedelta(days=7 - today.weekday())
+        return and_(
+            HelpRequest.status.in_(ACTIVE),
+            or_(
+                and_(
+                    HelpRequest.starts_at >= local_midnight(today),
+                    HelpRequest.starts_at < local_midnight(monday),
+                ),
+                and_(HelpRequest.due_on >= today, HelpRequest.due_on < monday),
+            ),
+        )
+    return HelpRequest.id.is_not(None)
+
+
+def filter_conditions(ki: Ki, filters: RequestFilters) -> list:
+    """Everything but the tab: the KI, then each filter the coordinator set."""
+    conditions = [HelpRequest.ki_id == ki.id]
+    if filters.language_id:
+        alternative = exists().where(
+            request_alt_language.c.request_id == HelpRequest.id,
+            request_alt_language.c.language_id == filters.language_id,
+        )
+        conditions.append(or_(HelpRequest.language_id == filters.language_id, alternative))
+    if filters.town_id:
+        conditions.append(HelpRequest.town_id == filters.town_id)
+    if filters.organisation_id:
+        conditions.append(HelpRequest.organisation_id == filters.organisation_id)
+    if filters.date_from or filters.date_to:
+        first = filters.date_from or date.min
+        last = filters.date_to or date.max
+        if first > last:
+            conditions.append(false())
+        else:
+            starts = [HelpRequest.starts_at.is_not(None)]
+            if filters.date_from:
+                starts.append(HelpRequest.starts_at >= local_midnight(filters.date_from))
+            if filters.date_to:
+                starts.append(HelpRequest.starts_at < local_midnight(filters.date_to + timedelta(days=1)))
+            conditions.append(or_(and_(*starts), HelpRequest.due_on.between(first, last)))
+    text = (filters.text or "").strip().lower()
+    if text:
+        conditions.append(
+            or_(
+                *(
+                    folded(column).contains(text, autoescape=True)
+                    for column in (HelpRequest.client_ref, HelpRequest.place, HelpRequest.notes)
+                )
+            )
+        )
+    return conditions
+
+
+def tab_counts(ki: Ki, filters: RequestFilters, now: datetime | None = None) -> dict[Tab, int]:
+    """How many requests each tab shows with the current filters, in one query."""
+    now = now or utcnow()
+    row = db.session.execute(
+        select(
+            *(func.coalesce(func.sum(case((tab_condition(tab, now), 1), else_=0)), 0) for tab in Tab)
+        ).where(*filter_conditions(ki, filters))
+    ).one()
+    return dict(zip(Tab, (int(value) for value in row), strict=True))
+
+
+@dataclass
+class OfferSummary:
+    pending: int = 0
+    accepted: int = 0
+    declined: int = 0
+    oldest_pending: datetime | None = None
+
+
+@dataclass
+class RequestPage:
+    requests: list[HelpRequest]
+    total: int
+    page: int
+    pages: int
+    offers: dict[int, OfferSummary]
+
+
+def schedule_key():
+    """When a request happens: its start, or the due date of a written translation.
+
+    Both databases compare the two correctly: SQLite as ISO text, PostgreSQL by
+    casting the date to a timestamp.
+    """
+    return func.coalesce(HelpRequest.starts_at, HelpRequest.due_on)
+
+
+def request_page(ki: Ki, filters: RequestFilters, now: datetime | None = None) -> RequestPage:
+    now = now or utcnow()
+    conditions = [*filter_conditions(ki, filters), tab_condition(filters.tab, now)]
+    total = db.session.scalar(select(func.count()).select_from(HelpRequest).where(*conditions))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    key = schedule_key()
+    order = (
+        (key.desc().nulls_last(), HelpRequest.id.desc())
+        if filters.tab in PAST_TABS
+        else (key.asc().nulls_last(), HelpRequest.id)
+    )
+    requests = list(
+        db.session.scalars(
+            select(HelpRequest)
+            .where(*conditions)
+            .options(
+                selectinload(HelpRequest.language),
+                selectinload(HelpRequest.alt_languages),
+                selectinload(HelpRequest.town),
+                selectinload(HelpRequest.organisation),
+            )
+            .order_by(*order)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
+    return RequestPage(requests, total, page, pages, offer_summaries([r.id for r in requests]))
+
+
+def offer_summaries(request_ids: list[int]) -> dict[int, OfferSummary]:
+    """Offers per request by status, for a page of requests, in one query."""
+    summaries = {request_id: OfferSummary() for request_id in request_ids}
+    if not request_ids:
+        return summaries
+    rows = db.session.execute(
+        select(Offer.request_id, Offer.status, func.count(), func.min(Offer.created_at))
+        .where(Offer.request_id.in_(request_ids))
+        .group_by(Offer.request_id, Offer.status)
+    )
+    for request_id, status, count, oldest in rows:
+        summary = summaries[request_id]
+        if status == OfferStatus.PENDING:
+            summary.pending, summary.oldest_pending = count, oldest
+        elif status == OfferStatus.ACCEPTED:
+            summary.accepted = count
+        elif status == OfferStatus.DECLINED:
+            summary.declined = count
+    return summaries
+
+
+class Attention(enum.StrEnum):
+    SOON = "soon"
+    STALE_OFFER = "stale_offer"
+    SUBMITTED = "submitted"
+
+
+def attention_reasons(
+    request: HelpRequest, offers: OfferSummary | None, now: datetime | None = None
+) -> list[Attention]:
+    """Why a request needs attention, by the rules of ``attention_condition``."""
+    now = now or utcnow()
+    today, soon_day = now.astimezone(BERLIN).date(), (now + SOON).astimezone(BERLIN).date()
+    reasons = []
+    starts_soon = request.starts_at is not None and now <= request.starts_at < now + SOON
+    due_soon = request.due_on is not None and today <= request.due_on <= soon_day
+    if request.status in SEEKING and (starts_soon or due_soon):
+        reasons.append(Attention.SOON)
+    if offers and offers.oldest_pending and offers.oldest_pending < now - STALE_OFFER:
+        reasons.append(Attention.STALE_OFFER)
+    if request.status == RequestStatus.SUBMITTED:
+        reasons.append(Attention.SUBMITTED)
+    return reasons
+
+
+def needing_attention(ki: Ki, limit: int = 5) -> RequestPage:
+    """The next requests needing attention, soonest first, for the dashboard."""
+    now = utcnow()
+    condition = and_(HelpRequest.ki_id == ki.id, attention_condition(now))
+    total = db.session.scalar(select(func.count()).select_from(HelpRequest).where(condition))
+    requests = list(
+        db.session.scalars(
+            select(HelpRequest)
+            .where(condition)
+            .options(selectinload(HelpRequest.language), selectinload(HelpRequest.town))
+            .order_by(schedule_key().asc().nulls_last(), HelpRequest.id)
+            .limit(limit)
+        )
+    )
+    return RequestPage(requests, total, 1, 1, offer_summaries([r.id for r in requests]))
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+def status_counts(ki: Ki) -> dict[RequestStatus, int]:
+    rows = db.session.execute(
+        select(HelpRequest.status, func.count())
+        .where(HelpRequest.ki_id == ki.id)
+        .group_by(HelpRequest.status)
+    )
+    counts = dict.fromkeys(RequestStatus, 0)
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+def open_soon_count(ki: Ki, within: timedelta = timedelta(hours=48)) -> int:
+    """Requests starting within ``within`` that still have nobody confirmed."""
+    now = utcnow()
+    return db.session.scalar(
+        select(func.count())
+        .select_from(HelpRequest)
+        .where(
+            HelpRequest.ki_id == ki.id,
+            HelpRequest.status.in_([RequestStatus.OPEN, RequestStatus.OFFERED]),
+            HelpRequest.starts_at >= now,
+            HelpRequest.starts_at < now + within,
+        )
+    )
+
+
+def unanswered_offer_count(ki: Ki) -> int:
+    # Only requests still seeking have unanswered offers (see ``attention_condition``); saying so
+    # reads the KI's seeking requests' offers, not every unanswered offer in the state.
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Offer)
+        .join(HelpRequest, HelpRequest.id == Offer.request_id)
+        .where(
+            HelpRequest.ki_id == ki.id,
+            HelpRequest.status.in_(SEEKING),
+            Offer.status == OfferStatus.PENDING,
+        )
+    )
+
+
+def requests_of_organisation(organisation: Organisation, limit: int = 20) -> list[HelpRequest]:
+    return list(
+        db.session.scalars(
+            select(HelpRequest)
+            .where(
+                HelpRequest.ki_id == organisation.ki_id,
+                HelpRequest.organisation_id == organisation.id,
+            )
+            .options(selectinload(HelpRequest.language), selectinload(HelpRequest.town))
+            .order_by(HelpRequest.created_at.desc())
+            .limit(limit)
+        )
+    )
