@@ -411,7 +411,7 @@ def mailed_links(helper) -> dict[str, str]:
 def mailed_offer(amina, coordinator):
     request = make_request(created_by=coordinator, notes="Vertraulich: Frau A. ist schwanger")
     offer = offer_to(request, amina, expires_at=utcnow() + timedelta(days=2))
-    offers_sent(OffersSent(offer.request, [offer], None))
+    offers_sent(OffersSent(request=offer.request, actor=None, offers=[offer]))
     db.session.commit()
     return offer
 

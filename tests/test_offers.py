@@ -292,7 +292,7 @@ def test_a_translation_past_its_due_date_cannot_be_accepted(make_request, create
 def test_send_offer_mail_queues_one_mail_with_both_answer_links(make_request, create_helper):
     amina = create_helper()
     offer = offer_to(make_request(), amina)
-    offers_sent(OffersSent(offer.request, [offer], None))
+    offers_sent(OffersSent(request=offer.request, actor=None, offers=[offer]))
     db.session.commit()
     [message] = outbox("offer", to=amina.user.email)
     # Tokens carry a timestamp, so compare what the links decode to, not their text.

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ki_match.accounts.models import User
-from ki_match.requests.models import Assignment, HelpRequest
+from ki_match.requests.events import RequestEvent
+from ki_match.requests.models import Assignment
 
 
-@dataclass(frozen=True)
-class AssignmentWithdrawn:
+@dataclass(frozen=True, kw_only=True)
+class AssignmentWithdrawn(RequestEvent):
     """A confirmed helper gave the seat back (by themselves, or deactivated)."""
 
     assignment: Assignment
-    request: HelpRequest
-    actor: User
 
 
-@dataclass(frozen=True)
-class HoursApproved:
+@dataclass(frozen=True, kw_only=True)
+class HoursApproved(RequestEvent):
     assignment: Assignment
-    request: HelpRequest
-    actor: User

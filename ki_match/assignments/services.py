@@ -70,7 +70,7 @@ def withdraw(
     assignment.withdraw_reason = withdraw_reason.strip()[:300]
     record("assignment.withdrawn", actor=actor, subject=assignment, **audit)
     lifecycle.seat_freed(request, actor, note)
-    publish(AssignmentWithdrawn(assignment, request, actor))
+    publish(AssignmentWithdrawn(request=request, actor=actor, assignment=assignment))
 
 
 def report_hours(
@@ -105,6 +105,6 @@ def approve_report(assignment_id: int, coordinator: User) -> Assignment:
     assignment.approved_at = utcnow()
     assignment.approved_by_id = coordinator.id
     record("assignment.approved", actor=coordinator, subject=assignment, request_id=request.id)
-    publish(HoursApproved(assignment, request, coordinator))
+    publish(HoursApproved(request=request, actor=coordinator, assignment=assignment))
     db.session.commit()
     return assignment

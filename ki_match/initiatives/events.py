@@ -4,33 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ki_match.accounts.models import User
 from ki_match.helpers.models import HelperProfile
 from ki_match.initiatives.models import RequestComment
-from ki_match.requests.models import HelpRequest
+from ki_match.requests.events import RequestEvent
 
 
-@dataclass(frozen=True)
-class QuestionAsked:
+@dataclass(frozen=True, kw_only=True)
+class QuestionAsked(RequestEvent):
     """A coordinator asks the organisation back about a submitted request."""
 
-    request: HelpRequest
     comment: RequestComment
-    actor: User
 
 
-@dataclass(frozen=True)
-class QuestionAnswered:
+@dataclass(frozen=True, kw_only=True)
+class QuestionAnswered(RequestEvent):
     """The organisation answers (or adds to) the conversation."""
 
-    request: HelpRequest
     comment: RequestComment
 
 
-@dataclass(frozen=True)
-class ContactShared:
+@dataclass(frozen=True, kw_only=True)
+class ContactShared(RequestEvent):
     """The organisation may now see who helps and how to reach them."""
 
-    request: HelpRequest
-    actor: User
     helpers: list[HelperProfile]

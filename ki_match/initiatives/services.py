@@ -79,7 +79,7 @@ def ask_back(request_id: int, coordinator: User, question: str) -> RequestCommen
     """A coordinator's question; the request stays submitted and the organisation is mailed."""
     request = lifecycle.locked_submitted(request_id)
     comment = _comment(request, coordinator, question, from_ki=True)
-    publish(QuestionAsked(request, comment, coordinator))
+    publish(QuestionAsked(request=request, actor=coordinator, comment=comment))
     db.session.commit()
     return comment
 
@@ -101,7 +101,7 @@ def share_contact(request_id: int, coordinator: User, shared: bool) -> HelpReque
             subject=request,
         )
         if shared:
-            publish(ContactShared(request, coordinator, confirmed_helpers(request)))
+            publish(ContactShared(request=request, actor=coordinator, helpers=confirmed_helpers(request)))
     db.session.commit()
     return request
 
@@ -119,7 +119,7 @@ def answer_question(request: HelpRequest, member: User, answer: str) -> RequestC
     if request.status in (S.COMPLETED, S.CANCELLED, S.DECLINED, S.UNFILLED):
         raise InitiativeError(_l("Diese Anfrage ist abgeschlossen."))
     comment = _comment(request, member, answer, from_ki=False)
-    publish(QuestionAnswered(request, comment))
+    publish(QuestionAnswered(request=request, actor=member, comment=comment))
     db.session.commit()
     return comment
 

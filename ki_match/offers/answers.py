@@ -56,7 +56,7 @@ def accept_offer(offer_id: int, helper_user: User) -> AcceptOutcome:
         confirm_locked(offer, request, actor=helper_user)
         db.session.commit()
         return AcceptOutcome.CONFIRMED
-    publish(OfferAccepted(offer, request))
+    publish(OfferAccepted(request=request, actor=helper_user, offer=offer))
     db.session.commit()
     return AcceptOutcome.ACCEPTED
 
@@ -86,5 +86,5 @@ def _decline(offer: Offer, request: HelpRequest, helper_user: User, *, retracted
     offer.status = OfferStatus.DECLINED
     offer.answered_at = utcnow()
     record("offer.retracted" if retracted else "offer.declined", actor=helper_user, subject=offer)
-    publish(OfferDeclined(offer, request, retracted=retracted))
+    publish(OfferDeclined(request=request, actor=helper_user, offer=offer, retracted=retracted))
     db.session.commit()

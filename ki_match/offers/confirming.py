@@ -93,7 +93,11 @@ def confirm_locked(offer: Offer, request: HelpRequest, actor: User) -> Assignmen
         withdrawn = _withdraw_the_others(request, actor)
     else:
         lifecycle.mark_offered(request, actor)
-    publish(AssignmentConfirmed(assignment, request, actor, filled=filled, withdrawn=withdrawn))
+    publish(
+        AssignmentConfirmed(
+            request=request, actor=actor, assignment=assignment, filled=filled, withdrawn=withdrawn
+        )
+    )
     return assignment
 
 

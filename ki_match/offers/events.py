@@ -4,50 +4,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ki_match.accounts.models import User
-from ki_match.requests.models import Assignment, HelpRequest, Offer
+from ki_match.requests.events import RequestEvent
+from ki_match.requests.models import Assignment, Offer
 
 
-@dataclass(frozen=True)
-class OffersSent:
-    request: HelpRequest
+@dataclass(frozen=True, kw_only=True)
+class OffersSent(RequestEvent):
     offers: list[Offer]
-    actor: User
 
 
-@dataclass(frozen=True)
-class OfferAccepted:
+@dataclass(frozen=True, kw_only=True)
+class OfferAccepted(RequestEvent):
     """A yes that waits for the coordinators' confirmation."""
 
     offer: Offer
-    request: HelpRequest
 
 
-@dataclass(frozen=True)
-class OfferDeclined:
+@dataclass(frozen=True, kw_only=True)
+class OfferDeclined(RequestEvent):
     """A no: the first answer, or a yes taken back before it was confirmed (``retracted``)."""
 
     offer: Offer
-    request: HelpRequest
     retracted: bool = False
 
 
-@dataclass(frozen=True)
-class OfferWithdrawn:
+@dataclass(frozen=True, kw_only=True)
+class OfferWithdrawn(RequestEvent):
     """A coordinator no longer asks this helper."""
 
     offer: Offer
-    request: HelpRequest
-    actor: User
 
 
-@dataclass(frozen=True)
-class AssignmentConfirmed:
+@dataclass(frozen=True, kw_only=True)
+class AssignmentConfirmed(RequestEvent):
     """An offer became an assignment; ``filled`` when it took the request's last seat, and then
     ``withdrawn`` are the other offers that ended with it."""
 
     assignment: Assignment
-    request: HelpRequest
-    actor: User
     filled: bool = False
     withdrawn: list[Offer] = field(default_factory=list)

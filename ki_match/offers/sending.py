@@ -84,7 +84,7 @@ def send_offers(
     db.session.flush()
     for offer in result.sent:
         record("offer.sent", actor=coordinator, subject=offer, request_id=request.id)
-    publish(OffersSent(request, result.sent, coordinator))
+    publish(OffersSent(request=request, actor=coordinator, offers=result.sent))
     lifecycle.mark_offered(request, coordinator)
     db.session.commit()
     return result
@@ -101,6 +101,6 @@ def withdraw_offer(offer_id: int, coordinator: User) -> Offer:
     offer.answered_at = offer.answered_at or utcnow()
     record("offer.withdrawn", actor=coordinator, subject=offer, reason="coordinator")
     lifecycle.offers_ended(request, coordinator)
-    publish(OfferWithdrawn(offer, request, coordinator))
+    publish(OfferWithdrawn(request=request, actor=coordinator, offer=offer))
     db.session.commit()
     return offer

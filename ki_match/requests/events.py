@@ -1,7 +1,8 @@
 """What happened to a request, as ``requests.lifecycle`` publishes it (see ``ki_match.events``).
 
-Each event carries what the people told about it need to know; the rows are
-those of the publishing transaction.
+Every event of a request — here and in ``offers``, ``assignments`` and
+``initiatives`` — is a ``RequestEvent``: the request, who did it, and what those
+told about it need to know. The rows are those of the publishing transaction.
 """
 
 from __future__ import annotations
@@ -22,33 +23,27 @@ class Schedule(NamedTuple):
     due_on: date | None
 
 
-@dataclass(frozen=True)
-class Submitted:
-    """An initiative sent a request in."""
-
+@dataclass(frozen=True, kw_only=True)
+class RequestEvent:
     request: HelpRequest
-    member: User
+    actor: User | None  # None: the system (the unfilled run)
 
 
-@dataclass(frozen=True)
-class TakenOver:
+class Submitted(RequestEvent):
+    """An initiative member sent a request in."""
+
+
+class TakenOver(RequestEvent):
     """A coordinator took an initiative's request into matching."""
 
-    request: HelpRequest
-    actor: User
 
-
-@dataclass(frozen=True)
-class SubmittedDeclined:
-    request: HelpRequest
-    actor: User
+@dataclass(frozen=True, kw_only=True)
+class SubmittedDeclined(RequestEvent):
     reason: str
 
 
-@dataclass(frozen=True)
-class Rescheduled:
-    request: HelpRequest
-    actor: User
+@dataclass(frozen=True, kw_only=True)
+class Rescheduled(RequestEvent):
     old: Schedule
     offers: list[Offer]  # still waiting for an answer (or a confirmation)
     asked_again: frozenset[int]  # offers whose yes was for the old time and goes back to waiting
@@ -56,32 +51,27 @@ class Rescheduled:
     at: datetime
 
 
-@dataclass(frozen=True)
-class Cancelled:
-    request: HelpRequest
-    actor: User  # a coordinator, or the initiative member who withdrew their own request
+@dataclass(frozen=True, kw_only=True)
+class Cancelled(RequestEvent):
+    """Called off by a coordinator, or withdrawn by the initiative member who sent it."""
+
     reason: str
     offers: list[Offer]  # withdrawn with the request
     assignments: list[Assignment]  # cancelled with the request
 
 
-@dataclass(frozen=True)
-class Completed:
-    request: HelpRequest
-    actor: User
+@dataclass(frozen=True, kw_only=True)
+class Completed(RequestEvent):
     assignments: list[Assignment]  # now completed; their helpers are asked for their hours
 
 
-@dataclass(frozen=True)
-class Unfilled:
+@dataclass(frozen=True, kw_only=True)
+class Unfilled(RequestEvent):
     """The request's time passed with seats still free."""
 
-    request: HelpRequest
     at: datetime
 
 
-@dataclass(frozen=True)
-class NoShow:
+@dataclass(frozen=True, kw_only=True)
+class NoShow(RequestEvent):
     assignment: Assignment
-    request: HelpRequest
-    actor: User

@@ -233,7 +233,7 @@ def edit(request: HelpRequest, data: RequestData, actor, *, open_now: bool) -> l
         was_submitted = request.status == S.SUBMITTED
         transition(request, S.OPEN, actor)
         if was_submitted:
-            publish(events.TakenOver(request, actor))
+            publish(events.TakenOver(request=request, actor=actor))
     return changed
 
 
@@ -257,7 +257,7 @@ def submit(
         urgent_reason=((urgent_reason or "").strip()[:300] or None) if urgent else None,
     )
     record("request.submitted", actor=member, subject=request, kind=request.kind.value, urgent=urgent)
-    publish(events.Submitted(request, member))
+    publish(events.Submitted(request=request, actor=member))
     return request
 
 
@@ -275,7 +275,7 @@ def take_over(request_id: int, coordinator: User) -> HelpRequest:
     """Take a submitted request into matching: it opens like a coordinator's own request."""
     request = locked_submitted(request_id)
     transition(request, S.OPEN, actor=coordinator, note=str(_l("in die Vermittlung übernommen")))
-    publish(events.TakenOver(request, coordinator))
+    publish(events.TakenOver(request=request, actor=coordinator))
     db.session.commit()
     return request
 
@@ -287,7 +287,7 @@ def decline_submitted(request_id: int, coordinator: User, reason: str) -> HelpRe
         raise RequestError(_l("Bitte geben Sie einen Grund an."))
     request = locked_submitted(request_id)
     transition(request, S.DECLINED, actor=coordinator, note=reason)
-    publish(events.SubmittedDeclined(request, coordinator, reason))
+    publish(events.SubmittedDeclined(request=request, actor=coordinator, reason=reason))
     db.session.commit()
     return request
 
@@ -367,7 +367,17 @@ def reschedule(
     for offer in waiting:
         if offer.id in asked_again:
             offer.status, offer.answered_at = OfferStatus.PENDING, None
-    publish(events.Rescheduled(request, coordinator, old, waiting, asked_again, assignments, now))
+    publish(
+        events.Rescheduled(
+            request=request,
+            actor=coordinator,
+            old=old,
+            offers=waiting,
+            asked_again=asked_again,
+            assignments=assignments,
+            at=now,
+        )
+    )
     record(
         "request.rescheduled",
         actor=coordinator,
@@ -416,7 +426,11 @@ def cancel(request_id: int, actor: User, reason: str) -> HelpRequest:
         offers_withdrawn=len(withdrawn),
         assignments_cancelled=len(assignments),
     )
-    publish(events.Cancelled(request, actor, reason, withdrawn, assignments))
+    publish(
+        events.Cancelled(
+            request=request, actor=actor, reason=reason, offers=withdrawn, assignments=assignments
+        )
+    )
     db.session.commit()
     return request
 
@@ -439,7 +453,7 @@ def complete(request_id: int, coordinator: User, now: datetime | None = None) ->
         assignment.status = AssignmentStatus.COMPLETED
         record("assignment.completed", actor=coordinator, subject=assignment)
     transition(request, S.COMPLETED, actor=coordinator)
-    publish(events.Completed(request, coordinator, done))
+    publish(events.Completed(request=request, actor=coordinator, assignments=done))
     db.session.commit()
     return request
 
@@ -465,7 +479,7 @@ def no_show(assignment_id: int, coordinator: User, now: datetime | None = None) 
         _refuse(_l("Der Einsatz hat noch nicht begonnen."))
     assignment.status = AssignmentStatus.NO_SHOW
     record("assignment.no_show", actor=coordinator, subject=assignment, request_id=request.id)
-    publish(events.NoShow(assignment, request, coordinator))
+    publish(events.NoShow(request=request, actor=coordinator, assignment=assignment))
     db.session.commit()
     return assignment
 
@@ -510,7 +524,7 @@ def _mark_unfilled(request_id: int, now: datetime) -> int | None:
         offer.status = OfferStatus.EXPIRED
     transition(request, S.UNFILLED, note=str(_l("Termin verstrichen, niemand bestätigt")))
     record("request.unfilled", subject=request, offers_expired=len(pending))
-    publish(events.Unfilled(request, now))
+    publish(events.Unfilled(request=request, actor=None, at=now))
     db.session.commit()
     return len(pending)
 
