@@ -16,10 +16,10 @@ from ki_match.notifications.recipients import offers_sent
 from ki_match.offers import tokens
 from ki_match.offers.answers import Answer, accept_offer
 from ki_match.offers.confirming import confirm_offer
-from ki_match.offers.events import OffersSent
 from ki_match.offers.tokens import answer_url
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Topic
+from ki_match.requests.events import OffersSent
 from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
     FillMode,

@@ -15,9 +15,9 @@ from ki_match.extensions import db
 from ki_match.notifications.recipients import offers_sent
 from ki_match.offers.answers import AcceptOutcome, Answer, accept_offer, decline_offer
 from ki_match.offers.confirming import confirm_offer
-from ki_match.offers.events import OffersSent
 from ki_match.offers.rules import why_closed
 from ki_match.offers.tokens import answer_token, offer_from_token
+from ki_match.requests.events import OffersSent
 from ki_match.requests.lifecycle import RequestError, TransitionError, can_transition, transition
 from ki_match.requests.models import (
     Assignment,

@@ -228,17 +228,29 @@ def authenticate(email: str, password: str) -> LoginResult:
 # --- registration and verification -------------------------------------------------------
 
 
-def send_verification(user: User) -> None:
-    raw = issue_token(user, TokenPurpose.VERIFY_EMAIL)
+def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, endpoint: str, **context) -> None:
+    """A mail to ``user`` with a single-use link of ``purpose`` (verification, reset, invitation)."""
+    raw = issue_token(user, purpose)
     queue_mail(
-        kind="verify_email",
+        kind=kind,
         to=user.email,
-        subject=_l("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
-        template="emails/verify_email",
-        key=f"verify:{_digest(raw)}",
+        subject=subject,
+        template=f"emails/{kind}",
+        key=f"{purpose.value}:{_digest(raw)}",
         ki_id=user.ki_id,
         user=user,
-        link=public_url("accounts.verify", token=raw),
+        link=public_url(endpoint, token=raw),
+        **context,
+    )
+
+
+def send_verification(user: User) -> None:
+    _mail_link(
+        user,
+        TokenPurpose.VERIFY_EMAIL,
+        kind="verify_email",
+        subject=_l("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
+        endpoint="accounts.verify",
     )
 
 
@@ -301,16 +313,12 @@ def request_password_reset(email: str) -> None:
     user = user_by_email(email)
     if user is None or not user.active:
         return
-    raw = issue_token(user, TokenPurpose.RESET_PASSWORD)
-    queue_mail(
+    _mail_link(
+        user,
+        TokenPurpose.RESET_PASSWORD,
         kind="reset_password",
-        to=user.email,
         subject=_l("Passwort zurücksetzen"),
-        template="emails/reset_password",
-        key=f"reset:{_digest(raw)}",
-        ki_id=user.ki_id,
-        user=user,
-        link=public_url("accounts.reset_password", token=raw),
+        endpoint="accounts.reset_password",
         minutes=int(current_app.config["RESET_TOKEN_TTL"].total_seconds() // 60),
     )
     record("password.reset_requested", actor=None, subject=user)
@@ -384,17 +392,13 @@ def invite_user(
 
 
 def send_invitation(user: User, invited_by: User) -> None:
-    raw = issue_token(user, TokenPurpose.INVITATION)
-    queue_mail(
+    _mail_link(
+        user,
+        TokenPurpose.INVITATION,
         kind="invitation",
-        to=user.email,
         subject=_l("Einladung zu KI-Match"),
-        template="emails/invitation",
-        key=f"invite:{_digest(raw)}",
-        ki_id=user.ki_id,
-        user=user,
+        endpoint="accounts.accept_invitation",
         invited_by=invited_by,
-        link=public_url("accounts.accept_invitation", token=raw),
     )
 
 

@@ -147,42 +147,47 @@ def forgot_password():
     return render("accounts/forgot_password.html", "forgot_form", status=status, form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@public
-def reset_password(token: str):
-    if services.valid_token(token, TokenPurpose.RESET_PASSWORD) is None:
+def _new_password_by_link(token: str, purpose: TokenPurpose, spend, done: str, template: str, block: str):
+    """A password set through a mailed link (reset or invitation): once, then log in afresh."""
+    found = services.valid_token(token, purpose)
+    if found is None:
         return render("accounts/token_invalid.html", status=404)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        if services.reset_password(token, form.password.data) is None:
+        if spend(token, form.password.data) is None:
             return render("accounts/token_invalid.html", status=404)
         if current_user.is_authenticated:
             logout_user()
         session.clear()
-        flash(_("Ihr Passwort ist geändert. Bitte melden Sie sich an."), "success")
+        flash(done, "success")
         return redirect_to(url_for("accounts.login"))
     status = 422 if form.errors else 200
-    return render("accounts/reset_password.html", "reset_form", status=status, form=form)
+    return render(template, block, status=status, form=form, invitee=found.user)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    return _new_password_by_link(
+        token,
+        TokenPurpose.RESET_PASSWORD,
+        services.reset_password,
+        _("Ihr Passwort ist geändert. Bitte melden Sie sich an."),
+        "accounts/reset_password.html",
+        "reset_form",
+    )
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str):
-    invitation = services.valid_token(token, TokenPurpose.INVITATION)
-    if invitation is None:
-        return render("accounts/token_invalid.html", status=404)
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
-        if services.accept_invitation(token, form.password.data) is None:
-            return render("accounts/token_invalid.html", status=404)
-        if current_user.is_authenticated:
-            logout_user()
-        session.clear()
-        flash(_("Willkommen! Ihr Konto ist eingerichtet. Bitte melden Sie sich an."), "success")
-        return redirect_to(url_for("accounts.login"))
-    status = 422 if form.errors else 200
-    return render(
-        "accounts/invitation.html", "invitation_form", status=status, form=form, invitee=invitation.user
+    return _new_password_by_link(
+        token,
+        TokenPurpose.INVITATION,
+        services.accept_invitation,
+        _("Willkommen! Ihr Konto ist eingerichtet. Bitte melden Sie sich an."),
+        "accounts/invitation.html",
+        "invitation_form",
     )
 
 

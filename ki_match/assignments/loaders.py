@@ -10,6 +10,7 @@ from ki_match.assignments import queries
 from ki_match.helpers.loaders import get_profile
 from ki_match.orgs.queries import current_ki
 from ki_match.requests.models import Assignment
+from ki_match.requests.queries import row_in_ki
 
 
 def get_assignment(assignment_id: int) -> Assignment:
@@ -18,7 +19,7 @@ def get_assignment(assignment_id: int) -> Assignment:
     if current_user.role == Role.HELPER:
         assignment = queries.own_assignment(current_ki(), get_profile(), assignment_id)
     elif current_user.role in (Role.COORDINATOR, Role.ADMIN):
-        assignment = queries.assignment_in_ki(current_ki(), assignment_id)
+        assignment = row_in_ki(Assignment, current_ki(), assignment_id)
     else:
         assignment = None
     if assignment is None:

@@ -59,25 +59,6 @@ def assignments_of(ki: Ki, profile: HelperProfile) -> tuple[list[Assignment], li
     return list(ahead), list(behind)
 
 
-def assignment_in_ki(ki: Ki, assignment_id: int) -> Assignment | None:
-    return db.session.scalar(
-        select(Assignment)
-        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.id == assignment_id, HelpRequest.ki_id == ki.id)
-    )
-
-
-def assignments_for_request(request: HelpRequest) -> list[Assignment]:
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.request_id == request.id)
-            .options(selectinload(Assignment.helper).selectinload(HelperProfile.user))
-            .order_by(Assignment.seat, Assignment.id)
-        )
-    )
-
-
 def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
     """Reported hours and kilometres the coordinators have not approved yet, oldest report first.
 

@@ -6,12 +6,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ki_match.accounts.models import User
-from ki_match.assignments.events import AssignmentWithdrawn, HoursApproved
 from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.requests import lifecycle
+from ki_match.requests.events import AssignmentWithdrawn, HoursApproved
 from ki_match.requests.locks import lock_request
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest
 

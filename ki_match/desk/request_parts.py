@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from flask_wtf import FlaskForm
 
 from ki_match.accounts.forms import ConfirmForm
-from ki_match.assignments import queries as assignment_queries
 from ki_match.clock import local_parts, utcnow
 from ki_match.initiatives import queries as initiative_queries
 from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
 from ki_match.initiatives.services import HELPER_CONFIRMED
-from ki_match.offers import queries as offer_queries
 from ki_match.requests.forms import CancelForm, RescheduleForm
 from ki_match.requests.labels import ASSIGNMENT_LABELS, OFFER_LABELS
 from ki_match.requests.lifecycle import ACCEPTING, RESCHEDULABLE, can_transition
@@ -29,6 +27,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
+from ki_match.requests.queries import rows_of
 
 # How often the offers block asks for news while answers are outstanding.
 POLL_SECONDS = 20
@@ -104,8 +103,8 @@ def _actions(row: OfferRow, seeking: bool, now) -> OfferRow:
 
 def offer_board(req: HelpRequest) -> OfferBoard:
     """Everyone asked or confirmed for ``req``, in the order they were asked, with their actions."""
-    offers = offer_queries.offers_for_request(req)
-    assignments = assignment_queries.assignments_for_request(req)
+    offers = rows_of(req, Offer, Offer.created_at, Offer.id)
+    assignments = rows_of(req, Assignment, Assignment.seat, Assignment.id)
     by_offer = {a.offer_id: a for a in assignments if a.offer_id is not None}
     listed = {offer.id for offer in offers}
     rows = [OfferRow(offer, by_offer.get(offer.id)) for offer in offers]

@@ -29,43 +29,42 @@ def _open_offers() -> int:
     return open_offer_count(current_ki(), current_user)
 
 
+_START = NavItem("home.index", _l("Übersicht"))
+_DESK = [
+    NavItem("requests.index", _l("Anfragen")),
+    NavItem("requests.new", _l("Neue Anfrage")),
+    NavItem("helpers.index", _l("Helfende")),
+    NavItem("helpers.pending", _l("Freigaben")),
+]
+_REPORTS = NavItem("reports.index", _l("Berichte"))
+_MAIL = NavItem("notifications.status", _l("Benachrichtigungen"))
+_DIRECTORY = [
+    NavItem("directory.index", _l("Verzeichnis")),
+    NavItem("directory.coverage", _l("Sprachabdeckung")),
+]
+
 NAVIGATION = {
     Role.HELPER: [
-        NavItem("home.index", _l("Übersicht")),
+        _START,
         NavItem("offers.inbox", _l("Anfragen"), count=_open_offers),
         NavItem("assignments.index", _l("Einsätze")),
         NavItem("profile.show", _l("Mein Profil")),
     ],
-    Role.COORDINATOR: [
-        NavItem("home.index", _l("Übersicht")),
-        NavItem("requests.index", _l("Anfragen")),
-        NavItem("requests.new", _l("Neue Anfrage")),
-        NavItem("helpers.index", _l("Helfende")),
-        NavItem("helpers.pending", _l("Freigaben")),
-        NavItem("reports.index", _l("Berichte")),
-        NavItem("notifications.status", _l("Benachrichtigungen")),
-        NavItem("directory.index", _l("Verzeichnis")),
-        NavItem("directory.coverage", _l("Sprachabdeckung")),
-    ],
+    Role.COORDINATOR: [_START, *_DESK, _REPORTS, _MAIL, *_DIRECTORY],
     Role.INITIATIVE: [
-        NavItem("home.index", _l("Übersicht")),
+        _START,
         NavItem("initiatives.requests", _l("Meine Anfragen")),
         NavItem("initiatives.new_request", _l("Neue Anfrage")),
-        NavItem("directory.index", _l("Verzeichnis")),
-        NavItem("directory.coverage", _l("Sprachabdeckung")),
+        *_DIRECTORY,
     ],
     Role.ADMIN: [
-        NavItem("home.index", _l("Übersicht")),
-        NavItem("requests.index", _l("Anfragen")),
-        NavItem("requests.new", _l("Neue Anfrage")),
-        NavItem("helpers.index", _l("Helfende")),
-        NavItem("helpers.pending", _l("Freigaben")),
+        _START,
+        *_DESK,
         NavItem("admin.users", _l("Konten")),
-        NavItem("reports.index", _l("Berichte")),
+        _REPORTS,
         NavItem("organisations.index", _l("Organisationen")),
-        NavItem("notifications.status", _l("Benachrichtigungen")),
-        NavItem("directory.index", _l("Verzeichnis")),
-        NavItem("directory.coverage", _l("Sprachabdeckung")),
+        _MAIL,
+        *_DIRECTORY,
     ],
 }
 

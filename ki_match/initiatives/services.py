@@ -15,11 +15,11 @@ from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
 from ki_match.events import publish
 from ki_match.extensions import db
-from ki_match.initiatives.events import ContactShared, QuestionAnswered, QuestionAsked
 from ki_match.initiatives.models import RequestComment
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
 from ki_match.requests import lifecycle
 from ki_match.requests.data import RequestData
+from ki_match.requests.events import ContactShared, QuestionAnswered, QuestionAsked
 from ki_match.requests.locks import lock_request
 from ki_match.requests.models import HOLDING_STATES, HelpRequest, RequestStatus
 
@@ -79,7 +79,7 @@ def ask_back(request_id: int, coordinator: User, question: str) -> RequestCommen
     """A coordinator's question; the request stays submitted and the organisation is mailed."""
     request = lifecycle.locked_submitted(request_id)
     comment = _comment(request, coordinator, question, from_ki=True)
-    publish(QuestionAsked(request=request, actor=coordinator, comment=comment))
+    publish(QuestionAsked(request=request, actor=coordinator, comment_id=comment.id, text=comment.body))
     db.session.commit()
     return comment
 
@@ -119,7 +119,7 @@ def answer_question(request: HelpRequest, member: User, answer: str) -> RequestC
     if request.status in (S.COMPLETED, S.CANCELLED, S.DECLINED, S.UNFILLED):
         raise InitiativeError(_l("Diese Anfrage ist abgeschlossen."))
     comment = _comment(request, member, answer, from_ki=False)
-    publish(QuestionAnswered(request=request, actor=member, comment=comment))
+    publish(QuestionAnswered(request=request, actor=member, comment_id=comment.id, text=comment.body))
     db.session.commit()
     return comment
 

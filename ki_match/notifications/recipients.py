@@ -11,19 +11,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ki_match.accounts.models import Role
-from ki_match.assignments.events import AssignmentWithdrawn, HoursApproved
-from ki_match.initiatives.events import ContactShared, QuestionAnswered, QuestionAsked
 from ki_match.notifications.mailing import Change, to_coordinators, to_helper, to_ki, to_requester
 from ki_match.offers.answers import Answer
-from ki_match.offers.events import (
+from ki_match.offers.tokens import answer_url
+from ki_match.requests import events as request_events
+from ki_match.requests.events import (
     AssignmentConfirmed,
+    AssignmentWithdrawn,
+    HoursApproved,
     OfferAccepted,
     OfferDeclined,
     OffersSent,
     OfferWithdrawn,
 )
-from ki_match.offers.tokens import answer_url
-from ki_match.requests import events as request_events
 from ki_match.requests.models import Assignment
 from ki_match.urls import public_url
 
@@ -263,21 +263,17 @@ def submitted_declined(event: request_events.SubmittedDeclined) -> None:
     to_requester(event.request, Change.DECLINED, actor=event.actor, key="once", reason=event.reason)
 
 
-def question_asked(event: QuestionAsked) -> None:
+def question_asked(event: request_events.QuestionAsked) -> None:
     to_requester(
-        event.request,
-        Change.QUESTION,
-        actor=event.actor,
-        key=str(event.comment.id),
-        question=event.comment.body,
+        event.request, Change.QUESTION, actor=event.actor, key=str(event.comment_id), question=event.text
     )
 
 
-def question_answered(event: QuestionAnswered) -> None:
-    to_ki(event.request, Change.ANSWERED, key=str(event.comment.id), answer=event.comment.body)
+def question_answered(event: request_events.QuestionAnswered) -> None:
+    to_ki(event.request, Change.ANSWERED, key=str(event.comment_id), answer=event.text)
 
 
-def contact_shared(event: ContactShared) -> None:
+def contact_shared(event: request_events.ContactShared) -> None:
     to_requester(event.request, Change.CONTACT_SHARED, actor=event.actor, helpers=event.helpers)
 
 
@@ -297,7 +293,7 @@ HANDLERS = {
     request_events.Submitted: submitted,
     request_events.TakenOver: taken_over,
     request_events.SubmittedDeclined: submitted_declined,
-    QuestionAsked: question_asked,
-    QuestionAnswered: question_answered,
-    ContactShared: contact_shared,
+    request_events.QuestionAsked: question_asked,
+    request_events.QuestionAnswered: question_answered,
+    request_events.ContactShared: contact_shared,
 }

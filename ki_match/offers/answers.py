@@ -17,8 +17,8 @@ from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.offers.confirming import confirm_locked
-from ki_match.offers.events import OfferAccepted, OfferDeclined
 from ki_match.offers.rules import locked_offer, refuse, too_late
+from ki_match.requests.events import OfferAccepted, OfferDeclined
 from ki_match.requests.models import Assignment, FillMode, HelpRequest, Offer, OfferStatus
 
 

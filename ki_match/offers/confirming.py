@@ -11,9 +11,9 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
-from ki_match.offers.events import AssignmentConfirmed
 from ki_match.offers.rules import OfferError, locked_offer, refuse
 from ki_match.requests import lifecycle, queries
+from ki_match.requests.events import AssignmentConfirmed
 from ki_match.requests.models import (
     HOLDING_STATES,
     Assignment,

@@ -10,6 +10,7 @@ from ki_match.helpers.loaders import get_profile
 from ki_match.offers import queries
 from ki_match.orgs.queries import current_ki
 from ki_match.requests.models import Offer
+from ki_match.requests.queries import row_in_ki
 
 
 def get_offer(offer_id: int) -> Offer:
@@ -18,7 +19,7 @@ def get_offer(offer_id: int) -> Offer:
     if current_user.role == Role.HELPER:
         offer = queries.own_offer(current_ki(), get_profile(), offer_id)
     elif current_user.role in (Role.COORDINATOR, Role.ADMIN):
-        offer = queries.offer_in_ki(current_ki(), offer_id)
+        offer = row_in_ki(Offer, current_ki(), offer_id)
     else:
         offer = None
     if offer is None:

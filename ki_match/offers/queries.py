@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from ki_match.accounts.models import User
 from ki_match.clock import BERLIN, utcnow
@@ -83,26 +83,6 @@ def open_offer_count(ki: Ki, user: User) -> int:
 
 
 # --- the coordinator's view of one request -------------------------------------------------
-
-
-def offer_in_ki(ki: Ki, offer_id: int) -> Offer | None:
-    return db.session.scalar(
-        select(Offer)
-        .join(HelpRequest, HelpRequest.id == Offer.request_id)
-        .where(Offer.id == offer_id, HelpRequest.ki_id == ki.id)
-    )
-
-
-def offers_for_request(request: HelpRequest) -> list[Offer]:
-    """Every offer sent for the request, oldest first, with the helper's name loaded."""
-    return list(
-        db.session.scalars(
-            select(Offer)
-            .where(Offer.request_id == request.id)
-            .options(selectinload(Offer.helper).selectinload(HelperProfile.user))
-            .order_by(Offer.created_at, Offer.id)
-        )
-    )
 
 
 def pending_offer_count(profile: HelperProfile) -> int:

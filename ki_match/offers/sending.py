@@ -16,9 +16,9 @@ from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.services import is_matchable
-from ki_match.offers.events import OffersSent, OfferWithdrawn
 from ki_match.offers.rules import OfferError, locked_offer, refuse
 from ki_match.requests import lifecycle
+from ki_match.requests.events import OffersSent, OfferWithdrawn
 from ki_match.requests.models import Assignment, Offer, OfferStatus
 
 

@@ -1,17 +1,19 @@
-"""What happened to a request, as ``requests.lifecycle`` publishes it (see ``ki_match.events``).
+"""Everything that can happen to a request, as its rules publish it (see ``ki_match.events``).
 
-Every event of a request — here and in ``offers``, ``assignments`` and
-``initiatives`` — is a ``RequestEvent``: the request, who did it, and what those
-told about it need to know. The rows are those of the publishing transaction.
+Each event is a ``RequestEvent``: the request, who did it, and what those told
+about it need to know; the rows are those of the publishing transaction. The
+lifecycle (``requests.lifecycle``), the offers (``offers``), the assignments
+(``assignments``) and an organisation's conversation (``initiatives``) publish these.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
 from ki_match.accounts.models import User
+from ki_match.helpers.models import HelperProfile
 from ki_match.requests.models import Assignment, HelpRequest, Offer
 
 
@@ -75,3 +77,84 @@ class Unfilled(RequestEvent):
 @dataclass(frozen=True, kw_only=True)
 class NoShow(RequestEvent):
     assignment: Assignment
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OffersSent(RequestEvent):
+    offers: list[Offer]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferAccepted(RequestEvent):
+    """A yes that waits for the coordinators' confirmation."""
+
+    offer: Offer
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferDeclined(RequestEvent):
+    """A no: the first answer, or a yes taken back before it was confirmed (``retracted``)."""
+
+    offer: Offer
+    retracted: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferWithdrawn(RequestEvent):
+    """A coordinator no longer asks this helper."""
+
+    offer: Offer
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentConfirmed(RequestEvent):
+    """An offer became an assignment; ``filled`` when it took the request's last seat, and then
+    ``withdrawn`` are the other offers that ended with it."""
+
+    assignment: Assignment
+    filled: bool = False
+    withdrawn: list[Offer] = field(default_factory=list)
+
+
+# --- assignments after confirmation --------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentWithdrawn(RequestEvent):
+    """A confirmed helper gave the seat back (by themselves, or deactivated)."""
+
+    assignment: Assignment
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoursApproved(RequestEvent):
+    assignment: Assignment
+
+
+# --- between an organisation and the coordinators -----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message(RequestEvent):
+    """A message of the conversation about a request (``text``, stored as comment ``comment_id``)."""
+
+    comment_id: int
+    text: str
+
+
+class QuestionAsked(Message):
+    """A coordinator asks the organisation back about a submitted request."""
+
+
+class QuestionAnswered(Message):
+    """The organisation answers (or adds to) the conversation."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactShared(RequestEvent):
+    """The organisation may now see who helps and how to reach them."""
+
+    helpers: list[HelperProfile]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -85,6 +85,25 @@ def needed_when_escalating(message):
             raise StopValidation(message)
 
     return check
+
+
+def not_in_the_past(day: date | None) -> None:
+    if day is not None and day < local_today():
+        raise ValidationError(_l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen."))
+
+
+def instant_of(day: date, clock: time) -> datetime:
+    """The UTC instant of a day and time typed into a form; the hour the clocks skip is refused in words."""
+    try:
+        return local_to_utc(day, clock)
+    except NonexistentLocalTime:
+        raise ValidationError(
+            _l(
+                "Diese Uhrzeit gibt es am %(day)s nicht: In dieser Nacht werden die Uhren "
+                "von 2 auf 3 Uhr vorgestellt. Bitte eine Zeit ab 3:00 Uhr wählen.",
+                day=day.strftime("%d.%m.%Y"),
+            )
+        ) from None
 
 
 class RequestForm(FlaskForm):
@@ -250,32 +269,19 @@ class RequestForm(FlaskForm):
     # --- value checks ----------------------------------------------------------------------
 
     def validate_day(self, field):
-        if field.data is not None and field.data < local_today() and self._scheduled():
-            raise ValidationError(
-                _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
-            )
+        if self._scheduled():
+            not_in_the_past(field.data)
 
     def validate_start(self, field):
         if field.data is None or self.day.data is None or not self._scheduled():
             return
-        try:
-            starts_at = local_to_utc(self.day.data, field.data)
-        except NonexistentLocalTime:
-            raise ValidationError(
-                _l(
-                    "Diese Uhrzeit gibt es am %(day)s nicht: In dieser Nacht werden die Uhren "
-                    "von 2 auf 3 Uhr vorgestellt. Bitte eine Zeit ab 3:00 Uhr wählen.",
-                    day=self.day.data.strftime("%d.%m.%Y"),
-                )
-            ) from None
+        starts_at = instant_of(self.day.data, field.data)
         if self.day.data == local_today() and starts_at <= utcnow():
             raise ValidationError(_l("Diese Uhrzeit ist heute schon vorbei."))
 
     def validate_due_on(self, field):
-        if field.data is not None and field.data < local_today() and not self._scheduled():
-            raise ValidationError(
-                _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
-            )
+        if not self._scheduled():
+            not_in_the_past(field.data)
 
     def validate_client_ref(self, field):
         if field.data and looks_like_full_name(field.data):
@@ -410,32 +416,18 @@ class RescheduleForm(FlaskForm):
         self.written = written
 
     def validate_day(self, field):
-        if not self.written and field.data < local_today():
-            raise ValidationError(
-                _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
-            )
+        if not self.written:
+            not_in_the_past(field.data)
 
     def validate_start(self, field):
         if self.written or self.day.data is None:
             return
-        try:
-            starts_at = local_to_utc(self.day.data, field.data)
-        except NonexistentLocalTime:
-            raise ValidationError(
-                _l(
-                    "Diese Uhrzeit gibt es am %(day)s nicht: In dieser Nacht werden die Uhren "
-                    "von 2 auf 3 Uhr vorgestellt. Bitte eine Zeit ab 3:00 Uhr wählen.",
-                    day=self.day.data.strftime("%d.%m.%Y"),
-                )
-            ) from None
-        if starts_at <= utcnow():
+        if instant_of(self.day.data, field.data) <= utcnow():
             raise ValidationError(_l("Diese Uhrzeit ist schon vorbei."))
 
     def validate_due_on(self, field):
-        if self.written and field.data < local_today():
-            raise ValidationError(
-                _l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen.")
-            )
+        if self.written:
+            not_in_the_past(field.data)
 
     def validate(self, extra_validators=None) -> bool:
         # What the kind needs is checked here: an empty field skips its own validators (Optional).

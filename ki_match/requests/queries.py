@@ -89,6 +89,30 @@ def request_of_organisation(ki: Ki, organisation_id: int | None, request_id: int
     )
 
 
+# --- the rows of a request: offers and assignments -------------------------------------------
+
+
+def row_in_ki(model: type[Offer] | type[Assignment], ki: Ki, row_id: int):
+    """An offer or assignment of one of the KI's requests, or None."""
+    return db.session.scalar(
+        select(model)
+        .join(HelpRequest, HelpRequest.id == model.request_id)
+        .where(model.id == row_id, HelpRequest.ki_id == ki.id)
+    )
+
+
+def rows_of(request: HelpRequest, model: type[Offer] | type[Assignment], *order) -> list:
+    """The request's offers (or assignments) in ``order``, each with its helper's name loaded."""
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.request_id == request.id)
+            .options(selectinload(model.helper).selectinload(HelperProfile.user))
+            .order_by(*order)
+        )
+    )
+
+
 # --- seats and offers of one request ---------------------------------------------------------
 
 
