@@ -30,8 +30,8 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.devtools.bench.staffing import Draft, Staffing
 from ki_match.devtools.demo import content
 from ki_match.devtools.demo.clock import road_km
+from ki_match.devtools.demo.demand import KIND_WEIGHTS, TOPICS_BY_KIND
 from ki_match.devtools.demo.people import BLOCKS, TOPIC_WEIGHTS
-from ki_match.devtools.demo.workload import KIND_WEIGHTS, TOPICS_BY_KIND
 from ki_match.devtools.matching import Judge
 from ki_match.extensions import db
 from ki_match.helpers.models import (
