@@ -133,19 +133,8 @@ def run(
     echo,
 ) -> dict:
     """Drive the server at ``base_url`` and return throughput, latencies and errors."""
-    by_role = defaultdict(list)
-    for page in found:
-        by_role[page.role].append(page)
-    clients: list[tuple[Client, list[Page]]] = []
     echo(f"Logging in {concurrency} clients at {base_url} …")
-    for number in range(concurrency):
-        # One client in as many as there are pages is a helper: the inbox is one page of them.
-        helper = bool(by_role[HELPER]) and number % len(found) == 1 % len(found) and concurrency > 1
-        role = HELPER if helper else COORDINATOR
-        accounts = data.inbox_helpers if helper else data.coordinators
-        client = Client(base_url, f"10.77.{number // 250}.{number % 250 + 1}")
-        client.login(accounts[number % len(accounts)], data.password)
-        clients.append((client, by_role[role]))
+    clients = _log_in(base_url, data, found, concurrency)
     tally = Tally()
     start = threading.Barrier(concurrency + 1)
     stop_at = [float("inf")]
@@ -166,7 +155,30 @@ def run(
     elapsed = time.perf_counter() - began
     for client, _ in clients:
         client.close()
+    return _report(tally, base_url, concurrency, elapsed, echo)
 
+
+def _log_in(
+    base_url: str, data: Dataset, found: list[Page], concurrency: int
+) -> list[tuple[Client, list[Page]]]:
+    """The clients, logged in, each with the pages its role visits: a coordinator's, or now and
+    then a helper's (one in as many as there are pages: the inbox is one page of them)."""
+    by_role = defaultdict(list)
+    for page in found:
+        by_role[page.role].append(page)
+    clients = []
+    for number in range(concurrency):
+        helper = bool(by_role[HELPER]) and number % len(found) == 1 % len(found) and concurrency > 1
+        role = HELPER if helper else COORDINATOR
+        accounts = data.inbox_helpers if helper else data.coordinators
+        client = Client(base_url, f"10.77.{number // 250}.{number % 250 + 1}")
+        client.login(accounts[number % len(accounts)], data.password)
+        clients.append((client, by_role[role]))
+    return clients
+
+
+def _report(tally: Tally, base_url: str, concurrency: int, elapsed: float, echo) -> dict:
+    """The run's figures, overall and per page, printed and returned."""
     every = [ms for timings in tally.timings.values() for ms in timings]
     if not every:
         raise RuntimeError("no request completed")

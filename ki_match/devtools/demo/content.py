@@ -6,6 +6,13 @@ only; addresses are made-up combinations; e-mail domains are under the
 reserved ``.example`` top-level domain and phone numbers come from the blocks
 the Bundesnetzagentur keeps free for media productions, so no demo value can
 ever reach a real person.
+
+Why so long: it is data, not logic: the demo logins, the towns and their
+weights, the language demand, the communities with their names, the staff and
+organisations, and the German texts of notes, reasons and reports. Nothing
+here decides anything (the drawing is in ``people``, ``demand``,
+``scheduling`` and ``history``); kept in one module, every invented value can
+be checked in one place for not pointing at a real person.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from ki_match.accounts.services import hash_password
 from ki_match.clock import BERLIN, utcnow
 from ki_match.devtools.demo import content
 from ki_match.devtools.demo.people import APPROVED, AWAITING, Cast, People
-from ki_match.devtools.demo.workload import Workload, materialise
+from ki_match.devtools.demo.rows import materialise
+from ki_match.devtools.demo.workload import Workload
 from ki_match.extensions import db
 from ki_match.reference.models import Language, Topic, Town
 from ki_match.reference.services import ensure_reference_data

@@ -48,7 +48,7 @@ class Rules:
     # --- facts -------------------------------------------------------------------------------
 
     def request(self, shape, slot) -> RequestFacts:
-        """A planned request (a ``workload.Shape`` at a ``workload.Slot``) as the engine sees it;
+        """A planned request (a ``demand.Shape`` at a ``scheduling.Slot``) as the engine sees it;
         a slot without a time stands for "some time that day"."""
         kind = Kind(shape.kind.value)
         return RequestFacts(
@@ -84,7 +84,7 @@ class Rules:
         )
 
     def helper(self, helper: DemoHelper, slot=None) -> HelperFacts:
-        """The helper as the engine would have seen them at ``slot`` (a ``workload.Slot``; now without one)."""
+        """The helper as the engine would have seen them at ``slot`` (a ``scheduling.Slot``; now without one)."""
         known = self.known.get(helper) or self._know(helper)
         anchor = slot.anchor if slot is not None else self.now
         first_contact = min(anchor, self.now) - APPROVED_BEFORE_CONTACT
