@@ -126,28 +126,17 @@ def requesters(request: HelpRequest) -> list[User]:
         return [member]
     if request.organisation_id is None:
         return [member] if _reachable(member) else []
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.organisation_id == request.organisation_id,
-                User.role == Role.INITIATIVE,
-                User.active.is_(True),
-                User.deleted_at.is_(None),
-            )
-        )
-    )
+    return _reachable_users(User.organisation_id == request.organisation_id, User.role == Role.INITIATIVE)
 
 
 def all_coordinators(request: HelpRequest) -> list[User]:
+    return _reachable_users(User.ki_id == request.ki_id, User.role == Role.COORDINATOR)
+
+
+def _reachable_users(*conditions) -> list[User]:
+    """The active, not deleted users that meet ``conditions``."""
     return list(
-        db.session.scalars(
-            select(User).where(
-                User.ki_id == request.ki_id,
-                User.role == Role.COORDINATOR,
-                User.active.is_(True),
-                User.deleted_at.is_(None),
-            )
-        )
+        db.session.scalars(select(User).where(*conditions, User.active.is_(True), User.deleted_at.is_(None)))
     )
 
 

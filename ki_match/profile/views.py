@@ -113,6 +113,13 @@ def after_change(template: str, block: str, message: str, page_url: str, **conte
     return redirect_to(page_url)
 
 
+def _saved(step: str, message: str):
+    """A set-up step's form was saved: on to where its button leads (the overview by default)."""
+    flash(message, "success")
+    then = request.form.get("then", "done")
+    return redirect_to(destination(step, then) or url_for(f"profile.{step}"))
+
+
 # --- overview and set-up -------------------------------------------------------------------
 
 
@@ -172,9 +179,7 @@ def where():
             max_travel_km=form.max_travel_km.data,
             remote_ok=form.remote_ok.data,
         )
-        flash(_("Gespeichert: wo Sie helfen."), "success")
-        then = request.form.get("then", "done")
-        return redirect_to(destination("where", then) or url_for("profile.where"))
+        return _saved("where", _("Gespeichert: wo Sie helfen."))
     status = 422 if form.errors else 200
     return render(
         "profile/where.html",
@@ -215,9 +220,7 @@ def more():
             directory_opt_in=form.directory_opt_in.data,
             locale=form.locale.data,
         )
-        flash(_("Gespeichert: Themen und weitere Angaben."), "success")
-        then = request.form.get("then", "done")
-        return redirect_to(destination("more", then) or url_for("profile.more"))
+        return _saved("more", _("Gespeichert: Themen und weitere Angaben."))
     status = 422 if form.errors else 200
     return render(
         "profile/more.html", "more_form", status=status, profile=profile, form=form, **setup_context("more")
