@@ -534,6 +534,8 @@ def test_share_contact_route(client, staff, create_user, create_helper):
     confirm_offer(offer_to(request, create_helper(), OfferStatus.ACCEPTED).id, staff)
     html = _html(client.get(f"/requests/{request.id}"))
     assert "Kontakt an anfragende Stelle weitergeben" in html
+    # One "shared" value is sent, the button's own: not also the form's empty hidden field first.
+    assert html.count('name="shared"') == 1
     response = client.post(
         f"/requests/{request.id}/contact", data={"shared": "1"}, headers=htmx_headers("submitted-actions")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -165,7 +166,7 @@ def test_overview_shows_the_week_and_upcoming_absences(client, helper):
     )
     db.session.commit()
     page = text(client.get("/profile"))
-    assert "<dt>Dienstag</dt>\n      <dd>09:00–12:00, 14:00–17:00</dd>" in page
+    assert re.search(r"<dt>Dienstag</dt>\s*<dd>09:00–12:00, 14:00–17:00</dd>", page)
     assert "Höchstens 4 Einsätze im Monat." in page
     assert f"{today + timedelta(days=3):%Y}" in page
     assert page.count(" bis ") == 1  # only the upcoming absence
