@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, MetaData, String, event
+from sqlalchemy import Column, DateTime, Enum, ForeignKey, MetaData, String, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -65,6 +67,35 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def association(
+    name: str, owner: str, owner_table: str, other: str, other_table: str, *, index_other=False
+) -> Table:
+    """A many-to-many table between two models; its rows go with their owner (ON DELETE CASCADE)."""
+    return Table(
+        name,
+        Base.metadata,
+        Column(owner, ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
+        Column(other, ForeignKey(f"{other_table}.id"), primary_key=True, index=index_other or None),
+    )
+
+
+@dataclass
+class Page:
+    """One page of a longer list: its rows (or cards), how many there are in all, page x of y."""
+
+    items: list
+    total: int
+    page: int
+    pages: int
+    offers: dict = field(default_factory=dict)  # the request list's offer summary per request
+
+
+def page_number(total: int, wanted: int, size: int) -> tuple[int, int]:
+    """(page, pages): ``wanted`` brought within the pages ``total`` rows fill at ``size`` a page."""
+    pages = max(1, math.ceil(total / size))
+    return min(max(1, wanted), pages), pages
 
 
 # What PostgreSQL assumes a random read costs, relative to a sequential one. The server's default

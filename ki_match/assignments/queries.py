@@ -12,18 +12,13 @@ from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.requests.models import HOLDING_STATES, Assignment, AssignmentStatus, HelpRequest
-from ki_match.requests.queries import request_details
+from ki_match.requests.queries import helper_rows, request_details
 
 PAST_ASSIGNMENTS_SHOWN = 100
 
 
 def _assignments(ki: Ki, profile: HelperProfile):
-    return (
-        select(Assignment)
-        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == ki.id)
-        .options(*request_details(selectinload(Assignment.request)))
-    )
+    return helper_rows(Assignment, ki, profile, selectinload)
 
 
 def own_assignment(ki: Ki, profile: HelperProfile, assignment_id: int) -> Assignment | None:

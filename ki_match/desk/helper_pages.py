@@ -15,6 +15,7 @@ from ki_match.audit.services import record
 from ki_match.clock import local_today, utcnow
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import helpers as bp
+from ki_match.desk.listing import choice_arg, int_arg, page_arg, text_arg
 from ki_match.extensions import db
 from ki_match.helpers import availability, queries
 from ki_match.helpers.activation import approve_helper, set_account_active
@@ -47,22 +48,13 @@ def _state_labels() -> dict[HelperState, str]:
     }
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value and value > 0 else None
-
-
 def _filters() -> HelperFilters:
-    try:
-        state = HelperState(request.args.get("state", HelperState.ALL))
-    except ValueError:
-        state = HelperState.ALL
     return HelperFilters(
-        state=state,
-        language_id=_int_arg("language"),
-        town_id=_int_arg("town"),
-        text=(request.args.get("q") or "").strip()[:100] or None,
-        page=request.args.get("page", 1, type=int) or 1,
+        state=choice_arg("state", HelperState, HelperState.ALL),
+        language_id=int_arg("language"),
+        town_id=int_arg("town"),
+        text=text_arg(),
+        page=page_arg(),
     )
 
 
@@ -82,7 +74,7 @@ def index():
     ki = current_ki()
     filters = _filters()
     page = queries.helper_page(ki, filters)
-    record("helper.list_viewed", ki_id=ki.id, list="all", count=len(page.profiles))
+    record("helper.list_viewed", ki_id=ki.id, list="all", count=len(page.items))
     languages = sorted(
         (language for language in db.session.scalars(db.select(Language)) if language.code != "de"),
         key=lambda language: language_name(language).casefold(),

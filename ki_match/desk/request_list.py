@@ -6,14 +6,11 @@ swaps only the results (``request_results``) while the filter form stays.
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import request
-
 from ki_match.access import roles
 from ki_match.audit.services import record
 from ki_match.desk.blueprints import STAFF
 from ki_match.desk.blueprints import requests as bp
+from ki_match.desk.listing import choice_arg, date_arg, int_arg, page_arg, text_arg
 from ki_match.extensions import db
 from ki_match.htmx import render, triggered_by, wants_block
 from ki_match.orgs.queries import current_ki, organisations
@@ -24,32 +21,16 @@ from ki_match.requests.labels import ATTENTION_LABELS, TAB_LABELS
 from ki_match.requests.lists import RequestFilters, Tab
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value and value > 0 else None
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _filters() -> RequestFilters:
-    try:
-        tab = Tab(request.args.get("tab", Tab.OPEN))
-    except ValueError:
-        tab = Tab.OPEN
     return RequestFilters(
-        tab=tab,
-        language_id=_int_arg("language"),
-        town_id=_int_arg("town"),
-        organisation_id=_int_arg("requester"),
-        date_from=_date_arg("from"),
-        date_to=_date_arg("to"),
-        text=(request.args.get("q") or "").strip()[:100] or None,
-        page=request.args.get("page", 1, type=int) or 1,
+        tab=choice_arg("tab", Tab, Tab.OPEN),
+        language_id=int_arg("language"),
+        town_id=int_arg("town"),
+        organisation_id=int_arg("requester"),
+        date_from=date_arg("from"),
+        date_to=date_arg("to"),
+        text=text_arg(),
+        page=page_arg(),
     )
 
 
@@ -85,7 +66,7 @@ def index():
     filters = _filters()
     page = lists.request_page(ki, filters)
     counts = lists.tab_counts(ki, filters)
-    record("request.list_viewed", ki_id=ki.id, tab=filters.tab.value, count=len(page.requests))
+    record("request.list_viewed", ki_id=ki.id, tab=filters.tab.value, count=len(page.items))
     # Focus moves to the results only when a tab or page link was followed; typing a search keeps it.
     response = render(
         "requests/index.html",

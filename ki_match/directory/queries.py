@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from ki_match.accounts.models import User
-from ki_match.db import folded
+from ki_match.db import Page, folded, page_number
 from ki_match.extensions import db
 from ki_match.helpers.models import (
     AvailabilitySlot,
@@ -226,12 +226,11 @@ class DirectoryPage:
     pages: int
 
 
-def directory_page(ki: Ki, filters: DirectoryFilters, towns: TownMap) -> DirectoryPage:
+def directory_page(ki: Ki, filters: DirectoryFilters, towns: TownMap) -> Page:
     """One page of the directory, by name: six queries whatever the page size."""
     conditions = directory_conditions(ki, filters, towns)
     total = db.session.scalar(select(func.count(HelperProfile.id)).where(*conditions))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
+    page, pages = page_number(total, filters.page, PAGE_SIZE)
     # An alias: the conditions check the helper's own account in correlated EXISTS on ``User``.
     account = aliased(User)
     rows = db.session.execute(
@@ -250,8 +249,8 @@ def directory_page(ki: Ki, filters: DirectoryFilters, towns: TownMap) -> Directo
         .limit(PAGE_SIZE)
     ).all()
     if not rows:
-        return DirectoryPage([], total, page, pages)
-    return DirectoryPage(_cards(rows, _card_facts([row.id for row in rows]), towns), total, page, pages)
+        return Page([], total, page, pages)
+    return Page(_cards(rows, _card_facts([row.id for row in rows]), towns), total, page, pages)
 
 
 def _card_facts(ids: list[int]) -> dict[str, dict]:

@@ -135,7 +135,7 @@ def index():
         wanted = [language for language in spoken if language.id in filters.language_ids]
         return (wanted or spoken or [None])[0]
 
-    record("directory.searched", ki_id=ki.id, count=len(page.cards), total=page.total)
+    record("directory.searched", ki_id=ki.id, count=len(page.items), total=page.total)
     response = render(
         "directory/index.html",
         "directory_results",

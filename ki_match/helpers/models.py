@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, SmallInteger, String, Table
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ki_match.clock import utcnow
-from ki_match.db import str_enum
+from ki_match.db import association, str_enum
 from ki_match.extensions import db
 from ki_match.reference.models import LEVEL_CHECK
 
@@ -25,19 +25,8 @@ class HelperKind(enum.StrEnum):
     VOLUNTEER = "volunteer"
 
 
-helper_town = Table(
-    "helper_town",
-    db.metadata,
-    Column("helper_id", ForeignKey("helper_profile.id", ondelete="CASCADE"), primary_key=True),
-    Column("town_id", ForeignKey("town.id"), primary_key=True, index=True),
-)
-
-helper_topic = Table(
-    "helper_topic",
-    db.metadata,
-    Column("helper_id", ForeignKey("helper_profile.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_id", ForeignKey("topic.id"), primary_key=True),
-)
+helper_town = association("helper_town", "helper_id", "helper_profile", "town_id", "town", index_other=True)
+helper_topic = association("helper_topic", "helper_id", "helper_profile", "topic_id", "topic")
 
 
 class HelperProfile(db.Model):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.accounts.models import User
-from ki_match.db import folded
+from ki_match.db import Page, folded, page_number
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperLanguage, HelperProfile, helper_town
 from ki_match.orgs.models import Ki
@@ -95,14 +94,6 @@ class HelperFilters:
     page: int = 1
 
 
-@dataclass
-class HelperPage:
-    profiles: list[HelperProfile]
-    total: int
-    page: int
-    pages: int
-
-
 def _state_condition(state: HelperState):
     if state == HelperState.APPROVED:
         return and_(HelperProfile.approved_at.is_not(None), User.active.is_(True))
@@ -113,7 +104,7 @@ def _state_condition(state: HelperState):
     return None
 
 
-def helper_page(ki: Ki, filters: HelperFilters) -> HelperPage:
+def helper_page(ki: Ki, filters: HelperFilters) -> Page:
     """The KI's helpers (deleted accounts left out) by name, filtered, one page at a time."""
     conditions = [HelperProfile.ki_id == ki.id, User.deleted_at.is_(None)]
     state = _state_condition(filters.state)
@@ -137,8 +128,7 @@ def helper_page(ki: Ki, filters: HelperFilters) -> HelperPage:
         conditions.append(folded(User.display_name).contains(text, autoescape=True))
     base = select(HelperProfile).join(User, User.id == HelperProfile.user_id).where(*conditions)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
+    page, pages = page_number(total, filters.page, PAGE_SIZE)
     profiles = db.session.scalars(
         base.options(
             selectinload(HelperProfile.user),
@@ -149,4 +139,4 @@ def helper_page(ki: Ki, filters: HelperFilters) -> HelperPage:
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
-    return HelperPage(list(profiles), total, page, pages)
+    return Page(list(profiles), total, page, pages)

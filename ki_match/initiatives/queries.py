@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.accounts.models import Role, User
+from ki_match.db import Page, page_number
 from ki_match.extensions import db
 from ki_match.initiatives.labels import STATUS_GROUPS
 from ki_match.initiatives.models import RequestComment
@@ -18,24 +16,15 @@ from ki_match.requests.models import HelpRequest, RequestStatus
 PAGE_SIZE = 25
 
 
-@dataclass
-class RequestPage:
-    requests: list[HelpRequest]
-    total: int
-    page: int
-    pages: int
-
-
 def organisation_requests(
     ki: Ki, organisation_id: int, statuses: tuple[RequestStatus, ...] | None = None, page: int = 1
-) -> RequestPage:
+) -> Page:
     """One page of the organisation's requests, newest first."""
     conditions = [HelpRequest.ki_id == ki.id, HelpRequest.organisation_id == organisation_id]
     if statuses:
         conditions.append(HelpRequest.status.in_(statuses))
     total = db.session.scalar(select(func.count()).select_from(HelpRequest).where(*conditions))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(1, page), pages)
+    page, pages = page_number(total, page, PAGE_SIZE)
     requests = db.session.scalars(
         select(HelpRequest)
         .where(*conditions)
@@ -44,7 +33,7 @@ def organisation_requests(
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    return RequestPage(list(requests), total, page, pages)
+    return Page(list(requests), total, page, pages)
 
 
 def organisation_status_counts(ki: Ki, organisation_id: int) -> dict[RequestStatus, int]:

@@ -109,7 +109,7 @@ def requests():
         "initiatives/requests.html",
         "initiative_requests",
         page=found,
-        requests=found.requests,
+        requests=found.items,
         group=group,
         groups=STATUS_GROUPS,
         step_counts=queries.step_counts(ki, current_user.organisation_id),

@@ -12,19 +12,15 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.requests.lifecycle import ACCEPTING
 from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
-from ki_match.requests.queries import request_details
+from ki_match.requests.queries import helper_rows
 
 # Answered offers are history; the inbox shows the latest ones, not years of them.
 ANSWERED_SHOWN = 50
 
 
 def _offers(ki: Ki, profile: HelperProfile):
-    return (
-        select(Offer)
-        .join(HelpRequest, HelpRequest.id == Offer.request_id)
-        .where(Offer.helper_id == profile.id, HelpRequest.ki_id == ki.id)
-        .options(*request_details(contains_eager(Offer.request)))
-    )
+    # The request joined in (the inbox sorts and filters by it), its details loaded with it.
+    return helper_rows(Offer, ki, profile, contains_eager)
 
 
 def own_offer(ki: Ki, profile: HelperProfile, offer_id: int) -> Offer | None:

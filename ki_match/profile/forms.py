@@ -123,25 +123,33 @@ def stop_on_unreadable_input(form, field):
         raise StopValidation()
 
 
+def choose_one(label, missing, not_listed) -> SelectField:
+    """A required choice from a list: ``missing`` when nothing is chosen, ``not_listed`` for a
+    value the list does not hold (a stale page, a crafted post)."""
+    return SelectField(
+        label,
+        coerce=optional_int,
+        validators=[InputRequired(missing)],
+        invalid_choice_message=not_listed,
+        invalid_value_message=not_listed,
+    )
+
+
 # --- languages ------------------------------------------------------------------------------
 
 
 class LanguageForm(FlaskForm):
     """Add one language with its level."""
 
-    language = SelectField(
+    language = choose_one(
         _l("Sprache"),
-        coerce=optional_int,
-        validators=[InputRequired(_l("Bitte wählen Sie eine Sprache."))],
-        invalid_choice_message=_l("Bitte wählen Sie eine Sprache aus der Liste."),
-        invalid_value_message=_l("Bitte wählen Sie eine Sprache aus der Liste."),
+        _l("Bitte wählen Sie eine Sprache."),
+        _l("Bitte wählen Sie eine Sprache aus der Liste."),
     )
-    level = SelectField(
+    level = choose_one(
         _l("Wie gut?"),
-        coerce=optional_int,
-        validators=[InputRequired(_l("Bitte wählen Sie, wie gut Sie die Sprache sprechen."))],
-        invalid_choice_message=_l("Bitte wählen Sie eine Stufe aus der Liste."),
-        invalid_value_message=_l("Bitte wählen Sie eine Stufe aus der Liste."),
+        _l("Bitte wählen Sie, wie gut Sie die Sprache sprechen."),
+        _l("Bitte wählen Sie eine Stufe aus der Liste."),
     )
 
     def __init__(self, *args, languages=(), taken=(), **kwargs):
@@ -162,12 +170,8 @@ class LanguageForm(FlaskForm):
 class LevelForm(FlaskForm):
     """Change the level of a language already in the list."""
 
-    level = SelectField(
-        _l("Wie gut?"),
-        coerce=optional_int,
-        validators=[InputRequired(_l("Bitte wählen Sie eine Stufe."))],
-        invalid_choice_message=_l("Bitte wählen Sie eine Stufe aus der Liste."),
-        invalid_value_message=_l("Bitte wählen Sie eine Stufe aus der Liste."),
+    level = choose_one(
+        _l("Wie gut?"), _l("Bitte wählen Sie eine Stufe."), _l("Bitte wählen Sie eine Stufe aus der Liste.")
     )
 
     def __init__(self, *args, **kwargs):
@@ -179,12 +183,10 @@ class LevelForm(FlaskForm):
 
 
 class WhereForm(FlaskForm):
-    home_town = SelectField(
+    home_town = choose_one(
         _l("Wo wohnen Sie?"),
-        coerce=optional_int,
-        validators=[InputRequired(_l("Bitte wählen Sie Ihren Wohnort."))],
-        invalid_choice_message=_l("Bitte wählen Sie einen Ort aus der Liste."),
-        invalid_value_message=_l("Bitte wählen Sie einen Ort aus der Liste."),
+        _l("Bitte wählen Sie Ihren Wohnort."),
+        _l("Bitte wählen Sie einen Ort aus der Liste."),
     )
     towns = SelectMultipleField(
         _l("In welchen Orten helfen Sie?"),

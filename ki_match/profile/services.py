@@ -112,11 +112,16 @@ def change_level(entry: HelperLanguage, level: int) -> None:
     db.session.commit()
 
 
-def remove_language(entry: HelperLanguage) -> None:
-    profile = entry.helper
-    profile.languages.remove(entry)
-    _changed(profile, "languages", "removed")
+def _remove(row, collection: str, section: str, change: str) -> None:
+    """Take one row out of a profile's ``collection`` (its languages, slots or absences)."""
+    profile = row.helper
+    getattr(profile, collection).remove(row)
+    _changed(profile, section, change)
     db.session.commit()
+
+
+def remove_language(entry: HelperLanguage) -> None:
+    _remove(entry, "languages", "languages", "removed")
 
 
 # --- where ---------------------------------------------------------------------------------
@@ -166,10 +171,7 @@ def add_slot(profile: HelperProfile, weekday: int, starts: time, ends: time) -> 
 
 
 def remove_slot(slot: AvailabilitySlot) -> None:
-    profile = slot.helper
-    profile.slots.remove(slot)
-    _changed(profile, "when", "slot_removed")
-    db.session.commit()
+    _remove(slot, "slots", "when", "slot_removed")
 
 
 def set_monthly_cap(profile: HelperProfile, cap: int, *, commit: bool = True) -> None:
@@ -207,10 +209,7 @@ def add_absence(profile: HelperProfile, first_day: date, last_day: date | None, 
 
 
 def remove_absence(absence: Absence) -> None:
-    profile = absence.helper
-    profile.absences.remove(absence)
-    _changed(profile, "when", "absence_removed")
-    db.session.commit()
+    _remove(absence, "absences", "when", "absence_removed")
 
 
 # --- topics and more -----------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -11,7 +10,7 @@ from sqlalchemy import and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.clock import BERLIN, local_midnight, utcnow
-from ki_match.db import folded
+from ki_match.db import Page, folded, page_number
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.requests.models import (
@@ -179,15 +178,6 @@ class OfferSummary:
     oldest_pending: datetime | None = None
 
 
-@dataclass
-class RequestPage:
-    requests: list[HelpRequest]
-    total: int
-    page: int
-    pages: int
-    offers: dict[int, OfferSummary]
-
-
 def schedule_key():
     """When a request happens: its start, or the due date of a written translation.
 
@@ -197,12 +187,11 @@ def schedule_key():
     return func.coalesce(HelpRequest.starts_at, HelpRequest.due_on)
 
 
-def request_page(ki: Ki, filters: RequestFilters, now: datetime | None = None) -> RequestPage:
+def request_page(ki: Ki, filters: RequestFilters, now: datetime | None = None) -> Page:
     now = now or utcnow()
     conditions = [*filter_conditions(ki, filters), tab_condition(filters.tab, now)]
     total = db.session.scalar(select(func.count()).select_from(HelpRequest).where(*conditions))
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
+    page, pages = page_number(total, filters.page, PAGE_SIZE)
     key = schedule_key()
     order = (
         (key.desc().nulls_last(), HelpRequest.id.desc())
@@ -224,7 +213,7 @@ def request_page(ki: Ki, filters: RequestFilters, now: datetime | None = None) -
             .offset((page - 1) * PAGE_SIZE)
         )
     )
-    return RequestPage(requests, total, page, pages, offer_summaries([r.id for r in requests]))
+    return Page(requests, total, page, pages, offer_summaries([r.id for r in requests]))
 
 
 def offer_summaries(request_ids: list[int]) -> dict[int, OfferSummary]:
@@ -272,7 +261,7 @@ def attention_reasons(
     return reasons
 
 
-def needing_attention(ki: Ki, limit: int = 5) -> RequestPage:
+def needing_attention(ki: Ki, limit: int = 5) -> Page:
     """The next requests needing attention, soonest first, for the dashboard."""
     now = utcnow()
     condition = and_(HelpRequest.ki_id == ki.id, attention_condition(now))
@@ -286,7 +275,7 @@ def needing_attention(ki: Ki, limit: int = 5) -> RequestPage:
             .limit(limit)
         )
     )
-    return RequestPage(requests, total, 1, 1, offer_summaries([r.id for r in requests]))
+    return Page(requests, total, 1, 1, offer_summaries([r.id for r in requests]))
 
 
 # --- the dashboard ---------------------------------------------------------------------------

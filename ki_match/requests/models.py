@@ -7,12 +7,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     CheckConstraint,
-    Column,
     ForeignKey,
     Index,
     SmallInteger,
     String,
-    Table,
     Text,
     UniqueConstraint,
     text,
@@ -20,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ki_match.clock import local_date, utcnow
-from ki_match.db import str_enum
+from ki_match.db import association, str_enum
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.reference.models import LEVEL_CHECK
@@ -50,11 +48,8 @@ class FillMode(enum.StrEnum):
     FIRST_TO_ACCEPT = "first_accept"
 
 
-request_alt_language = Table(
-    "request_alt_language",
-    db.metadata,
-    Column("request_id", ForeignKey("help_request.id", ondelete="CASCADE"), primary_key=True),
-    Column("language_id", ForeignKey("language.id"), primary_key=True),
+request_alt_language = association(
+    "request_alt_language", "request_id", "help_request", "language_id", "language"
 )
 
 

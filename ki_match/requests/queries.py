@@ -101,6 +101,17 @@ def row_in_ki(model: type[Offer] | type[Assignment], ki: Ki, row_id: int):
     )
 
 
+def helper_rows(model: type[Offer] | type[Assignment], ki: Ki, profile: HelperProfile, load):
+    """A helper's offers (or assignments) within the KI, each request with what a card shows
+    (``load``: how the request comes along, ``contains_eager`` or ``selectinload``)."""
+    return (
+        select(model)
+        .join(HelpRequest, HelpRequest.id == model.request_id)
+        .where(model.helper_id == profile.id, HelpRequest.ki_id == ki.id)
+        .options(*request_details(load(model.request)))
+    )
+
+
 def rows_of(request: HelpRequest, model: type[Offer] | type[Assignment], *order) -> list:
     """The request's offers (or assignments) in ``order``, each with its helper's name loaded."""
     return list(
