@@ -44,6 +44,11 @@ def render(
     return make_response(body, status, trigger=trigger)
 
 
+def render_form(template: str, block: str | None = None, *, form, **context) -> Response:
+    """A page (or its block) with ``form``: 422 once the form was sent back with errors."""
+    return render(template, block, status=422 if form.errors else 200, form=form, **context)
+
+
 def is_htmx() -> bool:
     return bool(request.htmx)
 

@@ -331,17 +331,21 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
-def reset_password(raw: str, password: str) -> User | None:
-    user = spend_token(raw, TokenPurpose.RESET_PASSWORD)
+def _password_by_link(raw: str, purpose: TokenPurpose, password: str, action: str) -> User | None:
+    """Spend a mailed link's token to set a password; the link also proves the mailbox."""
+    user = spend_token(raw, purpose)
     if user is None or not user.active:
         db.session.rollback()
         return None
     set_password(user, password)
-    if user.email_verified_at is None:  # the link proved the mailbox
-        user.email_verified_at = utcnow()
-    record("password.reset", actor=user, subject=user)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    record(action, actor=user, subject=user)
     db.session.commit()
     return user
+
+
+def reset_password(raw: str, password: str) -> User | None:
+    return _password_by_link(raw, TokenPurpose.RESET_PASSWORD, password, "password.reset")
 
 
 def change_password(user: User, current: str, new: str) -> bool:
@@ -403,15 +407,7 @@ def send_invitation(user: User, invited_by: User) -> None:
 
 
 def accept_invitation(raw: str, password: str) -> User | None:
-    user = spend_token(raw, TokenPurpose.INVITATION)
-    if user is None or not user.active:
-        db.session.rollback()
-        return None
-    set_password(user, password)
-    user.email_verified_at = utcnow()
-    record("account.invitation_accepted", actor=user, subject=user)
-    db.session.commit()
-    return user
+    return _password_by_link(raw, TokenPurpose.INVITATION, password, "account.invitation_accepted")
 
 
 def set_active(user: User, active: bool, by: User) -> None:

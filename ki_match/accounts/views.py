@@ -18,7 +18,7 @@ from ki_match.accounts.forms import (
 )
 from ki_match.accounts.models import TokenPurpose
 from ki_match.extensions import db, limiter, login_manager
-from ki_match.htmx import redirect_to, render
+from ki_match.htmx import redirect_to, render, render_form
 from ki_match.orgs.queries import current_ki
 from ki_match.security import safe_local_path
 
@@ -81,8 +81,7 @@ def login():
         else:
             form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
         return render("accounts/login.html", "login_form", status=422, form=form)
-    status = 422 if form.errors else 200
-    return render("accounts/login.html", "login_form", status=status, form=form)
+    return render_form("accounts/login.html", "login_form", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -108,8 +107,7 @@ def register():
             password=form.password.data,
         )
         return redirect_to(url_for("accounts.check_mail", reason="register"))
-    status = 422 if form.errors else 200
-    return render("accounts/register.html", "register_form", status=status, form=form)
+    return render_form("accounts/register.html", "register_form", form=form)
 
 
 @bp.route("/check-mail/<any(register, reset):reason>")
@@ -143,8 +141,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         return redirect_to(url_for("accounts.check_mail", reason="reset"))
-    status = 422 if form.errors else 200
-    return render("accounts/forgot_password.html", "forgot_form", status=status, form=form)
+    return render_form("accounts/forgot_password.html", "forgot_form", form=form)
 
 
 def _new_password_by_link(token: str, purpose: TokenPurpose, spend, done: str, template: str, block: str):
@@ -161,8 +158,7 @@ def _new_password_by_link(token: str, purpose: TokenPurpose, spend, done: str, t
         session.clear()
         flash(done, "success")
         return redirect_to(url_for("accounts.login"))
-    status = 422 if form.errors else 200
-    return render(template, block, status=status, form=form, invitee=found.user)
+    return render_form(template, block, invitee=found.user, form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.helpers.activation import set_account_active
-from ki_match.htmx import redirect_to, render
+from ki_match.htmx import redirect_to, render, render_form
 from ki_match.orgs.models import Organisation
 from ki_match.orgs.queries import current_ki, organisations
 
@@ -76,8 +76,7 @@ def invite():
         else:
             flash(_("Die Einladung an %(email)s ist unterwegs.", email=form.email.data), "success")
             return redirect_to(url_for("admin.users"))
-    status = 422 if form.errors else 200
-    return render("admin/invite.html", "invite_form", status=status, form=form)
+    return render_form("admin/invite.html", "invite_form", form=form)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

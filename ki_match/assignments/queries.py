@@ -59,41 +59,37 @@ def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
 
     The same rows the dashboard counts (``hours_awaiting_approval_count``).
     """
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-            .where(
-                HelpRequest.ki_id == ki.id,
-                Assignment.reported_at.is_not(None),
-                Assignment.approved_at.is_(None),
-            )
-            .options(
-                selectinload(Assignment.helper).selectinload(HelperProfile.user),
-                *request_details(selectinload(Assignment.request)),
-            )
-            .order_by(Assignment.reported_at, Assignment.id)
+    return db.session.scalars(
+        select(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(
+            HelpRequest.ki_id == ki.id,
+            Assignment.reported_at.is_not(None),
+            Assignment.approved_at.is_(None),
         )
-    )
+        .options(
+            selectinload(Assignment.helper).selectinload(HelperProfile.user),
+            *request_details(selectinload(Assignment.request)),
+        )
+        .order_by(Assignment.reported_at, Assignment.id)
+    ).all()
 
 
 def upcoming_assignments(profile: HelperProfile, limit: int = 5) -> list[Assignment]:
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(
-                Assignment.helper_id == profile.id,
-                Assignment.status == AssignmentStatus.CONFIRMED,
-                Assignment.starts_at >= utcnow(),
-            )
-            .options(
-                selectinload(Assignment.request).selectinload(HelpRequest.language),
-                selectinload(Assignment.request).selectinload(HelpRequest.town),
-            )
-            .order_by(Assignment.starts_at)
-            .limit(limit)
+    return db.session.scalars(
+        select(Assignment)
+        .where(
+            Assignment.helper_id == profile.id,
+            Assignment.status == AssignmentStatus.CONFIRMED,
+            Assignment.starts_at >= utcnow(),
         )
-    )
+        .options(
+            selectinload(Assignment.request).selectinload(HelpRequest.language),
+            selectinload(Assignment.request).selectinload(HelpRequest.town),
+        )
+        .order_by(Assignment.starts_at)
+        .limit(limit)
+    ).all()
 
 
 def hours_awaiting_approval_count(ki: Ki) -> int:
@@ -114,19 +110,17 @@ def hours_awaiting_approval_count(ki: Ki) -> int:
 
 def assignment_history(profile: HelperProfile, limit: int = 100):
     """The helper's assignments, latest first, with their requests."""
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-            .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == profile.ki_id)
-            .options(
-                selectinload(Assignment.request).selectinload(HelpRequest.language),
-                selectinload(Assignment.request).selectinload(HelpRequest.town),
-            )
-            .order_by(Assignment.confirmed_at.desc(), Assignment.id.desc())
-            .limit(limit)
+    return db.session.scalars(
+        select(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == profile.ki_id)
+        .options(
+            selectinload(Assignment.request).selectinload(HelpRequest.language),
+            selectinload(Assignment.request).selectinload(HelpRequest.town),
         )
-    )
+        .order_by(Assignment.confirmed_at.desc(), Assignment.id.desc())
+        .limit(limit)
+    ).all()
 
 
 def _month_start(day: date, back: int) -> date:

@@ -23,12 +23,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 from ki_match.clock import BERLIN, utcnow
 from ki_match.reference.names import language_name, topic_name
-from ki_match.requests.models import (
-    HOLDING_STATES,
-    Assignment,
-    RequestKind,
-    RequestStatus,
-)
+from ki_match.requests.models import HOLDING_STATES, Assignment, RequestKind, RequestStatus
 
 TZID = "Europe/Berlin"
 PRODID = "-//KI-Match//Einsaetze//DE"
@@ -50,21 +45,19 @@ def berlin_timezone() -> Timezone:
     zone = Timezone()
     zone.add("tzid", TZID)
     zone.add("x-lic-location", TZID)
-    summer = TimezoneDaylight()
-    summer.add("tzname", "CEST")
-    summer.add("tzoffsetfrom", timedelta(hours=1))
-    summer.add("tzoffsetto", timedelta(hours=2))
-    summer.add("dtstart", datetime(1970, 3, 29, 2, 0))
-    summer.add("rrule", vRecur(freq="YEARLY", bymonth=3, byday="-1SU"))
-    winter = TimezoneStandard()
-    winter.add("tzname", "CET")
-    winter.add("tzoffsetfrom", timedelta(hours=2))
-    winter.add("tzoffsetto", timedelta(hours=1))
-    winter.add("dtstart", datetime(1970, 10, 25, 3, 0))
-    winter.add("rrule", vRecur(freq="YEARLY", bymonth=10, byday="-1SU"))
-    zone.add_component(summer)
-    zone.add_component(winter)
+    zone.add_component(_observance(TimezoneDaylight(), "CEST", 1, 2, datetime(1970, 3, 29, 2, 0)))
+    zone.add_component(_observance(TimezoneStandard(), "CET", 2, 1, datetime(1970, 10, 25, 3, 0)))
     return zone
+
+
+def _observance(part, name: str, hours_before: int, hours_after: int, first: datetime):
+    """Summer or winter time: from the last Sunday of ``first``'s month, every year."""
+    part.add("tzname", name)
+    part.add("tzoffsetfrom", timedelta(hours=hours_before))
+    part.add("tzoffsetto", timedelta(hours=hours_after))
+    part.add("dtstart", first)
+    part.add("rrule", vRecur(freq="YEARLY", bymonth=first.month, byday="-1SU"))
+    return part
 
 
 def _in_repeated_hour(local: datetime) -> bool:

@@ -46,42 +46,38 @@ def feed_assignments(profile: HelperProfile) -> list[Assignment]:
     """Everything of the last 90 days and ahead, withdrawn and cancelled ones included
     so that subscribed calendars learn they are off."""
     since = utcnow() - FEED_PAST
-    return list(
-        db.session.scalars(
-            _of(profile.ki_id, profile)
-            .where(
-                or_(
-                    Assignment.starts_at >= since,
-                    and_(
-                        Assignment.starts_at.is_(None),
-                        HelpRequest.due_on >= since.astimezone(BERLIN).date(),
-                    ),
-                )
+    return db.session.scalars(
+        _of(profile.ki_id, profile)
+        .where(
+            or_(
+                Assignment.starts_at >= since,
+                and_(
+                    Assignment.starts_at.is_(None),
+                    HelpRequest.due_on >= since.astimezone(BERLIN).date(),
+                ),
             )
-            .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
         )
-    )
+        .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
+    ).all()
 
 
 def upcoming_confirmed(ki: Ki, profile: HelperProfile) -> list[Assignment]:
     """Confirmed assignments still ahead, soonest first, for single downloads."""
     now = utcnow()
-    return list(
-        db.session.scalars(
-            _of(ki.id, profile)
-            .where(
-                Assignment.status == AssignmentStatus.CONFIRMED,
-                or_(
-                    Assignment.starts_at > now,
-                    and_(
-                        Assignment.starts_at.is_(None),
-                        HelpRequest.due_on >= now.astimezone(BERLIN).date(),
-                    ),
+    return db.session.scalars(
+        _of(ki.id, profile)
+        .where(
+            Assignment.status == AssignmentStatus.CONFIRMED,
+            or_(
+                Assignment.starts_at > now,
+                and_(
+                    Assignment.starts_at.is_(None),
+                    HelpRequest.due_on >= now.astimezone(BERLIN).date(),
                 ),
-            )
-            .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
+            ),
         )
-    )
+        .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
+    ).all()
 
 
 def profile_for_feed_token(raw: str) -> HelperProfile | None:

@@ -16,7 +16,7 @@ from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import requests as bp
 from ki_match.desk.request_page import request_page
 from ki_match.desk.request_parts import lifecycle as lifecycle_part
-from ki_match.desk.request_parts import reschedule_form, submitted_panel
+from ki_match.desk.request_parts import submitted_panel
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.initiatives import services as initiatives
@@ -24,7 +24,7 @@ from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
 from ki_match.matching.services import time_warnings
 from ki_match.offers.forms import ActionForm
 from ki_match.requests import lifecycle
-from ki_match.requests.forms import CancelForm
+from ki_match.requests.forms import CancelForm, RescheduleForm
 from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest
@@ -56,7 +56,7 @@ def _done(help_request: HelpRequest, message: str, warnings=()):
 @roles(*STAFF)
 def reschedule(request_id: int):
     help_request = get_request(request_id)
-    form = reschedule_form(help_request, submitted=True)
+    form = RescheduleForm.for_request(help_request, submitted=True)
     if not form.validate_on_submit():
         return _lifecycle_answer(request_id, 422, reschedule=form)
     try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from flask_wtf import FlaskForm
 
 from ki_match.accounts.forms import ConfirmForm
-from ki_match.clock import local_parts, utcnow
+from ki_match.clock import utcnow
 from ki_match.initiatives import queries as initiative_queries
 from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
 from ki_match.initiatives.services import HELPER_CONFIRMED
@@ -24,7 +24,6 @@ from ki_match.requests.models import (
     HelpRequest,
     Offer,
     OfferStatus,
-    RequestKind,
     RequestStatus,
 )
 from ki_match.requests.queries import rows_of
@@ -120,22 +119,6 @@ def offer_board(req: HelpRequest) -> OfferBoard:
 # --- another time, or the end --------------------------------------------------------------------
 
 
-def reschedule_form(req: HelpRequest, *, submitted: bool = False) -> RescheduleForm:
-    written = req.kind == RequestKind.WRITTEN
-    if submitted:
-        return RescheduleForm(written=written, prefix="reschedule")
-    day, start = local_parts(req.starts_at)
-    return RescheduleForm(
-        formdata=None,
-        written=written,
-        prefix="reschedule",
-        day=day,
-        start=start,
-        duration_minutes=req.duration_minutes,
-        due_on=req.due_on,
-    )
-
-
 @dataclass
 class Lifecycle:
     req: HelpRequest
@@ -178,7 +161,7 @@ def lifecycle(
 ) -> Lifecycle:
     return Lifecycle(
         req=req,
-        reschedule_form=reschedule or reschedule_form(req),
+        reschedule_form=reschedule or RescheduleForm.for_request(req),
         cancel_form=cancel or CancelForm(formdata=None, prefix="cancel"),
         message=message,
         open=open,

@@ -16,14 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ki_match.matching.engine import (
-    Busy,
-    HelperFacts,
-    Place,
-    RequestFacts,
-    Words,
-    hard_rule_failures,
-)
+from ki_match.matching.engine import Busy, HelperFacts, Place, RequestFacts, Words, hard_rule_failures
 
 # The engine's rules about the helper's time: weekly plan, absence, another assignment,
 # monthly cap. A helper who fails only these would fit the request at another time.

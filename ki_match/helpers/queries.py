@@ -37,32 +37,10 @@ def profile_of(user: User) -> HelperProfile | None:
     return db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user.id))
 
 
-def awaiting_approval(ki: Ki) -> list[HelperProfile]:
-    """Verified helpers not yet approved, oldest first."""
-    return list(
-        db.session.scalars(
-            select(HelperProfile)
-            .join(User, User.id == HelperProfile.user_id)
-            .where(
-                HelperProfile.ki_id == ki.id,
-                HelperProfile.approved_at.is_(None),
-                User.active.is_(True),
-                User.email_verified_at.is_not(None),
-            )
-            .options(
-                selectinload(HelperProfile.user),
-                selectinload(HelperProfile.home_town),
-                selectinload(HelperProfile.languages).selectinload(HelperLanguage.language),
-            )
-            .order_by(HelperProfile.created_at)
-        )
-    )
-
-
-def count_awaiting_approval(ki: Ki) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(HelperProfile)
+def _awaiting(ki: Ki, *columns):
+    """The KI's verified, active helpers not yet approved (joined with their account)."""
+    return (
+        select(*columns)
         .join(User, User.id == HelperProfile.user_id)
         .where(
             HelperProfile.ki_id == ki.id,
@@ -71,6 +49,23 @@ def count_awaiting_approval(ki: Ki) -> int:
             User.email_verified_at.is_not(None),
         )
     )
+
+
+def awaiting_approval(ki: Ki) -> list[HelperProfile]:
+    """Verified helpers not yet approved, oldest first."""
+    return db.session.scalars(
+        _awaiting(ki, HelperProfile)
+        .options(
+            selectinload(HelperProfile.user),
+            selectinload(HelperProfile.home_town),
+            selectinload(HelperProfile.languages).selectinload(HelperLanguage.language),
+        )
+        .order_by(HelperProfile.created_at)
+    ).all()
+
+
+def count_awaiting_approval(ki: Ki) -> int:
+    return db.session.scalar(_awaiting(ki, func.count(HelperProfile.id)))
 
 
 # --- the coordinators' list of helpers ------------------------------------------------------

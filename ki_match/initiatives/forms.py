@@ -108,39 +108,39 @@ def _text(label, message, *, max_length: int, rows: int = 3, description=None):
     )
 
 
+def _message(label, missing, description) -> TextAreaField:
+    """A message of the conversation about a request."""
+    return _text(label, missing, max_length=2000, description=description)
+
+
+def _reason(label, missing) -> TextAreaField:
+    """A short reason, read by the other side."""
+    return _text(label, missing, max_length=300, rows=2)
+
+
 class AnswerForm(FlaskForm):
-    body = _text(
+    body = _message(
         _l("Ihre Antwort an das Integrationszentrum"),
         _l("Bitte schreiben Sie eine Nachricht."),
-        max_length=2000,
-        description=_l("Bitte keine vollständigen Namen von Klientinnen und Klienten."),
+        _l("Bitte keine vollständigen Namen von Klientinnen und Klienten."),
     )
 
 
 class WithdrawForm(FlaskForm):
-    reason = _text(
-        _l("Warum ziehen Sie die Anfrage zurück?"),
-        _l("Bitte nennen Sie kurz den Grund."),
-        max_length=300,
-        rows=2,
-    )
+    reason = _reason(_l("Warum ziehen Sie die Anfrage zurück?"), _l("Bitte nennen Sie kurz den Grund."))
 
 
 class AskForm(FlaskForm):
-    question = _text(
+    question = _message(
         _l("Rückfrage an die Initiative"),
         _l("Bitte schreiben Sie Ihre Frage."),
-        max_length=2000,
-        description=_l("Die Anfrage bleibt eingereicht, bis Sie sie übernehmen oder ablehnen."),
+        _l("Die Anfrage bleibt eingereicht, bis Sie sie übernehmen oder ablehnen."),
     )
 
 
 class DeclineForm(FlaskForm):
-    reason = _text(
-        _l("Grund der Ablehnung"),
-        _l("Bitte geben Sie einen Grund an – die Initiative erfährt ihn."),
-        max_length=300,
-        rows=2,
+    reason = _reason(
+        _l("Grund der Ablehnung"), _l("Bitte geben Sie einen Grund an – die Initiative erfährt ihn.")
     )
 
 

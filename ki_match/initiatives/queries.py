@@ -48,14 +48,12 @@ def organisation_status_counts(ki: Ki, organisation_id: int) -> dict[RequestStat
 
 
 def comments(request: HelpRequest) -> list[RequestComment]:
-    return list(
-        db.session.scalars(
-            select(RequestComment)
-            .where(RequestComment.request_id == request.id)
-            .options(selectinload(RequestComment.author))
-            .order_by(RequestComment.created_at, RequestComment.id)
-        )
-    )
+    return db.session.scalars(
+        select(RequestComment)
+        .where(RequestComment.request_id == request.id)
+        .options(selectinload(RequestComment.author))
+        .order_by(RequestComment.created_at, RequestComment.id)
+    ).all()
 
 
 def organisation_in_ki(ki: Ki, organisation_id: int) -> Organisation | None:
@@ -83,17 +81,15 @@ def organisations_with_counts(ki: Ki) -> list[tuple[Organisation, int]]:
 
 
 def members(organisation: Organisation) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.organisation_id == organisation.id,
-                User.ki_id == organisation.ki_id,
-                User.deleted_at.is_(None),
-            )
-            .order_by(User.active.desc(), User.display_name)
+    return db.session.scalars(
+        select(User)
+        .where(
+            User.organisation_id == organisation.id,
+            User.ki_id == organisation.ki_id,
+            User.deleted_at.is_(None),
         )
-    )
+        .order_by(User.active.desc(), User.display_name)
+    ).all()
 
 
 def step_counts(ki: Ki, organisation_id: int) -> dict[str, int]:

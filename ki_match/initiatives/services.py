@@ -93,15 +93,11 @@ def share_contact(request_id: int, coordinator: User, shared: bool) -> HelpReque
     if shared and (request.status not in HELPER_CONFIRMED or request.organisation_id is None):
         db.session.rollback()
         raise InitiativeError(_l("Den Kontakt gibt es erst, wenn eine Helfer*in bestätigt ist."))
-    if request.contact_shared != shared:
-        request.contact_shared = shared
-        record(
-            "request.contact_shared" if shared else "request.contact_unshared",
-            actor=coordinator,
-            subject=request,
-        )
-        if shared:
-            publish(ContactShared(request=request, actor=coordinator, helpers=confirmed_helpers(request)))
+    changed = _switched(
+        request, "contact_shared", shared, coordinator, "request.contact_shared", "request.contact_unshared"
+    )
+    if changed and shared:
+        publish(ContactShared(request=request, actor=coordinator, helpers=confirmed_helpers(request)))
     db.session.commit()
     return request
 
@@ -166,13 +162,16 @@ def save_organisation(
 
 def set_organisation_active(organisation: Organisation, active: bool, actor) -> None:
     """A deactivated organisation keeps its history; its members can no longer send requests in."""
-    if organisation.active != active:
-        organisation.active = active
-        record(
-            "organisation.activated" if active else "organisation.deactivated",
-            actor=actor,
-            subject=organisation,
-        )
+    _switched(organisation, "active", active, actor, "organisation.activated", "organisation.deactivated")
+
+
+def _switched(row, flag: str, on: bool, actor, switched_on: str, switched_off: str) -> bool:
+    """Set ``row.<flag>`` to ``on`` and audit the change; False when it already was."""
+    if getattr(row, flag) == on:
+        return False
+    setattr(row, flag, on)
+    record(switched_on if on else switched_off, actor=actor, subject=row)
+    return True
 
 
 def set_lead_time(ki: Ki, days: int, actor) -> None:

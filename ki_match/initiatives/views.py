@@ -24,11 +24,7 @@ from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.initiatives import queries, services
-from ki_match.initiatives.forms import (
-    AnswerForm,
-    InitiativeRequestForm,
-    WithdrawForm,
-)
+from ki_match.initiatives.forms import AnswerForm, InitiativeRequestForm, WithdrawForm
 from ki_match.initiatives.labels import INITIATIVE_STATUS, STATUS_GROUPS, initiative_status
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.models import Language

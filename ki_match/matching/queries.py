@@ -32,13 +32,7 @@ from ki_match.helpers.models import (
 from ki_match.helpers.queries import matchable_filter
 from ki_match.matching.engine import Busy, HelperFacts, Kind, Place, RequestFacts
 from ki_match.reference.models import Language, Town
-from ki_match.requests.models import (
-    Assignment,
-    AssignmentStatus,
-    HelpRequest,
-    Offer,
-    OfferStatus,
-)
+from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")
 GERMAN = "de"

@@ -14,12 +14,7 @@ from ki_match.access import logged_in
 from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
-from ki_match.outbox.preferences import (
-    MANDATORY_REASON,
-    categories_for,
-    save_preferences,
-    switched_off,
-)
+from ki_match.outbox.preferences import MANDATORY_REASON, categories_for, save_preferences, switched_off
 
 bp = Blueprint("preferences", __name__, url_prefix="/account/notifications")
 

@@ -23,11 +23,9 @@ def counts_by_status(ki_id: int) -> dict[DeliveryStatus, int]:
 
 def needing_a_person(ki_id: int, limit: int = 200) -> list[OutboxMessage]:
     """Failed and in-doubt messages of the KI, newest first."""
-    return list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.ki_id == ki_id, OutboxMessage.status.in_(NEEDS_A_PERSON))
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-            .limit(limit)
-        )
-    )
+    return db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.ki_id == ki_id, OutboxMessage.status.in_(NEEDS_A_PERSON))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    ).all()

@@ -150,25 +150,23 @@ def overdue_offers(now: datetime) -> list[Offer]:
     cutoff = now - _hours("OFFER_UNANSWERED_HOURS", DEFAULT_OFFER_UNANSWERED_HOURS)
     today = now.astimezone(BERLIN).date()
     logged = exists().where(ReminderLog.key == literal("unanswered-offer:", String) + cast(Offer.id, String))
-    return list(
-        db.session.scalars(
-            select(Offer)
-            .join(HelpRequest, HelpRequest.id == Offer.request_id)
-            .where(
-                Offer.status == OfferStatus.PENDING,
-                Offer.created_at <= cutoff,
-                or_(Offer.expires_at.is_(None), Offer.expires_at > now),
-                HelpRequest.status.in_(ACCEPTING),
-                or_(
-                    HelpRequest.starts_at > now,
-                    and_(HelpRequest.starts_at.is_(None), HelpRequest.due_on >= today),
-                ),
-                ~logged,
-            )
-            .order_by(Offer.request_id, Offer.id)
-            .options(selectinload(Offer.helper).selectinload(HelperProfile.user))
+    return db.session.scalars(
+        select(Offer)
+        .join(HelpRequest, HelpRequest.id == Offer.request_id)
+        .where(
+            Offer.status == OfferStatus.PENDING,
+            Offer.created_at <= cutoff,
+            or_(Offer.expires_at.is_(None), Offer.expires_at > now),
+            HelpRequest.status.in_(ACCEPTING),
+            or_(
+                HelpRequest.starts_at > now,
+                and_(HelpRequest.starts_at.is_(None), HelpRequest.due_on >= today),
+            ),
+            ~logged,
         )
-    )
+        .order_by(Offer.request_id, Offer.id)
+        .options(selectinload(Offer.helper).selectinload(HelperProfile.user))
+    ).all()
 
 
 def _recipients(request: HelpRequest, sender_id: int | None) -> list[User]:

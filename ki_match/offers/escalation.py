@@ -67,11 +67,9 @@ def steps_for(request: HelpRequest) -> list[EscalationStep]:
     """The request's follow-up steps, oldest first (for the request page)."""
     if request.id is None:
         return []
-    return list(
-        db.session.scalars(
-            select(EscalationStep).where(EscalationStep.request_id == request.id).order_by(EscalationStep.at)
-        )
-    )
+    return db.session.scalars(
+        select(EscalationStep).where(EscalationStep.request_id == request.id).order_by(EscalationStep.at)
+    ).all()
 
 
 def _yes_waiting(request: HelpRequest) -> bool:
@@ -171,17 +169,15 @@ def escalate_request(request_id: int, now: datetime) -> EscalationStep | None:
 
 def due_request_ids() -> list[int]:
     """Requests with follow-up switched on that still look for people and have offers out."""
-    return list(
-        db.session.scalars(
-            select(HelpRequest.id)
-            .where(
-                HelpRequest.status.in_(ACCEPTING),
-                HelpRequest.escalate_after_hours.is_not(None),
-                select(Offer.id).where(Offer.request_id == HelpRequest.id).exists(),
-            )
-            .order_by(HelpRequest.id)
+    return db.session.scalars(
+        select(HelpRequest.id)
+        .where(
+            HelpRequest.status.in_(ACCEPTING),
+            HelpRequest.escalate_after_hours.is_not(None),
+            select(Offer.id).where(Offer.request_id == HelpRequest.id).exists(),
         )
-    )
+        .order_by(HelpRequest.id)
+    ).all()
 
 
 def escalate(now: datetime | None = None) -> list[EscalationStep]:

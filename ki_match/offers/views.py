@@ -21,7 +21,7 @@ from ki_match.accounts.models import Role
 from ki_match.extensions import limiter
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
-from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.htmx import redirect_to, render, render_form, wants_block
 from ki_match.offers import queries
 from ki_match.offers.answers import AcceptOutcome, Answer, accept_offer, decline_offer
 from ki_match.offers.forms import AcceptForm, DeclineForm
@@ -216,8 +216,7 @@ def answer_by_link(token: str):
         except OfferError as error:
             return render("offers/answer_closed.html", status=410, reason=str(error))
         return redirect_to(url_for("offers.answered", token=token))
-    status = 422 if form.errors else 200
-    return render("offers/answer.html", status=status, form=form, offer=offer, answer=answer)
+    return render_form("offers/answer.html", offer=offer, answer=answer, form=form)
 
 
 @bp.route("/offers/answer/<token>/done")

@@ -48,19 +48,15 @@ def queue_mail(
         return None  # an optional kind its recipient switched off (notifications.preferences)
     locale = mail_locale(recipient, locale)
     with force_locale(locale):
-        subject_text = str(subject)
-        body_text = render_template(f"{template}.txt", **context)
-        body_html = render_template(f"{template}.html", **context)
+        written = {
+            "subject": str(subject),
+            "body_text": render_template(f"{template}.txt", **context),
+            "body_html": render_template(f"{template}.html", **context),
+        }
+    key_hash = hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()
     message = OutboxMessage(
-        ki_id=ki_id,
-        kind=kind,
-        idempotency_key=hashlib.sha256(f"{kind}:{key}".encode()).hexdigest(),
-        to_address=to,
-        subject=subject_text,
-        body_text=body_text,
-        body_html=body_html,
-        locale=locale,
-        status=DeliveryStatus.PENDING,
+        ki_id=ki_id, kind=kind, idempotency_key=key_hash, to_address=to, locale=locale, **written
     )
+    message.status = DeliveryStatus.PENDING
     db.session.add(message)
     return message

@@ -32,13 +32,7 @@ from ki_match.offers.answers import decline_offer, retract_acceptance
 from ki_match.outbox.models import OutboxMessage
 from ki_match.privacy.queries import Person, referencing_columns
 from ki_match.requests.lifecycle import RequestError
-from ki_match.requests.models import (
-    Assignment,
-    AssignmentStatus,
-    HelpRequest,
-    Offer,
-    OfferStatus,
-)
+from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
 
 # Stored in place of the name: history pages then read "Gelöschte Person".
 DELETED_NAME = "Gelöschte Person"
@@ -222,20 +216,27 @@ def _anonymise_user(user: User) -> None:
     user.deleted_at = utcnow()
 
 
+# What a deleted helper's profile keeps of each field: nothing that could point to the person.
+ERASED_PROFILE = {
+    "phone": None,
+    "gender": None,
+    "home_town_id": None,
+    "max_travel_km": None,
+    "remote_ok": False,
+    "directory_opt_in": False,
+    "consent_given_at": None,
+    "consent_version": None,
+    "calendar_token_hash": None,
+    "qualification_completed_on": None,
+    "confidentiality_signed_on": None,
+    "police_certificate_seen_on": None,
+}
+
+
 def _anonymise_profile(profile: HelperProfile) -> None:
     """Only ``kind`` and the monthly cap stay: they describe no one once the name is gone."""
-    profile.phone = None
-    profile.gender = None
-    profile.home_town_id = None
-    profile.max_travel_km = None
-    profile.remote_ok = False
-    profile.directory_opt_in = False
-    profile.consent_given_at = None
-    profile.consent_version = None
-    profile.calendar_token_hash = None
-    profile.qualification_completed_on = None
-    profile.confidentiality_signed_on = None
-    profile.police_certificate_seen_on = None
+    for name, value in ERASED_PROFILE.items():
+        setattr(profile, name, value)
 
 
 def _clear_typed_text(profile: HelperProfile) -> None:

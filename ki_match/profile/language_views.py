@@ -12,7 +12,7 @@ from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.htmx import redirect_to, render
 from ki_match.profile import queries, services
 from ki_match.profile.forms import LanguageForm, LevelForm
-from ki_match.profile.views import after_change, bp, destination, in_setup, setup_context
+from ki_match.profile.views import after_change, bp, destination, setup_context
 from ki_match.reference.names import language_name, level_label
 
 
@@ -81,14 +81,12 @@ def add_language():
                 return redirect_to(leave_to)
             fresh = _language_form(profile, formdata=None)
             return after_change(
-                "profile/languages.html",
+                "languages",
                 "language_editor",
                 message,
-                url_for("profile.languages", setup=1 if in_setup() else None),
                 profile=profile,
                 entries=services.sorted_languages(profile),
                 form=fresh,
-                **setup_context("languages"),
             )
     return _languages_page(profile, form, status=422, block="language_editor")
 
@@ -102,17 +100,15 @@ def change_language(language_id: int):
     if level_form.validate_on_submit():
         services.change_level(entry, level_form.level.data)
         return after_change(
-            "profile/languages.html",
+            "languages",
             "language_list",
             _(
                 "%(language)s: jetzt %(level)s.",
                 language=language_name(entry.language),
                 level=level_label(entry.level),
             ),
-            url_for("profile.languages", setup=1 if in_setup() else None),
             profile=profile,
             entries=services.sorted_languages(profile),
-            **setup_context("languages"),
         )
     return _languages_page(
         profile,
@@ -131,11 +127,9 @@ def remove_language(language_id: int):
     name = language_name(entry.language)
     services.remove_language(entry)
     return after_change(
-        "profile/languages.html",
+        "languages",
         "language_list",
         _("%(language)s ist entfernt.", language=name),
-        url_for("profile.languages", setup=1 if in_setup() else None),
         profile=profile,
         entries=services.sorted_languages(profile),
-        **setup_context("languages"),
     )

@@ -112,6 +112,14 @@ def change_level(entry: HelperLanguage, level: int) -> None:
     db.session.commit()
 
 
+def _add(profile: HelperProfile, collection: str, row, change: str):
+    """Put a new row into the profile's week (its slots or absences)."""
+    getattr(profile, collection).append(row)
+    _changed(profile, "when", change)
+    db.session.commit()
+    return row
+
+
 def _remove(row, collection: str, section: str, change: str) -> None:
     """Take one row out of a profile's ``collection`` (its languages, slots or absences)."""
     profile = row.helper
@@ -163,11 +171,7 @@ def add_slot(profile: HelperProfile, weekday: int, starts: time, ends: time) -> 
         raise ProfileError(_l("Das Ende muss nach dem Anfang liegen."))
     if problems:
         raise SlotConflict([existing[problem.other] for problem in problems])
-    slot = AvailabilitySlot(weekday=weekday, starts=starts, ends=ends)
-    profile.slots.append(slot)
-    _changed(profile, "when", "slot_added")
-    db.session.commit()
-    return slot
+    return _add(profile, "slots", AvailabilitySlot(weekday=weekday, starts=starts, ends=ends), "slot_added")
 
 
 def remove_slot(slot: AvailabilitySlot) -> None:
@@ -202,10 +206,7 @@ def add_absence(profile: HelperProfile, first_day: date, last_day: date | None, 
     if last_day < first_day:
         raise ProfileError(_l("Der letzte Tag darf nicht vor dem ersten liegen."))
     absence = Absence(first_day=first_day, last_day=last_day, note=(note or "").strip() or None)
-    profile.absences.append(absence)
-    _changed(profile, "when", "absence_added")
-    db.session.commit()
-    return absence
+    return _add(profile, "absences", absence, "absence_added")
 
 
 def remove_absence(absence: Absence) -> None:

@@ -38,21 +38,12 @@ from ki_match.accounts.models import Role
 from ki_match.clock import local_today
 from ki_match.helpers import availability
 from ki_match.helpers.loaders import get_profile
-from ki_match.helpers.models import (
-    Gender,
-    HelperKind,
-)
+from ki_match.helpers.models import Gender, HelperKind
 from ki_match.helpers.services import is_matchable, missing_items
-from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.htmx import redirect_to, render, render_form, wants_block
 from ki_match.orgs.queries import current_ki
 from ki_match.profile import queries, services
-from ki_match.profile.forms import (
-    GENDER_CHOICES,
-    KIND_CHOICES,
-    MoreForm,
-    WhereForm,
-    level_choices,
-)
+from ki_match.profile.forms import GENDER_CHOICES, KIND_CHOICES, MoreForm, WhereForm, level_choices
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -105,12 +96,13 @@ def destination(key: str, then: str | None) -> str | None:
     return None
 
 
-def after_change(template: str, block: str, message: str, page_url: str, **context):
-    """A saved change: the swapped block (with its status message) for htmx, else 303 back."""
+def after_change(step: str, block: str, message: str, **context):
+    """A saved change on the page of set-up ``step``: the swapped block (with its status message)
+    for htmx, else 303 back to the page."""
     if wants_block(block):
-        return render(template, block, status_message=message, **context)
+        return render(f"profile/{step}.html", block, status_message=message, **setup_context(step), **context)
     flash(message, "success")
-    return redirect_to(page_url)
+    return redirect_to(url_for(f"profile.{step}", setup=1 if in_setup() else None))
 
 
 def _saved(step: str, message: str):
@@ -180,14 +172,8 @@ def where():
             remote_ok=form.remote_ok.data,
         )
         return _saved("where", _("Gespeichert: wo Sie helfen."))
-    status = 422 if form.errors else 200
-    return render(
-        "profile/where.html",
-        "where_form",
-        status=status,
-        profile=profile,
-        form=form,
-        **setup_context("where"),
+    return render_form(
+        "profile/where.html", "where_form", profile=profile, **setup_context("where"), form=form
     )
 
 
@@ -221,10 +207,7 @@ def more():
             locale=form.locale.data,
         )
         return _saved("more", _("Gespeichert: Themen und weitere Angaben."))
-    status = 422 if form.errors else 200
-    return render(
-        "profile/more.html", "more_form", status=status, profile=profile, form=form, **setup_context("more")
-    )
+    return render_form("profile/more.html", "more_form", profile=profile, form=form, **setup_context("more"))
 
 
 # --- consent -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -15,7 +15,7 @@ from ki_match.helpers.models import Absence, AvailabilitySlot, HelperProfile
 from ki_match.htmx import redirect_to, render
 from ki_match.profile import queries, services
 from ki_match.profile.forms import AbsenceForm, WhenForm
-from ki_match.profile.views import after_change, bp, destination, in_setup, setup_context
+from ki_match.profile.views import after_change, bp, destination, setup_context
 
 
 def get_own_slot(profile: HelperProfile, slot_id: int) -> AvailabilitySlot:
@@ -101,14 +101,12 @@ def save_when():
                 flash(message, "success")
                 return redirect_to(leave_to)
             return after_change(
-                "profile/when.html",
+                "when",
                 "slot_editor",
                 message,
-                url_for("profile.when", setup=1 if in_setup() else None),
                 profile=profile,
                 form=_when_form(profile, fresh=True),
                 slots_by_day=_slots_by_day(profile),
-                **setup_context("when"),
             )
     return _when_page(
         profile,
@@ -133,13 +131,11 @@ def remove_slot(slot_id: int):
     words = _slot_words(slot)
     services.remove_slot(slot)
     return after_change(
-        "profile/when.html",
+        "when",
         "slot_list",
         _("Entfernt: %(slot)s.", slot=words),
-        url_for("profile.when", setup=1 if in_setup() else None),
         profile=profile,
         slots_by_day=_slots_by_day(profile),
-        **setup_context("when"),
     )
 
 
@@ -156,15 +152,13 @@ def add_absence():
         else:
             today = local_today()
             return after_change(
-                "profile/when.html",
+                "when",
                 "absence_editor",
                 _("Abwesenheit gespeichert."),
-                url_for("profile.when"),
                 profile=profile,
                 absence_form=AbsenceForm(formdata=None),
                 upcoming=[a for a in profile.absences if a.last_day >= today],
                 past=[a for a in profile.absences if a.last_day < today],
-                **setup_context("when"),
             )
     return _when_page(profile, _when_form(profile, fresh=True), form, status=422, block="absence_editor")
 
@@ -177,12 +171,10 @@ def remove_absence(absence_id: int):
     services.remove_absence(absence)
     today = local_today()
     return after_change(
-        "profile/when.html",
+        "when",
         "absence_list",
         _("Abwesenheit entfernt."),
-        url_for("profile.when"),
         profile=profile,
         upcoming=[a for a in profile.absences if a.last_day >= today],
         past=[a for a in profile.absences if a.last_day < today],
-        **setup_context("when"),
     )

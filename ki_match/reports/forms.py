@@ -18,12 +18,7 @@ from ki_match.clock import local_today
 from ki_match.extensions import db
 from ki_match.reference.names import language_name, topic_name
 from ki_match.reports.models import AllowanceRate
-from ki_match.reports.services import (
-    Period,
-    PeriodKind,
-    ReportFilters,
-    parse_cents,
-)
+from ki_match.reports.services import Period, PeriodKind, ReportFilters, parse_cents
 from ki_match.reports.tables import Reference
 from ki_match.requests.labels import KIND_LABELS
 
@@ -202,6 +197,8 @@ class RateForm(FlaskForm):
         self.ki_id = ki_id
 
     def validate_valid_from(self, field):
+        if field.data is None:  # not a date: the field's own message says so
+            return
         taken = db.session.scalar(
             select(AllowanceRate.id).where(
                 AllowanceRate.ki_id == self.ki_id, AllowanceRate.valid_from == field.data

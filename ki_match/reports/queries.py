@@ -34,13 +34,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.reports.models import AllowanceRate
 from ki_match.reports.services import Period, ReportFilters
-from ki_match.requests.models import (
-    Assignment,
-    AssignmentStatus,
-    HelpRequest,
-    Offer,
-    RequestStatus,
-)
+from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, RequestStatus
 
 FILLED = (RequestStatus.FILLED, RequestStatus.COMPLETED)
 DECIDED = (RequestStatus.FILLED, RequestStatus.COMPLETED, RequestStatus.UNFILLED)
@@ -327,13 +321,9 @@ def helper_load(ki_id: int, period: Period, filters: ReportFilters) -> Load:
 
 def rates(ki_id: int) -> list[AllowanceRate]:
     """The KI's rates, newest first."""
-    return list(
-        db.session.scalars(
-            select(AllowanceRate)
-            .where(AllowanceRate.ki_id == ki_id)
-            .order_by(AllowanceRate.valid_from.desc())
-        )
-    )
+    return db.session.scalars(
+        select(AllowanceRate).where(AllowanceRate.ki_id == ki_id).order_by(AllowanceRate.valid_from.desc())
+    ).all()
 
 
 def rate_on(ki_id: int, day) -> AllowanceRate | None:

@@ -15,16 +15,7 @@ from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Language, Topic, Town
 from ki_match.reference.names import language_name, topic_name
 from ki_match.reports import queries
-from ki_match.reports.services import (
-    Column,
-    Period,
-    ReportFilters,
-    Table,
-    Unit,
-    median,
-    percentile,
-    share,
-)
+from ki_match.reports.services import Column, Period, ReportFilters, Table, Unit, median, percentile, share
 from ki_match.requests.labels import KIND_LABELS, STATUS_LABELS
 from ki_match.requests.models import RequestKind, RequestStatus
 

@@ -26,7 +26,7 @@ from ki_match.clock import BERLIN
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
-from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.htmx import redirect_to, render, render_form, wants_block
 from ki_match.orgs.queries import current_ki, organisations
 from ki_match.reference.models import Language, Topic, Town
 from ki_match.reference.names import language_name
@@ -35,14 +35,7 @@ from ki_match.reports.charts import bar_chart
 from ki_match.reports.formatting import display
 from ki_match.reports.forms import RateForm, ReportForm
 from ki_match.reports.models import AllowanceRate
-from ki_match.reports.services import (
-    Column,
-    Period,
-    PeriodKind,
-    Table,
-    Unit,
-    cents_to_text,
-)
+from ki_match.reports.services import Column, Period, PeriodKind, Table, Unit, cents_to_text
 from ki_match.reports.tables import FILE_STEMS, Reference, build_report
 from ki_match.requests.labels import KIND_LABELS
 
@@ -316,15 +309,8 @@ def rates():
             _("Der Satz ab %(day)s ist gespeichert.", day=format_date(rate.valid_from, "medium")), "success"
         )
         return redirect_to(url_for("reports.rates"))
-    status = 422 if form.errors else 200
-    return render(
-        "reports/rates.html",
-        "rate_form",
-        status=status,
-        form=form,
-        rates=queries.rates(ki.id),
-        cell=display,
-        is_admin=True,
+    return render_form(
+        "reports/rates.html", "rate_form", rates=queries.rates(ki.id), cell=display, is_admin=True, form=form
     )
 
 

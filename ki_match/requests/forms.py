@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from ki_match.clock import NonexistentLocalTime, local_to_utc, local_today, utcnow
+from ki_match.clock import NonexistentLocalTime, local_parts, local_to_utc, local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.orgs.models import Ki
@@ -31,7 +31,7 @@ from ki_match.reference.models import Language, Level, Topic, Town
 from ki_match.reference.names import language_name, level_label, topic_name
 from ki_match.requests.data import RequestData, missing_to_open
 from ki_match.requests.labels import KIND_LABELS
-from ki_match.requests.models import FillMode, RequestKind, RequestStatus
+from ki_match.requests.models import FillMode, HelpRequest, RequestKind, RequestStatus
 
 GENDER_LABELS = {
     Gender.FEMALE: _l("eine Frau"),
@@ -87,6 +87,25 @@ def needed_when_escalating(message):
     return check
 
 
+def _one_of(field_class, label, labels: dict, default):
+    """A choice of one member of an enum, in the order of ``labels``, each with its words."""
+    return field_class(
+        label,
+        choices=[SelectChoice(member.value, words) for member, words in labels.items()],
+        default=default.value,
+    )
+
+
+def _follow_up_number(label, default: int, top: int, missing, out_of_range) -> IntegerField:
+    """A number from 1 to ``top`` that automatic follow-up needs once it is switched on."""
+    return IntegerField(
+        label,
+        default=default,
+        validators=[needed_when_escalating(missing), NumberRange(1, top, out_of_range)],
+        render_kw={"min": 1, "max": top, "inputmode": "numeric"},
+    )
+
+
 def not_in_the_past(day: date | None) -> None:
     if day is not None and day < local_today():
         raise ValidationError(_l("Das Datum liegt in der Vergangenheit. Bitte ein künftiges Datum wählen."))
@@ -115,11 +134,7 @@ class RequestForm(FlaskForm):
     an error).
     """
 
-    kind = SelectField(
-        _l("Art des Einsatzes"),
-        choices=[SelectChoice(kind.value, KIND_LABELS[kind]) for kind in RequestKind],
-        default=RequestKind.ACCOMPANIMENT.value,
-    )
+    kind = _one_of(SelectField, _l("Art des Einsatzes"), KIND_LABELS, RequestKind.ACCOMPANIMENT)
     language_id = SelectField(
         _l("Sprache"),
         coerce=int,
@@ -189,10 +204,8 @@ class RequestForm(FlaskForm):
         description=_l("Meistens 1."),
         render_kw={"min": 1, "max": 20, "inputmode": "numeric"},
     )
-    fill_mode = RadioField(
-        _l("Wer übernimmt den Einsatz?"),
-        choices=[SelectChoice(mode.value, FILL_MODE_LABELS[mode]) for mode in FillMode],
-        default=FillMode.COORDINATOR_CONFIRMS.value,
+    fill_mode = _one_of(
+        RadioField, _l("Wer übernimmt den Einsatz?"), FILL_MODE_LABELS, FillMode.COORDINATOR_CONFIRMS
     )
     notes = TextAreaField(
         _l("Hinweise"),
@@ -209,23 +222,19 @@ class RequestForm(FlaskForm):
             "in der Liste „Wer passt?“, die noch nicht gefragt wurden."
         ),
     )
-    escalate_after_hours = IntegerField(
+    escalate_after_hours = _follow_up_number(
         _l("Nach wie vielen Stunden ohne Zusage?"),
-        default=24,
-        validators=[
-            needed_when_escalating(_l("Bitte angeben, nach wie vielen Stunden nachgefasst wird.")),
-            NumberRange(1, 720, _l("Bitte eine Zahl von 1 bis 720 Stunden angeben.")),
-        ],
-        render_kw={"min": 1, "max": 720, "inputmode": "numeric"},
+        24,
+        720,
+        _l("Bitte angeben, nach wie vielen Stunden nachgefasst wird."),
+        _l("Bitte eine Zahl von 1 bis 720 Stunden angeben."),
     )
-    escalate_limit = IntegerField(
+    escalate_limit = _follow_up_number(
         _l("Höchstens so viele weitere Personen anfragen"),
-        default=3,
-        validators=[
-            needed_when_escalating(_l("Bitte angeben, wie viele Personen höchstens angefragt werden.")),
-            NumberRange(1, 20, _l("Bitte eine Zahl von 1 bis 20 angeben.")),
-        ],
-        render_kw={"min": 1, "max": 20, "inputmode": "numeric"},
+        3,
+        20,
+        _l("Bitte angeben, wie viele Personen höchstens angefragt werden."),
+        _l("Bitte eine Zahl von 1 bis 20 angeben."),
     )
     # Set by the submit button pressed ("draft" or "open"); never drawn as an input.
     intent = StringField()
@@ -414,6 +423,23 @@ class RescheduleForm(FlaskForm):
     def __init__(self, *args, written: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.written = written
+
+    @classmethod
+    def for_request(cls, req: HelpRequest, *, submitted: bool = False) -> RescheduleForm:
+        """The form as sent (``submitted``), or filled with the request's current time."""
+        written = req.kind == RequestKind.WRITTEN
+        if submitted:
+            return cls(written=written, prefix="reschedule")
+        day, start = local_parts(req.starts_at)
+        return cls(
+            formdata=None,
+            written=written,
+            prefix="reschedule",
+            day=day,
+            start=start,
+            duration_minutes=req.duration_minutes,
+            due_on=req.due_on,
+        )
 
     def validate_day(self, field):
         if not self.written:

@@ -491,19 +491,17 @@ class UnfilledResult:
 
 
 def _passed_while_seeking(now: datetime) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(HelpRequest.id)
-            .where(
-                HelpRequest.status.in_(ACCEPTING),
-                or_(
-                    HelpRequest.starts_at <= now,
-                    and_(HelpRequest.starts_at.is_(None), HelpRequest.due_on < local_today(now)),
-                ),
-            )
-            .order_by(HelpRequest.id)
+    return db.session.scalars(
+        select(HelpRequest.id)
+        .where(
+            HelpRequest.status.in_(ACCEPTING),
+            or_(
+                HelpRequest.starts_at <= now,
+                and_(HelpRequest.starts_at.is_(None), HelpRequest.due_on < local_today(now)),
+            ),
         )
-    )
+        .order_by(HelpRequest.id)
+    ).all()
 
 
 def _mark_unfilled(request_id: int, now: datetime) -> int | None:

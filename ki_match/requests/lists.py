@@ -13,13 +13,7 @@ from ki_match.clock import BERLIN, local_midnight, utcnow
 from ki_match.db import Page, folded, page_number
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki, Organisation
-from ki_match.requests.models import (
-    HelpRequest,
-    Offer,
-    OfferStatus,
-    RequestStatus,
-    request_alt_language,
-)
+from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus, request_alt_language
 
 
 class Tab(enum.StrEnum):
@@ -323,15 +317,13 @@ def unanswered_offer_count(ki: Ki) -> int:
 
 
 def requests_of_organisation(organisation: Organisation, limit: int = 20) -> list[HelpRequest]:
-    return list(
-        db.session.scalars(
-            select(HelpRequest)
-            .where(
-                HelpRequest.ki_id == organisation.ki_id,
-                HelpRequest.organisation_id == organisation.id,
-            )
-            .options(selectinload(HelpRequest.language), selectinload(HelpRequest.town))
-            .order_by(HelpRequest.created_at.desc())
-            .limit(limit)
+    return db.session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.ki_id == organisation.ki_id,
+            HelpRequest.organisation_id == organisation.id,
         )
-    )
+        .options(selectinload(HelpRequest.language), selectinload(HelpRequest.town))
+        .order_by(HelpRequest.created_at.desc())
+        .limit(limit)
+    ).all()

@@ -42,13 +42,9 @@ def responsible_coordinators(request: HelpRequest) -> list[User]:
     creator = db.session.get(User, request.created_by_id) if request.created_by_id else None
     if creator is not None and creator.active and creator.role in (Role.COORDINATOR, Role.ADMIN):
         return [creator]
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.ki_id == request.ki_id, User.role == Role.COORDINATOR, User.active.is_(True)
-            )
-        )
-    )
+    return db.session.scalars(
+        select(User).where(User.ki_id == request.ki_id, User.role == Role.COORDINATOR, User.active.is_(True))
+    ).all()
 
 
 # --- one request ---------------------------------------------------------------------------
@@ -114,14 +110,12 @@ def helper_rows(model: type[Offer] | type[Assignment], ki: Ki, profile: HelperPr
 
 def rows_of(request: HelpRequest, model: type[Offer] | type[Assignment], *order) -> list:
     """The request's offers (or assignments) in ``order``, each with its helper's name loaded."""
-    return list(
-        db.session.scalars(
-            select(model)
-            .where(model.request_id == request.id)
-            .options(selectinload(model.helper).selectinload(HelperProfile.user))
-            .order_by(*order)
-        )
-    )
+    return db.session.scalars(
+        select(model)
+        .where(model.request_id == request.id)
+        .options(selectinload(model.helper).selectinload(HelperProfile.user))
+        .order_by(*order)
+    ).all()
 
 
 # --- seats and offers of one request ---------------------------------------------------------
@@ -132,13 +126,11 @@ def holding_count(request_id: int) -> int:
 
 
 def holding_assignments(request_id: int) -> list[Assignment]:
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.request_id == request_id, Assignment.status.in_(HOLDING_STATES))
-            .options(selectinload(Assignment.helper).selectinload(HelperProfile.user))
-        )
-    )
+    return db.session.scalars(
+        select(Assignment)
+        .where(Assignment.request_id == request_id, Assignment.status.in_(HOLDING_STATES))
+        .options(selectinload(Assignment.helper).selectinload(HelperProfile.user))
+    ).all()
 
 
 def open_offers(request: HelpRequest) -> list[Offer]:
@@ -146,17 +138,15 @@ def open_offers(request: HelpRequest) -> list[Offer]:
     confirmed = select(Assignment.offer_id).where(
         Assignment.request_id == request.id, Assignment.offer_id.is_not(None)
     )
-    return list(
-        db.session.scalars(
-            select(Offer)
-            .where(
-                Offer.request_id == request.id,
-                Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED)),
-                Offer.id.not_in(confirmed),
-            )
-            .options(selectinload(Offer.helper).selectinload(HelperProfile.user))
+    return db.session.scalars(
+        select(Offer)
+        .where(
+            Offer.request_id == request.id,
+            Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED)),
+            Offer.id.not_in(confirmed),
         )
-    )
+        .options(selectinload(Offer.helper).selectinload(HelperProfile.user))
+    ).all()
 
 
 def any_offer_out(request: HelpRequest) -> bool:

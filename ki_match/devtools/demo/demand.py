@@ -82,14 +82,16 @@ class Shape:
         return (self.client.language, *self.alternatives)
 
 
+@dataclass
 class Demand:
     """The clients, and the requests they make."""
 
-    def __init__(self, rng: random.Random, today: date, cast: Cast, rules: Rules):
-        self.rng = rng
-        self.today = today
-        self.cast = cast
-        self.rules = rules
+    rng: random.Random
+    today: date
+    cast: Cast
+    rules: Rules
+
+    def __post_init__(self) -> None:
         self.clients = self.make_clients()
 
     # --- clients ---------------------------------------------------------------------------

@@ -47,14 +47,14 @@ class Planned:
     offered: list[DemoHelper] = field(default_factory=list)  # one offer per helper and request
 
 
+@dataclass
 class History:
     """Tells each planned request's history, booking its helpers' time as it goes."""
 
-    def __init__(self, rng: random.Random, now: datetime, cast: Cast, scheduler: Scheduler):
-        self.rng = rng
-        self.now = now
-        self.cast = cast
-        self.scheduler = scheduler
+    rng: random.Random
+    now: datetime
+    cast: Cast
+    scheduler: Scheduler
 
     def tell(
         self,
