@@ -1,85 +1,109 @@
 """Shared fixtures.
 
-The suite runs on SQLite by default. With ``KI_MATCH_TEST_POSTGRES`` set to a
-server URL (``postgresql://postgres@127.0.0.1:5432/test``) it creates a fresh
-database on that server, runs the same tests there, and drops it afterwards.
+The suite runs on SQLite by default, or on a new PostgreSQL database with
+``KI_MATCH_TEST_POSTGRES`` set (tests/databases.py). The schema is built by the
+real migrations.
 
-The schema is built by the real migrations. Tests commit for real (some use
-several connections at once), so each test ends by emptying every table.
+One application serves the whole session (``shared_app``); the reference data
+is seeded once. Tests commit for real (some use several connections at once),
+so each test ends by putting the database back to that reference data, and the
+application's configuration back as it was. ``make_app`` builds another
+application for the few tests that need other settings.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, select
 
 from ki_match import create_app
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
 from ki_match.clock import utcnow
-from ki_match.config import database_url
 from ki_match.extensions import db as _db
+from ki_match.extensions import limiter
 from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.orgs.models import Organisation
 from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
+from tests.databases import migrate, new_database
 
 PASSWORD = "richtig-gutes-passwort"
 
 
-def _postgres_server() -> str | None:
-    return os.environ.get("KI_MATCH_TEST_POSTGRES") or None
-
-
 @pytest.fixture(scope="session")
-def database_uri(tmp_path_factory) -> Iterator[str]:
-    server = _postgres_server()
-    if server is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        return
-    admin_url = make_url(database_url(server))
-    name = f"ki_match_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def migrated(database_uri) -> str:
+def migrated(tmp_path_factory) -> Iterator[str]:
     """The test database, brought to the newest migration once per run."""
-    from flask_migrate import upgrade
+    with new_database(tmp_path_factory.mktemp("db"), "test") as uri:
+        yield migrate(uri)
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri})
+
+class Baseline:
+    """The rows the test database holds before any test: the reference data, seeded once.
+
+    ``restore`` brings the database back to exactly these rows, whatever a test
+    (or a server thread, or another process) committed: every table emptied,
+    the seeded rows written back in one statement per table.
+    """
+
+    def __init__(self, engine: Engine):
+        self.rows = {}
+        with engine.connect() as connection:
+            for table in _db.metadata.sorted_tables:
+                rows = [dict(row._mapping) for row in connection.execute(table.select())]
+                if rows:
+                    self.rows[table] = rows
+
+    def restore(self, engine: Engine) -> None:
+        tables = list(reversed(_db.metadata.sorted_tables))
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                # One round trip; the names are the schema's own.
+                deletes = "; ".join(f'DELETE FROM "{table.name}"' for table in tables)  # noqa: S608
+                connection.exec_driver_sql(deletes)
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+            for table, rows in self.rows.items():
+                connection.execute(table.insert(), rows)
+
+
+@pytest.fixture(scope="session")
+def shared_app(migrated) -> Iterator[Flask]:
+    """The one application of the test session, on the migrated database with its reference data."""
+    app = build_app(migrated)
     with app.app_context():
-        upgrade()
+        ensure_reference_data()
+        _db.session.commit()
+        app.extensions["tests.baseline"] = Baseline(_db.engine)
+    yield app
+    with app.app_context():
         _db.engine.dispose()
-    return database_uri
 
 
-def empty_all_tables(uri: str) -> None:
-    engine = create_engine(uri)
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        for table in reversed(_db.metadata.sorted_tables):
-            connection.execute(table.delete())
-    engine.dispose()
+@pytest.fixture(scope="session")
+def reset_database(shared_app) -> Callable[[], None]:
+    """Bring the test database back to its reference data (for fixtures that fill it per module)."""
+
+    def reset() -> None:
+        with shared_app.app_context():
+            _db.session.remove()
+            shared_app.extensions["tests.baseline"].restore(_db.engine)
+
+    return reset
+
+
+def build_app(uri: str, **overrides) -> Flask:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, **overrides})
+    app.test_client_class = RequestIsolatingClient
+    return app
 
 
 class RequestIsolatingClient(FlaskClient):
@@ -104,31 +128,43 @@ class RequestIsolatingClient(FlaskClient):
 
 
 @pytest.fixture
-def make_app(migrated) -> Iterator[Callable]:
-    """Build an app on the test database, with config overrides for this test."""
-    built = []
+def app(shared_app, reset_database) -> Iterator[Flask]:
+    """The session's application, in an app context; what the test changed is undone afterwards.
 
-    def factory(**overrides):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, **overrides})
-        app.test_client_class = RequestIsolatingClient
-        built.append(app)
-        return app
-
-    yield factory
-    for app in built:
-        with app.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
-    empty_all_tables(migrated)
+    Its configuration and view functions are put back as they were, and the
+    database returns to the reference data.
+    """
+    config = shared_app.config.copy()
+    views = shared_app.view_functions.copy()
+    # The rate limiter is one object for every app, switched on or off by the last app that set
+    # it up (another test's, a production one): hand it back to this one, where it is off.
+    limiter.init_app(shared_app)
+    try:
+        with shared_app.app_context():
+            yield shared_app
+    finally:
+        shared_app.config.clear()
+        shared_app.config.update(config)
+        shared_app.view_functions.clear()
+        shared_app.view_functions.update(views)
+        reset_database()
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
-    with app.app_context():
-        ensure_reference_data()
-        _db.session.commit()
-        yield app
+def make_app(app, migrated) -> Iterator[Callable[..., Flask]]:
+    """Another application on the test database, for the few tests that need other settings."""
+    built = []
+
+    def factory(**overrides) -> Flask:
+        other = build_app(migrated, **overrides)
+        built.append(other)
+        return other
+
+    yield factory
+    for other in built:
+        with other.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 @pytest.fixture

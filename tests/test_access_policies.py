@@ -100,11 +100,12 @@ def test_a_route_without_policy_is_refused_and_named(make_app):
     assert "geheim" not in response.get_data(as_text=True)
 
 
-def test_walk_covers_routes_added_later(app, world):
+def test_walk_covers_routes_added_later(make_app, world):
     """A new route needs nothing but its policy: the walk finds it and builds its URL."""
-    app.add_url_rule("/later/<int:offer_id>/<any(a, b):mode>/<token>", "later", public(lambda **kw: "ok"))
-    app.add_url_rule("/odd/<int:gizmo_id>", "odd", public(lambda **kw: "ok"))
-    routes = {route.endpoint: route for route in all_routes(app)}
+    later = make_app()
+    later.add_url_rule("/later/<int:offer_id>/<any(a, b):mode>/<token>", "later", public(lambda **kw: "ok"))
+    later.add_url_rule("/odd/<int:gizmo_id>", "odd", public(lambda **kw: "ok"))
+    routes = {route.endpoint: route for route in all_routes(later)}
     offer_id = db.session.scalar(select(Offer.id).join(HelpRequest).where(HelpRequest.ki_id == world.ki_id))
     assert build_url(routes["later"], world) == f"/later/{offer_id}/a/{DUMMY_STRING}"
     with pytest.raises(SampleError, match=r"GET /odd/<int:gizmo_id>: .*add a sample to SAMPLES"):

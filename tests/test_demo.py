@@ -34,20 +34,17 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
-from tests.conftest import empty_all_tables
 
 HOLDING = (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW)
 
 
 @pytest.fixture(scope="module")
-def loaded(migrated):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": migrated})
-    with app.app_context():
+def loaded(shared_app, reset_database):
+    with shared_app.app_context():
         summary = load_demo()
-        yield app, summary
+        yield shared_app, summary
         db.session.remove()
-        db.engine.dispose()
-    empty_all_tables(migrated)
+    reset_database()
 
 
 @pytest.fixture

@@ -15,13 +15,11 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from sqlalchemy import select
 
-from ki_match import create_app
 from ki_match.accounts.models import User
 from ki_match.devtools.demo import content
 from ki_match.devtools.demo.data import load_demo
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from tests.conftest import empty_all_tables
 
 MAX_PAGES = 400
 # Never followed: they end the session or change data.
@@ -54,14 +52,12 @@ class Links(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def demo_app(migrated):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": migrated})
-    with app.app_context():
+def demo_app(shared_app, reset_database):
+    with shared_app.app_context():
         load_demo()
-        yield app
+        yield shared_app
         db.session.remove()
-        db.engine.dispose()
-    empty_all_tables(migrated)
+    reset_database()
 
 
 def secrets(app) -> dict[str, str]:

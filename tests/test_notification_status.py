@@ -185,7 +185,7 @@ def test_an_empty_outbox(client, login_as):
 
 # --- what a message is about ----------------------------------------------------------------
 
-MAIL_CALLS = {"queue_mail", "to_coordinators", "to_helper"}
+MAIL_CALLS = {"queue_mail", "to_coordinators", "to_helper", "_mail_link"}
 
 
 def kinds_queued_in_the_code() -> set[str]:

@@ -1,8 +1,8 @@
 """Browser tests: the real app on a live server, driven by Debian's Chromium through Playwright.
 
-Each test module gets its own live server and its own data set (the demo data,
-plus a fallback login per role while the demo set lacks one) and empties the
-tables when it is done. CSRF is on here, unlike the rest of the suite, so real
+One live server serves the whole session from its own database, filled once
+with the demo data (plus a fallback login per role while the demo set lacks
+one). CSRF is on here, unlike the rest of the suite, so real
 forms and htmx requests prove that the token reaches the server.
 
 Every page a test opens is watched: console errors, uncaught page errors,
@@ -26,7 +26,7 @@ import axe_playwright_python
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from ki_match import create_app
@@ -39,6 +39,7 @@ from ki_match.orgs.models import Organisation
 from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
+from tests.databases import migrate, new_database
 
 # The live server shares two cores with the browser and, in CI, nothing else
 # hurries it: assertions wait up to 15 s instead of Playwright's 5 s before failing.
@@ -166,17 +167,6 @@ class LiveServer:
         return self.url + link.path + (f"?{link.query}" if link.query else "")
 
 
-def _empty_tables(uri: str) -> None:
-    """What tests/conftest.py's ``empty_all_tables`` does (conftest modules cannot import each other)."""
-    engine = create_engine(uri)
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
-    engine.dispose()
-
-
 def _ensure_demo_logins() -> None:
     """One login per role with the demo addresses, where the demo data does not have it yet."""
     ki = ensure_reference_data()
@@ -228,35 +218,45 @@ def _ensure_demo_logins() -> None:
     db.session.commit()
 
 
-@pytest.fixture(scope="module")
-def live_server(chromium, migrated) -> Iterator[LiveServer]:
-    """The real app with CSRF on, serving this module's own data set on 127.0.0.1."""
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Iterator[str]:
+    """The browser tests' own database: migrated, with the demo data and a login per role, once."""
     from ki_match.devtools.demo.data import load_demo
 
-    _empty_tables(migrated)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": migrated, "WTF_CSRF_ENABLED": True})
+    with new_database(tmp_path_factory.mktemp("browser"), "browser") as uri:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": migrate(uri)})
+        with app.app_context():
+            load_demo()
+            _ensure_demo_logins()
+            db.session.remove()
+            db.engine.dispose()
+        yield uri
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium, demo_database) -> Iterator[LiveServer]:
+    """The real app with CSRF on, serving the demo data on 127.0.0.1 to every browser test.
+
+    Tests share the data, so each works on rows it makes itself or on demo rows
+    no other test changes, and never counts rows it did not make.
+    """
+    app = create_app({"SQLALCHEMY_DATABASE_URI": demo_database, "WTF_CSRF_ENABLED": True})
     errors: list[str] = []
     app.wsgi_app = _recording_server_errors(app.wsgi_app, errors)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     url = f"http://127.0.0.1:{server.port}"
     app.config["PUBLIC_BASE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
     try:
-        with app.app_context():
-            load_demo()
-            _ensure_demo_logins()
-            db.session.remove()
-        thread.start()
         yield LiveServer(app=app, url=url, server_errors=errors)
     finally:
-        if thread.is_alive():  # shutdown() waits forever for a server that never served
-            server.shutdown()
-            thread.join(timeout=10)
+        server.shutdown()
+        thread.join(timeout=10)
         server.server_close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        _empty_tables(migrated)
 
 
 # --- pages, and what goes wrong on them -----------------------------------------------------

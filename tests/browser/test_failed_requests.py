@@ -12,6 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
+from ki_match.accounts.services import user_by_email
+from ki_match.extensions import db
+from tests.browser.conftest import DEMO_LOGINS
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +67,16 @@ def test_an_unreachable_server_is_announced(new_page, log_in):
     expect(page.locator("#flash")).to_contain_text("Der Server ist nicht erreichbar.")
 
 
+@pytest.fixture
+def coordinator_language_restored(live_server):
+    """The language switch is saved on the shared demo account: put it back for the next tests."""
+    yield
+    with live_server.app.app_context():
+        user_by_email(DEMO_LOGINS[Role.COORDINATOR]).locale = None
+        db.session.commit()
+
+
+@pytest.mark.usefixtures("coordinator_language_restored")
 def test_the_message_follows_the_page_language(new_page, log_in):
     page = _failing(new_page())
     log_in(page, Role.COORDINATOR)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -27,33 +28,68 @@ pytestmark = pytest.mark.browser
 Rule = Callable[[str, str, dict[str, list[str]]], float]
 
 
+class SlowServer:
+    """Slows chosen requests to the live server, and tells when the slowed ones have been answered."""
+
+    def __init__(self):
+        self.rules: list[Rule] = []
+        self.pending = 0
+        self.answered = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, rule: Rule) -> None:
+        """Each request waits ``rule(method, path, params)`` seconds before the app sees it."""
+        self.rules.append(rule)
+
+    def wrap(self, inner):
+        def app(environ, start_response):
+            wait = max((rule(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), _params(environ))
+                        for rule in self.rules), default=0)  # fmt: skip
+            if not wait:
+                return inner(environ, start_response)
+            with self.changed:
+                self.pending += 1
+            try:
+                time.sleep(wait)
+                return list(inner(environ, start_response))
+            finally:
+                with self.changed:
+                    self.pending -= 1
+                    self.answered += 1
+                    self.changed.notify_all()
+
+        return app
+
+    def wait_for_slowed_answers(self, count: int = 1, timeout: float = 15) -> None:
+        """Until at least ``count`` slowed requests have been answered, and none is still held back.
+
+        A request the page should not have sent, but did, is then answered too, so
+        the assertions that follow see what its late answer did to the page.
+        """
+        with self.changed:
+            done = self.changed.wait_for(lambda: self.answered >= count and not self.pending, timeout)
+        assert done, "a slowed request was never answered"
+
+
+def _params(environ) -> dict[str, list[str]]:
+    """The query string and, for a form post, the form fields (the body is put back for the app)."""
+    params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        for name, values in parse_qs(body.decode(), keep_blank_values=True).items():
+            params.setdefault(name, []).extend(values)
+    return params
+
+
 @pytest.fixture
-def slow_server(live_server) -> Iterator[Callable[[Rule], None]]:
-    """``slow_server(rule)``: each request waits ``rule(method, path, params)`` seconds before the app sees it.
-
-    ``params`` are the query string and, for a form post, the form fields.
-    """
+def slow_server(live_server) -> Iterator[SlowServer]:
+    """``slow_server(rule)`` slows requests by ``rule(method, path, params)`` seconds, for this test."""
     inner = live_server.app.wsgi_app
-    rules: list[Rule] = []
-
-    def app(environ, start_response):
-        params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            environ["wsgi.input"] = io.BytesIO(body)
-            for name, values in parse_qs(body.decode(), keep_blank_values=True).items():
-                params.setdefault(name, []).extend(values)
-        wait = max(
-            (rule(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), params) for rule in rules),
-            default=0,
-        )
-        if wait:
-            time.sleep(wait)
-        return inner(environ, start_response)
-
-    live_server.app.wsgi_app = app
+    slow = SlowServer()
+    live_server.app.wsgi_app = slow.wrap(inner)
     try:
-        yield rules.append
+        yield slow
     finally:
         live_server.app.wsgi_app = inner
 
@@ -62,10 +98,9 @@ def _first(params: dict[str, list[str]], name: str) -> str | None:
     return params.get(name, [None])[0]
 
 
-def still_on_the_all_tab(page, searched: str) -> None:
-    """After the slowed search would have answered: the tab click's result stands, with the text."""
-    # Long enough for the slow search to have answered, had it not been aborted or dropped.
-    page.wait_for_timeout(3_000)
+def still_on_the_all_tab(page, slow_server: SlowServer, searched: str, slowed: int) -> None:
+    """Once the slowed requests have been answered: the tab click's result stands, with the text."""
+    slow_server.wait_for_slowed_answers(slowed)
     settle(page)
     expect(page).to_have_url(re.compile(r"tab=all"))
     expect(page).to_have_url(re.compile(rf"q={searched}"))
@@ -88,7 +123,7 @@ def test_a_search_answered_late_does_not_undo_a_tab_click(page, slow_server, log
 
     expect(page).to_have_url(re.compile(r"tab=all"))
     expect(page.locator("#results-heading")).to_have_text("alle")
-    still_on_the_all_tab(page, "langsam")
+    still_on_the_all_tab(page, slow_server, "langsam", slowed=1)
     expect(page.get_by_label("Suchen")).to_have_value("langsam")
 
 
@@ -123,7 +158,7 @@ def test_a_search_still_waiting_out_its_delay_does_not_undo_a_tab_click(page, sl
     )
 
     expect(page).to_have_url(re.compile(r"tab=all"))
-    still_on_the_all_tab(page, "wartend")
+    still_on_the_all_tab(page, slow_server, "wartend", slowed=1)
 
 
 def next_tuesday() -> str:
@@ -168,7 +203,7 @@ def test_a_late_validation_answer_does_not_overwrite_a_newer_one(page, slow_serv
     client_ref.fill("Fall Q-1")
     page.get_by_label("Hinweise").click()
 
-    page.wait_for_timeout(3_500)
+    slow_server.wait_for_slowed_answers()
     settle(page)
     expect(page.locator("#client_ref-error")).to_be_empty()
     expect(client_ref).not_to_have_attribute("aria-invalid", "true")
