@@ -174,6 +174,8 @@ class BaseConfig:
     REMINDER_HOURS_BEFORE = 24
     # Hours an offer may stay unanswered before its coordinator is reminded.
     OFFER_UNANSWERED_HOURS = 48
+    # Seconds between two looks of a request page's offers block for answers, while some are out.
+    OFFERS_POLL_SECONDS = 20
     # Mail defaults, so that every profile (tests included) can build and send a message.
     MAIL_BACKEND = "file"
     MAIL_FROM = "KI-Match <no-reply@ki-match.example>"

@@ -408,7 +408,11 @@ def test_admin_adds_a_rate(client, ki, admin):
     ("data", "field", "message"),
     [
         ({"valid_from": "", "per_hour": "12", "per_km": "0,3"}, "valid_from", "ersten gültigen Tag"),
-        ({"valid_from": "x", "per_hour": "12", "per_km": "0,3"}, "valid_from", "Bitte geben Sie ein Datum ein"),
+        (
+            {"valid_from": "x", "per_hour": "12", "per_km": "0,3"},
+            "valid_from",
+            "Bitte geben Sie ein Datum ein",
+        ),
         (
             {"valid_from": "2026-07-01", "per_hour": "zwölf", "per_km": "0,3"},
             "per_hour",

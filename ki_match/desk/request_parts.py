@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_wtf import FlaskForm
 
 from ki_match.accounts.forms import ConfirmForm
@@ -28,8 +29,6 @@ from ki_match.requests.models import (
 )
 from ki_match.requests.queries import rows_of
 
-# How often the offers block asks for news while answers are outstanding.
-POLL_SECONDS = 20
 HOLDING = frozenset({AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW})
 
 
@@ -72,9 +71,9 @@ class OfferRow:
 @dataclass
 class OfferBoard:
     req: HelpRequest
+    poll_seconds: int
     rows: list[OfferRow] = field(default_factory=list)
     seats_taken: int = 0
-    poll_seconds: int = POLL_SECONDS
 
     @property
     def polling(self) -> bool:
@@ -113,6 +112,7 @@ def offer_board(req: HelpRequest) -> OfferBoard:
         req=req,
         rows=[_actions(row, seeking, now) for row in rows],
         seats_taken=sum(1 for a in assignments if a.status in HOLDING),
+        poll_seconds=current_app.config["OFFERS_POLL_SECONDS"],
     )
 
 

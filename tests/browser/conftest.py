@@ -240,7 +240,10 @@ def live_server(chromium, demo_database) -> Iterator[LiveServer]:
     Tests share the data, so each works on rows it makes itself or on demo rows
     no other test changes, and never counts rows it did not make.
     """
-    app = create_app({"SQLALCHEMY_DATABASE_URI": demo_database, "WTF_CSRF_ENABLED": True})
+    # The offers block looks for answers every 2 s instead of 20, so a journey need not wait long.
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": demo_database, "WTF_CSRF_ENABLED": True, "OFFERS_POLL_SECONDS": 2}
+    )
     errors: list[str] = []
     app.wsgi_app = _recording_server_errors(app.wsgi_app, errors)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
