@@ -13,29 +13,22 @@ application for the few tests that need other settings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from functools import partial
 
 import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from ki_match import create_app
 from ki_match.accounts.models import Role, User
-from ki_match.accounts.services import hash_password
-from ki_match.clock import utcnow
 from ki_match.extensions import db as _db
 from ki_match.extensions import limiter
-from ki_match.helpers.models import HelperLanguage, HelperProfile
-from ki_match.orgs.models import Organisation
-from ki_match.outbox.models import OutboxMessage
-from ki_match.reference.models import Language, Level, Town
+from ki_match.helpers.models import HelperProfile
 from ki_match.reference.services import ensure_reference_data
 from tests.databases import migrate, new_database
-
-PASSWORD = "richtig-gutes-passwort"
+from tests.factories import PASSWORD, make_helper, make_user
 
 
 @pytest.fixture(scope="session")
@@ -182,65 +175,22 @@ def ki(app):
     return ensure_reference_data()
 
 
-def town(name: str) -> Town:
-    return _db.session.scalar(select(Town).where(Town.name == name))
-
-
-def language(code: str) -> Language:
-    return _db.session.scalar(select(Language).where(Language.code == code))
-
-
 @pytest.fixture
 def create_user(ki) -> Callable[..., User]:
-    counter = iter(range(1, 10_000))
-
-    def factory(role: Role = Role.COORDINATOR, *, email: str | None = None, verified: bool = True, **fields):
-        number = next(counter)
-        organisation = fields.pop("organisation", None)
-        if role == Role.INITIATIVE and organisation is None:
-            organisation = Organisation(ki_id=ki.id, name=f"Initiative {number}")
-            _db.session.add(organisation)
-            _db.session.flush()
-        user = User(
-            ki_id=ki.id,
-            email=email or f"{role.value}{number}@example.org",
-            display_name=fields.pop("display_name", f"{role.value.title()} {number}"),
-            role=role,
-            password_hash=fields.pop("password_hash", hash_password(PASSWORD)),
-            organisation_id=organisation.id if organisation else None,
-            email_verified_at=utcnow() - timedelta(days=1) if verified else None,
-            **fields,
-        )
-        _db.session.add(user)
-        _db.session.flush()
-        _db.session.commit()
-        return user
-
-    return factory
+    """``create_user(role, email=…, verified=…, **columns)``: see tests/factories.py."""
+    return partial(make_user, ki=ki)
 
 
 @pytest.fixture
-def create_helper(ki, create_user) -> Callable[..., HelperProfile]:
+def create_helper(ki) -> Callable[..., HelperProfile]:
     """A helper with a profile; approved and speaking Arabic (native) and German (B2) by default."""
+    return partial(make_helper, ki=ki)
 
-    def factory(
-        *, approved: bool = True, languages=(("ar", Level.NATIVE), ("de", Level.B2)), home="Brakel", **fields
-    ):
-        user = create_user(Role.HELPER, **fields)
-        profile = HelperProfile(
-            ki_id=ki.id,
-            user_id=user.id,
-            home_town_id=town(home).id if home else None,
-            approved_at=utcnow() if approved else None,
-        )
-        _db.session.add(profile)
-        _db.session.flush()
-        for code, level in languages:
-            _db.session.add(HelperLanguage(helper_id=profile.id, language_id=language(code).id, level=level))
-        _db.session.commit()
-        return profile
 
-    return factory
+@pytest.fixture
+def coordinator(create_user) -> User:
+    """A coordinator of the KI (not logged in)."""
+    return create_user(Role.COORDINATOR)
 
 
 class AuthActions:
@@ -280,26 +230,3 @@ def login_as(auth, create_helper) -> Callable[[Role], User]:
         return auth.as_role(role)
 
     return factory
-
-
-def outbox(kind: str | None = None, to: str | None = None) -> list[OutboxMessage]:
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    if kind:
-        query = query.where(OutboxMessage.kind == kind)
-    if to:
-        query = query.where(OutboxMessage.to_address == to)
-    return list(_db.session.scalars(query))
-
-
-def link_in(message: OutboxMessage) -> str:
-    """The path of the first link of this app in a message's text body."""
-    match = re.search(r"https?://[^/\s]+(/\S+)", message.body_text)
-    assert match, message.body_text
-    return match.group(1)
-
-
-HTMX = {"HX-Request": "true"}
-
-
-def htmx_headers(target: str) -> dict[str, str]:
-    return {"HX-Request": "true", "HX-Target": target}

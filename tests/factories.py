@@ -1,17 +1,29 @@
-"""Requests, offers and assignments for request tests (the fixtures of tests/conftest.py make people)."""
+"""Every row a test needs, made in one place: people, requests, offers and assignments.
+
+The fixtures of tests/conftest.py (``create_user``, ``create_helper``,
+``coordinator``…) hand these functions to the tests; module-scoped fixtures
+call them directly. Rules are only bypassed where a test needs a state the
+rules would refuse (``booked`` writes an assignment for any date);
+``assignment_for`` and ``confirmed_through_rules`` go through the real ones.
+"""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from ki_match.accounts.models import User
+from ki_match.accounts.models import Role, User
+from ki_match.accounts.services import hash_password
 from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.helpers.models import HelperProfile
+from ki_match.helpers.models import HelperLanguage, HelperProfile
+from ki_match.offers.answers import accept_offer
 from ki_match.offers.confirming import confirm_offer
-from ki_match.orgs.models import Ki
+from ki_match.orgs.models import Ki, Organisation
+from ki_match.reference.models import Language, Level, Town
+from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
@@ -22,14 +34,88 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.conftest import language, town
 
+PASSWORD = "richtig-gutes-passwort"
 PLACE = "Jobcenter Brakel, Am Markt 1, Zimmer 204"
 CLIENT_REF = "Familie A-17"
+
+# Numbers for addresses and names, unique in the whole session (module-scoped rows live on).
+_numbers = itertools.count(1)
+
+
+def town(name: str) -> Town:
+    return db.session.scalar(select(Town).where(Town.name == name))
+
+
+def language(code: str) -> Language:
+    return db.session.scalar(select(Language).where(Language.code == code))
+
+
+def first_ki() -> Ki:
+    return db.session.scalar(select(Ki).order_by(Ki.id).limit(1))
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+def make_user(
+    role: Role = Role.COORDINATOR, *, ki: Ki | None = None, email: str | None = None, verified=True, **fields
+) -> User:
+    """A user of ``role`` with the test password; an initiative member gets an organisation of their own."""
+    ki = ki or first_ki()
+    number = next(_numbers)
+    organisation = fields.pop("organisation", None)
+    if role == Role.INITIATIVE and organisation is None:
+        organisation = Organisation(ki_id=ki.id, name=f"Initiative {number}")
+        db.session.add(organisation)
+        db.session.flush()
+    user = User(
+        ki_id=ki.id,
+        email=email or f"{role.value}{number}@example.org",
+        display_name=fields.pop("display_name", f"{role.value.title()} {number}"),
+        role=role,
+        password_hash=fields.pop("password_hash", hash_password(PASSWORD)),
+        organisation_id=organisation.id if organisation else None,
+        email_verified_at=utcnow() - timedelta(days=1) if verified else None,
+        **fields,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_helper(
+    *,
+    ki: Ki | None = None,
+    approved: bool = True,
+    languages=(("ar", Level.NATIVE), ("de", Level.B2)),
+    home: str | None = "Brakel",
+    **fields,
+) -> HelperProfile:
+    """A helper with a profile; approved and speaking Arabic (native) and German (B2) by default."""
+    ki = ki or first_ki()
+    user = make_user(Role.HELPER, ki=ki, **fields)
+    profile = HelperProfile(
+        ki_id=ki.id,
+        user_id=user.id,
+        home_town_id=town(home).id if home else None,
+        approved_at=utcnow() if approved else None,
+    )
+    db.session.add(profile)
+    db.session.flush()
+    for code, level in languages:
+        db.session.add(HelperLanguage(helper_id=profile.id, language_id=language(code).id, level=level))
+    db.session.commit()
+    return profile
+
+
+# --- requests, offers, assignments ----------------------------------------------------------------
 
 
 def make_request(
     *,
+    ki: Ki | None = None,
+    created_by: User | None = None,
     starts_in: timedelta | None = timedelta(days=3),
     minutes: int | None = 90,
     needed: int = 1,
@@ -37,27 +123,37 @@ def make_request(
     kind: RequestKind = RequestKind.ACCOMPANIMENT,
     where: str | None = "Brakel",
     lang: str = "ar",
-    created_by: User | None = None,
-    ki: Ki | None = None,
-    **fields,
+    **columns,
 ) -> HelpRequest:
-    ki = ki or db.session.scalar(select(Ki).order_by(Ki.id).limit(1))
-    request = HelpRequest(
-        ki_id=ki.id,
-        kind=kind,
-        status=fields.pop("status", RequestStatus.OPEN),
-        language_id=language(lang).id,
-        min_level=3,
-        starts_at=(utcnow() + starts_in).replace(second=0, microsecond=0) if starts_in is not None else None,
-        duration_minutes=minutes if starts_in is not None else None,
-        town_id=town(where).id if where else None,
-        place=fields.pop("place", PLACE),
-        client_ref=fields.pop("client_ref", CLIENT_REF),
-        helpers_needed=needed,
-        fill_mode=mode,
-        created_by_id=created_by.id if created_by else None,
-        **fields,
+    """An open request in three days (to the minute), Arabic at B1, in Brakel, for one helper.
+
+    Any column of ``HelpRequest`` given by name wins over these defaults
+    (``starts_at=…``, ``min_level=…``, ``status=…``). A written translation has a
+    due date instead of a time.
+    """
+    ki = ki or (db.session.get(Ki, created_by.ki_id) if created_by else first_ki())
+    written = kind == RequestKind.WRITTEN
+    starts_at = (
+        None if written or starts_in is None else (utcnow() + starts_in).replace(second=0, microsecond=0)
     )
+    values = {
+        "ki_id": ki.id,
+        "kind": kind,
+        "status": RequestStatus.OPEN,
+        "language_id": language(lang).id,
+        "min_level": Level.B1,
+        "starts_at": starts_at,
+        "duration_minutes": None if written or starts_in is None else minutes,
+        "due_on": (utcnow() + timedelta(days=5)).date() if written else None,
+        "town_id": town(where).id if where else None,
+        "place": PLACE,
+        "client_ref": CLIENT_REF,
+        "helpers_needed": needed,
+        "fill_mode": mode,
+        "created_by_id": created_by.id if created_by else None,
+    }
+    values.update(columns)
+    request = HelpRequest(**values)
     db.session.add(request)
     db.session.commit()
     return request
@@ -74,6 +170,41 @@ def assignment_for(request: HelpRequest, helper: HelperProfile, coordinator: Use
     """Confirmed through the real rules: an accepted offer, then the coordinator confirms."""
     offer = offer_to(request, helper, OfferStatus.ACCEPTED)
     return confirm_offer(offer.id, coordinator)
+
+
+def confirmed_through_rules(request: HelpRequest, helper: HelperProfile, coordinator: User) -> Assignment:
+    """Offer, the helper's yes and the coordinator's confirmation, each by its rule."""
+    offer = offer_to(request, helper)
+    accept_offer(offer.id, helper.user)
+    return confirm_offer(offer.id, coordinator)
+
+
+def booked(
+    request: HelpRequest, helper: HelperProfile, *, status=AssignmentStatus.CONFIRMED, seat: int = 1, **fields
+) -> Assignment:
+    """An accepted offer and the assignment it became, written directly (any date, past ones too)."""
+    offer = Offer(
+        request_id=request.id, helper_id=helper.id, status=OfferStatus.ACCEPTED, answered_at=utcnow()
+    )
+    db.session.add(offer)
+    db.session.flush()
+    ends = request.starts_at + timedelta(minutes=request.duration_minutes) if request.starts_at else None
+    assignment = Assignment(
+        request_id=request.id,
+        helper_id=helper.id,
+        offer_id=offer.id,
+        seat=seat,
+        status=status,
+        starts_at=request.starts_at,
+        ends_at=ends,
+        confirmed_by_id=request.created_by_id,
+        **fields,
+    )
+    db.session.add(assignment)
+    if request.status in (RequestStatus.OPEN, RequestStatus.OFFERED):
+        transition(request, RequestStatus.FILLED)
+    db.session.commit()
+    return assignment
 
 
 def move_into_past(assignment: Assignment, days: int = 1) -> Assignment:

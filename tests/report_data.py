@@ -45,7 +45,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.conftest import language, town
+from tests.factories import language, town
 
 
 def utc(*parts) -> datetime:

@@ -18,7 +18,6 @@ because a redirect to /login can also be a view's own answer (logout).
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, htmx_headers
 from routes import (
     DUMMY_STRING,
     ROLES,
@@ -40,6 +39,8 @@ from ki_match.access import Policy, public
 from ki_match.accounts.models import Role
 from ki_match.extensions import db
 from ki_match.requests.models import HelpRequest, Offer
+from tests.factories import PASSWORD
+from tests.support import htmx_headers
 
 ROUTES = all_routes(app_for_collection())
 OBJECT_ROUTES = [

@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, htmx_headers, link_in, outbox
 from sqlalchemy import func, select
 
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
@@ -17,6 +16,8 @@ from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki, Organisation
+from tests.factories import PASSWORD
+from tests.support import htmx_headers, link_in, outbox
 
 NEW_PASSWORD = "ein ganz neues Passwort"
 WRONG_LOGIN = "E-Mail-Adresse oder Passwort ist falsch."

@@ -20,15 +20,18 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.conftest import PASSWORD, htmx_headers, outbox
-from tests.factories import CLIENT_REF, PLACE, assignment_for, make_request, move_into_past, set_status
+from tests.factories import (
+    CLIENT_REF,
+    PASSWORD,
+    PLACE,
+    assignment_for,
+    make_request,
+    move_into_past,
+    set_status,
+)
+from tests.support import htmx_headers, outbox
 
 NOTE_HINT = "Bitte keine persönlichen oder vertraulichen Angaben – nur, was für die Abrechnung wichtig ist."
-
-
-@pytest.fixture
-def coordinator(create_user):
-    return create_user(Role.COORDINATOR)
 
 
 @pytest.fixture

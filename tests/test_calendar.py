@@ -20,8 +20,7 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.reference.models import Topic
 from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import AssignmentStatus, RequestKind, RequestStatus
-from tests.assignment_factories import booked, make_request
-from tests.conftest import language
+from tests.factories import PLACE, booked, language, make_request
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -66,7 +65,7 @@ def only_event(body: bytes):
 def test_ics_keeps_10_oclock_berlin_on_daylight_saving_sundays(
     client, helper, ki, coordinator, local, utc_hour
 ):
-    request = make_request(ki, coordinator, starts_at=berlin(*local), minutes=60)
+    request = make_request(ki=ki, created_by=coordinator, starts_at=berlin(*local), minutes=60)
     assignment = booked(request, helper)
 
     response = client.get(f"/assignments/{assignment.id}.ics")
@@ -116,7 +115,7 @@ def test_vtimezone_rules_agree_with_the_zone_database(app):
     ],
 )
 def test_stored_utc_instants_round_trip_through_the_file(client, helper, ki, coordinator, instant):
-    request = make_request(ki, coordinator, starts_at=instant, minutes=30)
+    request = make_request(ki=ki, created_by=coordinator, starts_at=instant, minutes=30)
     assignment = booked(request, helper)
 
     event = only_event(client.get(f"/assignments/{assignment.id}.ics").data)
@@ -144,8 +143,8 @@ def test_only_the_repeated_autumn_hour_is_written_in_utc(app):
 def test_ics_download_has_the_details_of_the_confirmed_assignment(client, helper, ki, coordinator):
     topic = db.session.scalar(select(Topic).where(Topic.code == "work"))
     request = make_request(
-        ki,
-        coordinator,
+        ki=ki,
+        created_by=coordinator,
         starts_at=berlin(2026, 12, 8, 10, 0),
         topic_id=topic.id,
         notes="Bitte Ausweis mitbringen",
@@ -164,7 +163,7 @@ def test_ics_download_has_the_details_of_the_confirmed_assignment(client, helper
     assert "BEGIN:VTIMEZONE" in text and "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text
     event = only_event(response.data)
     assert str(event["SUMMARY"]) == "Begleitung · Arabisch"
-    assert str(event["LOCATION"]) == "Jobcenter Brakel, Am Markt 1"
+    assert str(event["LOCATION"]) == PLACE
     description = str(event["DESCRIPTION"])
     for expected in ("Jobcenter und Arbeit", "Familie A-17", "Bitte Ausweis mitbringen", "http://localhost/"):
         assert expected in description
@@ -178,7 +177,11 @@ def test_ics_download_has_the_details_of_the_confirmed_assignment(client, helper
 
 def test_written_translation_is_an_all_day_event_on_the_due_date(client, helper, ki, coordinator):
     request = make_request(
-        ki, coordinator, kind=RequestKind.WRITTEN, due_on=date(2026, 12, 11), language_id=language("uk").id
+        ki=ki,
+        created_by=coordinator,
+        kind=RequestKind.WRITTEN,
+        due_on=date(2026, 12, 11),
+        language_id=language("uk").id,
     )
     assignment = booked(request, helper)
 
@@ -194,7 +197,7 @@ def test_written_translation_is_an_all_day_event_on_the_due_date(client, helper,
 
 
 def test_sequence_grows_when_the_time_changes_and_when_cancelled(client, helper, ki, coordinator):
-    request = make_request(ki, coordinator, starts_at=berlin(2026, 12, 8, 10, 0))
+    request = make_request(ki=ki, created_by=coordinator, starts_at=berlin(2026, 12, 8, 10, 0))
     assignment = booked(request, helper)
     first = only_event(client.get(f"/assignments/{assignment.id}.ics").data)
 
@@ -218,8 +221,8 @@ def test_sequence_grows_when_the_time_changes_and_when_cancelled(client, helper,
 
 def test_ics_of_another_helpers_assignment_is_404(client, helper, create_helper, ki, coordinator):
     other = create_helper()
-    theirs = booked(make_request(ki, coordinator), other)
-    mine = booked(make_request(ki, coordinator, starts_at=utcnow() + timedelta(days=9)), helper)
+    theirs = booked(make_request(ki=ki, created_by=coordinator), other)
+    mine = booked(make_request(ki=ki, created_by=coordinator, starts_at=utcnow() + timedelta(days=9)), helper)
 
     assert client.get(f"/assignments/{theirs.id}.ics").status_code == 404
     assert client.get(f"/assignments/{mine.id}.ics").status_code == 200
@@ -228,14 +231,14 @@ def test_ics_of_another_helpers_assignment_is_404(client, helper, create_helper,
 
 @pytest.mark.parametrize("status", [AssignmentStatus.WITHDRAWN, AssignmentStatus.CANCELLED])
 def test_ics_only_for_confirmed_assignments(client, helper, ki, coordinator, status):
-    assignment = booked(make_request(ki, coordinator), helper, status=status)
+    assignment = booked(make_request(ki=ki, created_by=coordinator), helper, status=status)
     assert client.get(f"/assignments/{assignment.id}.ics").status_code == 404
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.INITIATIVE, Role.ADMIN])
 def test_other_roles_get_403_for_calendar_pages(client, login_as, create_helper, ki, role):
     coordinator_user = login_as(role)
-    assignment = booked(make_request(ki, coordinator_user), create_helper())
+    assignment = booked(make_request(ki=ki, created_by=coordinator_user), create_helper())
     assert client.get(f"/assignments/{assignment.id}.ics").status_code == 403
     assert client.get("/calendar").status_code == 403
     assert client.post("/calendar/feed").status_code == 403
@@ -271,24 +274,25 @@ def audit_actions(subject) -> list[str]:
 
 def test_feed_link_is_shown_once_and_works(client, helper, create_helper, ki, coordinator):
     now = utcnow()
-    upcoming = booked(make_request(ki, coordinator, starts_at=now + timedelta(days=4)), helper)
+    upcoming = booked(make_request(ki=ki, created_by=coordinator, starts_at=now + timedelta(days=4)), helper)
     recent = booked(
-        make_request(ki, coordinator, starts_at=now - timedelta(days=20)),
+        make_request(ki=ki, created_by=coordinator, starts_at=now - timedelta(days=20)),
         helper,
         status=AssignmentStatus.COMPLETED,
     )
     withdrawn = booked(
-        make_request(ki, coordinator, starts_at=now + timedelta(days=6)),
+        make_request(ki=ki, created_by=coordinator, starts_at=now + timedelta(days=6)),
         helper,
         status=AssignmentStatus.WITHDRAWN,
     )
     too_old = booked(
-        make_request(ki, coordinator, starts_at=now - timedelta(days=120)),
+        make_request(ki=ki, created_by=coordinator, starts_at=now - timedelta(days=120)),
         helper,
         status=AssignmentStatus.COMPLETED,
     )
     theirs = booked(
-        make_request(ki, coordinator, starts_at=now + timedelta(days=4, hours=3)), create_helper()
+        make_request(ki=ki, created_by=coordinator, starts_at=now + timedelta(days=4, hours=3)),
+        create_helper(),
     )
 
     page = client.get("/calendar").get_data(as_text=True)
@@ -323,7 +327,7 @@ def test_feed_link_is_shown_once_and_works(client, helper, create_helper, ki, co
 
 
 def test_cancelled_request_shows_as_cancelled_in_the_feed(client, helper, ki, coordinator):
-    request = make_request(ki, coordinator, starts_at=utcnow() + timedelta(days=2))
+    request = make_request(ki=ki, created_by=coordinator, starts_at=utcnow() + timedelta(days=2))
     assignment = booked(request, helper)
     client.post("/calendar/feed")
     path = feed_path_on(client.get("/calendar").get_data(as_text=True))

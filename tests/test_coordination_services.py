@@ -32,15 +32,10 @@ from ki_match.requests.models import (
 )
 from ki_match.requests.retention import purge_client_data
 from tests.concurrency import race
-from tests.conftest import outbox
 from tests.factories import CLIENT_REF, PLACE, assignment_for, make_request, move_into_past, offer_to
+from tests.support import outbox
 
 # --- people ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def coordinator(create_user):
-    return create_user(Role.COORDINATOR)
 
 
 @pytest.fixture

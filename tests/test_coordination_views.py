@@ -27,8 +27,8 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.conftest import htmx_headers, outbox
 from tests.factories import assignment_for, make_request, move_into_past, offer_to
+from tests.support import htmx_headers, outbox
 
 OFFERS = htmx_headers("offers")
 LIFECYCLE = htmx_headers("request-lifecycle")
@@ -44,8 +44,10 @@ def fresh(model, row_id):
 
 
 @pytest.fixture
-def coordinator(login_as):
-    return login_as(Role.COORDINATOR)
+def coordinator(coordinator, auth):
+    """Logged in with the test client: the tests here work at the coordinator's desk."""
+    assert auth.login(coordinator.email).status_code == 303
+    return coordinator
 
 
 @pytest.fixture

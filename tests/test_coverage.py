@@ -19,8 +19,8 @@ from ki_match.helpers.models import HelperKind
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
 from ki_match.requests.models import RequestStatus
-from tests.conftest import htmx_headers, language, town
-from tests.factories import make_request
+from tests.factories import language, make_request, town
+from tests.support import htmx_headers
 
 DE = ("de", Level.B2)
 

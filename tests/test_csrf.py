@@ -10,7 +10,6 @@ instead of failing silently. A token taken from the page works.
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, htmx_headers
 from routes import (
     ROLES,
     UNSAFE_METHODS,
@@ -25,6 +24,8 @@ from routes import (
 )
 
 from ki_match.accounts.models import Role
+from tests.factories import PASSWORD
+from tests.support import htmx_headers
 
 ROUTES = all_routes(app_for_collection(), methods=UNSAFE_METHODS)
 EXPIRED_TEXT = "Ihre Sitzung ist abgelaufen"

@@ -22,7 +22,8 @@ from ki_match.helpers.models import AvailabilitySlot, Gender, HelperKind, Helper
 from ki_match.orgs.models import Ki
 from ki_match.reference.geo import distance_km
 from ki_match.reference.models import Level, Topic, Town
-from tests.conftest import htmx_headers, town
+from tests.factories import town
+from tests.support import htmx_headers
 
 DE_B2 = ("de", Level.B2)
 

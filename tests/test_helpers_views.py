@@ -17,8 +17,8 @@ from ki_match.helpers.models import HelperProfile, helper_town
 from ki_match.reference.models import Level
 from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import AssignmentStatus
-from tests.conftest import htmx_headers, town
-from tests.factories import assignment_for, make_request, move_into_past, set_status
+from tests.factories import assignment_for, make_request, move_into_past, set_status, town
+from tests.support import htmx_headers
 
 
 def body(response) -> str:
@@ -30,8 +30,10 @@ def events(action: str) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def coordinator(login_as):
-    return login_as(Role.COORDINATOR)
+def coordinator(coordinator, auth):
+    """Logged in with the test client: the tests here work at the coordinator's desk."""
+    assert auth.login(coordinator.email).status_code == 303
+    return coordinator
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def test_list_shows_the_kis_helpers_with_their_state(client, coordinator, create
     ],
 )
 def test_list_filters(client, coordinator, create_helper, query, expected):
-    from tests.conftest import language
+    from tests.factories import language
 
     create_helper(display_name="Amina Haddad")
     ozlem = create_helper(display_name="Özlem Yilmaz", languages=(("fa", Level.NATIVE), ("de", Level.B1)))
@@ -269,7 +271,7 @@ def test_deactivate_and_reactivate(client, coordinator, create_helper, auth):
 
 
 def test_deactivating_ends_the_helpers_sessions(app, coordinator, client, create_helper):
-    from tests.conftest import PASSWORD
+    from tests.factories import PASSWORD
 
     amina = create_helper()
     helper_client = app.test_client()
@@ -283,8 +285,8 @@ def test_deactivating_ends_the_helpers_sessions(app, coordinator, client, create
 
 def test_deactivating_ends_open_offers_and_upcoming_assignments(client, coordinator, create_helper):
     from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus, RequestStatus
-    from tests.conftest import outbox
     from tests.factories import offer_to
+    from tests.support import outbox
 
     amina = create_helper()
     other = create_helper()

@@ -8,11 +8,12 @@ gets the whole page, because htmx would otherwise swap a form into ``<body>``.
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, htmx_headers
 
 from ki_match.accounts.forms import LoginForm
 from ki_match.accounts.models import Role
 from ki_match.htmx import redirect_to, render
+from tests.factories import PASSWORD
+from tests.support import htmx_headers
 
 FULL = "full"
 BLOCK = "block"

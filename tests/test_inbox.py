@@ -29,13 +29,8 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.conftest import htmx_headers, language, outbox
-from tests.factories import CLIENT_REF, PLACE, make_request, offer_to
-
-
-@pytest.fixture
-def coordinator(create_user):
-    return create_user(Role.COORDINATOR)
+from tests.factories import CLIENT_REF, PLACE, language, make_request, offer_to
+from tests.support import htmx_headers, outbox
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from ki_match.orgs.models import Ki, Organisation
 from ki_match.requests import lifecycle
 from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.models import HelpRequest, OfferStatus, RequestStatus, RequestStatusChange
-from tests.conftest import PASSWORD, htmx_headers, language, outbox, town
-from tests.factories import make_request, offer_to
+from tests.factories import PASSWORD, language, make_request, offer_to, town
+from tests.support import htmx_headers, outbox
 
 # --- working days (pure) -------------------------------------------------------------------------
 
@@ -107,11 +107,6 @@ def _far_enough() -> date:
 @pytest.fixture
 def member(auth):
     return auth.as_role(Role.INITIATIVE)
-
-
-@pytest.fixture
-def coordinator(create_user):
-    return create_user(Role.COORDINATOR)
 
 
 def _submitted(member: User, **fields) -> HelpRequest:

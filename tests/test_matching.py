@@ -7,19 +7,13 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import event
 
-from ki_match.accounts.models import Role
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperKind
 from ki_match.matching import services
 from ki_match.reference.models import Level
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestKind, RequestStatus
-from tests.conftest import language, town
-
-
-@pytest.fixture
-def coordinator(create_user):
-    return create_user(Role.COORDINATOR)
+from tests.factories import language, town
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ from ki_match.offers.tokens import answer_url, offer_from_token
 from ki_match.outbox.models import OutboxMessage
 from ki_match.requests import lifecycle
 from ki_match.requests.models import Offer, OfferStatus
-from tests.conftest import outbox
 from tests.factories import CLIENT_REF, PLACE, assignment_for, make_request, move_into_past, offer_to
 from tests.outbox_helpers import queue_verification
+from tests.support import outbox
 
 PHONE = "+49 5272 123456"
 

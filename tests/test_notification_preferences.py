@@ -15,7 +15,7 @@ from ki_match.outbox.preferences import (
     wants_mail,
 )
 from ki_match.outbox.queue import queue_mail
-from tests.conftest import htmx_headers, outbox
+from tests.support import htmx_headers, outbox
 
 
 def queue(user, kind: str, key: str = "1"):

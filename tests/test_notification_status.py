@@ -16,7 +16,7 @@ from ki_match.notifications.labels import KIND_LABELS, kind_label
 from ki_match.orgs.models import Ki
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from ki_match.reference.services import ensure_reference_data
-from tests.conftest import htmx_headers
+from tests.support import htmx_headers
 
 PAGE = "/benachrichtigungen"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -30,48 +31,18 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
+from tests import factories
 from tests.concurrency import race
-from tests.conftest import language, outbox, town
-
-
-@pytest.fixture
-def coordinator(create_user):
-    return create_user(Role.COORDINATOR)
+from tests.factories import offer_to
+from tests.support import outbox
 
 
 @pytest.fixture
 def make_request(ki, coordinator):
-    def factory(
-        *, starts_in=timedelta(days=3), minutes=90, needed=1, mode=FillMode.COORDINATOR_CONFIRMS, **fields
-    ):
-        request = HelpRequest(
-            ki_id=ki.id,
-            kind=fields.pop("kind", RequestKind.ACCOMPANIMENT),
-            status=fields.pop("status", RequestStatus.OPEN),
-            language_id=language("ar").id,
-            min_level=3,
-            starts_at=(utcnow() + starts_in).replace(second=0, microsecond=0),
-            duration_minutes=minutes,
-            town_id=town("Brakel").id,
-            place="Jobcenter Brakel, Am Markt 1",
-            client_ref="Familie A-17",
-            helpers_needed=needed,
-            fill_mode=mode,
-            created_by_id=coordinator.id,
-            **fields,
-        )
-        db.session.add(request)
-        db.session.commit()
-        return request
-
-    return factory
-
-
-def offer_to(request, helper, status=OfferStatus.PENDING) -> Offer:
-    offer = Offer(request_id=request.id, helper_id=helper.id, status=status)
-    db.session.add(offer)
-    db.session.commit()
-    return offer
+    """Requests of this KI, created by the coordinator (tests/factories.py)."""
+    return partial(
+        factories.make_request, ki=ki, created_by=coordinator, place="Jobcenter Brakel, Am Markt 1"
+    )
 
 
 def test_transitions_follow_the_table(make_request, coordinator):

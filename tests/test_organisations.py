@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
-from tests.conftest import htmx_headers, outbox, town
+from tests.factories import town
+from tests.support import htmx_headers, outbox
 
 
 @pytest.fixture

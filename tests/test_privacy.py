@@ -31,8 +31,8 @@ from ki_match.requests.models import (
     OfferStatus,
     RequestStatus,
 )
-from tests.assignment_factories import booked, confirmed_through_rules, make_request, offer_to
-from tests.conftest import PASSWORD, outbox, town
+from tests.factories import PASSWORD, PLACE, booked, confirmed_through_rules, make_request, offer_to, town
+from tests.support import outbox
 
 NAME = "Zainab Quxley"
 EMAIL = "zainab.quxley@example.org"
@@ -80,9 +80,13 @@ def download(client) -> dict:
 
 
 def test_export_contains_every_kind_of_data_about_the_helper(client, auth, zainab, ki, coordinator):
-    past = make_request(ki, coordinator, starts_at=utcnow() - timedelta(days=10), client_ref="Fall 4711")
+    past = make_request(
+        ki=ki, created_by=coordinator, starts_at=utcnow() - timedelta(days=10), client_ref="Fall 4711"
+    )
     booked(past, zainab, status=AssignmentStatus.COMPLETED, actual_minutes=75, travel_km=12)
-    elsewhere = make_request(ki, coordinator, place="Kreishaus Höxter, Raum 3", client_ref="Fall 0815")
+    elsewhere = make_request(
+        ki=ki, created_by=coordinator, place="Kreishaus Höxter, Raum 3", client_ref="Fall 0815"
+    )
     offer_to(elsewhere, zainab)
     issue_token(zainab.user, TokenPurpose.RESET_PASSWORD)
     db.session.add(
@@ -126,7 +130,7 @@ def test_export_contains_every_kind_of_data_about_the_helper(client, auth, zaina
     assert by_request[elsewhere.id]["kind"] == "accompaniment"
     (assignment,) = tables["assignment"]
     assert (assignment["actual_minutes"], assignment["travel_km"]) == (75, 12)
-    assert assignment["request"]["place"] == "Jobcenter Brakel, Am Markt 1"
+    assert assignment["request"]["place"] == PLACE
     session_row = tables["user_session"][0]
     assert session_row["ip"] == "127.0.0.1" and "token_hash" not in session_row
     assert session_row["created_at"].endswith("+00:00")  # ISO 8601, UTC
@@ -149,11 +153,11 @@ def test_export_contains_every_kind_of_data_about_the_helper(client, auth, zaina
 
 def test_export_says_nothing_about_other_people(client, auth, zainab, create_helper, ki, coordinator):
     bilal = create_helper(display_name="Bilal Nachbar", email="bilal@example.org")
-    shared = make_request(ki, coordinator, starts_at=utcnow() + timedelta(days=4))
+    shared = make_request(ki=ki, created_by=coordinator, starts_at=utcnow() + timedelta(days=4))
     offer_to(shared, zainab)
     offer_to(shared, bilal)
     accept_offer(db.session.scalar(select(Offer.id).where(Offer.helper_id == bilal.id)), bilal.user)
-    confirmed = make_request(ki, coordinator, starts_at=utcnow() + timedelta(days=8))
+    confirmed = make_request(ki=ki, created_by=coordinator, starts_at=utcnow() + timedelta(days=8))
     confirmed_through_rules(confirmed, zainab, coordinator)
     # The coordinator approved her and looked at her profile: events by someone else about her.
     zainab.approved_by_id = coordinator.id
@@ -272,7 +276,7 @@ def test_delete_account_erases_the_person_and_keeps_the_statistics(
     now = utcnow()
     # History: two past assignments with hours and a note she typed.
     for days, minutes, km in ((30, 90, 14), (12, 60, 0)):
-        past = make_request(ki, coordinator, starts_at=now - timedelta(days=days))
+        past = make_request(ki=ki, created_by=coordinator, starts_at=now - timedelta(days=days))
         booked(
             past,
             zainab,
@@ -282,14 +286,14 @@ def test_delete_account_erases_the_person_and_keeps_the_statistics(
             report_note=f"{NAME} war pünktlich",
         )
     # The future: a confirmed assignment, a pending offer and an accepted one awaiting confirmation.
-    future = make_request(ki, coordinator, starts_at=now + timedelta(days=5))
+    future = make_request(ki=ki, created_by=coordinator, starts_at=now + timedelta(days=5))
     ahead = confirmed_through_rules(future, zainab, coordinator)
-    pending_request = make_request(ki, coordinator, starts_at=now + timedelta(days=6))
+    pending_request = make_request(ki=ki, created_by=coordinator, starts_at=now + timedelta(days=6))
     pending = offer_to(pending_request, zainab)
-    accepted_request = make_request(ki, coordinator, starts_at=now + timedelta(days=7))
+    accepted_request = make_request(ki=ki, created_by=coordinator, starts_at=now + timedelta(days=7))
     accepted = offer_to(accepted_request, zainab)
     accept_offer(accepted.id, zainab.user)
-    declined_request = make_request(ki, coordinator, starts_at=now + timedelta(days=9))
+    declined_request = make_request(ki=ki, created_by=coordinator, starts_at=now + timedelta(days=9))
     declined = offer_to(declined_request, zainab)
     decline_offer(declined.id, zainab.user, f"Ich, {NAME}, bin krank")
     # One mail to her went out already, one is still waiting.
@@ -403,7 +407,7 @@ def test_deleting_through_the_page_with_htmx_redirects(client, auth, zainab):
 
 
 def test_delete_page_lists_the_assignments_that_will_be_cancelled(client, auth, zainab, ki, coordinator):
-    booked(make_request(ki, coordinator, starts_at=utcnow() + timedelta(days=3)), zainab)
+    booked(make_request(ki=ki, created_by=coordinator, starts_at=utcnow() + timedelta(days=3)), zainab)
     assert auth.login(EMAIL).status_code == 303
     page = client.get("/my-data/delete").get_data(as_text=True)
     assert "Ihr bestätigter Einsatz in der Zukunft wird abgesagt" in page
@@ -431,7 +435,7 @@ def test_deleting_twice_changes_nothing(app, zainab):
 
 def test_erased_tables_are_empty_for_the_person_and_kept_ones_still_there(app, zainab, ki, coordinator):
     booked(
-        make_request(ki, coordinator, starts_at=utcnow() - timedelta(days=3)),
+        make_request(ki=ki, created_by=coordinator, starts_at=utcnow() - timedelta(days=3)),
         zainab,
         status=AssignmentStatus.COMPLETED,
     )
@@ -448,7 +452,7 @@ def test_erased_tables_are_empty_for_the_person_and_kept_ones_still_there(app, z
 
 
 def test_retract_acceptance_makes_the_offer_declined_and_tells_the_coordinator(app, zainab, ki, coordinator):
-    request = make_request(ki, coordinator)
+    request = make_request(ki=ki, created_by=coordinator)
     offer = offer_to(request, zainab)
     accept_offer(offer.id, zainab.user)
 
@@ -461,15 +465,15 @@ def test_retract_acceptance_makes_the_offer_declined_and_tells_the_coordinator(a
 
 
 def test_retract_acceptance_refuses_confirmed_or_foreign_offers(app, zainab, create_helper, ki, coordinator):
-    request = make_request(ki, coordinator)
+    request = make_request(ki=ki, created_by=coordinator)
     assignment = confirmed_through_rules(request, zainab, coordinator)
     with pytest.raises(RequestError):
         retract_acceptance(assignment.offer_id, zainab.user)
-    other = offer_to(make_request(ki, coordinator), zainab)
+    other = offer_to(make_request(ki=ki, created_by=coordinator), zainab)
     accept_offer(other.id, zainab.user)
     with pytest.raises(RequestError):
         retract_acceptance(other.id, create_helper().user)
-    pending = offer_to(make_request(ki, coordinator), create_helper())
+    pending = offer_to(make_request(ki=ki, created_by=coordinator), create_helper())
     with pytest.raises(RequestError):
         retract_acceptance(pending.id, pending.helper.user)
 

@@ -25,7 +25,8 @@ from ki_match.helpers.queries import matchable_filter
 from ki_match.helpers.services import add_months, is_matchable, missing_items, police_certificate
 from ki_match.profile.services import CONSENT_VERSION, local_today
 from ki_match.reference.models import Level, Topic
-from tests.conftest import PASSWORD, htmx_headers, language, town
+from tests.factories import PASSWORD, language, town
+from tests.support import htmx_headers
 
 
 @pytest.fixture

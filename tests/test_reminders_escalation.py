@@ -25,13 +25,12 @@ from ki_match.requests.models import (
     HelpRequest,
     Offer,
     OfferStatus,
-    RequestKind,
     RequestStatus,
 )
-from tests import test_requests_views
+from tests import factories, test_requests_views
 from tests.concurrency import race
-from tests.conftest import htmx_headers, language, outbox, town
-from tests.factories import assignment_for, offer_to
+from tests.factories import assignment_for, language, offer_to, town
+from tests.support import htmx_headers, outbox
 from tests.test_requests_views import berlin, next_tuesday
 
 # Approved, consenting, free on Tuesdays 09:00–13:00, living in Brakel.
@@ -42,30 +41,10 @@ def tuesday_at(clock: time) -> datetime:
     return berlin(next_tuesday(), clock)
 
 
-@pytest.fixture
-def coordinator(create_user):
-    return create_user(Role.COORDINATOR)
-
-
 def make_request(coordinator, **fields) -> HelpRequest:
-    values = {
-        "ki_id": coordinator.ki_id,
-        "kind": RequestKind.ACCOMPANIMENT,
-        "status": RequestStatus.OPEN,
-        "language_id": language("ar").id,
-        "min_level": Level.B1,
-        "starts_at": tuesday_at(time(10)),
-        "duration_minutes": 90,
-        "town_id": town("Brakel").id,
-        "place": "Jobcenter, Am Markt 3",
-        "client_ref": "Familie A-17",
-        "created_by_id": coordinator.id,
-    }
-    values.update(fields)
-    request = HelpRequest(**values)
-    db.session.add(request)
-    db.session.commit()
-    return request
+    """Tuesday 10:00, Arabic at B1 (tests/factories.py makes it)."""
+    defaults = {"starts_at": tuesday_at(time(10)), "place": "Jobcenter, Am Markt 3"}
+    return factories.make_request(created_by=coordinator, **{**defaults, **fields})
 
 
 def sent_at(offer: Offer, when: datetime) -> Offer:

@@ -20,7 +20,7 @@ from ki_match.reports.services import (
     percentile,
 )
 from ki_match.requests.models import Assignment, AssignmentStatus, RequestKind, RequestStatus
-from tests.conftest import language, town
+from tests.factories import language, town
 from tests.report_data import _request, build_march, utc
 
 MARCH = Period.month(2026, 3)

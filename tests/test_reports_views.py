@@ -18,8 +18,8 @@ from ki_match.orgs.models import Organisation
 from ki_match.reference.services import ensure_reference_data
 from ki_match.reports.models import AllowanceRate
 from ki_match.requests.models import RequestKind, RequestStatus
-from tests.conftest import htmx_headers
 from tests.report_data import _request, build_march, utc
+from tests.support import htmx_headers
 
 MARCH = "period=month&year=2026&month=3"
 
@@ -30,8 +30,10 @@ def march(ki, create_helper):
 
 
 @pytest.fixture
-def coordinator(login_as):
-    return login_as(Role.COORDINATOR)
+def coordinator(coordinator, auth):
+    """Logged in with the test client: the tests here work at the coordinator's desk."""
+    assert auth.login(coordinator.email).status_code == 303
+    return coordinator
 
 
 def text_of(response) -> str:
@@ -154,7 +156,7 @@ def test_boosted_request_gets_the_whole_page(client, march, coordinator):
 
 
 def test_filters_apply_and_stay_in_the_export_links(client, march, coordinator):
-    from tests.conftest import language
+    from tests.factories import language
 
     fa = language("fa").id
     html = text_of(client.get(f"/reports?{MARCH}&language={fa}"))

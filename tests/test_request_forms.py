@@ -13,7 +13,7 @@ from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.data import RequestData, missing_to_open
 from ki_match.requests.forms import RequestForm, looks_like_full_name
 from ki_match.requests.models import FillMode, RequestKind, RequestStatus
-from tests.conftest import language, town
+from tests.factories import language, town
 
 
 @pytest.mark.parametrize(

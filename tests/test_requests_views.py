@@ -28,7 +28,9 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
-from tests.conftest import htmx_headers, language, town
+from tests import factories
+from tests.factories import language, town
+from tests.support import htmx_headers
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")
@@ -48,8 +50,10 @@ def body(response) -> str:
 
 
 @pytest.fixture
-def coordinator(login_as):
-    return login_as(Role.COORDINATOR)
+def coordinator(coordinator, auth):
+    """Logged in with the test client: the tests here work at the coordinator's desk."""
+    assert auth.login(coordinator.email).status_code == 303
+    return coordinator
 
 
 @pytest.fixture
@@ -70,24 +74,16 @@ def available_helper(create_helper):
 
 @pytest.fixture
 def make_request(ki):
-    def factory(ki_id=None, **fields):
-        values = {
-            "ki_id": ki_id or ki.id,
-            "kind": RequestKind.ACCOMPANIMENT,
-            "status": RequestStatus.OPEN,
-            "language_id": language("ar").id,
+    """Next Tuesday 10:00, Arabic at B2 (tests/factories.py makes it); columns given by name win."""
+
+    def factory(**fields):
+        defaults = {
+            "ki": ki,
             "min_level": Level.B2,
             "starts_at": berlin(next_tuesday(), time(10)),
-            "duration_minutes": 90,
-            "town_id": town("Brakel").id,
             "place": "Jobcenter, Am Markt 3",
-            "client_ref": "Familie A-17",
         }
-        values.update(fields)
-        request = HelpRequest(**values)
-        db.session.add(request)
-        db.session.commit()
-        return request
+        return factories.make_request(**{**defaults, **fields})
 
     return factory
 

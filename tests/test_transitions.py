@@ -15,8 +15,7 @@ from ki_match.extensions import db
 from ki_match.requests import lifecycle
 from ki_match.requests.lifecycle import TRANSITIONS, TransitionError, transition
 from ki_match.requests.models import HelpRequest, RequestStatus, RequestStatusChange
-from tests.conftest import language
-from tests.factories import make_request
+from tests.factories import language, make_request
 
 PACKAGE = Path(ki_match.__file__).parent
 
