@@ -17,18 +17,16 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 import pytest
-from flask import Flask, has_app_context
-from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from flask import Flask
 
-from ki_match import create_app
 from ki_match.accounts.models import Role, User
 from ki_match.extensions import db as _db
 from ki_match.extensions import limiter
 from ki_match.helpers.models import HelperProfile
 from ki_match.reference.services import ensure_reference_data
-from tests.databases import migrate, new_database
+from tests.databases import Baseline, migrate, new_database
 from tests.factories import PASSWORD, make_helper, make_user
+from tests.support import build_app
 
 
 @pytest.fixture(scope="session")
@@ -36,36 +34,6 @@ def migrated(tmp_path_factory) -> Iterator[str]:
     """The test database, brought to the newest migration once per run."""
     with new_database(tmp_path_factory.mktemp("db"), "test") as uri:
         yield migrate(uri)
-
-
-class Baseline:
-    """The rows the test database holds before any test: the reference data, seeded once.
-
-    ``restore`` brings the database back to exactly these rows, whatever a test
-    (or a server thread, or another process) committed: every table emptied,
-    the seeded rows written back in one statement per table.
-    """
-
-    def __init__(self, engine: Engine):
-        self.rows = {}
-        with engine.connect() as connection:
-            for table in _db.metadata.sorted_tables:
-                rows = [dict(row._mapping) for row in connection.execute(table.select())]
-                if rows:
-                    self.rows[table] = rows
-
-    def restore(self, engine: Engine) -> None:
-        tables = list(reversed(_db.metadata.sorted_tables))
-        with engine.begin() as connection:
-            if engine.dialect.name == "postgresql":
-                # One round trip; the names are the schema's own.
-                deletes = "; ".join(f'DELETE FROM "{table.name}"' for table in tables)  # noqa: S608
-                connection.exec_driver_sql(deletes)
-            else:
-                for table in tables:
-                    connection.execute(table.delete())
-            for table, rows in self.rows.items():
-                connection.execute(table.insert(), rows)
 
 
 @pytest.fixture(scope="session")
@@ -91,33 +59,6 @@ def reset_database(shared_app) -> Callable[[], None]:
             shared_app.extensions["tests.baseline"].restore(_db.engine)
 
     return reset
-
-
-def build_app(uri: str, **overrides) -> Flask:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, **overrides})
-    app.test_client_class = RequestIsolatingClient
-    return app
-
-
-class RequestIsolatingClient(FlaskClient):
-    """Each request in its own application context, as behind a real server.
-
-    Otherwise a request made while the ``app`` fixture's context is pushed
-    reuses that context: ``g`` (Flask-Login's cached user, Babel's locale, the
-    CSRF token) and the database session would carry over from one request to
-    the next, so a revoked session could still look logged in and a view that
-    forgets to commit would pass. What the test has set up is committed first,
-    so the request (on its own connection) sees it; the commit also expires the
-    test's objects, which therefore show what the request wrote when read next.
-    """
-
-    def open(self, *args, **kwargs):
-        if self.preserve_context:  # ``with client:`` keeps Flask's own handling
-            return super().open(*args, **kwargs)
-        if has_app_context():
-            _db.session.commit()
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from flask import Flask
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from ki_match import create_app
@@ -50,3 +51,52 @@ def migrate(uri: str) -> str:
         upgrade()
         db.engine.dispose()
     return uri
+
+
+class Baseline:
+    """The rows the test database holds before any test: the reference data, seeded once.
+
+    ``restore`` brings the database back to exactly these rows, whatever a test
+    (or a server thread, or another process) committed: every table emptied,
+    the seeded rows written back in one statement per table.
+    """
+
+    def __init__(self, engine: Engine):
+        self.rows = {}
+        with engine.connect() as connection:
+            for table in db.metadata.sorted_tables:
+                rows = [dict(row._mapping) for row in connection.execute(table.select())]
+                if rows:
+                    self.rows[table] = rows
+
+    def restore(self, engine: Engine) -> None:
+        tables = list(reversed(db.metadata.sorted_tables))
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                # One round trip; the names are the schema's own.
+                deletes = "; ".join(f'DELETE FROM "{table.name}"' for table in tables)  # noqa: S608
+                connection.exec_driver_sql(deletes)
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+            for table, rows in self.rows.items():
+                connection.execute(table.insert(), rows)
+
+
+@contextmanager
+def rows_kept(app: Flask) -> Iterator[None]:
+    """Inside, every test ends back at the rows the database holds now, not at the reference data.
+
+    For a module-scoped fixture that builds rows once for all its tests; when
+    the block ends, the database returns to the reference data.
+    """
+    previous = app.extensions["tests.baseline"]
+    with app.app_context():
+        app.extensions["tests.baseline"] = Baseline(db.engine)
+    try:
+        yield
+    finally:
+        app.extensions["tests.baseline"] = previous
+        with app.app_context():
+            db.session.remove()
+            previous.restore(db.engine)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from html.parser import HTMLParser
@@ -54,6 +53,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
+from tests.factories import make_helper, make_user
 
 ROLES = tuple(Role)
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -127,16 +127,16 @@ class World:
 
     ki_id: int
     other_ki_id: int
-    users: dict[Role, User] = field(default_factory=dict)
+    emails: dict[Role, str] = field(default_factory=dict)
 
-    def user(self, role: Role) -> User:
-        return self.users[role]
+    def email(self, role: Role) -> str:
+        return self.emails[role]
 
 
 OTHER_KI = {"slug": "other-ki", "name": "Anderes KI", "towns": [("Paderborn", 51.7189, 8.7575)]}
 
 
-def make_world(create_user: Callable, create_helper: Callable, ki: Ki) -> World:
+def make_world(ki: Ki) -> World:
     """Rows every route can point at, created first so they have the lowest ids.
 
     The first rows of the KI are targets (an unapproved helper waiting for
@@ -145,11 +145,11 @@ def make_world(create_user: Callable, create_helper: Callable, ki: Ki) -> World:
     KIs (and the helper's weekly slot and absence), so routes with
     ``<int:request_id>`` and the like find something.
     """
-    create_helper(approved=False)
-    helper = create_helper()
+    make_helper(ki=ki, approved=False)
+    helper = make_helper(ki=ki)
     users = {Role.HELPER: helper.user}
     for role in (Role.COORDINATOR, Role.INITIATIVE, Role.ADMIN):
-        users[role] = create_user(role)
+        users[role] = make_user(role, ki=ki)
     _request_offer_assignment(ki, helper, users[Role.INITIATIVE])
 
     other = ensure_reference_data(OTHER_KI)
@@ -174,7 +174,7 @@ def make_world(create_user: Callable, create_helper: Callable, ki: Ki) -> World:
     db.session.flush()
     _request_offer_assignment(other, other_helper, other_users[ROLES.index(Role.INITIATIVE)])
     db.session.commit()
-    return World(ki_id=ki.id, other_ki_id=other.id, users=users)
+    return World(ki_id=ki.id, other_ki_id=other.id, emails={role: user.email for role, user in users.items()})
 
 
 def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) -> None:
@@ -359,12 +359,12 @@ def csrf_tokens(html: str) -> tuple[str | None, str | None]:
     return finder.form_token, finder.header_token
 
 
-def log_in(app: Flask, user: User, password: str, **client_kwargs):
-    """A new test client logged in as ``user``; works with CSRF on or off."""
+def log_in(app: Flask, email: str, password: str, **client_kwargs):
+    """A new test client logged in as the user of ``email``; works with CSRF on or off."""
     client = app.test_client(**client_kwargs)
     page = client.get("/login")
     token, _ = csrf_tokens(page.get_data(as_text=True))
-    data = {"email": user.email, "password": password}
+    data = {"email": email, "password": password}
     if token:
         data["csrf_token"] = token
     response = client.post("/login", data=data)
@@ -403,7 +403,7 @@ class Visit:
 def crawl(app: Flask, world: World, password: str) -> list[Visit]:
     """GET every GET route as anonymous and as each role of the world."""
     viewers = [("anonymous", app.test_client())]
-    viewers += [(role.value, log_in(app, world.user(role), password)) for role in ROLES]
+    viewers += [(role.value, log_in(app, world.email(role), password)) for role in ROLES]
     routes = all_routes(app, methods={"GET"})
     visits = []
     for viewer, client in viewers:

@@ -1,13 +1,43 @@
-"""Small things many tests read: the outbox, a link in a mail, htmx request headers."""
+"""Small things many tests use: the app builder and its client, the outbox, a link in a mail, htmx headers."""
 
 from __future__ import annotations
 
 import re
 
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from ki_match import create_app
 from ki_match.extensions import db
 from ki_match.outbox.models import OutboxMessage
+
+
+class RequestIsolatingClient(FlaskClient):
+    """Each request in its own application context, as behind a real server.
+
+    Otherwise a request made while the ``app`` fixture's context is pushed
+    reuses that context: ``g`` (Flask-Login's cached user, Babel's locale, the
+    CSRF token) and the database session would carry over from one request to
+    the next, so a revoked session could still look logged in and a view that
+    forgets to commit would pass. What the test has set up is committed first,
+    so the request (on its own connection) sees it; the commit also expires the
+    test's objects, which therefore show what the request wrote when read next.
+    """
+
+    def open(self, *args, **kwargs):
+        if self.preserve_context:  # ``with client:`` keeps Flask's own handling
+            return super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def build_app(uri: str, **overrides) -> Flask:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, **overrides})
+    app.test_client_class = RequestIsolatingClient
+    return app
 
 
 def outbox(kind: str | None = None, to: str | None = None) -> list[OutboxMessage]:

@@ -17,12 +17,15 @@ because a redirect to /login can also be a view's own answer (logout).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from routes import (
     DUMMY_STRING,
     ROLES,
     UNSAFE_METHODS,
     SampleError,
+    World,
     all_routes,
     app_for_collection,
     build_url,
@@ -38,7 +41,9 @@ from sqlalchemy import select
 from ki_match.access import Policy, public
 from ki_match.accounts.models import Role
 from ki_match.extensions import db
+from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import HelpRequest, Offer
+from tests.databases import rows_kept
 from tests.factories import PASSWORD
 from tests.support import htmx_headers
 
@@ -58,9 +63,13 @@ def routes_without_policy(app) -> list[str]:
     )
 
 
-@pytest.fixture
-def world(create_user, create_helper, ki):
-    return make_world(create_user, create_helper, ki)
+@pytest.fixture(scope="module")
+def world(shared_app) -> Iterator[World]:
+    """Built once for the module; each test ends back at it (whatever an allowed request changed)."""
+    with shared_app.app_context():
+        world = make_world(ensure_reference_data())
+    with rows_kept(shared_app):
+        yield world
 
 
 @pytest.fixture
@@ -136,7 +145,7 @@ def test_route_enforces_its_policy(app, world, entered, route):
                 assert response.headers["Location"].replace("%2F", "/") == expected_next
 
     for role in ROLES:
-        client = log_in(app, world.user(role), PASSWORD)
+        client = log_in(app, world.email(role), PASSWORD)
         allowed = policy.public or role in policy.roles
         if not allowed or policy.anonymous_only:
             # Refused requests change nothing, so the same client can try htmx first.
@@ -169,7 +178,7 @@ def test_objects_of_another_ki_are_not_found(app, world, route):
     assert roles, f"{route.id}: anonymous_only route with object ids is not expected"
     url = build_url(route, world, ki_id=world.other_ki_id)
     for role in roles:
-        client = log_in(app, world.user(role), PASSWORD)
+        client = log_in(app, world.email(role), PASSWORD)
         before = database_snapshot()
         response = call(client, route, url)
         assert response.status_code == 404, (

@@ -9,10 +9,14 @@ instead of failing silently. A token taken from the page works.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from flask import Flask
 from routes import (
     ROLES,
     UNSAFE_METHODS,
+    World,
     all_routes,
     app_for_collection,
     build_url,
@@ -24,21 +28,37 @@ from routes import (
 )
 
 from ki_match.accounts.models import Role
+from ki_match.extensions import db
+from ki_match.reference.services import ensure_reference_data
+from tests.databases import rows_kept
 from tests.factories import PASSWORD
-from tests.support import htmx_headers
+from tests.support import build_app, htmx_headers
 
 ROUTES = all_routes(app_for_collection(), methods=UNSAFE_METHODS)
 EXPIRED_TEXT = "Ihre Sitzung ist abgelaufen"
 
 
-@pytest.fixture
-def csrf_app(app, make_app):
-    return make_app(WTF_CSRF_ENABLED=True)
+@pytest.fixture(scope="module")
+def csrf_server(migrated) -> Iterator[Flask]:
+    """An app with CSRF tokens on, as in production, on the session's database (one per module)."""
+    csrf = build_app(migrated, WTF_CSRF_ENABLED=True)
+    yield csrf
+    with csrf.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
-def world(create_user, create_helper, ki):
-    return make_world(create_user, create_helper, ki)
+def csrf_app(app, csrf_server) -> Flask:
+    return csrf_server
+
+
+@pytest.fixture(scope="module")
+def world(shared_app) -> Iterator[World]:
+    """Built once for the module; each test ends back at it (whatever an allowed request changed)."""
+    with shared_app.app_context():
+        world = make_world(ensure_reference_data())
+    with rows_kept(shared_app):
+        yield world
 
 
 def client_allowed_to_use(app, world, route):
@@ -47,7 +67,7 @@ def client_allowed_to_use(app, world, route):
     if policy.public:
         return app.test_client()
     role = next(role for role in ROLES if role in policy.roles)
-    return log_in(app, world.user(role), PASSWORD)
+    return log_in(app, world.email(role), PASSWORD)
 
 
 def test_every_unsafe_route_is_walked():

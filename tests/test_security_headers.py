@@ -35,8 +35,8 @@ ASSET_ATTRIBUTES = {("script", "src"), ("link", "href"), ("img", "src"), ("sourc
 
 
 @pytest.fixture
-def world(create_user, create_helper, ki):
-    return make_world(create_user, create_helper, ki)
+def world(ki):
+    return make_world(ki)
 
 
 @pytest.fixture
