@@ -1,6 +1,6 @@
 """Domain events: how a lower layer lets the layers above it react, without importing them.
 
-Imports point down only (``tests/test_layers.py``), yet a request called off in
+Imports point down only (``tests/core/test_architecture.py``), yet a request called off in
 ``requests.lifecycle`` must reach the helpers' mailboxes, which is decided in
 ``notifications``, and a helper deactivated in ``helpers`` must give back the
 offers and assignments that ``offers`` keeps. So the lower service *publishes*

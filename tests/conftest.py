@@ -25,7 +25,7 @@ from ki_match.extensions import limiter
 from ki_match.helpers.models import HelperProfile
 from ki_match.reference.services import ensure_reference_data
 from tests.databases import Baseline, migrate, new_database
-from tests.factories import PASSWORD, make_helper, make_user
+from tests.factories import PASSWORD, make_available_helper, make_helper, make_user
 from tests.support import build_app
 
 
@@ -126,6 +126,12 @@ def create_user(ki) -> Callable[..., User]:
 def create_helper(ki) -> Callable[..., HelperProfile]:
     """A helper with a profile; approved and speaking Arabic (native) and German (B2) by default."""
     return partial(make_helper, ki=ki)
+
+
+@pytest.fixture
+def available_helper(ki) -> Callable[..., HelperProfile]:
+    """An approved, consenting helper with a Tuesday 09:00–13:00 slot (``slots=`` for others)."""
+    return partial(make_available_helper, ki=ki)
 
 
 @pytest.fixture

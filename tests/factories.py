@@ -10,15 +10,15 @@ rules would refuse (``booked`` writes an assignment for any date);
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.clock import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
-from ki_match.helpers.models import HelperLanguage, HelperProfile
+from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.offers.answers import accept_offer
 from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki, Organisation
@@ -49,6 +49,17 @@ def town(name: str) -> Town:
 
 def language(code: str) -> Language:
     return db.session.scalar(select(Language).where(Language.code == code))
+
+
+def next_tuesday() -> date:
+    """Tuesday of next week (Berlin calendar): far enough ahead for every rule, on a weekday."""
+    today = utcnow().astimezone(BERLIN).date()
+    return today + timedelta(days=(1 - today.weekday()) % 7 + 7)
+
+
+def berlin(day: date, clock: time) -> datetime:
+    """That wall-clock time in Kreis Höxter, as the UTC instant the database stores."""
+    return datetime.combine(day, clock, BERLIN).astimezone(UTC)
 
 
 def first_ki() -> Ki:
@@ -105,6 +116,16 @@ def make_helper(
     db.session.flush()
     for code, level in languages:
         db.session.add(HelperLanguage(helper_id=profile.id, language_id=language(code).id, level=level))
+    db.session.commit()
+    return profile
+
+
+def make_available_helper(*, slots=((1, time(9), time(13)),), **fields) -> HelperProfile:
+    """An approved, consenting helper with weekly slots (Tuesday 09:00–13:00), living in Brakel."""
+    profile = make_helper(**fields)
+    profile.consent_given_at = utcnow()
+    for weekday, starts, ends in slots:
+        db.session.add(AvailabilitySlot(helper_id=profile.id, weekday=weekday, starts=starts, ends=ends))
     db.session.commit()
     return profile
 

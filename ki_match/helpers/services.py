@@ -47,7 +47,7 @@ def is_matchable(profile: HelperProfile) -> bool:
     """May this helper be offered requests or be shown in the directory at all?
 
     The one rule, kept equal to ``ki_match.helpers.queries.matchable_filter``
-    (tests/test_profile.py checks every combination). Withdrawing consent makes
+    (tests/profile/test_profile.py checks every combination). Withdrawing consent makes
     it false at once.
     """
     user = profile.user

@@ -4,7 +4,7 @@ A table belongs in the export when one of its columns points at the person's
 ``user_account`` or ``helper_profile`` row. The walk finds such tables from
 the SQLAlchemy metadata, so a table added later is exported without anyone
 remembering this module; ``NOT_EXPORTED`` names the few left out, each with
-its reason, and tests/test_privacy.py fails on a referring table that is in
+its reason, and tests/privacy/test_privacy.py fails on a referring table that is in
 neither. Two links are not foreign keys and are added by hand: audit events
 whose *subject* is one of the person's rows, and e-mails sent to their address.
 

@@ -8,7 +8,7 @@ typed) is erased; what only made sense while they took part (languages,
 towns, times, absences, sessions, tokens) is deleted.
 
 ``RETENTION`` decides this for every table that refers to a person, and
-tests/test_privacy.py fails when a table is added without a decision.
+tests/privacy/test_privacy.py fails when a table is added without a decision.
 """
 
 from __future__ import annotations

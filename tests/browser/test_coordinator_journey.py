@@ -19,6 +19,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
+from tests.factories import next_tuesday
 
 pytestmark = pytest.mark.browser
 
@@ -64,11 +65,6 @@ def _helper(app, name: str, code: str) -> str:
         return email
 
 
-def next_tuesday() -> str:
-    today = utcnow().date()
-    return (today + timedelta(days=(1 - today.weekday()) % 7 + 7)).isoformat()
-
-
 def test_coordinator_offers_two_helper_accepts_coordinator_confirms(new_page, live_server, axe, log_in):
     suffix = uuid.uuid4().hex[:4]
     first, second = f"Zarghuna A. {suffix}", f"Wahid B. {suffix}"
@@ -82,7 +78,7 @@ def test_coordinator_offers_two_helper_accepts_coordinator_confirms(new_page, li
     ).click()
     expect(coordinator.get_by_role("heading", level=1)).to_have_text("Neue Anfrage")
     coordinator.get_by_label("Sprache", exact=True).select_option(label="Paschtu")
-    coordinator.get_by_label("Datum").fill(next_tuesday())
+    coordinator.get_by_label("Datum").fill(next_tuesday().isoformat())
     coordinator.get_by_label("Beginn (Uhrzeit)").fill("10:00")
     coordinator.get_by_label("Dauer in Minuten").fill("90")
     coordinator.get_by_label("Stadt").select_option(label="Brakel")

@@ -12,7 +12,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
@@ -20,8 +19,8 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
-from ki_match.clock import utcnow
 from tests.browser.conftest import Problems, settle
+from tests.factories import next_tuesday
 
 pytestmark = pytest.mark.browser
 
@@ -161,18 +160,13 @@ def test_a_search_still_waiting_out_its_delay_does_not_undo_a_tab_click(page, sl
     still_on_the_all_tab(page, slow_server, "wartend", slowed=1)
 
 
-def next_tuesday() -> str:
-    today = utcnow().date()
-    return (today + timedelta(days=(1 - today.weekday()) % 7 + 7)).isoformat()
-
-
 def test_live_validation_counts_the_field_still_being_typed_in(page, log_in):
     """The last required field is typed in and not left: the feedback must still see it."""
     log_in(page, Role.COORDINATOR)
     page.goto("/requests/new")
     feedback = page.locator("#form-feedback")
     page.get_by_label("Sprache", exact=True).select_option(label="Paschtu")
-    page.get_by_label("Datum").fill(next_tuesday())
+    page.get_by_label("Datum").fill(next_tuesday().isoformat())
     page.get_by_label("Beginn (Uhrzeit)").fill("10:00")
     page.get_by_label("Stadt").select_option(label="Brakel")
     duration = page.get_by_label("Dauer in Minuten")

@@ -16,6 +16,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
+from tests.factories import next_tuesday
 
 pytestmark = pytest.mark.browser
 
@@ -54,11 +55,6 @@ def _helper(app, name: str, code: str) -> None:
         db.session.commit()
 
 
-def next_tuesday() -> str:
-    today = utcnow().date()
-    return (today + timedelta(days=(1 - today.weekday()) % 7 + 7)).isoformat()
-
-
 def test_coordinator_creates_a_request_and_sees_candidates_rerank(page, live_server, axe, log_in):
     suffix = uuid.uuid4().hex[:4]
     tigrinya, somali = f"Tesfay G. {suffix}", f"Hodan A. {suffix}"
@@ -80,7 +76,7 @@ def test_coordinator_creates_a_request_and_sees_candidates_rerank(page, live_ser
     expect(preview).not_to_contain_text(somali)
     axe.check(page)
 
-    page.get_by_label("Datum").fill(next_tuesday())
+    page.get_by_label("Datum").fill(next_tuesday().isoformat())
     page.get_by_label("Beginn (Uhrzeit)").fill("10:00")
     page.get_by_label("Dauer in Minuten").fill("90")
     page.get_by_label("Stadt").select_option(label="Brakel")

@@ -20,7 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from routes import (
+from sqlalchemy import select
+
+from ki_match.access import Policy, public
+from ki_match.accounts.models import Role
+from ki_match.extensions import db
+from ki_match.reference.services import ensure_reference_data
+from ki_match.requests.models import HelpRequest, Offer
+from tests.databases import rows_kept
+from tests.factories import PASSWORD
+from tests.routes import (
     DUMMY_STRING,
     ROLES,
     UNSAFE_METHODS,
@@ -36,15 +45,6 @@ from routes import (
     owned_by_ki,
     route_ids,
 )
-from sqlalchemy import select
-
-from ki_match.access import Policy, public
-from ki_match.accounts.models import Role
-from ki_match.extensions import db
-from ki_match.reference.services import ensure_reference_data
-from ki_match.requests.models import HelpRequest, Offer
-from tests.databases import rows_kept
-from tests.factories import PASSWORD
 from tests.support import htmx_headers
 
 ROUTES = all_routes(app_for_collection())

@@ -13,7 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from routes import (
+
+from ki_match.accounts.models import Role
+from ki_match.extensions import db
+from ki_match.reference.services import ensure_reference_data
+from tests.databases import rows_kept
+from tests.factories import PASSWORD
+from tests.routes import (
     ROLES,
     UNSAFE_METHODS,
     World,
@@ -26,12 +32,6 @@ from routes import (
     make_world,
     route_ids,
 )
-
-from ki_match.accounts.models import Role
-from ki_match.extensions import db
-from ki_match.reference.services import ensure_reference_data
-from tests.databases import rows_kept
-from tests.factories import PASSWORD
 from tests.support import build_app, htmx_headers
 
 ROUTES = all_routes(app_for_collection(), methods=UNSAFE_METHODS)

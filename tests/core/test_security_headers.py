@@ -22,11 +22,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from routes import crawl, make_world
 
 from ki_match.access import public
 from ki_match.accounts.models import Role
 from tests.factories import PASSWORD
+from tests.routes import crawl, make_world
 
 ABSOLUTE_URL = re.compile(r"""https?://[^\s"'<>()\\]+""", re.I)
 XML_NAMESPACE = re.compile(r"""\sxmlns(?::\w+)?\s*=\s*["'][^"']*["']""", re.I)

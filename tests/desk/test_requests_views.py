@@ -14,7 +14,6 @@ from ki_match.accounts.models import Role
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.helpers.models import AvailabilitySlot
 from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Level
 from ki_match.reference.services import ensure_reference_data
@@ -29,20 +28,11 @@ from ki_match.requests.models import (
     RequestStatusChange,
 )
 from tests import factories
-from tests.factories import language, town
+from tests.factories import berlin, language, next_tuesday, town
 from tests.support import htmx_headers
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")
-
-
-def next_tuesday() -> date:
-    today = utcnow().astimezone(BERLIN).date()
-    return today + timedelta(days=(1 - today.weekday()) % 7 + 7)
-
-
-def berlin(day: date, clock: time) -> datetime:
-    return datetime.combine(day, clock, BERLIN).astimezone(UTC)
 
 
 def body(response) -> str:
@@ -54,22 +44,6 @@ def coordinator(coordinator, auth):
     """Logged in with the test client: the tests here work at the coordinator's desk."""
     assert auth.login(coordinator.email).status_code == 303
     return coordinator
-
-
-@pytest.fixture
-def available_helper(create_helper):
-    """An approved, consenting helper with a Tuesday 09:00–13:00 slot, living in Brakel."""
-
-    def factory(**fields):
-        slots = fields.pop("slots", [(1, time(9), time(13))])
-        profile = create_helper(**fields)
-        profile.consent_given_at = utcnow()
-        for weekday, starts, ends in slots:
-            db.session.add(AvailabilitySlot(helper_id=profile.id, weekday=weekday, starts=starts, ends=ends))
-        db.session.commit()
-        return profile
-
-    return factory
 
 
 @pytest.fixture

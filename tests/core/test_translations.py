@@ -28,7 +28,7 @@ from flask_babel import get_domain
 from ki_match.extensions import db as _db
 from ki_match.reference.services import ensure_reference_data
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "ki_match" / "translations"
 ENGLISH_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 

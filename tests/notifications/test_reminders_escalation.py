@@ -27,14 +27,12 @@ from ki_match.requests.models import (
     OfferStatus,
     RequestStatus,
 )
-from tests import factories, test_requests_views
+from tests import factories
 from tests.concurrency import race
-from tests.factories import assignment_for, language, offer_to, town
+from tests.factories import assignment_for, berlin, language, next_tuesday, offer_to, town
 from tests.support import htmx_headers, outbox
-from tests.test_requests_views import berlin, next_tuesday
 
 # Approved, consenting, free on Tuesdays 09:00–13:00, living in Brakel.
-available_helper = test_requests_views.available_helper
 
 
 def tuesday_at(clock: time) -> datetime:

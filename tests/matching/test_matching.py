@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.helpers.models import Absence, AvailabilitySlot, HelperKind
+from ki_match.helpers.models import Absence, HelperKind
 from ki_match.matching import services
 from ki_match.reference.models import Level
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestKind, RequestStatus
@@ -40,22 +40,6 @@ def tuesday_request(ki, coordinator):
     db.session.add(request)
     db.session.commit()
     return request
-
-
-@pytest.fixture
-def available_helper(create_helper):
-    """An approved, consenting helper with a Tuesday morning slot, living in Brakel."""
-
-    def factory(**fields):
-        slots = fields.pop("slots", [(1, time(9), time(13))])
-        profile = create_helper(**fields)
-        profile.consent_given_at = utcnow()
-        for weekday, starts, ends in slots:
-            db.session.add(AvailabilitySlot(helper_id=profile.id, weekday=weekday, starts=starts, ends=ends))
-        db.session.commit()
-        return profile
-
-    return factory
 
 
 def test_match_ranks_candidates_and_lists_near_misses(tuesday_request, available_helper):
