@@ -11,6 +11,7 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
+from ki_match.helpers.models import HelperProfile
 from ki_match.offers.rules import OfferError, locked_offer, refuse
 from ki_match.requests import lifecycle, queries
 from ki_match.requests.events import AssignmentConfirmed
@@ -60,6 +61,9 @@ def _seat(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
     seat = _free_seat(request)
     if seat is None:
         refuse(FILLED_ALREADY)
+    # Locks are taken request first, then helper: two confirmations of one helper for two
+    # requests queue here instead of deadlocking on the database's overlap check.
+    db.session.execute(select(HelperProfile.id).where(HelperProfile.id == offer.helper_id).with_for_update())
     assignment = Assignment(
         request_id=request.id,
         helper_id=offer.helper_id,
