@@ -70,36 +70,26 @@ def test_initiative_asks_from_the_directory_and_sees_the_helper_found(new_page, 
     log_in(initiative, Role.INITIATIVE)
     axe.check(initiative)
 
-    has_directory = "directory.index" in live_server.app.view_functions
-    if has_directory:
-        # 1. The directory: tick a language, the results swap in place.
-        initiative.get_by_role("link", name="Verzeichnis", exact=True).click()
-        expect(initiative.get_by_role("heading", level=1)).to_have_text("Verzeichnis der Helfenden")
-        axe.check(initiative)
-        filters = initiative.locator("#directory-filters")
-        tigrinya = filters.get_by_label("Tigrinya")
-        if tigrinya.count():
-            tigrinya.first.check()
-            settle(initiative)
-            expect(initiative).to_have_url(re.compile(r"language=ti"))
-            axe.check(initiative)
-        card_link = initiative.locator("#directory-results").get_by_role(
-            "link", name=re.compile(r"^Anfrage für .+ stellen$")
-        )
-        expect(card_link.first).to_be_visible()
-        card_link.first.click()
-    else:
-        # Without the directory the journey starts from the navigation.
-        initiative.get_by_role("link", name="Neue Anfrage", exact=True).click()
+    # 1. The directory: tick a language, the results swap in place.
+    initiative.get_by_role("link", name="Verzeichnis", exact=True).click()
+    expect(initiative.get_by_role("heading", level=1)).to_have_text("Verzeichnis der Helfenden")
+    axe.check(initiative)
+    filters = initiative.locator("#directory-filters")
+    filters.get_by_label("Tigrinya").first.check()
+    settle(initiative)
+    expect(initiative).to_have_url(re.compile(r"language=ti"))
+    axe.check(initiative)
+    card_link = initiative.locator("#directory-results").get_by_role(
+        "link", name=re.compile(r"^Anfrage für .+ stellen$")
+    )
+    expect(card_link.first).to_be_visible()
+    card_link.first.click()
 
     # 2. The request form, the language chosen from the card.
     expect(initiative.get_by_role("heading", level=1)).to_have_text("Neue Anfrage")
     axe.check(initiative)
     language = initiative.get_by_label("Sprache", exact=True)
-    if has_directory:
-        expect(language).not_to_have_value("0")
-    else:
-        language.select_option(label="Tigrinya")
+    expect(language).not_to_have_value("0")
 
     # Too soon first: two working days ahead is refused next to the date, the typed values stay.
     soon = earliest_day(local_today(), 3) - timedelta(days=1)

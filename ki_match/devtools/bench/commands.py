@@ -185,9 +185,7 @@ def _drive(http_url: str, bench_url: str, concurrency: int, duration: float, see
         raise click.ClickException(
             "this database holds no bench data set (build one with --build-only --keep)"
         )
-    found, missing = harness.pages(app, data, random.Random(seed))
-    for name in missing:
-        click.echo(f"  {name:22} not available")
+    found = harness.pages(app, data, random.Random(seed))
     try:
         figures = load.run(
             http_url, data, found, concurrency=concurrency, duration=duration, seed=seed, echo=click.echo

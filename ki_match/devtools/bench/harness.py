@@ -112,12 +112,8 @@ class Page:
 COORDINATOR, HELPER = "coordinator", "helper"
 
 
-def available(app: Flask, endpoint: str) -> bool:
-    return endpoint in app.view_functions
-
-
-def pages(app: Flask, data: Dataset, rng: random.Random) -> tuple[list[Page], list[str]]:
-    """The pages of issue 8, and the names of those this installation does not have (yet)."""
+def pages(app: Flask, data: Dataset, rng: random.Random) -> list[Page]:
+    """The pages the benchmark times, with the URLs and headers a real visit sends."""
     requests = rng.sample(data.open_request_ids, min(len(data.open_request_ids), 100))
 
     def build(endpoint: str, **args) -> str:
@@ -144,32 +140,25 @@ def pages(app: Flask, data: Dataset, rng: random.Random) -> tuple[list[Page], li
     ]
     if data.inbox_helpers:
         found.append(Page("helper_inbox", HELPER, fixed("offers.inbox")))
-    missing = []
-    if available(app, "directory.index"):
-        # The directory filtered as someone types a language into its search field.
-        found.append(
-            Page(
-                "directory_search",
-                COORDINATOR,
-                fixed("directory.index", q="Arabisch"),
-                {**HTMX, "HX-Target": "directory-results"},
-            )
+    # The directory filtered as someone types a language into its search field.
+    found.append(
+        Page(
+            "directory_search",
+            COORDINATOR,
+            fixed("directory.index", q="Arabisch"),
+            {**HTMX, "HX-Target": "directory-results"},
         )
-    else:
-        missing.append("directory_search")
-    if available(app, "reports.index"):
-        # Last month: the most recent complete month, the report a coordinator runs most.
-        last_month = utcnow().astimezone(BERLIN).date().replace(day=1) - timedelta(days=1)
-        found.append(
-            Page(
-                "monthly_report",
-                COORDINATOR,
-                fixed("reports.index", period="month", year=last_month.year, month=last_month.month),
-            )
+    )
+    # Last month: the most recent complete month, the report a coordinator runs most.
+    last_month = utcnow().astimezone(BERLIN).date().replace(day=1) - timedelta(days=1)
+    found.append(
+        Page(
+            "monthly_report",
+            COORDINATOR,
+            fixed("reports.index", period="month", year=last_month.year, month=last_month.month),
         )
-    else:
-        missing.append("monthly_report")
-    return found, missing
+    )
+    return found
 
 
 def time_page(page: Page, client: Callable[[int], FlaskClient], samples: int, warmup: int = 3) -> list[float]:
@@ -206,9 +195,8 @@ def measure(app: Flask, data: Dataset, *, seed: int, samples: int, echo: Callabl
         COORDINATOR: [login(app.test_client(), email, data.password) for email in data.coordinators[:3]],
         HELPER: [login(app.test_client(), email, data.password) for email in data.inbox_helpers[:5]],
     }
-    found, missing = pages(app, data, rng)
     figures["pages"] = {}
-    for page in found:
+    for page in pages(app, data, rng):
         pool = clients[page.role]
         try:
             timings = summary(time_page(page, lambda index, pool=pool: pool[index % len(pool)], samples))
@@ -222,8 +210,6 @@ def measure(app: Flask, data: Dataset, *, seed: int, samples: int, echo: Callabl
         echo(
             f"  {page.name:22} p50 {timings['p50']:8.1f}  p95 {timings['p95']:8.1f}  ({ratio}× baseline p50)"
         )
-    for name in missing:
-        echo(f"  {name:22} not available")
     figures["peak_rss_mb"] = peak_rss_mb()
     # Other work on the machine slows every figure; the one-minute load average says how much there was.
     figures["load_avg"] = round(os.getloadavg()[0], 2)
