@@ -30,9 +30,9 @@ from tests.support import build_app
 
 
 @pytest.fixture(scope="session")
-def migrated(tmp_path_factory) -> Iterator[str]:
+def migrated() -> Iterator[str]:
     """The test database, brought to the newest migration once per run."""
-    with new_database(tmp_path_factory.mktemp("db"), "test") as uri:
+    with new_database("test") as uri:
         yield migrate(uri)
 
 

@@ -1,6 +1,6 @@
 """Test databases: a new one per purpose, brought to the newest migration.
 
-SQLite by default (a file in a temporary folder). With ``KI_MATCH_TEST_POSTGRES``
+SQLite by default (a file in a temporary folder of its own). With ``KI_MATCH_TEST_POSTGRES``
 set to a server URL (``postgresql://postgres@127.0.0.1:5432/test``) each database
 is created on that server and dropped when the session ends.
 """
@@ -8,38 +8,22 @@ is created on that server and dropped when the session ends.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import AbstractContextManager, contextmanager
 
 from flask import Flask
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from ki_match import create_app
-from ki_match.config import database_url
+from ki_match.devtools.bench.commands import fresh_database
 from ki_match.extensions import db
 
 
-@contextmanager
-def new_database(folder: Path, label: str) -> Iterator[str]:
-    """The URI of a new, empty database, removed afterwards (a SQLite file goes with ``folder``)."""
-    server = os.environ.get("KI_MATCH_TEST_POSTGRES") or None
-    if server is None:
-        yield f"sqlite:///{folder / f'{label}.sqlite3'}"
-        return
-    admin_url = make_url(database_url(server))
-    name = f"ki_match_{label}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def new_database(label: str) -> AbstractContextManager[str]:
+    """The URI of a new, empty database, removed afterwards (the bench's own ``fresh_database``)."""
+    return fresh_database(
+        os.environ.get("KI_MATCH_TEST_POSTGRES") or None, keep=False, echo=print, label=label
+    )
 
 
 def migrate(uri: str) -> str:

@@ -101,9 +101,13 @@ def make_helper(
     approved: bool = True,
     languages=(("ar", Level.NATIVE), ("de", Level.B2)),
     home: str | None = "Brakel",
+    consented: bool = False,
     **fields,
 ) -> HelperProfile:
-    """A helper with a profile; approved and speaking Arabic (native) and German (B2) by default."""
+    """A helper with a profile; approved and speaking Arabic (native) and German (B2) by default.
+
+    ``consented``: the helper has also agreed to be asked (as ``is_matchable`` needs).
+    """
     ki = ki or first_ki()
     user = make_user(Role.HELPER, ki=ki, **fields)
     profile = HelperProfile(
@@ -111,6 +115,7 @@ def make_helper(
         user_id=user.id,
         home_town_id=town(home).id if home else None,
         approved_at=utcnow() if approved else None,
+        consent_given_at=utcnow() if consented else None,
     )
     db.session.add(profile)
     db.session.flush()
@@ -122,8 +127,7 @@ def make_helper(
 
 def make_available_helper(*, slots=((1, time(9), time(13)),), **fields) -> HelperProfile:
     """An approved, consenting helper with weekly slots (Tuesday 09:00–13:00), living in Brakel."""
-    profile = make_helper(**fields)
-    profile.consent_given_at = utcnow()
+    profile = make_helper(consented=True, **fields)
     for weekday, starts, ends in slots:
         db.session.add(AvailabilitySlot(helper_id=profile.id, weekday=weekday, starts=starts, ends=ends))
     db.session.commit()

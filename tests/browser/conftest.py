@@ -219,11 +219,11 @@ def _ensure_demo_logins() -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory) -> Iterator[str]:
+def demo_database() -> Iterator[str]:
     """The browser tests' own database: migrated, with the demo data and a login per role, once."""
     from ki_match.devtools.demo.data import load_demo
 
-    with new_database(tmp_path_factory.mktemp("browser"), "browser") as uri:
+    with new_database("browser") as uri:
         app = create_app({"SQLALCHEMY_DATABASE_URI": migrate(uri)})
         with app.app_context():
             load_demo()

@@ -4,6 +4,7 @@ the lifecycle forms, and the approvals list. Every route and partial, with and w
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -57,13 +58,7 @@ def staff(coordinator):
 
 @pytest.fixture
 def helper(create_helper):
-    def factory(**fields):
-        profile = create_helper(**fields)
-        profile.consent_given_at = utcnow()
-        db.session.commit()
-        return profile
-
-    return factory
+    return partial(create_helper, consented=True)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ completing, no-shows, approving reported hours, unfilled requests and retention.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select, update
@@ -41,14 +42,7 @@ from tests.support import outbox
 @pytest.fixture
 def helper(create_helper):
     """A helper who may receive offers: approved, verified, consent given."""
-
-    def factory(**fields):
-        profile = create_helper(**fields)
-        profile.consent_given_at = utcnow()
-        db.session.commit()
-        return profile
-
-    return factory
+    return partial(create_helper, consented=True)
 
 
 def events(action: str) -> list[AuditEvent]:

@@ -24,9 +24,13 @@ FULL_SCALE = 15_000
 
 
 @contextmanager
-def fresh_database(server_url: str | None, keep: bool, echo) -> Iterator[str]:
+def fresh_database(server_url: str | None, keep: bool, echo, label: str = "bench") -> Iterator[str]:
     """A new, empty database: a SQLite file in a temporary directory, or a new
-    database on the PostgreSQL server of ``server_url``; removed afterwards unless ``keep``."""
+    database on the PostgreSQL server of ``server_url``; removed afterwards unless ``keep``.
+
+    ``label`` goes into the names, so a database left behind says what made it
+    (the test suite makes its databases here too).
+    """
     if server_url is not None:
         try:
             make_url(database_url(server_url))
@@ -44,8 +48,8 @@ def fresh_database(server_url: str | None, keep: bool, echo) -> Iterator[str]:
                 )
             directory = None
         else:
-            directory = Path(tempfile.mkdtemp(prefix="ki-match-bench-"))
-            path = directory / "bench.sqlite3"
+            directory = Path(tempfile.mkdtemp(prefix=f"ki-match-{label}-"))
+            path = directory / f"{label}.sqlite3"
         try:
             yield f"sqlite:///{path}"
         finally:
@@ -58,7 +62,7 @@ def fresh_database(server_url: str | None, keep: bool, echo) -> Iterator[str]:
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     server = make_url(database_url(server_url))
-    name = f"ki_match_bench_{uuid.uuid4().hex[:10]}"
+    name = f"ki_match_{label}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
