@@ -157,6 +157,7 @@ class BaseConfig:
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
+    # Wrong passwords per account and client address: slows the guesser, never locks out the owner.
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     ACCOUNT_LIMIT_PER_ADDRESS = "10 per hour"
     ARGON2_TIME_COST = 3
