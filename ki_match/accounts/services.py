@@ -370,16 +370,27 @@ def invite_user(
     role: Role,
     organisation: Organisation | None,
     invited_by: User,
-) -> User:
-    """An account without password; the invitation link lets the person set one."""
+) -> User | None:
+    """An account without password; the invitation link lets the person set one.
+
+    An address with an account in *this* KI is refused openly: the inviter sees its accounts
+    (user list, helpers) anyway. An address with an account in *another* KI gets the same answer
+    as a new one, so inviting does not tell who has an account elsewhere; nothing is created or
+    changed, and the owner is told by mail which KI tried (returns None).
+    """
     if role == Role.HELPER:
         raise AccountError(_("Helfende registrieren sich selbst."))
     if (role == Role.INITIATIVE) != (organisation is not None):
         raise AccountError(_("Mitglieder einer Initiative brauchen eine Organisation."))
     if organisation is not None and organisation.ki_id != ki.id:
         raise AccountError(_("Unbekannte Organisation."))
-    if user_by_email(email) is not None:
+    existing = user_by_email(email)
+    if existing is not None and existing.ki_id == ki.id:
         raise AccountError(_("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
+    if existing is not None:
+        _tell_invited_elsewhere(existing, ki, invited_by)
+        db.session.commit()
+        return None
     user = User(
         ki_id=ki.id,
         email=normalise_email(email),
@@ -393,6 +404,22 @@ def invite_user(
     record("account.invited", actor=invited_by, subject=user, role=role.value)
     db.session.commit()
     return user
+
+
+def _tell_invited_elsewhere(existing: User, ki: Ki, invited_by: User) -> None:
+    """The owner of an address learns that another KI tried to invite it; their KI keeps the mail."""
+    queue_mail(
+        kind="invitation_elsewhere",
+        to=existing.email,
+        subject=_l("Einladung zu KI-Match"),
+        template="emails/invitation_elsewhere",
+        key=f"invitation-elsewhere:{existing.id}:{secrets.token_hex(8)}",
+        ki_id=existing.ki_id,
+        user=existing,
+        inviting_ki=ki,
+        login_link=public_url("accounts.login"),
+    )
+    record("account.invited_elsewhere", actor=invited_by, subject=existing, by_ki=ki.id)
 
 
 def send_invitation(user: User, invited_by: User) -> None:

@@ -469,6 +469,68 @@ def test_inviting_a_taken_address_is_refused(app, client, login_as, create_user)
     assert outbox("invitation") == []
 
 
+def other_ki(name="KI Kreis Paderborn") -> Ki:
+    other = Ki(slug="kreis-paderborn", name=name)
+    db.session.add(other)
+    db.session.commit()
+    return other
+
+
+def flashed(client) -> str:
+    return client.get("/admin/users").get_data(as_text=True)
+
+
+def test_inviting_an_address_of_another_ki_answers_as_for_a_new_one(app, client, login_as, create_user, ki):
+    """The inviter learns nothing; the owner is told by mail, and their account stays as it was."""
+    login_as(Role.ADMIN)
+    elsewhere = create_user(
+        Role.COORDINATOR, ki=other_ki(), email="karin@kreis.example", display_name="Karin"
+    )
+    before = (elsewhere.ki_id, elsewhere.role, elsewhere.display_name, elsewhere.password_hash)
+
+    new = invite(client, email="neu@kreis.example")
+    new_page = flashed(client)
+    existing = invite(client, email="Karin@Kreis.example", display_name="Jemand anderes")
+    existing_page = flashed(client)
+
+    assert (existing.status_code, existing.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert "Die Einladung an Karin@Kreis.example ist unterwegs." in existing_page
+    assert "Die Einladung an neu@kreis.example ist unterwegs." in new_page
+    db.session.refresh(elsewhere)
+    assert (elsewhere.ki_id, elsewhere.role, elsewhere.display_name, elsewhere.password_hash) == before
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == elsewhere.email)) == 1
+    assert outbox("invitation", to=elsewhere.email) == []
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AccountToken).where(AccountToken.user_id == elsewhere.id)
+        )
+        == 0
+    )
+    (note,) = outbox("invitation_elsewhere", to=elsewhere.email)
+    assert note.ki_id == elsewhere.ki_id, "the inviting KI's mail status page must not list it"
+    assert ki.name in note.body_text, "the owner learns which KI tried"
+    assert "nichts geändert" in note.body_text
+    assert "Jemand anderes" not in note.body_text
+
+
+def test_inviting_a_member_of_another_ki_to_an_organisation_answers_as_for_a_new_one(
+    app, client, login_as, create_user, ki
+):
+    login_as(Role.ADMIN)
+    organisation = Organisation(ki_id=ki.id, name="Flüchtlingshilfe Brakel")
+    db.session.add(organisation)
+    db.session.commit()
+    elsewhere = create_user(Role.HELPER, ki=other_ki(), email="gisela@example.org")
+    path = f"/admin/organisations/{organisation.id}/invite"
+    new = client.post(path, data={"display_name": "Neu", "email": "neu@example.org"})
+    existing = client.post(path, data={"display_name": "Gisela", "email": "gisela@example.org"})
+    assert (existing.status_code, existing.headers["Location"]) == (new.status_code, new.headers["Location"])
+    db.session.refresh(elsewhere)
+    assert (elsewhere.role, elsewhere.organisation_id) == (Role.HELPER, None)
+    assert outbox("invitation", to="gisela@example.org") == []
+    assert len(outbox("invitation_elsewhere", to="gisela@example.org")) == 1
+
+
 # --- deactivation ---------------------------------------------------------------------------
 
 
