@@ -92,6 +92,11 @@ _TTL_SETTING = {
 
 def issue_token(user: User, purpose: TokenPurpose) -> str:
     """A new token; earlier unused tokens of the same purpose stop working."""
+    return _issue(user, purpose)[0]
+
+
+def _issue(user: User, purpose: TokenPurpose) -> tuple[str, AccountToken]:
+    """The raw token and its row (added to the session)."""
     now = utcnow()
     db.session.execute(
         update(AccountToken)
@@ -103,15 +108,14 @@ def issue_token(user: User, purpose: TokenPurpose) -> str:
         .values(used_at=now)
     )
     raw = secrets.token_urlsafe(32)
-    db.session.add(
-        AccountToken(
-            user_id=user.id,
-            purpose=purpose,
-            token_hash=_digest(raw),
-            expires_at=now + current_app.config[_TTL_SETTING[purpose]],
-        )
+    token = AccountToken(
+        user_id=user.id,
+        purpose=purpose,
+        token_hash=_digest(raw),
+        expires_at=now + current_app.config[_TTL_SETTING[purpose]],
     )
-    return raw
+    db.session.add(token)
+    return raw, token
 
 
 def valid_token(raw: str, purpose: TokenPurpose) -> AccountToken | None:
@@ -228,10 +232,13 @@ def authenticate(email: str, password: str) -> LoginResult:
 # --- registration and verification -------------------------------------------------------
 
 
-def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, endpoint: str, **context) -> None:
-    """A mail to ``user`` with a single-use link of ``purpose`` (verification, reset, invitation)."""
-    raw = issue_token(user, purpose)
-    queue_mail(
+def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, endpoint: str, **context) -> list:
+    """A mail to ``user`` with a single-use link of ``purpose`` (verification, reset, invitation).
+
+    Returns the rows it added to the session: the token and the mail.
+    """
+    raw, token = _issue(user, purpose)
+    message = queue_mail(
         kind=kind,
         to=user.email,
         subject=subject,
@@ -242,6 +249,7 @@ def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, endpoin
         link=public_url(endpoint, token=raw),
         **context,
     )
+    return [row for row in (token, message) if row is not None]
 
 
 def send_verification(user: User) -> None:
@@ -310,18 +318,31 @@ def verify_email(raw: str) -> User | None:
 
 
 def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address belongs to an active account.
+
+    Whether it does must not show in the response time, so every path does the same work: for
+    an unknown or inactive address the token is made and the mail written for a stand-in that is
+    never stored, and then dropped; every path ends with an audit row and a commit.
+    """
     user = user_by_email(email)
-    if user is None or not user.active:
-        return
-    _mail_link(
-        user,
-        TokenPurpose.RESET_PASSWORD,
-        kind="reset_password",
-        subject=_l("Passwort zurücksetzen"),
-        endpoint="accounts.reset_password",
-        minutes=int(current_app.config["RESET_TOKEN_TTL"].total_seconds() // 60),
-    )
-    record("password.reset_requested", actor=None, subject=user)
+    known = user is not None and user.active
+    recipient = user if known else User(email=normalise_email(email), display_name="")
+    with db.session.no_autoflush:  # the stand-in's rows must never reach the database
+        written = _mail_link(
+            recipient,
+            TokenPurpose.RESET_PASSWORD,
+            kind="reset_password",
+            subject=_l("Passwort zurücksetzen"),
+            endpoint="accounts.reset_password",
+            minutes=int(current_app.config["RESET_TOKEN_TTL"].total_seconds() // 60),
+        )
+        if not known:
+            for row in written:
+                db.session.expunge(row)
+    if known:
+        record("password.reset_requested", actor=None, subject=user)
+    else:
+        record("password.reset_unknown", actor=None, email_hash=_digest(normalise_email(email))[:16])
     db.session.commit()
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from ki_match.accounts import services
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
@@ -311,6 +312,33 @@ def test_reset_request_answers_the_same_for_known_and_unknown_addresses(app, cli
     assert (unknown.status_code, unknown.headers["Location"]) == (303, "/check-mail/reset")
     assert [mail.to_address for mail in outbox("reset_password")] == [user.email]
     assert [event.subject_id for event in events("password.reset_requested")] == [user.id]
+
+
+def test_reset_requests_for_known_and_unknown_addresses_do_the_same_work(
+    app, client, create_user, monkeypatch
+):
+    """The response time must not tell whether an address is known: every path makes the link
+    and writes the mail, and only a real account's are kept."""
+    user = create_user(Role.HELPER)
+    inactive = create_user(Role.HELPER, active=False)
+    work = []
+    original = services._mail_link
+
+    def watched(recipient, purpose, **kwargs):
+        work.append((purpose, kwargs["kind"], kwargs["endpoint"]))
+        return original(recipient, purpose, **kwargs)
+
+    monkeypatch.setattr(services, "_mail_link", watched)
+    for address in (user.email, "nobody@example.org", inactive.email):
+        response = client.post("/password/forgot", data={"email": address})
+        assert (response.status_code, response.headers["Location"]) == (303, "/check-mail/reset")
+    assert work == [(TokenPurpose.RESET_PASSWORD, "reset_password", "accounts.reset_password")] * 3
+    assert [mail.to_address for mail in outbox("reset_password")] == [user.email]
+    tokens = db.session.scalars(
+        select(AccountToken).where(AccountToken.purpose == TokenPurpose.RESET_PASSWORD)
+    )
+    assert [token.user_id for token in tokens] == [user.id]
+    assert len(events("password.reset_unknown")) == 2
 
 
 def test_reset_sets_a_new_password_once_and_ends_every_session(app, client, create_user):
