@@ -306,7 +306,11 @@ class SmtpTransport(Transport):
         try:
             connection.send_message(email)
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
-            raise  # the server answered: the connection is still good
+            # The server answered. After a 421 it closes the channel and smtplib closes its
+            # side too: the next message of the round needs a new connection.
+            if connection.sock is None:
+                self.connection = None
+            raise
         except BaseException as error:
             self.connection = None
             connection.close()
