@@ -316,6 +316,22 @@ def test_a_claimed_message_that_never_started_sending_is_sent_after_the_claim_ex
     assert rows(db)[0].status == DeliveryStatus.SENT
 
 
+def test_a_dead_workers_claim_lasts_mail_claim_seconds(app, db, queue, smtp):
+    server = smtp()
+    use(app, server, MAIL_CLAIM_SECONDS=60)
+    queue("1")
+    db.session.commit()
+    delivery._claim(10)  # the worker dies right after claiming
+    db_extension.session.rollback()
+    (message,) = rows(db)
+    assert timedelta(seconds=50) < message.claimed_until - utcnow() <= timedelta(seconds=60)
+
+    assert deliver_pending() == (0, 0)  # the claim still holds
+    time_passes(db, seconds=61)
+    assert deliver_pending() == (1, 0)  # not five minutes later: the setting's minute later
+    assert len(server.recorder.received) == 1
+
+
 def test_a_worker_whose_claim_was_taken_over_does_not_send(app, db, make_app, queue, smtp):
     server = smtp()
     use(app, server)
