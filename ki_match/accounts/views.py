@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Blueprint, current_app, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -47,7 +49,21 @@ def _account_key() -> str:
     limit, against Argon2 hashes of passwords of at least twelve characters (README, Security).
     """
     email = services.normalise_email(request.form.get("email", ""))
-    return f"login-account:{email}:{get_remote_address()}"
+    return f"login-account:{email}:{_client_network()}"
+
+
+def _client_network() -> str:
+    """The client's address; for IPv6 its /64, which one line can fill with addresses at will."""
+    address = get_remote_address()
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def _is_post() -> bool:

@@ -697,6 +697,16 @@ def test_an_attacker_cannot_lock_the_owner_out(limited_app, create_user):
     assert fail_login(limited_app, victim.email, attacker).status_code == 429, "the attacker stays limited"
 
 
+def test_an_ipv6_guesser_cannot_escape_by_changing_addresses_in_their_network(limited_app, create_user):
+    """One IPv6 line has a whole /64 to pick addresses from: the account limit counts the /64."""
+    victim = create_user(Role.COORDINATOR)
+    for host in range(1, 6):
+        assert fail_login(limited_app, victim.email, f"2001:db8:1:2::{host}").status_code == 422
+    assert fail_login(limited_app, victim.email, "2001:db8:1:2:ffff::9").status_code == 429
+    owner = new_client(limited_app, "2001:db8:1:3::1")
+    assert owner.post("/login", data={"email": victim.email, "password": PASSWORD}).status_code == 303
+
+
 def test_address_limit(limited_app, create_user):
     limit = limited_app.config["LOGIN_LIMIT_PER_ADDRESS"]
     count = int(limit.split()[0])
