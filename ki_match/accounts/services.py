@@ -1,7 +1,9 @@
 """Accounts: passwords, login sessions, e-mail tokens, registration, invitations, approval.
 
 Nothing here says whether an address is registered: callers get the same
-outcome either way, and the owner of an address learns by e-mail.
+outcome either way, and the owner of an address learns by e-mail. The one
+exception is an invitation to an address of the inviter's own KI, whose
+accounts its admins see anyway (``invite_user``).
 """
 
 from __future__ import annotations
