@@ -105,6 +105,10 @@ def from_environment() -> dict:
         raise RuntimeError(f"MAIL_SECURITY must be one of {', '.join(MAIL_SECURITY_CHOICES)}.")
     if not secret:
         secret = _dev_secret_key()
+    mail_timeout, mail_claim = _int("MAIL_TIMEOUT", 30), _int("MAIL_CLAIM_SECONDS", 300)
+    if mail_claim < 2 * mail_timeout:
+        # A claim running out while the server still thinks lets a second worker take the rows.
+        raise RuntimeError("MAIL_CLAIM_SECONDS must be at least twice MAIL_TIMEOUT.")
     return {
         "ENV_NAME": env,
         "DEBUG": False if production else _bool("FLASK_DEBUG", False),
@@ -124,7 +128,8 @@ def from_environment() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_SECURITY": mail_security,
-        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
+        "MAIL_TIMEOUT": mail_timeout,
+        "MAIL_CLAIM_SECONDS": mail_claim,
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail")),
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 10),
         "MAIL_RETRY_BASE_SECONDS": _int("MAIL_RETRY_BASE_SECONDS", 30),
@@ -157,6 +162,7 @@ class BaseConfig:
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
     LOGIN_LIMIT_PER_ADDRESS = "20 per 10 minutes"
+    # Wrong passwords per account and client address: slows the guesser, never locks out the owner.
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     ACCOUNT_LIMIT_PER_ADDRESS = "10 per hour"
     ARGON2_TIME_COST = 3
@@ -191,6 +197,8 @@ class BaseConfig:
     MAIL_RETRY_BASE_SECONDS = 30
     MAIL_RETRY_MAX_SECONDS = 2 * 3600
     MAIL_BATCH_SIZE = 100
+    # A worker's claim on the messages of its round; a killed worker's rows wait this long.
+    MAIL_CLAIM_SECONDS = 300
 
 
 class TestConfig(BaseConfig):

@@ -1,7 +1,9 @@
 """Accounts: passwords, login sessions, e-mail tokens, registration, invitations, approval.
 
 Nothing here says whether an address is registered: callers get the same
-outcome either way, and the owner of an address learns by e-mail.
+outcome either way, and the owner of an address learns by e-mail. The one
+exception is an invitation to an address of the inviter's own KI, whose
+accounts its admins see anyway (``invite_user``).
 """
 
 from __future__ import annotations
@@ -92,6 +94,11 @@ _TTL_SETTING = {
 
 def issue_token(user: User, purpose: TokenPurpose) -> str:
     """A new token; earlier unused tokens of the same purpose stop working."""
+    return _issue(user, purpose)[0]
+
+
+def _issue(user: User, purpose: TokenPurpose) -> tuple[str, AccountToken]:
+    """The raw token and its row (added to the session)."""
     now = utcnow()
     db.session.execute(
         update(AccountToken)
@@ -103,15 +110,14 @@ def issue_token(user: User, purpose: TokenPurpose) -> str:
         .values(used_at=now)
     )
     raw = secrets.token_urlsafe(32)
-    db.session.add(
-        AccountToken(
-            user_id=user.id,
-            purpose=purpose,
-            token_hash=_digest(raw),
-            expires_at=now + current_app.config[_TTL_SETTING[purpose]],
-        )
+    token = AccountToken(
+        user_id=user.id,
+        purpose=purpose,
+        token_hash=_digest(raw),
+        expires_at=now + current_app.config[_TTL_SETTING[purpose]],
     )
-    return raw
+    db.session.add(token)
+    return raw, token
 
 
 def valid_token(raw: str, purpose: TokenPurpose) -> AccountToken | None:
@@ -228,10 +234,13 @@ def authenticate(email: str, password: str) -> LoginResult:
 # --- registration and verification -------------------------------------------------------
 
 
-def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, endpoint: str, **context) -> None:
-    """A mail to ``user`` with a single-use link of ``purpose`` (verification, reset, invitation)."""
-    raw = issue_token(user, purpose)
-    queue_mail(
+def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, endpoint: str, **context) -> list:
+    """A mail to ``user`` with a single-use link of ``purpose`` (verification, reset, invitation).
+
+    Returns the rows it added to the session: the token and the mail.
+    """
+    raw, token = _issue(user, purpose)
+    message = queue_mail(
         kind=kind,
         to=user.email,
         subject=subject,
@@ -242,6 +251,7 @@ def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, endpoin
         link=public_url(endpoint, token=raw),
         **context,
     )
+    return [row for row in (token, message) if row is not None]
 
 
 def send_verification(user: User) -> None:
@@ -310,18 +320,31 @@ def verify_email(raw: str) -> User | None:
 
 
 def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address belongs to an active account.
+
+    Whether it does must not show in the response time, so every path does the same work: for
+    an unknown or inactive address the token is made and the mail written for a stand-in that is
+    never stored, and then dropped; every path ends with an audit row and a commit.
+    """
     user = user_by_email(email)
-    if user is None or not user.active:
-        return
-    _mail_link(
-        user,
-        TokenPurpose.RESET_PASSWORD,
-        kind="reset_password",
-        subject=_l("Passwort zurücksetzen"),
-        endpoint="accounts.reset_password",
-        minutes=int(current_app.config["RESET_TOKEN_TTL"].total_seconds() // 60),
-    )
-    record("password.reset_requested", actor=None, subject=user)
+    known = user is not None and user.active
+    recipient = user if known else User(email=normalise_email(email), display_name="")
+    with db.session.no_autoflush:  # the stand-in's rows must never reach the database
+        written = _mail_link(
+            recipient,
+            TokenPurpose.RESET_PASSWORD,
+            kind="reset_password",
+            subject=_l("Passwort zurücksetzen"),
+            endpoint="accounts.reset_password",
+            minutes=int(current_app.config["RESET_TOKEN_TTL"].total_seconds() // 60),
+        )
+        if not known:
+            for row in written:
+                db.session.expunge(row)
+    if known:
+        record("password.reset_requested", actor=None, subject=user)
+    else:
+        record("password.reset_unknown", actor=None, email_hash=_digest(normalise_email(email))[:16])
     db.session.commit()
 
 
@@ -370,16 +393,27 @@ def invite_user(
     role: Role,
     organisation: Organisation | None,
     invited_by: User,
-) -> User:
-    """An account without password; the invitation link lets the person set one."""
+) -> User | None:
+    """An account without password; the invitation link lets the person set one.
+
+    An address with an account in *this* KI is refused openly: the inviter sees its accounts
+    (user list, helpers) anyway. An address with an account in *another* KI gets the same answer
+    as a new one, so inviting does not tell who has an account elsewhere; nothing is created or
+    changed, and the owner is told by mail which KI tried (returns None).
+    """
     if role == Role.HELPER:
         raise AccountError(_("Helfende registrieren sich selbst."))
     if (role == Role.INITIATIVE) != (organisation is not None):
         raise AccountError(_("Mitglieder einer Initiative brauchen eine Organisation."))
     if organisation is not None and organisation.ki_id != ki.id:
         raise AccountError(_("Unbekannte Organisation."))
-    if user_by_email(email) is not None:
+    existing = user_by_email(email)
+    if existing is not None and existing.ki_id == ki.id:
         raise AccountError(_("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
+    if existing is not None:
+        _tell_invited_elsewhere(existing, ki, invited_by)
+        db.session.commit()
+        return None
     user = User(
         ki_id=ki.id,
         email=normalise_email(email),
@@ -393,6 +427,22 @@ def invite_user(
     record("account.invited", actor=invited_by, subject=user, role=role.value)
     db.session.commit()
     return user
+
+
+def _tell_invited_elsewhere(existing: User, ki: Ki, invited_by: User) -> None:
+    """The owner of an address learns that another KI tried to invite it; their KI keeps the mail."""
+    queue_mail(
+        kind="invitation_elsewhere",
+        to=existing.email,
+        subject=_l("Einladung zu KI-Match"),
+        template="emails/invitation_elsewhere",
+        key=f"invitation-elsewhere:{existing.id}:{secrets.token_hex(8)}",
+        ki_id=existing.ki_id,
+        user=existing,
+        inviting_ki=ki,
+        login_link=public_url("accounts.login"),
+    )
+    record("account.invited_elsewhere", actor=invited_by, subject=existing, by_ki=ki.id)
 
 
 def send_invitation(user: User, invited_by: User) -> None:

@@ -9,6 +9,7 @@ KIND_LABELS = {
     "account_exists": _l("Hinweis: Konto besteht schon"),
     "reset_password": _l("Passwort zurücksetzen"),
     "invitation": _l("Einladung"),
+    "invitation_elsewhere": _l("Hinweis: Einladung eines anderen KI"),
     "helper_approved": _l("Profil freigegeben"),
     "offer": _l("Anfrage an Helfende"),
     "offer_accepted": _l("Zusage einer Helfer*in"),

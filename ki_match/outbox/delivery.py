@@ -31,9 +31,9 @@ from ki_match.config import MAIL_SECURITY_CHOICES
 from ki_match.extensions import db
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 
-# A round's claim on the rows it took; a message being handed to the server gets
-# this long again, which must stay well above MAIL_TIMEOUT.
-CLAIM_FOR = timedelta(minutes=5)
+# A round's claim on the rows it took, in seconds (MAIL_CLAIM_SECONDS); a message being handed
+# to the server gets this long again, which must stay well above MAIL_TIMEOUT (config checks).
+CLAIM_SECONDS = 5 * 60
 MAX_ATTEMPTS = 10
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 2 * 3600
@@ -58,6 +58,11 @@ class Delivery(NamedTuple):
 
 def _setting(name: str, default):
     return current_app.config.get(name, default)
+
+
+def _claim_for() -> timedelta:
+    """How long a claim holds: a worker killed mid-round leaves its rows to others after this."""
+    return timedelta(seconds=_setting("MAIL_CLAIM_SECONDS", CLAIM_SECONDS))
 
 
 def _claim(limit: int, now: datetime | None = None) -> tuple[str, list[OutboxMessage]]:
@@ -87,7 +92,7 @@ def _claim(limit: int, now: datetime | None = None) -> tuple[str, list[OutboxMes
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(select(due.c.id)), *claimable)
-        .values(claimed_until=now + CLAIM_FOR, claim_token=token)
+        .values(claimed_until=now + _claim_for(), claim_token=token)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -128,7 +133,7 @@ def _start_sending(message_id: int, token: str, now: datetime) -> bool:
             status=DeliveryStatus.SENDING,
             sending_started_at=now,
             attempts=OutboxMessage.attempts + 1,
-            claimed_until=now + CLAIM_FOR,
+            claimed_until=now + _claim_for(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -306,7 +311,11 @@ class SmtpTransport(Transport):
         try:
             connection.send_message(email)
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
-            raise  # the server answered: the connection is still good
+            # The server answered. After a 421 it closes the channel and smtplib closes its
+            # side too: the next message of the round needs a new connection.
+            if connection.sock is None:
+                self.connection = None
+            raise
         except BaseException as error:
             self.connection = None
             connection.close()

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from ki_match.accounts import services
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
@@ -313,6 +314,33 @@ def test_reset_request_answers_the_same_for_known_and_unknown_addresses(app, cli
     assert [event.subject_id for event in events("password.reset_requested")] == [user.id]
 
 
+def test_reset_requests_for_known_and_unknown_addresses_do_the_same_work(
+    app, client, create_user, monkeypatch
+):
+    """The response time must not tell whether an address is known: every path makes the link
+    and writes the mail, and only a real account's are kept."""
+    user = create_user(Role.HELPER)
+    inactive = create_user(Role.HELPER, active=False)
+    work = []
+    original = services._mail_link
+
+    def watched(recipient, purpose, **kwargs):
+        work.append((purpose, kwargs["kind"], kwargs["endpoint"]))
+        return original(recipient, purpose, **kwargs)
+
+    monkeypatch.setattr(services, "_mail_link", watched)
+    for address in (user.email, "nobody@example.org", inactive.email):
+        response = client.post("/password/forgot", data={"email": address})
+        assert (response.status_code, response.headers["Location"]) == (303, "/check-mail/reset")
+    assert work == [(TokenPurpose.RESET_PASSWORD, "reset_password", "accounts.reset_password")] * 3
+    assert [mail.to_address for mail in outbox("reset_password")] == [user.email]
+    tokens = db.session.scalars(
+        select(AccountToken).where(AccountToken.purpose == TokenPurpose.RESET_PASSWORD)
+    )
+    assert [token.user_id for token in tokens] == [user.id]
+    assert len(events("password.reset_unknown")) == 2
+
+
 def test_reset_sets_a_new_password_once_and_ends_every_session(app, client, create_user):
     user = create_user(Role.HELPER)
     elsewhere = new_client(app)
@@ -469,6 +497,68 @@ def test_inviting_a_taken_address_is_refused(app, client, login_as, create_user)
     assert outbox("invitation") == []
 
 
+def other_ki(name="KI Kreis Paderborn") -> Ki:
+    other = Ki(slug="kreis-paderborn", name=name)
+    db.session.add(other)
+    db.session.commit()
+    return other
+
+
+def flashed(client) -> str:
+    return client.get("/admin/users").get_data(as_text=True)
+
+
+def test_inviting_an_address_of_another_ki_answers_as_for_a_new_one(app, client, login_as, create_user, ki):
+    """The inviter learns nothing; the owner is told by mail, and their account stays as it was."""
+    login_as(Role.ADMIN)
+    elsewhere = create_user(
+        Role.COORDINATOR, ki=other_ki(), email="karin@kreis.example", display_name="Karin"
+    )
+    before = (elsewhere.ki_id, elsewhere.role, elsewhere.display_name, elsewhere.password_hash)
+
+    new = invite(client, email="neu@kreis.example")
+    new_page = flashed(client)
+    existing = invite(client, email="Karin@Kreis.example", display_name="Jemand anderes")
+    existing_page = flashed(client)
+
+    assert (existing.status_code, existing.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert "Die Einladung an Karin@Kreis.example ist unterwegs." in existing_page
+    assert "Die Einladung an neu@kreis.example ist unterwegs." in new_page
+    db.session.refresh(elsewhere)
+    assert (elsewhere.ki_id, elsewhere.role, elsewhere.display_name, elsewhere.password_hash) == before
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == elsewhere.email)) == 1
+    assert outbox("invitation", to=elsewhere.email) == []
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AccountToken).where(AccountToken.user_id == elsewhere.id)
+        )
+        == 0
+    )
+    (note,) = outbox("invitation_elsewhere", to=elsewhere.email)
+    assert note.ki_id == elsewhere.ki_id, "the inviting KI's mail status page must not list it"
+    assert ki.name in note.body_text, "the owner learns which KI tried"
+    assert "nichts geändert" in note.body_text
+    assert "Jemand anderes" not in note.body_text
+
+
+def test_inviting_a_member_of_another_ki_to_an_organisation_answers_as_for_a_new_one(
+    app, client, login_as, create_user, ki
+):
+    login_as(Role.ADMIN)
+    organisation = Organisation(ki_id=ki.id, name="Flüchtlingshilfe Brakel")
+    db.session.add(organisation)
+    db.session.commit()
+    elsewhere = create_user(Role.HELPER, ki=other_ki(), email="gisela@example.org")
+    path = f"/admin/organisations/{organisation.id}/invite"
+    new = client.post(path, data={"display_name": "Neu", "email": "neu@example.org"})
+    existing = client.post(path, data={"display_name": "Gisela", "email": "gisela@example.org"})
+    assert (existing.status_code, existing.headers["Location"]) == (new.status_code, new.headers["Location"])
+    db.session.refresh(elsewhere)
+    assert (elsewhere.role, elsewhere.organisation_id) == (Role.HELPER, None)
+    assert outbox("invitation", to="gisela@example.org") == []
+    assert len(outbox("invitation_elsewhere", to="gisela@example.org")) == 1
+
+
 # --- deactivation ---------------------------------------------------------------------------
 
 
@@ -573,23 +663,48 @@ def fail_login(app, email, address):
     return new_client(app, address).post("/login", data={"email": email, "password": "falsch" * 3})
 
 
-def test_account_limit_holds_across_addresses(limited_app, create_user):
+def test_account_limit_holds_for_the_address_that_guessed(limited_app, create_user):
     victim = create_user(Role.COORDINATOR)
     bystander = create_user(Role.COORDINATOR)
     assert limited_app.config["LOGIN_LIMIT_PER_ACCOUNT"] == "5 per 15 minutes"
-    for attempt in range(5):
-        assert fail_login(limited_app, victim.email, f"198.51.100.{attempt + 1}").status_code == 422
-    blocked = fail_login(limited_app, victim.email.upper(), "203.0.113.9")
+    for _attempt in range(5):
+        assert fail_login(limited_app, victim.email, "198.51.100.66").status_code == 422
+    blocked = fail_login(limited_app, victim.email.upper(), "198.51.100.66")
     assert blocked.status_code == 429
     assert "Zu viele Versuche" in blocked.get_data(as_text=True)
-    right_password = new_client(limited_app, "203.0.113.10").post(
+    right_password = new_client(limited_app, "198.51.100.66").post(
         "/login", data={"email": victim.email, "password": PASSWORD}
     )
     assert right_password.status_code == 429, "the limit holds even for the right password"
-    other = new_client(limited_app, "203.0.113.9").post(
+    other = new_client(limited_app, "198.51.100.66").post(
         "/login", data={"email": bystander.email, "password": PASSWORD}
     )
     assert other.status_code == 303
+
+
+def test_an_attacker_cannot_lock_the_owner_out(limited_app, create_user):
+    """Many wrong passwords from one address slow that address, not the account's owner."""
+    victim = create_user(Role.COORDINATOR)
+    attacker = "198.51.100.66"
+    for _attempt in range(5):
+        assert fail_login(limited_app, victim.email, attacker).status_code == 422
+    for _attempt in range(10):
+        assert fail_login(limited_app, victim.email, attacker).status_code == 429
+    owner = new_client(limited_app, "203.0.113.10")
+    response = owner.post("/login", data={"email": victim.email, "password": PASSWORD})
+    assert response.status_code == 303
+    assert logged_in(owner)
+    assert fail_login(limited_app, victim.email, attacker).status_code == 429, "the attacker stays limited"
+
+
+def test_an_ipv6_guesser_cannot_escape_by_changing_addresses_in_their_network(limited_app, create_user):
+    """One IPv6 line has a whole /64 to pick addresses from: the account limit counts the /64."""
+    victim = create_user(Role.COORDINATOR)
+    for host in range(1, 6):
+        assert fail_login(limited_app, victim.email, f"2001:db8:1:2::{host}").status_code == 422
+    assert fail_login(limited_app, victim.email, "2001:db8:1:2:ffff::9").status_code == 429
+    owner = new_client(limited_app, "2001:db8:1:3::1")
+    assert owner.post("/login", data={"email": victim.email, "password": PASSWORD}).status_code == 303
 
 
 def test_address_limit(limited_app, create_user):
@@ -604,15 +719,15 @@ def test_address_limit(limited_app, create_user):
 
 def test_successful_logins_do_not_count_against_the_account(limited_app, create_user):
     user = create_user(Role.COORDINATOR)
-    for attempt in range(4):
-        assert fail_login(limited_app, user.email, f"198.51.100.{attempt + 1}").status_code == 422
+    for _attempt in range(4):
+        assert fail_login(limited_app, user.email, "198.51.100.1").status_code == 422
     for headers in ({}, htmx_headers("login-form"), {}):
-        client = new_client(limited_app)
+        client = new_client(limited_app, "198.51.100.1")
         response = client.post("/login", data={"email": user.email, "password": PASSWORD}, headers=headers)
         assert response.status_code in (303, 204), response.status_code
         client.post("/logout")
-    assert fail_login(limited_app, user.email, "198.51.100.50").status_code == 422
-    assert fail_login(limited_app, user.email, "198.51.100.51").status_code == 429
+    assert fail_login(limited_app, user.email, "198.51.100.1").status_code == 422
+    assert fail_login(limited_app, user.email, "198.51.100.1").status_code == 429
 
 
 # --- form handling --------------------------------------------------------------------------

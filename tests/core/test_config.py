@@ -224,3 +224,17 @@ def test_a_mistyped_mail_security_is_refused(development, monkeypatch):
     app = create_app()
     assert app.config["MAIL_SECURITY"] == "ssl"
     dispose(app)
+
+
+def test_the_mail_claim_comes_from_the_environment_and_outlasts_the_timeout(development, monkeypatch):
+    app = create_app()
+    assert app.config["MAIL_CLAIM_SECONDS"] == 300
+    dispose(app)
+    monkeypatch.setenv("MAIL_CLAIM_SECONDS", "90")
+    app = create_app()
+    assert app.config["MAIL_CLAIM_SECONDS"] == 90
+    dispose(app)
+    # A claim shorter than a slow server's answer would let a second worker step in mid-send.
+    monkeypatch.setenv("MAIL_TIMEOUT", "60")
+    with pytest.raises(RuntimeError, match="MAIL_CLAIM_SECONDS"):
+        create_app()

@@ -199,6 +199,41 @@ def test_one_connection_for_a_whole_round(app, db, queue, smtp, monkeypatch):
     assert len(server.recorder.received) == 4
 
 
+class ClosingOnce(Recorder):
+    """Answers the first RCPT with 421 (the server closes the connection), then accepts."""
+
+    def __init__(self):
+        super().__init__(rcpt_reply="421 4.7.0 Too busy, closing the connection")
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+        self.rcpt_reply = None
+        return reply
+
+
+def test_after_a_421_the_next_message_goes_out_over_a_new_connection(app, db, queue, smtp, monkeypatch):
+    server = smtp(ClosingOnce())
+    use(app, server)
+    queue("1")
+    queue("2")
+    db.session.commit()
+    connections = []
+    original = delivery.SmtpTransport._connect
+
+    def counting(self):
+        connections.append(1)
+        return original(self)
+
+    monkeypatch.setattr(delivery.SmtpTransport, "_connect", counting)
+    assert deliver_pending() == (1, 1)
+    first, second = rows(db)
+    assert (first.status, first.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "421" in first.last_error
+    assert (second.status, second.attempts, second.last_error) == (DeliveryStatus.SENT, 1, None)
+    assert server.recorder.keys() == [second.idempotency_key]
+    assert len(connections) == 2
+
+
 def test_the_message_id_comes_from_the_idempotency_key(app, db, queue, smtp):
     server = smtp()
     use(app, server)
@@ -279,6 +314,22 @@ def test_a_claimed_message_that_never_started_sending_is_sent_after_the_claim_ex
     assert deliver_pending() == (1, 0)
     assert len(server.recorder.received) == 1
     assert rows(db)[0].status == DeliveryStatus.SENT
+
+
+def test_a_dead_workers_claim_lasts_mail_claim_seconds(app, db, queue, smtp):
+    server = smtp()
+    use(app, server, MAIL_CLAIM_SECONDS=60)
+    queue("1")
+    db.session.commit()
+    delivery._claim(10)  # the worker dies right after claiming
+    db_extension.session.rollback()
+    (message,) = rows(db)
+    assert timedelta(seconds=50) < message.claimed_until - utcnow() <= timedelta(seconds=60)
+
+    assert deliver_pending() == (0, 0)  # the claim still holds
+    time_passes(db, seconds=61)
+    assert deliver_pending() == (1, 0)  # not five minutes later: the setting's minute later
+    assert len(server.recorder.received) == 1
 
 
 def test_a_worker_whose_claim_was_taken_over_does_not_send(app, db, make_app, queue, smtp):
