@@ -131,6 +131,7 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.accounts import services as accounts
     from ki_match.events import subscribe
     from ki_match.helpers import activation
+    from ki_match.initiatives import services as initiatives
     from ki_match.notifications import recipients
     from ki_match.offers import commitments
 
@@ -138,6 +139,7 @@ def register_event_handlers(app: Flask) -> None:
         accounts.HANDLERS,
         activation.HANDLERS,
         commitments.HANDLERS,
+        initiatives.HANDLERS,
         recipients.HANDLERS,
     ):
         subscribe(app, handlers)
