@@ -196,10 +196,10 @@ def message_id_for(idempotency_key: str) -> str:
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
-    """The mail as it goes out; an account link in it is made now (``outbox.links``)."""
+    """The mail as it goes out; an account link in it is made now (``outbox.links``), last,
+    so that a mail that cannot be built issues no token."""
     if message.body_purged_at is not None:
         raise ValueError("the message's body was purged (outbox.retention)")
-    body_text, body_html = filled_in(message)
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
@@ -208,6 +208,7 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["X-KI-Match-Key"] = message.idempotency_key
     if message.locale:
         email["Content-Language"] = message.locale
+    body_text, body_html = filled_in(message)
     email.set_content(body_text)
     if body_html:
         email.add_alternative(body_html, subtype="html")
