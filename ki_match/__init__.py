@@ -128,12 +128,20 @@ def register_blueprints(app: Flask) -> None:
 
 def register_event_handlers(app: Flask) -> None:
     """The upper layers' answers to what the lower ones publish (see ``ki_match.events``)."""
+    from ki_match.accounts import services as accounts
     from ki_match.events import subscribe
     from ki_match.helpers import activation
+    from ki_match.initiatives import services as initiatives
     from ki_match.notifications import recipients
     from ki_match.offers import commitments
 
-    for handlers in (activation.HANDLERS, commitments.HANDLERS, recipients.HANDLERS):
+    for handlers in (
+        accounts.HANDLERS,
+        activation.HANDLERS,
+        commitments.HANDLERS,
+        initiatives.HANDLERS,
+        recipients.HANDLERS,
+    ):
         subscribe(app, handlers)
 
 

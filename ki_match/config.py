@@ -136,6 +136,7 @@ def from_environment() -> dict:
         "MAIL_RETRY_MAX_SECONDS": _int("MAIL_RETRY_MAX_SECONDS", 2 * 3600),
         "MAIL_BATCH_SIZE": _int("MAIL_BATCH_SIZE", 100),
         "RETENTION_DAYS": _int("RETENTION_DAYS", 90),
+        "OUTBOX_BODY_RETENTION_DAYS": _int("OUTBOX_BODY_RETENTION_DAYS", 7),
         "REMINDER_HOURS_BEFORE": _int("REMINDER_HOURS_BEFORE", 24),
         "OFFER_UNANSWERED_HOURS": _int("OFFER_UNANSWERED_HOURS", 48),
     }
@@ -174,8 +175,11 @@ class BaseConfig:
     INVITATION_TOKEN_TTL = timedelta(days=7)
     # An extended police certificate (erweitertes Führungszeugnis) is shown again after this many years.
     POLICE_CERTIFICATE_VALID_YEARS = 5
-    # Days after a request is finished until its client reference and exact place are purged.
+    # Days after a request is finished until its client reference, exact place and what people
+    # typed about it are purged (also the days a failed mail keeps its body).
     RETENTION_DAYS = 90
+    # Days after a mail was sent until its body is emptied (outbox.retention).
+    OUTBOX_BODY_RETENTION_DAYS = 7
     # Hours before a confirmed assignment when its helper is reminded (notifications remind).
     REMINDER_HOURS_BEFORE = 24
     # Hours an offer may stay unanswered before its coordinator is reminded.

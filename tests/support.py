@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ki_match import create_app
 from ki_match.extensions import db
+from ki_match.outbox import delivery
 from ki_match.outbox.models import OutboxMessage
 
 
@@ -49,10 +50,25 @@ def outbox(kind: str | None = None, to: str | None = None) -> list[OutboxMessage
     return list(db.session.scalars(query))
 
 
+def delivered_text(message: OutboxMessage) -> str:
+    """The text of ``message`` as it reached the mail transport, delivering what is due first.
+
+    An account link is made only when its mail is sent (``ki_match.outbox.links``): the
+    row's own body holds a placeholder, never the link.
+    """
+    key = message.idempotency_key
+    if not any(sent["X-KI-Match-Key"] == key for sent in delivery.sent_messages):
+        delivery.deliver_pending()
+    emails = [sent for sent in delivery.sent_messages if sent["X-KI-Match-Key"] == key]
+    assert emails, f"the {message.kind!r} mail was not sent"
+    return emails[-1].get_body(("plain",)).get_content()
+
+
 def link_in(message: OutboxMessage) -> str:
-    """The path of the first link of this app in a message's text body."""
-    match = re.search(r"https?://[^/\s]+(/\S+)", message.body_text)
-    assert match, message.body_text
+    """The path of the first link of this app in a message's text, as it was sent."""
+    text = delivered_text(message)
+    match = re.search(r"https?://[^/\s]+(/\S+)", text)
+    assert match, text
     return match.group(1)
 
 

@@ -27,6 +27,8 @@ from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki, Organisation
+from ki_match.outbox.links import LinkDue
+from ki_match.outbox.models import OutboxMessage
 from ki_match.outbox.queue import queue_mail
 from ki_match.urls import public_url
 
@@ -92,14 +94,8 @@ _TTL_SETTING = {
 }
 
 
-def issue_token(user: User, purpose: TokenPurpose) -> str:
-    """A new token; earlier unused tokens of the same purpose stop working."""
-    return _issue(user, purpose)[0]
-
-
-def _issue(user: User, purpose: TokenPurpose) -> tuple[str, AccountToken]:
-    """The raw token and its row (added to the session)."""
-    now = utcnow()
+def _retire_tokens(user: User, purpose: TokenPurpose, now) -> None:
+    """Earlier unused tokens of this purpose stop working."""
     db.session.execute(
         update(AccountToken)
         .where(
@@ -109,15 +105,22 @@ def _issue(user: User, purpose: TokenPurpose) -> tuple[str, AccountToken]:
         )
         .values(used_at=now)
     )
+
+
+def issue_token(user: User, purpose: TokenPurpose) -> str:
+    """A new token; earlier unused tokens of the same purpose stop working."""
+    now = utcnow()
+    _retire_tokens(user, purpose, now)
     raw = secrets.token_urlsafe(32)
-    token = AccountToken(
-        user_id=user.id,
-        purpose=purpose,
-        token_hash=_digest(raw),
-        expires_at=now + current_app.config[_TTL_SETTING[purpose]],
+    db.session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_digest(raw),
+            expires_at=now + current_app.config[_TTL_SETTING[purpose]],
+        )
     )
-    db.session.add(token)
-    return raw, token
+    return raw
 
 
 def valid_token(raw: str, purpose: TokenPurpose) -> AccountToken | None:
@@ -234,24 +237,48 @@ def authenticate(email: str, password: str) -> LoginResult:
 # --- registration and verification -------------------------------------------------------
 
 
-def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, endpoint: str, **context) -> list:
+_LINK_ENDPOINTS = {
+    TokenPurpose.VERIFY_EMAIL: "accounts.verify",
+    TokenPurpose.RESET_PASSWORD: "accounts.reset_password",
+    TokenPurpose.INVITATION: "accounts.accept_invitation",
+}
+
+
+def _mail_link(user: User, purpose: TokenPurpose, *, kind: str, subject, **context) -> OutboxMessage | None:
     """A mail to ``user`` with a single-use link of ``purpose`` (verification, reset, invitation).
 
-    Returns the rows it added to the session: the token and the mail.
+    The link is made only when the worker sends the mail (``mail_link``): a raw token
+    in the outbox, even in a queued mail, would let a copy of the database take over
+    the account. Earlier links of the purpose stop working at once, as the person expects.
     """
-    raw, token = _issue(user, purpose)
-    message = queue_mail(
+    _retire_tokens(user, purpose, utcnow())
+    return queue_mail(
         kind=kind,
         to=user.email,
         subject=subject,
         template=f"emails/{kind}",
-        key=f"{purpose.value}:{_digest(raw)}",
+        key=f"{purpose.value}:{user.id}:{secrets.token_hex(16)}",
         ki_id=user.ki_id,
         user=user,
-        link=public_url(endpoint, token=raw),
+        link_ref=f"{purpose.value}:{user.id}",
         **context,
     )
-    return [row for row in (token, message) if row is not None]
+
+
+def mail_link(event: LinkDue) -> str | None:
+    """The link of an account mail being sent now, with a new token; None if the reference
+    is not an account link. Refused when the account is gone or its address changed."""
+    purpose_value, _, user_id = event.ref.partition(":")
+    if purpose_value not in _LINK_ENDPOINTS or not user_id.isdigit():
+        return None
+    purpose = TokenPurpose(purpose_value)
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.deleted_at is not None or user.email != event.to:
+        return None
+    return public_url(_LINK_ENDPOINTS[purpose], token=issue_token(user, purpose))
+
+
+HANDLERS = {LinkDue: mail_link}
 
 
 def send_verification(user: User) -> None:
@@ -260,7 +287,6 @@ def send_verification(user: User) -> None:
         TokenPurpose.VERIFY_EMAIL,
         kind="verify_email",
         subject=_l("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
-        endpoint="accounts.verify",
     )
 
 
@@ -329,18 +355,16 @@ def request_password_reset(email: str) -> None:
     user = user_by_email(email)
     known = user is not None and user.active
     recipient = user if known else User(email=normalise_email(email), display_name="")
-    with db.session.no_autoflush:  # the stand-in's rows must never reach the database
-        written = _mail_link(
+    with db.session.no_autoflush:  # the stand-in's mail must never reach the database
+        message = _mail_link(
             recipient,
             TokenPurpose.RESET_PASSWORD,
             kind="reset_password",
             subject=_l("Passwort zurücksetzen"),
-            endpoint="accounts.reset_password",
             minutes=int(current_app.config["RESET_TOKEN_TTL"].total_seconds() // 60),
         )
-        if not known:
-            for row in written:
-                db.session.expunge(row)
+        if not known and message is not None:
+            db.session.expunge(message)
     if known:
         record("password.reset_requested", actor=None, subject=user)
     else:
@@ -451,7 +475,6 @@ def send_invitation(user: User, invited_by: User) -> None:
         TokenPurpose.INVITATION,
         kind="invitation",
         subject=_l("Einladung zu KI-Match"),
-        endpoint="accounts.accept_invitation",
         invited_by=invited_by,
     )
 

@@ -10,6 +10,7 @@ contact) and the organisations themselves.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete
 
 from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
@@ -19,7 +20,7 @@ from ki_match.initiatives.models import RequestComment
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
 from ki_match.requests import lifecycle
 from ki_match.requests.data import RequestData
-from ki_match.requests.events import ContactShared, QuestionAnswered, QuestionAsked
+from ki_match.requests.events import ClientDataPurged, ContactShared, QuestionAnswered, QuestionAsked
 from ki_match.requests.locks import lock_request
 from ki_match.requests.models import HOLDING_STATES, HelpRequest, RequestStatus
 
@@ -118,6 +119,21 @@ def answer_question(request: HelpRequest, member: User, answer: str) -> RequestC
     publish(QuestionAnswered(request=request, actor=member, comment_id=comment.id, text=comment.body))
     db.session.commit()
     return comment
+
+
+def forget_conversation(event: ClientDataPurged) -> None:
+    """The retention purge: the conversation about a long finished request is deleted.
+
+    It is free text (organisations name the client and the place in it) and nothing
+    counts it; who sent the request in stays on the request."""
+    db.session.execute(
+        delete(RequestComment)
+        .where(RequestComment.request_id.in_(event.request_ids))
+        .execution_options(synchronize_session=False)
+    )
+
+
+HANDLERS = {ClientDataPurged: forget_conversation}
 
 
 def can_withdraw(request: HelpRequest) -> bool:

@@ -29,6 +29,7 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.config import MAIL_SECURITY_CHOICES
 from ki_match.extensions import db
+from ki_match.outbox.links import filled_in
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 
 # A round's claim on the rows it took, in seconds (MAIL_CLAIM_SECONDS); a message being handed
@@ -200,6 +201,10 @@ def message_id_for(idempotency_key: str) -> str:
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
+    """The mail as it goes out; an account link in it is made now (``outbox.links``), last,
+    so that a mail that cannot be built issues no token."""
+    if message.body_purged_at is not None:
+        raise ValueError("the message's body was purged (outbox.retention)")
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_address
@@ -208,9 +213,10 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["X-KI-Match-Key"] = message.idempotency_key
     if message.locale:
         email["Content-Language"] = message.locale
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    body_text, body_html = filled_in(message)
+    email.set_content(body_text)
+    if body_html:
+        email.add_alternative(body_html, subtype="html")
     return email
 
 
@@ -423,6 +429,8 @@ def send_again(message: OutboxMessage, actor) -> OutboxMessage:
     """A failed message, or one in doubt the person checked was not received, goes out again."""
     if message.status not in (DeliveryStatus.FAILED, DeliveryStatus.IN_DOUBT):
         raise NotificationError(_l("Diese Nachricht wartet nicht auf eine Entscheidung."))
+    if message.body_purged_at is not None:
+        raise NotificationError(_l("Der Inhalt dieser Nachricht ist schon gelöscht."))
     previous = message.status
     message.status = DeliveryStatus.PENDING
     message.attempts = 0

@@ -36,12 +36,23 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ki_id: Mapped[int | None] = mapped_column(ForeignKey("ki.id"))
+    # The request the mail is about (the ``request`` its template was given), so that the
+    # request's retention purge (``requests.retention``) finds its mails. By table name only:
+    # the outbox sits below the requests and imports nothing of them.
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("help_request.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(40))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
+    # Emptied (body_text "", body_html NULL) when ``body_purged_at`` is set: see ``outbox.retention``.
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    body_purged_at: Mapped[datetime | None]
+    # A link the body needs but the database must not hold (an account link): the body holds
+    # ``links.PLACEHOLDER``, and the link is made from this reference when the mail is sent.
+    link_ref: Mapped[str | None] = mapped_column(String(80))
     # The language the message was written in (the recipient's, not the sender's).
     locale: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[DeliveryStatus] = mapped_column(

@@ -8,6 +8,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ki_match.extensions import db
+from ki_match.outbox.links import PLACEHOLDER
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from ki_match.outbox.preferences import wants_mail
 
@@ -33,6 +34,7 @@ def queue_mail(
     key: str,
     ki_id: int | None = None,
     locale: str | None = None,
+    link_ref: str | None = None,
     **context,
 ) -> OutboxMessage | None:
     """Render ``template`` (``<template>.txt`` and ``.html``) and add it to the outbox.
@@ -42,11 +44,19 @@ def queue_mail(
     caused it; pass ``subject`` as a lazy string so it follows too. ``key``
     identifies the message's cause; queueing the same cause twice is refused by
     the unique idempotency key.
+
+    ``link_ref`` names a link the database must not hold (an account link): the
+    template's ``link`` is then a placeholder, and the worker makes the link when it
+    sends the mail (``outbox.links``). The ``request`` of the context, if any, is
+    noted as the request the mail is about, for the request's retention purge.
     """
     recipient = recipient_of(context)
     if recipient is not None and not wants_mail(recipient, kind):
         return None  # an optional kind its recipient switched off (notifications.preferences)
     locale = mail_locale(recipient, locale)
+    if link_ref is not None:
+        context["link"] = PLACEHOLDER
+    request_id = getattr(context.get("request"), "id", None)
     with force_locale(locale):
         written = {
             "subject": str(subject),
@@ -55,7 +65,14 @@ def queue_mail(
         }
     key_hash = hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()
     message = OutboxMessage(
-        ki_id=ki_id, kind=kind, idempotency_key=key_hash, to_address=to, locale=locale, **written
+        ki_id=ki_id,
+        kind=kind,
+        idempotency_key=key_hash,
+        to_address=to,
+        locale=locale,
+        request_id=request_id if isinstance(request_id, int) else None,
+        link_ref=link_ref,
+        **written,
     )
     message.status = DeliveryStatus.PENDING
     db.session.add(message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint
 
+from ki_match.outbox.retention import purge_bodies
 from ki_match.requests.lifecycle import mark_unfilled
 from ki_match.requests.retention import purge_client_data
 
@@ -30,6 +31,8 @@ def mark_unfilled_command() -> None:
     help="Retention period in days (default: RETENTION_DAYS from the configuration, 90).",
 )
 def purge_command(older_than_days: int | None) -> None:
-    """Forget client references and exact places of requests finished longer ago than the retention period."""
+    """Forget the client data of requests finished longer ago than the retention period, and
+    the bodies of mails sent long enough ago (README.md, "Privacy and retention")."""
     purged = purge_client_data(older_than_days)
     click.echo(f"purged client data of {sum(purged.values())} request(s)")
+    click.echo(f"emptied the bodies of {purge_bodies()} mail(s)")

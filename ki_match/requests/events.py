@@ -158,3 +158,11 @@ class ContactShared(RequestEvent):
     """The organisation may now see who helps and how to reach them."""
 
     helpers: list[HelperProfile]
+
+
+@dataclass(frozen=True)
+class ClientDataPurged:
+    """The retention purge (``requests.retention``) emptied these long finished requests:
+    whatever a layer above keeps about them in free text goes too, in the same transaction."""
+
+    request_ids: tuple[int, ...]

@@ -107,6 +107,8 @@ class HelpRequest(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When the retention purge (requests.retention) emptied what identifies the client.
+    client_data_purged_at: Mapped[datetime | None]
     # Automatic follow-up (ki_match.offers.escalation): when nobody said yes this many hours
     # after the newest offer, ask the next candidates, up to escalate_limit more people. NULL: off.
     escalate_after_hours: Mapped[int | None] = mapped_column(SmallInteger)

@@ -40,6 +40,7 @@ from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
 from tests.databases import migrate, new_database
+from tests.support import delivered_text
 
 # The live server shares two cores with the browser and, in CI, nothing else
 # hurries it: assertions wait up to 15 s instead of Playwright's 5 s before failing.
@@ -161,8 +162,10 @@ class LiveServer:
     def link_in_mail(self, kind: str, to: str) -> str:
         """The first link of the latest such mail, pointed at this live server."""
         message = self.latest_mail(kind, to)
-        match = re.search(r"https?://\S+", message.body_text)
-        assert match, f"no link in the {kind!r} mail:\n{message.body_text}"
+        with self.app.app_context():
+            text = delivered_text(message)  # an account link is made when its mail is sent
+        match = re.search(r"https?://\S+", text)
+        assert match, f"no link in the {kind!r} mail:\n{text}"
         link = urlsplit(match.group(0))
         return self.url + link.path + (f"?{link.query}" if link.query else "")
 
