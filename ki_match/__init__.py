@@ -130,10 +130,12 @@ def register_event_handlers(app: Flask) -> None:
     """The upper layers' answers to what the lower ones publish (see ``ki_match.events``)."""
     from ki_match.events import subscribe
     from ki_match.helpers import activation
+    from ki_match.initiatives import contacts
     from ki_match.notifications import recipients
     from ki_match.offers import commitments
 
-    for handlers in (activation.HANDLERS, commitments.HANDLERS, recipients.HANDLERS):
+    # A share of a helper's contact ends with her seat before anyone is mailed about the change.
+    for handlers in (activation.HANDLERS, commitments.HANDLERS, contacts.HANDLERS, recipients.HANDLERS):
         subscribe(app, handlers)
 
 
