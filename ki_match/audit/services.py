@@ -9,6 +9,9 @@ from flask_login import current_user
 from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db
 
+# ``actor=NOBODY``: no one known did it (a login tried on an account), even if someone is logged in.
+NOBODY = object()
+
 
 def record(
     action: str,
@@ -20,10 +23,13 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session.
 
-    ``actor`` defaults to the logged-in user; ``subject`` is any model row with
-    an ``id`` (its table name is kept as the type).
+    ``actor`` defaults to the logged-in user (``NOBODY`` for none); ``subject`` is
+    any model row with an ``id`` (its table name is kept as the type): the person
+    or the row the event concerns, which is how a person's export finds it.
     """
-    if actor is None and has_request_context() and current_user.is_authenticated:
+    if actor is NOBODY:
+        actor = None
+    elif actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     ip = request.remote_addr if has_request_context() else None
     event = AuditEvent(

@@ -588,7 +588,14 @@ def test_why_not_lists_every_failed_rule(client, coordinator, make_request, avai
     assert "scheitert an diesen Bedingungen" in html
     assert "Deutsch unter B1" in html and "fährt nicht nach Brakel" in html
     assert "Niveau unter dem geforderten" in html
-    assert audit_actions(request.id)[-1] == "request.why_not"
+    # The check concerns the helper: she is the subject (her export finds it), the request in the detail.
+    event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    assert (event.action, event.subject_type, event.subject_id) == (
+        "request.why_not",
+        "helper_profile",
+        far.id,
+    )
+    assert event.detail == {"request_id": request.id}
 
 
 def test_why_not_by_name_and_for_a_candidate(client, coordinator, make_request, available_helper):
