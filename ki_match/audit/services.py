@@ -3,8 +3,11 @@ rolls back leaves no trace, and one that commits always has its record."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import String, cast, or_, select, update
 
 from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db
@@ -43,3 +46,30 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+# Keys of an event's detail that could hold a network address; they go with ``ip``.
+ADDRESS_KEYS = frozenset({"ip", "ip_address", "remote_addr", "address"})
+
+
+def forget_addresses(before: datetime) -> int:
+    """Clear the network addresses of events older than ``before`` (the retention period): the
+    ``ip`` column and any address in the detail. The events stay, they hold ids only. Returns how
+    many events lost an address; the caller commits."""
+    old = AuditEvent.at < before
+    forgotten = set(db.session.scalars(select(AuditEvent.id).where(old, AuditEvent.ip.is_not(None))).all())
+    db.session.execute(
+        update(AuditEvent)
+        .where(old, AuditEvent.ip.is_not(None))
+        .values(ip=None)
+        .execution_options(synchronize_session=False)
+    )
+    mentions = or_(*(cast(AuditEvent.detail, String).like(f'%"{key}"%') for key in sorted(ADDRESS_KEYS)))
+    for event in db.session.scalars(select(AuditEvent).where(old, AuditEvent.detail.is_not(None), mentions)):
+        kept = {key: value for key, value in event.detail.items() if key not in ADDRESS_KEYS}
+        if kept != event.detail:
+            event.detail = kept or None
+            forgotten.add(event.id)
+    if forgotten:
+        record("audit.addresses_forgotten", count=len(forgotten), before=before.isoformat())
+    return len(forgotten)

@@ -415,6 +415,8 @@ def test_edit_form_shows_local_time_and_saving_records_the_changed_fields(client
     assert f'value="{next_tuesday().isoformat()}"' in html
     assert re.search(rf'id="alt-language-{language("fa").id}" value="{language("fa").id}" checked', html)
     assert "Änderungen speichern" in html
+    # The form shows client reference and place: opening it is a view of them, and recorded.
+    assert audit_actions(request.id)[-1] == "request.edit_viewed"
 
     response = client.post(
         f"/requests/{request.id}/edit", data=form_data(start="11:15", notes="Bitte Ausweis mitbringen")
