@@ -57,19 +57,20 @@ def forget_addresses(before: datetime) -> int:
     ``ip`` column and any address in the detail. The events stay, they hold ids only. Returns how
     many events lost an address; the caller commits."""
     old = AuditEvent.at < before
-    forgotten = set(db.session.scalars(select(AuditEvent.id).where(old, AuditEvent.ip.is_not(None))).all())
-    db.session.execute(
+    mentions = or_(*(cast(AuditEvent.detail, String).like(f'%"{key}"%') for key in sorted(ADDRESS_KEYS)))
+    forgotten = 0
+    for event in db.session.scalars(select(AuditEvent).where(old, AuditEvent.detail.is_not(None), mentions)):
+        kept = {key: value for key, value in event.detail.items() if key not in ADDRESS_KEYS}
+        if kept != event.detail:
+            event.detail, event.ip = kept or None, None
+            forgotten += 1
+    db.session.flush()
+    forgotten += db.session.execute(
         update(AuditEvent)
         .where(old, AuditEvent.ip.is_not(None))
         .values(ip=None)
         .execution_options(synchronize_session=False)
-    )
-    mentions = or_(*(cast(AuditEvent.detail, String).like(f'%"{key}"%') for key in sorted(ADDRESS_KEYS)))
-    for event in db.session.scalars(select(AuditEvent).where(old, AuditEvent.detail.is_not(None), mentions)):
-        kept = {key: value for key, value in event.detail.items() if key not in ADDRESS_KEYS}
-        if kept != event.detail:
-            event.detail = kept or None
-            forgotten.add(event.id)
+    ).rowcount
     if forgotten:
-        record("audit.addresses_forgotten", count=len(forgotten), before=before.isoformat())
-    return len(forgotten)
+        record("audit.addresses_forgotten", count=forgotten, before=before.isoformat())
+    return forgotten

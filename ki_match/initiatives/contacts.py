@@ -27,8 +27,6 @@ from ki_match.requests.events import AssignmentWithdrawn, Cancelled, ContactShar
 from ki_match.requests.locks import lock_request
 from ki_match.requests.models import HOLDING_STATES, Assignment, HelpRequest
 
-__all__ = ["InitiativeError", "share_contact", "contacts_shown", "HANDLERS"]
-
 
 def _refuse(message) -> None:
     db.session.rollback()
