@@ -131,14 +131,17 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.accounts import services as accounts
     from ki_match.events import subscribe
     from ki_match.helpers import activation
+    from ki_match.initiatives import contacts
     from ki_match.initiatives import services as initiatives
     from ki_match.notifications import recipients
     from ki_match.offers import commitments
 
+    # A share of a helper's contact ends with her seat before anyone is mailed about the change.
     for handlers in (
         accounts.HANDLERS,
         activation.HANDLERS,
         commitments.HANDLERS,
+        contacts.HANDLERS,
         initiatives.HANDLERS,
         recipients.HANDLERS,
     ):

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 from ki_match.accounts.events import HelperAccountCreated
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
-from ki_match.audit.services import record
+from ki_match.audit.services import NOBODY, record
 from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
@@ -224,7 +224,8 @@ class LoginResult:
 def authenticate(email: str, password: str) -> LoginResult:
     user = user_by_email(email)
     if not check_password(user, password) or not user.active:
-        record("login.failure", actor=user, subject=user, email_hash=_digest(normalise_email(email))[:16])
+        # The account is the subject; whoever tried is not its owner, so no actor.
+        record("login.failure", actor=NOBODY, subject=user, email_hash=_digest(normalise_email(email))[:16])
         db.session.commit()
         return LoginResult()
     if user.email_verified_at is None:

@@ -3,11 +3,17 @@ rolls back leaves no trace, and one that commits always has its record."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import String, cast, or_, select, update
 
 from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db
+
+# ``actor=NOBODY``: no one known did it (a login tried on an account), even if someone is logged in.
+NOBODY = object()
 
 
 def record(
@@ -20,10 +26,13 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session.
 
-    ``actor`` defaults to the logged-in user; ``subject`` is any model row with
-    an ``id`` (its table name is kept as the type).
+    ``actor`` defaults to the logged-in user (``NOBODY`` for none); ``subject`` is
+    any model row with an ``id`` (its table name is kept as the type): the person
+    or the row the event concerns, which is how a person's export finds it.
     """
-    if actor is None and has_request_context() and current_user.is_authenticated:
+    if actor is NOBODY:
+        actor = None
+    elif actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     ip = request.remote_addr if has_request_context() else None
     event = AuditEvent(
@@ -37,3 +46,31 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+# Keys of an event's detail that could hold a network address; they go with ``ip``.
+ADDRESS_KEYS = frozenset({"ip", "ip_address", "remote_addr", "address"})
+
+
+def forget_addresses(before: datetime) -> int:
+    """Clear the network addresses of events older than ``before`` (the retention period): the
+    ``ip`` column and any address in the detail. The events stay, they hold ids only. Returns how
+    many events lost an address; the caller commits."""
+    old = AuditEvent.at < before
+    mentions = or_(*(cast(AuditEvent.detail, String).like(f'%"{key}"%') for key in sorted(ADDRESS_KEYS)))
+    forgotten = 0
+    for event in db.session.scalars(select(AuditEvent).where(old, AuditEvent.detail.is_not(None), mentions)):
+        kept = {key: value for key, value in event.detail.items() if key not in ADDRESS_KEYS}
+        if kept != event.detail:
+            event.detail, event.ip = kept or None, None
+            forgotten += 1
+    db.session.flush()
+    forgotten += db.session.execute(
+        update(AuditEvent)
+        .where(old, AuditEvent.ip.is_not(None))
+        .values(ip=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if forgotten:
+        record("audit.addresses_forgotten", count=forgotten, before=before.isoformat())
+    return forgotten

@@ -34,3 +34,10 @@ def delete_feed_token(profile: HelperProfile, actor: User) -> bool:
     record("calendar.feed_deleted", actor=actor, subject=profile)
     db.session.commit()
     return True
+
+
+def feed_fetched(profile: HelperProfile, assignments: int) -> None:
+    """The feed went out with places and client references: a view of them, by the helper's own
+    calendar (its secret is hers), recorded like any other."""
+    record("calendar.feed_fetched", actor=profile.user, subject=profile, assignments=assignments)
+    db.session.commit()

@@ -95,13 +95,15 @@ def feed(token: str):
     profile = queries.profile_for_feed_token(token)
     if profile is None:
         abort(404)
+    assignments = queries.feed_assignments(profile)
     with force_locale(profile.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = ics.build_calendar(
-            queries.feed_assignments(profile),
+            assignments,
             host=_host(),
             link_for=assignment_link,
             name=_("KI-Match: meine Einsätze"),
         )
+    services.feed_fetched(profile, len(assignments))
     return _ics_response(body, "ki-match.ics", attachment=False)
 
 

@@ -19,6 +19,7 @@ from ki_match.desk.request_parts import lifecycle as lifecycle_part
 from ki_match.desk.request_parts import submitted_panel
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.initiatives import contacts
 from ki_match.initiatives import services as initiatives
 from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
 from ki_match.matching.services import time_warnings
@@ -172,12 +173,13 @@ def decline_submitted(request_id: int):
 @bp.route("/<int:request_id>/contact", methods=["POST"])
 @roles(*STAFF)
 def share_contact(request_id: int):
+    """One confirmed helper's contact for the requesting organisation, or no longer."""
     form = ShareContactForm()
-    shared = form.wants_shared()
+    shared = form.shared.data == "1"
     return _step(
         request_id,
         form,
-        lambda req: initiatives.share_contact(req.id, actor(), shared),
+        lambda req: contacts.share_contact(req.id, form.helper_id.data, actor(), shared),
         _("Die anfragende Stelle sieht jetzt Name und Kontakt der Helfer*in.")
         if shared
         else _("Die anfragende Stelle sieht den Kontakt nicht mehr."),

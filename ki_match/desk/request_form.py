@@ -12,6 +12,7 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 
 from ki_match.access import roles
+from ki_match.audit.services import record
 from ki_match.clock import local_parts
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import requests as bp
@@ -114,7 +115,11 @@ def edit(request_id: int):
         form.fill_mode.data = help_request.fill_mode.value
         for name in ("topic_id", "town_id", "organisation_id"):
             form[name].data = form[name].data or 0
-        return _render_form(form, editing=help_request)
+        # The form shows the client reference and the exact place: a view of them.
+        record("request.edit_viewed", subject=help_request)
+        response = _render_form(form, editing=help_request)
+        db.session.commit()
+        return response
     form = _form(help_request.status)
     if not form.validate():
         return _render_form(form, editing=help_request, status=422)

@@ -104,7 +104,7 @@ def why_not_view(request_id: int):
     failures = None
     if helper is not None:
         failures = why_not(help_request, helper)
-        record("request.why_not", subject=help_request, helper_id=helper.id)
+        record("request.why_not", subject=helper, request_id=help_request.id)
     answer = {
         "why_not_name": name,
         "why_not_matches": matches,

@@ -13,9 +13,10 @@ from flask_wtf import FlaskForm
 
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.clock import utcnow
+from ki_match.helpers.models import HelperProfile
 from ki_match.initiatives import queries as initiative_queries
 from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
-from ki_match.initiatives.services import HELPER_CONFIRMED
+from ki_match.initiatives.services import HELPER_CONFIRMED, confirmed_helpers
 from ki_match.requests.forms import CancelForm, RescheduleForm
 from ki_match.requests.labels import ASSIGNMENT_LABELS, OFFER_LABELS
 from ki_match.requests.lifecycle import ACCEPTING, RESCHEDULABLE, can_transition
@@ -179,17 +180,26 @@ class SubmittedPanel:
     decline_form: FlaskForm
     contact_form: FlaskForm
     can_share_contact: bool
+    # The confirmed helpers, each with whether the organisation sees their contact.
+    contacts: list[tuple[HelperProfile, bool]] = field(default_factory=list)
     submitted_message: str | None = None
 
 
+def _contacts(req: HelpRequest) -> list[tuple[HelperProfile, bool]]:
+    shared = initiative_queries.shared_helper_ids(req)
+    return [(helper, helper.id in shared) for helper in confirmed_helpers(req)]
+
+
 def submitted_panel(req: HelpRequest, *, message: str | None = None, **forms: FlaskForm) -> SubmittedPanel:
-    """Take over, ask back or decline while it is submitted; the conversation; the helper's contact."""
+    """Take over, ask back or decline while it is submitted; the conversation; the helpers' contacts."""
+    can_share = req.organisation_id is not None and req.status in HELPER_CONFIRMED
     return SubmittedPanel(
         submitted_comments=initiative_queries.comments(req) if req.organisation_id else [],
         confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None),
         ask_form=forms.get("ask_form") or AskForm(formdata=None),
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
         contact_form=forms.get("contact_form") or ShareContactForm(formdata=None),
-        can_share_contact=req.organisation_id is not None and req.status in HELPER_CONFIRMED,
+        can_share_contact=can_share,
+        contacts=_contacts(req) if can_share else [],
         submitted_message=message,
     )

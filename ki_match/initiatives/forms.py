@@ -7,7 +7,7 @@ from dataclasses import replace
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -145,11 +145,12 @@ class DeclineForm(FlaskForm):
 
 
 class ShareContactForm(FlaskForm):
-    # "1" shares, "0" takes it back: one button per state, no checkbox to forget.
-    shared = HiddenField(validators=[AnyOf(["0", "1"])])
+    """One confirmed helper's contact shared ("1") or taken back ("0"): one button per helper and
+    state, no checkbox to forget. The template writes the two values next to its button and renders
+    only the token of this form, so no empty copy of them is sent before the button's own."""
 
-    def wants_shared(self) -> bool:
-        return self.shared.data == "1"
+    helper_id = IntegerField(validators=[InputRequired()])
+    shared = StringField(validators=[AnyOf(["0", "1"])])
 
 
 # --- organisations (admins) ---------------------------------------------------------------

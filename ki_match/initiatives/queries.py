@@ -1,17 +1,18 @@
-"""Every SELECT of the initiatives domain: an organisation's requests, the conversation, members."""
+"""Every SELECT of the initiatives domain: an organisation's requests, the conversation, members,
+whose contact is shared."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.accounts.models import Role, User
 from ki_match.db import Page, page_number
 from ki_match.extensions import db
 from ki_match.initiatives.labels import STATUS_GROUPS
-from ki_match.initiatives.models import RequestComment
+from ki_match.initiatives.models import ContactShare, RequestComment
 from ki_match.orgs.models import Ki, Organisation
-from ki_match.requests.models import HelpRequest, RequestStatus
+from ki_match.requests.models import HOLDING_STATES, Assignment, HelpRequest, RequestStatus
 
 PAGE_SIZE = 25
 
@@ -96,3 +97,38 @@ def step_counts(ki: Ki, organisation_id: int) -> dict[str, int]:
     """How many of the organisation's requests are at each step as the organisation sees it."""
     counts = organisation_status_counts(ki, organisation_id)
     return {step: sum(counts[status] for status in statuses) for step, statuses in STATUS_GROUPS.items()}
+
+
+# --- whose contact the organisation sees ----------------------------------------------------------
+
+
+def live_shares(request_id: int) -> list[ContactShare]:
+    """The request's shares not ended, whatever became of the assignments (to end them)."""
+    return db.session.scalars(
+        select(ContactShare)
+        .where(ContactShare.request_id == request_id, ContactShare.ended_at.is_(None))
+        .order_by(ContactShare.id)
+    ).all()
+
+
+def shared_helper_ids(request: HelpRequest) -> set[int]:
+    """The helpers whose contact the organisation may see for ``request``: shared for them, not
+    ended, and they still hold their seat. The seat is checked here too, so a share can never
+    outlive the assignment it was given for, even if ending it was missed."""
+    return set(
+        db.session.scalars(
+            select(ContactShare.helper_id)
+            .join(
+                Assignment,
+                and_(
+                    Assignment.request_id == ContactShare.request_id,
+                    Assignment.helper_id == ContactShare.helper_id,
+                ),
+            )
+            .where(
+                ContactShare.request_id == request.id,
+                ContactShare.ended_at.is_(None),
+                Assignment.status.in_(HOLDING_STATES),
+            )
+        )
+    )

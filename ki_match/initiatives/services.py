@@ -3,8 +3,8 @@
 An initiative member submits; the request waits as ``submitted`` until a coordinator
 takes it over into matching, asks back, or declines it with a reason — status
 changes that ``requests.lifecycle`` makes. Here live the organisation's side of it
-(who may submit, the conversation, taking a request back, seeing the helper's
-contact) and the organisations themselves.
+(who may submit, the conversation, taking a request back) and the organisations
+themselves; whose contact the organisation sees is in ``contacts``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from ki_match.initiatives.models import RequestComment
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
 from ki_match.requests import lifecycle
 from ki_match.requests.data import RequestData
-from ki_match.requests.events import ClientDataPurged, ContactShared, QuestionAnswered, QuestionAsked
-from ki_match.requests.locks import lock_request
+from ki_match.requests.events import ClientDataPurged, QuestionAnswered, QuestionAsked
 from ki_match.requests.models import HOLDING_STATES, HelpRequest, RequestStatus
 
 S = RequestStatus
@@ -60,7 +59,7 @@ def submit_request(ki: Ki, data: RequestData, member: User, *, urgent: bool, urg
     return lifecycle.submit(ki, data, member, urgent=urgent, urgent_reason=urgent_reason)
 
 
-# --- the conversation and the helper's contact ----------------------------------------------
+# --- the conversation and the confirmed helpers ----------------------------------------------
 
 
 def _comment(request: HelpRequest, author: User, body: str, *, from_ki: bool) -> RequestComment:
@@ -83,24 +82,6 @@ def ask_back(request_id: int, coordinator: User, question: str) -> RequestCommen
     publish(QuestionAsked(request=request, actor=coordinator, comment_id=comment.id, text=comment.body))
     db.session.commit()
     return comment
-
-
-def share_contact(request_id: int, coordinator: User, shared: bool) -> HelpRequest:
-    """Let the requesting organisation see the confirmed helper's name and contact, or not any more."""
-    request = lock_request(request_id)
-    if request is None:
-        db.session.rollback()
-        raise InitiativeError(_l("Diese Anfrage gibt es nicht."))
-    if shared and (request.status not in HELPER_CONFIRMED or request.organisation_id is None):
-        db.session.rollback()
-        raise InitiativeError(_l("Den Kontakt gibt es erst, wenn eine Helfer*in bestätigt ist."))
-    changed = _switched(
-        request, "contact_shared", shared, coordinator, "request.contact_shared", "request.contact_unshared"
-    )
-    if changed and shared:
-        publish(ContactShared(request=request, actor=coordinator, helpers=confirmed_helpers(request)))
-    db.session.commit()
-    return request
 
 
 def confirmed_helpers(request: HelpRequest):

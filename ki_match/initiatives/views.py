@@ -20,10 +20,9 @@ from sqlalchemy import select
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
-from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
-from ki_match.initiatives import queries, services
+from ki_match.initiatives import contacts, queries, services
 from ki_match.initiatives.forms import AnswerForm, InitiativeRequestForm, WithdrawForm
 from ki_match.initiatives.labels import INITIATIVE_STATUS, STATUS_GROUPS, initiative_status
 from ki_match.orgs.queries import current_ki
@@ -121,6 +120,7 @@ def _request_context(help_request: HelpRequest, **extra) -> dict:
         "history": status_history(help_request),
         "comments": queries.comments(help_request),
         "helpers": services.confirmed_helpers(help_request),
+        "shared_ids": extra.pop("shared_ids", None) or set(),
         "status_label": INITIATIVE_STATUS[initiative_status(help_request.status)],
         "can_withdraw": services.can_withdraw(help_request),
         "can_answer": services.can_answer(help_request),
@@ -137,9 +137,11 @@ def _request_context(help_request: HelpRequest, **extra) -> dict:
 @roles(Role.INITIATIVE)
 def show(request_id: int):
     help_request = get_request(request_id)
-    if help_request.contact_shared and services.confirmed_helpers(help_request):
-        record("request.helper_contact_viewed", subject=help_request)
-    response = render("initiatives/request.html", "conversation", **_request_context(help_request))
+    helpers = services.confirmed_helpers(help_request)
+    shared_ids = contacts.contacts_shown(help_request, helpers, _actor())
+    response = render(
+        "initiatives/request.html", "conversation", **_request_context(help_request, shared_ids=shared_ids)
+    )
     db.session.commit()  # after rendering, so the loaded rows are not expired and read again
     return response
 

@@ -20,6 +20,7 @@ from ki_match.accounts.models import Role, User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
+from ki_match.initiatives.queries import shared_helper_ids
 from ki_match.outbox.queue import queue_mail
 from ki_match.requests.models import HelpRequest
 from ki_match.requests.queries import responsible_coordinators
@@ -163,11 +164,13 @@ def to_requester(
     Nothing for requests nobody sent in through KI-Match, and nothing to the person
     who made the change themselves. ``key`` tells repeated changes of one kind apart
     (a second question, a second new time); without it the moment is the key.
-    ``helpers`` (the confirmed helpers' profiles) are named in the mail only when the
-    coordinator shared the contact for this request.
+    Of ``helpers`` (confirmed helpers' profiles), the mail names only those whose contact a
+    coordinator shared for this request and who still hold their seat.
     """
-    if not request.contact_shared:
-        context.pop("helpers", None)
+    shared = shared_helper_ids(request)
+    helpers = [helper for helper in context.pop("helpers", None) or () if helper.id in shared]
+    if helpers:
+        context["helpers"] = helpers
     return _queue(
         [user for user in requesters(request) if getattr(actor, "id", None) != user.id],
         request,

@@ -6,7 +6,11 @@ the SQLAlchemy metadata, so a table added later is exported without anyone
 remembering this module; ``NOT_EXPORTED`` names the few left out, each with
 its reason, and tests/privacy/test_privacy.py fails on a referring table that is in
 neither. Two links are not foreign keys and are added by hand: audit events
-whose *subject* is one of the person's rows, and e-mails sent to their address.
+whose *subject* is one of the person's rows (what others did about her: her
+contact shared or viewed, a "why not" check, a login tried on her account —
+events about a helper name her profile or account as the subject, never only in
+the detail), and e-mails sent to their address. An organisation a row points
+at (her contact shared with it) is named.
 
 What never leaves: secrets (any column whose name says hash, secret, password
 or token — only digests are stored, but even those stay), and other people:
@@ -25,10 +29,11 @@ from enum import Enum
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, MetaData, Table, and_, or_, select, tuple_
 
-from ki_match.accounts.models import User
+from ki_match.accounts.models import Role, User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
+from ki_match.orgs.models import Organisation
 from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Topic, Town
 from ki_match.reference.names import language_name, topic_name
@@ -137,11 +142,28 @@ def _clean(table: Table, row, person: Person) -> dict:
         if label is not None:
             data[column.name.removesuffix("_id")] = label
     if table.name == "audit_event":
-        actor_id = row["actor_id"]
-        data["by"] = "self" if actor_id == person.user_id else ("system" if actor_id is None else "staff")
+        data["by"] = _by(row["actor_id"], row["action"], person)
         if data["by"] != "self":
             data.pop("ip", None)  # the address of whoever else acted
     return data
+
+
+# Events with no actor that someone unknown caused, not the system: a login tried on the account.
+UNKNOWN_ACTOR_ACTIONS = frozenset({"login.failure"})
+
+
+def _by(actor_id: int | None, action: str, person: Person) -> str:
+    """Who acted, as a kind of person, never by name or id."""
+    if actor_id == person.user_id:
+        return "self"
+    if actor_id is None:
+        return "unknown" if action in UNKNOWN_ACTOR_ACTIONS else "system"
+    role = db.session.scalar(select(User.role).where(User.id == actor_id))
+    if role == Role.INITIATIVE:
+        return "organisation"
+    if role == Role.HELPER:
+        return "another helper"
+    return "staff"
 
 
 def _person_target(column: Column) -> str | None:
@@ -165,6 +187,9 @@ def _reference_label(column: Column, value) -> str | None:
         if target == "topic":
             topic = db.session.get(Topic, value)
             return topic_name(topic) if topic else None
+        if target == "organisation":
+            organisation = db.session.get(Organisation, value)
+            return organisation.name if organisation else None
     return None
 
 

@@ -69,6 +69,11 @@ RETENTION: dict[str, Retention] = {
     "assignment": Retention(
         Keep.ANONYMISE, "hours, km and status are the statistics; typed reasons and notes are cleared"
     ),
+    "contact_share": Retention(
+        Keep.ERASE,
+        "whose contact an organisation may see; nothing to show once the person is gone "
+        "(the audit log keeps that it was shared, by ids)",
+    ),
     "audit_event": Retention(Keep.KEEP, "the security log keeps ids only, never personal data in detail"),
     "request_status_change": Retention(Keep.KEEP, "who moved a request, by id; notes are fixed texts"),
     "help_request": Retention(Keep.KEEP, "points at coordinators and initiatives, never at a helper"),

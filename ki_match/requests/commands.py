@@ -6,12 +6,17 @@
 
 from __future__ import annotations
 
-import click
-from flask import Blueprint
+from datetime import timedelta
 
+import click
+from flask import Blueprint, current_app
+
+from ki_match.audit.services import forget_addresses
+from ki_match.clock import utcnow
+from ki_match.extensions import db
 from ki_match.outbox.retention import purge_bodies
 from ki_match.requests.lifecycle import mark_unfilled
-from ki_match.requests.retention import purge_client_data
+from ki_match.requests.retention import DEFAULT_RETENTION_DAYS, purge_client_data
 
 bp = Blueprint("request_commands", __name__, cli_group="requests")
 
@@ -31,8 +36,21 @@ def mark_unfilled_command() -> None:
     help="Retention period in days (default: RETENTION_DAYS from the configuration, 90).",
 )
 def purge_command(older_than_days: int | None) -> None:
-    """Forget the client data of requests finished longer ago than the retention period, and
-    the bodies of mails sent long enough ago (README.md, "Privacy and retention")."""
+    """Forget the client data of requests finished longer ago than the retention period, the
+    bodies of mails sent long enough ago, and the network addresses in audit events older than
+    the retention period (README.md, "Privacy and retention")."""
     purged = purge_client_data(older_than_days)
     click.echo(f"purged client data of {sum(purged.values())} request(s)")
     click.echo(f"emptied the bodies of {purge_bodies()} mail(s)")
+    forgotten = forget_old_addresses(older_than_days)
+    click.echo(f"forgot the network address of {forgotten} audit event(s)")
+
+
+def forget_old_addresses(older_than_days: int | None) -> int:
+    """Login addresses in the audit log are kept as long as client data, no longer."""
+    days = older_than_days
+    if days is None:
+        days = int(current_app.config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    forgotten = forget_addresses(utcnow() - timedelta(days=days))
+    db.session.commit()
+    return forgotten

@@ -102,8 +102,6 @@ class HelpRequest(db.Model):
     # An initiative may ask inside the KI's lead time only when it says why.
     urgent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     urgent_reason: Mapped[str | None] = mapped_column(String(300))
-    # The coordinator chose to tell the requesting organisation who helps and how to reach them.
-    contact_shared: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

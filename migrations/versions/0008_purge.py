@@ -1,6 +1,6 @@
 """purge: issue 14 (what the retention purges clear; account links made at send time)
 
-Revision ID: 0008_purge
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 08:15:00.000000
 
@@ -11,7 +11,7 @@ from alembic import op
 import ki_match.db
 
 # revision identifiers, used by Alembic.
-revision = '0008_purge'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
@@ -40,8 +40,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('help_request', schema=None) as batch_op:
-        batch_op.drop_column('client_data_purged_at')
+    # Not batch mode: rebuilding help_request on SQLite would cascade its offers away.
+    op.drop_column('help_request', 'client_data_purged_at')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_outbox_message_request_id_help_request'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_outbox_message_request_id'))

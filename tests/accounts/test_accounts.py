@@ -289,7 +289,12 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(app, create_user
     assert wrong == unknown
     failures = events("login.failure")
     assert len(failures) == 2
-    assert failures[0].actor_id == user.id and failures[1].actor_id is None
+    # The account tried is the subject; whoever tried is not known, so no actor (not its owner).
+    assert [event.actor_id for event in failures] == [None, None]
+    assert [(event.subject_type, event.subject_id) for event in failures] == [
+        ("user_account", user.id),
+        (None, None),
+    ]
     assert "nobody@example.org" not in str([event.detail for event in failures])
 
 

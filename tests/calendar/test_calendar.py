@@ -323,7 +323,10 @@ def test_feed_link_is_shown_once_and_works(client, helper, create_helper, ki, co
     assert "LOCATION" not in events[f"assignment-{withdrawn.id}@localhost"]
     assert str(events[f"assignment-{upcoming.id}@localhost"]["STATUS"]) == "CONFIRMED"
     assert str(calendar["X-WR-CALNAME"]) == "KI-Match: meine Einsätze"
-    assert audit_actions(helper) == ["calendar.feed_created"]  # fetching records nothing
+    # Fetching shows place and client reference: recorded under the helper, as her calendar.
+    assert audit_actions(helper) == ["calendar.feed_created", "calendar.feed_fetched"]
+    fetched = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "calendar.feed_fetched"))
+    assert fetched.actor_id == helper.user_id and fetched.detail == {"assignments": 3}
 
 
 def test_cancelled_request_shows_as_cancelled_in_the_feed(client, helper, ki, coordinator):
@@ -354,7 +357,13 @@ def test_reset_kills_the_old_feed_link_and_delete_kills_all(client, helper):
     assert client.post("/calendar/feed/delete").status_code == 303
     assert client.get(new).status_code == 404
     assert "Kalender-Link erstellen" in client.get("/calendar").get_data(as_text=True)
-    assert audit_actions(helper) == ["calendar.feed_created", "calendar.feed_reset", "calendar.feed_deleted"]
+    assert audit_actions(helper) == [
+        "calendar.feed_created",
+        "calendar.feed_fetched",
+        "calendar.feed_reset",
+        "calendar.feed_fetched",
+        "calendar.feed_deleted",
+    ]
 
 
 def test_unknown_feed_token_is_404(client, ki):

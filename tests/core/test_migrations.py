@@ -164,3 +164,68 @@ def test_a_database_behind_is_detected(scratch_app):
     downgrade(revision="base")
     with db.engine.connect() as connection:
         assert set(MigrationContext.configure(connection).get_current_heads()) != migration_heads()
+
+
+def test_contact_shares_come_from_the_old_flag_for_the_helpers_confirmed_before_it(scratch_app):
+    """0009: a request marked "contact shared" shares the contact of those who held a seat when it
+    was shared, not of a helper confirmed after it; going back marks the request again."""
+    from datetime import timedelta
+
+    from ki_match.accounts.models import Role
+    from ki_match.audit.models import AuditEvent
+    from ki_match.clock import utcnow
+    from ki_match.initiatives.models import ContactShare
+    from ki_match.reference.services import ensure_reference_data
+    from ki_match.requests.models import AssignmentStatus, RequestStatus
+    from tests.factories import booked, make_helper, make_request, make_user
+
+    upgrade(revision="0008")
+    ensure_reference_data()
+    coordinator = make_user(Role.COORDINATOR)
+    member = make_user(Role.INITIATIVE)
+    request = make_request(
+        status=RequestStatus.FILLED, needed=2, organisation_id=member.organisation_id, created_by=coordinator
+    )
+    shared_at = utcnow() - timedelta(hours=1)
+    gone, before, after = (make_helper() for _ in range(3))
+    booked(request, gone, status=AssignmentStatus.WITHDRAWN, confirmed_at=shared_at - timedelta(hours=3))
+    booked(request, before, seat=1, confirmed_at=shared_at - timedelta(hours=2))
+    booked(request, after, seat=2, confirmed_at=shared_at + timedelta(minutes=5))
+    db.session.add(
+        AuditEvent(
+            action="request.contact_shared",
+            actor_id=coordinator.id,
+            subject_type="help_request",
+            subject_id=request.id,
+            at=shared_at,
+        )
+    )
+    db.session.execute(
+        text("UPDATE help_request SET contact_shared = true WHERE id = :id"), {"id": request.id}
+    )
+    db.session.commit()
+    request_id, organisation_id = request.id, member.organisation_id
+    before_id, coordinator_id = before.id, coordinator.id
+    db.session.remove()
+
+    upgrade(revision="0009")
+    [share] = db.session.scalars(db.select(ContactShare)).all()
+    assert (share.request_id, share.helper_id, share.organisation_id) == (
+        request_id,
+        before_id,
+        organisation_id,
+    )
+    assert share.shared_by_id == coordinator_id and share.ended_at is None
+    # Dropping the column kept the request's rows (a rebuilt table would have cascaded them away).
+    kept = db.session.scalar(
+        text("SELECT count(*) FROM assignment WHERE request_id = :id"), {"id": request_id}
+    )
+    assert kept == 3
+    db.session.remove()
+
+    downgrade(revision="0008")
+    with db.engine.connect() as connection:
+        flag = connection.execute(
+            text("SELECT contact_shared FROM help_request WHERE id = :id"), {"id": request_id}
+        ).scalar()
+    assert bool(flag) is True

@@ -415,6 +415,8 @@ def test_edit_form_shows_local_time_and_saving_records_the_changed_fields(client
     assert f'value="{next_tuesday().isoformat()}"' in html
     assert re.search(rf'id="alt-language-{language("fa").id}" value="{language("fa").id}" checked', html)
     assert "Änderungen speichern" in html
+    # The form shows client reference and place: opening it is a view of them, and recorded.
+    assert audit_actions(request.id)[-1] == "request.edit_viewed"
 
     response = client.post(
         f"/requests/{request.id}/edit", data=form_data(start="11:15", notes="Bitte Ausweis mitbringen")
@@ -588,7 +590,14 @@ def test_why_not_lists_every_failed_rule(client, coordinator, make_request, avai
     assert "scheitert an diesen Bedingungen" in html
     assert "Deutsch unter B1" in html and "fährt nicht nach Brakel" in html
     assert "Niveau unter dem geforderten" in html
-    assert audit_actions(request.id)[-1] == "request.why_not"
+    # The check concerns the helper: she is the subject (her export finds it), the request in the detail.
+    event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    assert (event.action, event.subject_type, event.subject_id) == (
+        "request.why_not",
+        "helper_profile",
+        far.id,
+    )
+    assert event.detail == {"request_id": request.id}
 
 
 def test_why_not_by_name_and_for_a_candidate(client, coordinator, make_request, available_helper):

@@ -14,7 +14,7 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ki_match.accounts.models import User
 from ki_match.devtools.demo import content
@@ -153,10 +153,22 @@ def test_initiative_sees_no_helper_contact_data_anywhere(demo_app):
 
 
 def _set_shared(app, request_id: int, shared: bool) -> None:
+    """Share the contact of every helper holding a seat of the request, or delete those shares."""
+    from ki_match.initiatives.models import ContactShare
+    from ki_match.initiatives.services import confirmed_helpers
     from ki_match.requests.models import HelpRequest
 
     with app.app_context():
-        db.session.get(HelpRequest, request_id).contact_shared = shared
+        request = db.session.get(HelpRequest, request_id)
+        if shared:
+            for helper in confirmed_helpers(request):
+                db.session.add(
+                    ContactShare(
+                        request_id=request.id, helper_id=helper.id, organisation_id=request.organisation_id
+                    )
+                )
+        else:
+            db.session.execute(delete(ContactShare).where(ContactShare.request_id == request_id))
         db.session.commit()
 
 

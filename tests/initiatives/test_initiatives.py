@@ -10,7 +10,8 @@ from sqlalchemy import select
 from ki_match.accounts.models import Role, User
 from ki_match.clock import local_today
 from ki_match.extensions import db as _db
-from ki_match.initiatives import services
+from ki_match.initiatives import contacts, services
+from ki_match.initiatives import queries as contact_queries
 from ki_match.initiatives.models import RequestComment
 from ki_match.initiatives.workdays import (
     add_working_days,
@@ -343,19 +344,20 @@ def test_helper_found_shows_the_first_name_only_until_the_contact_is_shared(
     for secret in ("Okonkwo", helper.user.email, "5272 123456"):
         assert secret not in html
 
-    services.share_contact(request.id, coordinator, True)
+    contacts.share_contact(request.id, helper.id, coordinator, True)
     html = _html(client.get(f"/initiative/requests/{request.id}"))
     assert "Samira Okonkwo" in html and helper.user.email in html and "5272 123456" in html
     [shared] = outbox("initiative_contact_shared", to=member.email)
     assert helper.user.email in shared.body_text
-    services.share_contact(request.id, coordinator, False)
+    contacts.share_contact(request.id, helper.id, coordinator, False)
     assert helper.user.email not in _html(client.get(f"/initiative/requests/{request.id}"))
 
 
-def test_contact_cannot_be_shared_before_someone_is_confirmed(member, coordinator):
+def test_contact_cannot_be_shared_before_someone_is_confirmed(member, coordinator, create_helper):
     request = _submitted(member, status=RequestStatus.OPEN)
+    offer_to(request, helper := create_helper(), OfferStatus.ACCEPTED)
     with pytest.raises(services.InitiativeError):
-        services.share_contact(request.id, coordinator, True)
+        contacts.share_contact(request.id, helper.id, coordinator, True)
 
 
 def test_answer_swaps_the_conversation_and_mails_the_coordinators(client, member, coordinator, db):
@@ -526,19 +528,23 @@ def test_a_mail_that_fails_rolls_the_step_back(client, staff, create_user, monke
 def test_share_contact_route(client, staff, create_user, create_helper):
     member = create_user(Role.INITIATIVE)
     request = _submitted(member, status=RequestStatus.OPEN)
-    confirm_offer(offer_to(request, create_helper(), OfferStatus.ACCEPTED).id, staff)
+    helper = create_helper()
+    confirm_offer(offer_to(request, helper, OfferStatus.ACCEPTED).id, staff)
     html = _html(client.get(f"/requests/{request.id}"))
-    assert "Kontakt an anfragende Stelle weitergeben" in html
-    # One "shared" value is sent, the button's own: not also the form's empty hidden field first.
-    assert html.count('name="shared"') == 1
+    assert f"Kontakt von {helper.user.display_name} weitergeben" in html
+    # One "shared" value per helper's form, the button's own: no empty copy of the field before it.
+    assert html.count('name="shared"') == 1 and html.count('name="helper_id"') == 1
     response = client.post(
-        f"/requests/{request.id}/contact", data={"shared": "1"}, headers=htmx_headers("submitted-actions")
+        f"/requests/{request.id}/contact",
+        data={"helper_id": str(helper.id), "shared": "1"},
+        headers=htmx_headers("submitted-actions"),
     )
-    assert response.status_code == 200 and "Kontakt nicht mehr weitergeben" in _html(response)
-    _db.session.expire_all()
-    assert _db.session.get(HelpRequest, request.id).contact_shared
+    assert response.status_code == 200 and "nicht mehr weitergeben" in _html(response)
+    assert contact_queries.shared_helper_ids(_db.session.get(HelpRequest, request.id)) == {helper.id}
     bad = client.post(
-        f"/requests/{request.id}/contact", data={"shared": "maybe"}, headers=htmx_headers("submitted-actions")
+        f"/requests/{request.id}/contact",
+        data={"helper_id": str(helper.id), "shared": "maybe"},
+        headers=htmx_headers("submitted-actions"),
     )
     assert bad.status_code == 422
 

@@ -176,7 +176,6 @@ class Workload:
             requested_by_id=None,
             urgent=False,
             urgent_reason=None,
-            contact_shared=False,
             created_by_id=coordinator,
             created_at=draft.created,
             updated_at=draft.created,
