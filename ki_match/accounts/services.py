@@ -8,10 +8,8 @@ accounts its admins see anyway (``invite_user``).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,7 +19,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ki_match.accounts.events import HelperAccountCreated
-from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
+from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User
+from ki_match.accounts.sessions import digest as _digest
+from ki_match.accounts.sessions import end_all_sessions
 from ki_match.audit.services import NOBODY, record
 from ki_match.clock import utcnow
 from ki_match.events import publish
@@ -79,10 +79,6 @@ def normalise_email(email: str) -> str:
 
 def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 # --- e-mail tokens -----------------------------------------------------------------------
@@ -146,70 +142,6 @@ def spend_token(raw: str, purpose: TokenPurpose) -> User | None:
     if result.rowcount != 1:
         return None
     return token.user
-
-
-# --- login sessions ----------------------------------------------------------------------
-
-
-def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
-    raw = secrets.token_urlsafe(32)
-    db.session.add(
-        UserSession(
-            token_hash=_digest(raw),
-            user_id=user.id,
-            ip=ip,
-            user_agent=(user_agent or "")[:200] or None,
-        )
-    )
-    user.last_login_at = utcnow()
-    record("login.success", actor=user, subject=user)
-    return raw
-
-
-SEEN_PRECISION = timedelta(minutes=5)
-
-
-def user_for_session(raw: str) -> User | None:
-    """The user of a live session, or None if it was revoked, idle or too old."""
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(raw)))
-    if row is None or row.revoked_at is not None:
-        return None
-    now = utcnow()
-    config = current_app.config
-    if now - row.last_seen_at > config["SESSION_IDLE_TIMEOUT"] or (
-        now - row.created_at > config["PERMANENT_SESSION_LIFETIME"]
-    ):
-        row.revoked_at = now
-        db.session.commit()
-        return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    if now - row.last_seen_at > SEEN_PRECISION:
-        # Written only every few minutes, so reading pages does not mean writing rows.
-        row.last_seen_at = now
-        db.session.commit()
-    return user
-
-
-def end_session(raw: str | None, user: User | None) -> None:
-    if raw:
-        db.session.execute(
-            update(UserSession)
-            .where(UserSession.token_hash == _digest(raw), UserSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
-    if user is not None:
-        record("logout", actor=user, subject=user)
-    db.session.commit()
-
-
-def end_all_sessions(user: User) -> None:
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
 
 
 # --- login -------------------------------------------------------------------------------

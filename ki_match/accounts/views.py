@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ki_match.access import anonymous_only, logged_in, public
-from ki_match.accounts import services
+from ki_match.accounts import services, sessions
 from ki_match.accounts.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -33,7 +33,7 @@ def load_user(user_id: str):
     raw = session.get("sid")
     if not raw:
         return None
-    user = services.user_for_session(raw)
+    user = sessions.user_for_session(raw)
     if user is None or str(user.id) != user_id:
         return None
     return user
@@ -90,7 +90,7 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
         if result.user is not None:
-            raw = services.start_session(result.user, request.remote_addr, request.user_agent.string)
+            raw = sessions.start_session(result.user, request.remote_addr, request.user_agent.string)
             db.session.commit()
             target = safe_local_path(request.args.get("next")) or url_for("home.index")
             session.clear()  # a fresh session: nothing from before the login survives
@@ -113,7 +113,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @logged_in
 def logout():
-    services.end_session(session.get("sid"), current_user._get_current_object())
+    sessions.end_session(session.get("sid"), current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "success")
@@ -227,7 +227,7 @@ def change_password():
         user = current_user._get_current_object()
         if services.change_password(user, form.current_password.data, form.password.data):
             # The change ended every session; start a new one for this browser.
-            raw = services.start_session(user, request.remote_addr, request.user_agent.string)
+            raw = sessions.start_session(user, request.remote_addr, request.user_agent.string)
             db.session.commit()
             session.clear()
             login_user(user)

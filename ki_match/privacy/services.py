@@ -22,7 +22,7 @@ from markupsafe import escape
 from sqlalchemy import and_, delete, exists, or_, select, update
 
 from ki_match.accounts.models import Role, User
-from ki_match.accounts.services import end_all_sessions
+from ki_match.accounts.sessions import end_all_sessions
 from ki_match.assignments.services import withdraw_assignment
 from ki_match.audit.services import record
 from ki_match.clock import BERLIN, utcnow

@@ -11,6 +11,7 @@ from datetime import timedelta
 import click
 from flask import Blueprint, current_app
 
+from ki_match.accounts.sessions import forget_old_sessions
 from ki_match.audit.services import forget_addresses
 from ki_match.clock import utcnow
 from ki_match.extensions import db
@@ -42,15 +43,19 @@ def purge_command(older_than_days: int | None) -> None:
     purged = purge_client_data(older_than_days)
     click.echo(f"purged client data of {sum(purged.values())} request(s)")
     click.echo(f"emptied the bodies of {purge_bodies()} mail(s)")
-    forgotten = forget_old_addresses(older_than_days)
+    forgotten, sessions = forget_old_addresses(older_than_days)
     click.echo(f"forgot the network address of {forgotten} audit event(s)")
+    click.echo(f"deleted {sessions} ended login(s)")
 
 
-def forget_old_addresses(older_than_days: int | None) -> int:
-    """Login addresses in the audit log are kept as long as client data, no longer."""
+def forget_old_addresses(older_than_days: int | None) -> tuple[int, int]:
+    """Network addresses are kept as long as client data, no longer: cleared in the audit log,
+    and ended logins (address, browser) deleted. Returns both counts."""
     days = older_than_days
     if days is None:
         days = int(current_app.config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
-    forgotten = forget_addresses(utcnow() - timedelta(days=days))
+    before = utcnow() - timedelta(days=days)
+    forgotten = forget_addresses(before)
+    sessions = forget_old_sessions(before)
     db.session.commit()
-    return forgotten
+    return forgotten, sessions

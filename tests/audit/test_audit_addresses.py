@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ki_match.accounts.models import Role, UserSession
 from ki_match.audit.models import AuditEvent
 from ki_match.audit.services import forget_addresses
 from ki_match.clock import utcnow
@@ -49,3 +50,35 @@ def test_the_purge_command_forgets_old_addresses(app):
     assert db.session.get(AuditEvent, old.id).ip is None
     assert db.session.get(AuditEvent, recent.id).ip == "203.0.113.9"
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.addresses_forgotten"))
+
+
+def test_the_purge_command_deletes_logins_that_ended_before_the_cutoff(app, create_user):
+    user = create_user(Role.HELPER)
+    now = utcnow()
+
+    def login(created_days: int, seen_days: int, revoked_days: int | None) -> int:
+        row = UserSession(
+            token_hash=f"{created_days}-{seen_days}-{revoked_days}".ljust(64, "0"),
+            user_id=user.id,
+            created_at=now - timedelta(days=created_days),
+            last_seen_at=now - timedelta(days=seen_days),
+            revoked_at=None if revoked_days is None else now - timedelta(days=revoked_days),
+            ip="203.0.113.20",
+            user_agent="Firefox",
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+    logged_out_long_ago = login(200, 150, 150)
+    idle_long_ago = login(200, 120, None)
+    logged_out_lately = login(100, 6, 5)
+    live = login(1, 0, None)
+
+    result = app.test_cli_runner().invoke(args=["requests", "purge"])
+
+    assert result.exit_code == 0, result.output
+    assert "deleted 2 ended login(s)" in result.output
+    kept = set(db.session.scalars(select(UserSession.id)))
+    assert kept == {logged_out_lately, live}
+    assert {logged_out_long_ago, idle_long_ago}.isdisjoint(kept)
