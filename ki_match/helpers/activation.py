@@ -13,7 +13,7 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
-from ki_match.helpers.events import FreedCommitments, HelperLeaving
+from ki_match.helpers.events import FreedCommitments, HelperLeaving, LeavingCause
 from ki_match.helpers.models import HelperProfile
 from ki_match.outbox.queue import queue_mail
 from ki_match.urls import public_url
@@ -48,15 +48,25 @@ def approve_helper(profile: HelperProfile, by: User) -> None:
     db.session.commit()
 
 
+def end_commitments(
+    profile: HelperProfile, actor: User, cause: LeavingCause, reason: str
+) -> FreedCommitments:
+    """The helper is about to stop being matchable: their open offers and the seats ahead end
+    (``HelperLeaving``, answered by ``offers.commitments``). Called before the change that makes
+    them unmatchable, so the requests are locked before the helper's row is written; the caller
+    makes that change and commits both together."""
+    answers = publish(HelperLeaving(profile, actor, reason, cause))
+    return next((answer for answer in answers if isinstance(answer, FreedCommitments)), FreedCommitments())
+
+
 def set_account_active(user: User, active: bool, by: User) -> FreedCommitments:
     """Activate or deactivate an account; a deactivated helper's open commitments end with it
-    (``HelperLeaving``), in the same transaction as the deactivation."""
+    (``end_commitments``), in the same transaction as the deactivation."""
     freed = FreedCommitments()
     if not active and user.role == Role.HELPER and user.active and user.id != by.id:
         profile = db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user.id))
         if profile is not None:
-            answers = publish(HelperLeaving(profile, by, str(_l("Konto deaktiviert"))))
-            freed = next((answer for answer in answers if isinstance(answer, FreedCommitments)), freed)
+            freed = end_commitments(profile, by, LeavingCause.DEACTIVATED, str(_l("Konto deaktiviert")))
     set_active(user, active, by)  # commits, together with the above
     return freed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,21 +44,43 @@ def missing_for_approval(profile: HelperProfile) -> list[str]:
     return [item.label for item in missing_items(profile)]
 
 
-def is_matchable(profile: HelperProfile) -> bool:
-    """May this helper be offered requests or be shown in the directory at all?
+class Unmatchable(enum.StrEnum):
+    """Why a helper may not be matched, account reasons first (a coordinator can undo those)."""
 
-    The one rule, kept equal to ``ki_match.helpers.queries.matchable_filter``
+    DELETED = "deleted"
+    INACTIVE = "inactive"
+    UNVERIFIED = "unverified"
+    UNAPPROVED = "unapproved"
+    NO_CONSENT = "no_consent"
+
+
+def unmatchable(profile: HelperProfile) -> Unmatchable | None:
+    """Why this helper may not be matched now, or None while they may.
+
+    The one rule of "matchable", used by every gate: sending offers, accepting one
+    (inbox, answer link), confirming one (the desk, first-to-accept), matching and the
+    directory. It is kept equal to ``ki_match.helpers.queries.matchable_filter``
     (tests/profile/test_profile.py checks every combination). Withdrawing consent makes
-    it false at once.
+    it false at once. There is no "paused" state: a helper away for a while enters an
+    absence, which matching treats as not available rather than not matchable.
     """
     user = profile.user
-    return (
-        user.active
-        and user.deleted_at is None
-        and user.email_verified_at is not None
-        and profile.approved_at is not None
-        and profile.consent_given_at is not None
-    )
+    if user.deleted_at is not None:
+        return Unmatchable.DELETED
+    if not user.active:
+        return Unmatchable.INACTIVE
+    if user.email_verified_at is None:
+        return Unmatchable.UNVERIFIED
+    if profile.approved_at is None:
+        return Unmatchable.UNAPPROVED
+    if profile.consent_given_at is None:
+        return Unmatchable.NO_CONSENT
+    return None
+
+
+def is_matchable(profile: HelperProfile) -> bool:
+    """May this helper be offered requests, accept them, be confirmed or be shown in the directory?"""
+    return unmatchable(profile) is None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.offers.confirming import confirm_locked
-from ki_match.offers.rules import locked_offer, refuse, too_late
+from ki_match.offers.rules import locked_offer, refuse, too_late, why_helper_cannot_accept
 from ki_match.requests.events import OfferAccepted, OfferDeclined
 from ki_match.requests.models import Assignment, FillMode, HelpRequest, Offer, OfferStatus
 
@@ -40,7 +40,12 @@ def _own_locked_offer(offer_id: int, helper_user: User) -> tuple[Offer, HelpRequ
 
 
 def accept_offer(offer_id: int, helper_user: User) -> AcceptOutcome:
+    """A yes; refused, before anything else is said about the offer, while the helper may not be
+    matched (their consent withdrawn, say): that is what they can change."""
     offer, request = _own_locked_offer(offer_id, helper_user)
+    unmatchable = why_helper_cannot_accept(offer)
+    if unmatchable:
+        refuse(unmatchable)
     if offer.status == OfferStatus.ACCEPTED:
         db.session.rollback()
         return AcceptOutcome.ACCEPTED

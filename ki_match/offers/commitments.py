@@ -1,4 +1,9 @@
-"""A helper who leaves keeps nothing open: no offer waits for them, no seat ahead is theirs."""
+"""A helper who leaves keeps nothing open: no offer waits for them, no seat ahead is theirs.
+
+"Leaving" is whatever makes a helper unmatchable by a person's act: a coordinator or an
+admin deactivates the account, or the helper withdraws their consent. Both end the same
+commitments; see ``end_commitments`` for what happens to confirmed assignments.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,31 @@ from ki_match.assignments.services import withdraw
 from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.helpers.events import FreedCommitments, HelperLeaving
+from ki_match.helpers.events import FreedCommitments, HelperLeaving, LeavingCause
 from ki_match.requests import lifecycle
 from ki_match.requests.locks import lock_requests_in_transaction
 from ki_match.requests.models import Assignment, AssignmentStatus, Offer, OfferStatus
 
+# The note in a reopened request's status history.
+NOTES = {
+    LeavingCause.DEACTIVATED: _l("Helfer*in deaktiviert"),
+    LeavingCause.CONSENT_WITHDRAWN: _l("Einwilligung widerrufen"),
+}
+
 
 def end_commitments(event: HelperLeaving) -> FreedCommitments:
-    """Offers still out are withdrawn; confirmed assignments that have not begun are given back with
-    the event's reason and their request reopens, so a coordinator sees at once what to fill again.
-    Past assignments stay as history. The requests concerned are locked first; the caller commits
-    together with the deactivation."""
+    """Offers still out (pending, or accepted and not yet confirmed) are withdrawn, and a request
+    left with nobody to answer is open again; confirmed assignments that have not begun are given
+    back with the event's reason and their request reopens. Past assignments stay as history.
+
+    The decision for confirmed assignments ahead, also when consent is withdrawn: they are given
+    back, not kept. Without consent the KI may no longer process the helper's data for new work
+    (sharing contact and place, reminders, calendar), and a seat kept for someone who has left
+    would stay silently booked. The coordinators are told by mail (``AssignmentWithdrawn``, with
+    the reason), the request page shows the freed seat, and whoever caused it hears what ended
+    from the returned ``FreedCommitments`` (the desk's flash, the helper's consent page, which
+    also warns before). The requests concerned are locked first; the caller commits together with
+    the change that makes the helper unmatchable."""
     profile, actor, now = event.profile, event.actor, utcnow()
     result = FreedCommitments()
     open_offer = and_(Offer.helper_id == profile.id, Offer.status.in_(lifecycle.OPEN_OFFER))
@@ -41,7 +60,7 @@ def end_commitments(event: HelperLeaving) -> FreedCommitments:
     ).all()
     for offer in offers:
         offer.status, offer.answered_at = OfferStatus.WITHDRAWN, offer.answered_at or now
-        record("offer.withdrawn", actor=actor, subject=offer, reason="helper_deactivated")
+        record("offer.withdrawn", actor=actor, subject=offer, reason=event.cause.value)
         result.offers_withdrawn += 1
     assignments = db.session.scalars(
         select(Assignment)
@@ -55,8 +74,8 @@ def end_commitments(event: HelperLeaving) -> FreedCommitments:
             assignment.request,
             actor,
             event.reason,
-            note=_l("Helfer*in deaktiviert"),
-            reason="helper_deactivated",
+            note=NOTES[event.cause],
+            reason=event.cause.value,
         )
         result.reopened.append(assignment.request)
     for offer in offers:

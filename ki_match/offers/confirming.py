@@ -12,7 +12,7 @@ from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.offers.rules import OfferError, locked_offer, refuse
+from ki_match.offers.rules import OfferError, locked_offer, refuse, why_helper_cannot_be_confirmed
 from ki_match.requests import lifecycle, queries
 from ki_match.requests.events import AssignmentConfirmed
 from ki_match.requests.models import (
@@ -28,8 +28,15 @@ FILLED_ALREADY = _l("Diese Anfrage ist inzwischen schon besetzt. Danke für Ihre
 
 
 def confirm_offer(offer_id: int, coordinator: User) -> Assignment:
-    """Make an accepted offer an assignment; the request fills when all seats are taken."""
+    """Make an accepted offer an assignment; the request fills when all seats are taken.
+
+    A helper who may no longer be matched is refused first, with the reason: a yes they gave
+    before withdrawing their consent or being deactivated has been withdrawn with it, and
+    "withdrawn" alone would not tell the coordinator why."""
     offer, request = locked_offer(offer_id)
+    unmatchable = why_helper_cannot_be_confirmed(offer)
+    if unmatchable:
+        refuse(unmatchable)
     if db.session.scalar(select(Assignment.id).where(Assignment.offer_id == offer.id)) is not None:
         refuse(_l("Diese Person ist für diese Anfrage schon bestätigt."))
     # Checked before the offer's own state: the other offers of a request that just filled
@@ -87,7 +94,13 @@ def _seat(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
 
 
 def confirm_locked(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
-    """Confirm ``offer`` of ``request``, whose lock the caller holds; the caller commits."""
+    """Confirm ``offer`` of ``request``, whose lock the caller holds; the caller commits.
+
+    Every way to a confirmation passes here, so the matchable rule is checked here too (the
+    callers have said it in their own words already)."""
+    unmatchable = why_helper_cannot_be_confirmed(offer)
+    if unmatchable:
+        refuse(unmatchable)
     assignment = _seat(offer, request, actor)
     record("assignment.confirmed", actor=actor, subject=assignment, request_id=request.id)
     withdrawn = []

@@ -12,8 +12,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ki_match.accounts.models import User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
+from ki_match.helpers.models import HelperProfile
+from ki_match.helpers.services import Unmatchable, unmatchable
 from ki_match.requests.lifecycle import ACCEPTING, RequestError
 from ki_match.requests.locks import lock_request
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
@@ -64,3 +67,63 @@ def why_closed(offer: Offer) -> str | None:
     if offer.status == OfferStatus.DECLINED:
         return str(_l("Sie haben diese Anfrage bereits abgelehnt."))
     return too_late(offer, offer.request)
+
+
+# --- a helper who may not be matched can neither accept nor be confirmed --------------------------
+
+# What the coordinator reads after "<name> kann nicht bestätigt werden:".
+NOT_CONFIRMABLE_BECAUSE = {
+    Unmatchable.DELETED: _l("Das Konto ist gelöscht."),
+    Unmatchable.INACTIVE: _l("Das Konto ist deaktiviert."),
+    Unmatchable.UNVERIFIED: _l("Die E-Mail-Adresse ist nicht bestätigt."),
+    Unmatchable.UNAPPROVED: _l("Das Profil ist nicht freigegeben."),
+    Unmatchable.NO_CONSENT: _l("Die Einwilligung in die Datenverarbeitung ist widerrufen."),
+}
+
+
+def _helper_now(offer: Offer) -> HelperProfile:
+    """The offer's helper and account as committed now (under the request's lock, when the caller
+    holds it): consent or the account may have changed since the page was read."""
+    profile = db.session.scalar(
+        select(HelperProfile)
+        .where(HelperProfile.id == offer.helper_id)
+        .execution_options(populate_existing=True)
+    )
+    db.session.scalar(
+        select(User).where(User.id == profile.user_id).execution_options(populate_existing=True)
+    )
+    return profile
+
+
+def why_helper_cannot_accept(offer: Offer) -> str | None:
+    """Why the offer's helper may not accept any offer now (``helpers.services.unmatchable``), in
+    words for the helper; None while they may."""
+    reason = unmatchable(_helper_now(offer))
+    if reason is None:
+        return None
+    if reason == Unmatchable.NO_CONSENT:
+        return str(
+            _l(
+                "Sie haben Ihre Einwilligung in die Datenverarbeitung widerrufen. Ohne sie können Sie "
+                "keine Anfragen annehmen. Sie können auf der Seite „Einwilligung“ in Ihrem Profil wieder "
+                "einwilligen."
+            )
+        )
+    return str(
+        _l("Sie können zurzeit keine Anfragen annehmen. Bitte wenden Sie sich an Ihr Integrationszentrum.")
+    )
+
+
+def why_helper_cannot_be_confirmed(offer: Offer) -> str | None:
+    """Why the offer's helper may not be confirmed now, in words for the coordinator; None while they may."""
+    profile = _helper_now(offer)
+    reason = unmatchable(profile)
+    if reason is None:
+        return None
+    return str(
+        _l(
+            "%(name)s kann nicht bestätigt werden: %(reason)s",
+            name=profile.user.display_name,
+            reason=NOT_CONFIRMABLE_BECAUSE[reason],
+        )
+    )

@@ -26,7 +26,7 @@ from ki_match.offers import queries
 from ki_match.offers.answers import AcceptOutcome, Answer, accept_offer, decline_offer
 from ki_match.offers.forms import AcceptForm, DeclineForm
 from ki_match.offers.loaders import get_offer
-from ki_match.offers.rules import OfferError, why_closed
+from ki_match.offers.rules import OfferError, why_closed, why_helper_cannot_accept
 from ki_match.offers.tokens import offer_from_token
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.geo import distance_km
@@ -202,7 +202,8 @@ def answer_by_link(token: str):
     if found is None:
         return render("offers/answer_closed.html", status=404, reason=None)
     offer, answer = found
-    closed = why_closed(offer)
+    # A helper who may not accept hears why first (as in the inbox): their offers were withdrawn with it.
+    closed = (answer == Answer.ACCEPT and why_helper_cannot_accept(offer)) or why_closed(offer)
     if closed:
         return render("offers/answer_closed.html", status=410, reason=closed)
     form = DeclineForm() if answer == Answer.DECLINE else AcceptForm()

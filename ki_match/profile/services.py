@@ -17,6 +17,8 @@ from ki_match.audit.services import record
 from ki_match.clock import local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers import availability
+from ki_match.helpers.activation import end_commitments
+from ki_match.helpers.events import FreedCommitments, LeavingCause
 from ki_match.helpers.models import (
     Absence,
     AvailabilitySlot,
@@ -255,13 +257,20 @@ def give_consent(profile: HelperProfile, actor: User) -> None:
     db.session.commit()
 
 
-def withdraw_consent(profile: HelperProfile, actor: User) -> None:
-    """Hides the helper from matching and the directory at once (``is_matchable`` turns false)."""
+def withdraw_consent(profile: HelperProfile, actor: User) -> FreedCommitments:
+    """Hides the helper from matching and the directory at once (``is_matchable`` turns false),
+    and ends what is still open for them, as a deactivation does: offers still out are withdrawn,
+    confirmed assignments that have not begun are given back and the coordinators told
+    (``ki_match.offers.commitments.end_commitments`` says why they are not kept). Past ones stay."""
+    freed = end_commitments(
+        profile, actor, LeavingCause.CONSENT_WITHDRAWN, str(_l("Einwilligung widerrufen"))
+    )
     version = profile.consent_version
     profile.consent_given_at = None
     profile.consent_version = None
     record("consent.withdrawn", actor=actor, subject=profile, version=version)
     db.session.commit()
+    return freed
 
 
 def consent_is_current(profile: HelperProfile) -> bool:

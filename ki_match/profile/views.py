@@ -28,7 +28,7 @@ ki_match.htmx). Without JavaScript every form posts and is answered with 303 bac
 from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,6 +37,7 @@ from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
 from ki_match.helpers import availability
+from ki_match.helpers.events import FreedCommitments
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import Gender, HelperKind
 from ki_match.helpers.services import is_matchable, missing_items
@@ -244,11 +245,33 @@ def give_consent():
 def withdraw_consent():
     profile = get_profile(details=True)
     if ConfirmForm().validate_on_submit() and profile.consent_given_at is not None:
-        services.withdraw_consent(profile, current_user._get_current_object())
+        freed = services.withdraw_consent(profile, current_user._get_current_object())
         flash(
             _(
                 "Ihre Einwilligung ist widerrufen. Sie bekommen keine Anfragen mehr und stehen nicht im Verzeichnis."
             ),
             "success",
         )
+        _flash_what_ended(freed)
     return redirect_to(url_for("profile.consent"))
+
+
+def _flash_what_ended(freed: FreedCommitments) -> None:
+    if freed.offers_withdrawn:
+        flash(
+            ngettext(
+                "Eine offene Anfrage an Sie wurde zurückgezogen.",
+                "%(num)d offene Anfragen an Sie wurden zurückgezogen.",
+                freed.offers_withdrawn,
+            ),
+            "success",
+        )
+    if freed.reopened:
+        flash(
+            ngettext(
+                "Ein bestätigter Einsatz ist abgesagt; das Integrationszentrum ist informiert.",
+                "%(num)d bestätigte Einsätze sind abgesagt; das Integrationszentrum ist informiert.",
+                len(freed.reopened),
+            ),
+            "success",
+        )
