@@ -101,12 +101,13 @@ def make_helper(
     approved: bool = True,
     languages=(("ar", Level.NATIVE), ("de", Level.B2)),
     home: str | None = "Brakel",
-    consented: bool = False,
+    consented: bool = True,
     **fields,
 ) -> HelperProfile:
-    """A helper with a profile; approved and speaking Arabic (native) and German (B2) by default.
+    """A helper of the pool: approved, consenting, speaking Arabic (native) and German (B2) by default.
 
-    ``consented``: the helper has also agreed to be asked (as ``is_matchable`` needs).
+    ``consented=False``: a helper who has not agreed (or no longer agrees) to be asked, whom
+    ``helpers.services.unmatchable`` leaves out of matching, accepting and confirming.
     """
     ki = ki or first_ki()
     user = make_user(Role.HELPER, ki=ki, **fields)
@@ -127,7 +128,7 @@ def make_helper(
 
 def make_available_helper(*, slots=((1, time(9), time(13)),), **fields) -> HelperProfile:
     """An approved, consenting helper with weekly slots (Tuesday 09:00–13:00), living in Brakel."""
-    profile = make_helper(consented=True, **fields)
+    profile = make_helper(**fields)
     for weekday, starts, ends in slots:
         db.session.add(AvailabilitySlot(helper_id=profile.id, weekday=weekday, starts=starts, ends=ends))
     db.session.commit()

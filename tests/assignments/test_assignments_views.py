@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -31,14 +30,6 @@ from tests.factories import (
     set_status,
 )
 from tests.support import htmx_headers, outbox
-
-
-@pytest.fixture
-def create_helper(create_helper):
-    """The helpers here accept offers and are confirmed, which needs a matchable helper: one who
-    has also consented (``ki_match.helpers.services.unmatchable``)."""
-    return partial(create_helper, consented=True)
-
 
 NOTE_HINT = "Bitte keine persönlichen oder vertraulichen Angaben – nur, was für die Abrechnung wichtig ist."
 

@@ -151,7 +151,7 @@ def test_navigation_links_the_list(client, coordinator):
 
 
 def test_profile_page_shows_the_helper_history_and_load_and_is_audited(client, coordinator, create_helper):
-    amina = create_helper(display_name="Amina Haddad", consented=True)
+    amina = create_helper(display_name="Amina Haddad")
     staff = db.session.get(User, coordinator.id)
     assignment = move_into_past(assignment_for(make_request(), amina, staff), days=2)
     response = client.get(f"/helpers/{amina.id}")
@@ -181,7 +181,7 @@ def test_profile_of_another_ki_or_of_a_deleted_account_is_404(client, coordinato
 
 
 def test_monthly_load_counts_assignments_by_local_month(create_helper, create_user):
-    amina = create_helper(consented=True)
+    amina = create_helper()
     staff = create_user(Role.COORDINATOR)
     now = utcnow()
     this_month = move_into_past(assignment_for(make_request(), amina, staff), days=0)
@@ -288,8 +288,8 @@ def test_deactivating_ends_open_offers_and_upcoming_assignments(client, coordina
     from tests.factories import offer_to
     from tests.support import outbox
 
-    amina = create_helper(consented=True)
-    other = create_helper(consented=True)
+    amina = create_helper()
+    other = create_helper()
     asked_alone = make_request(status=RequestStatus.OFFERED)
     lonely = offer_to(asked_alone, amina)
     asked_with_other = make_request(status=RequestStatus.OFFERED, starts_in=timedelta(days=4))
@@ -325,7 +325,7 @@ def test_admin_deactivating_a_helper_account_frees_the_seat(client, auth, login_
     from ki_match.requests.models import Assignment, HelpRequest, RequestStatus
 
     coordinator = login_as(Role.COORDINATOR)
-    amina = create_helper(consented=True)
+    amina = create_helper()
     booked = assignment_for(make_request(), amina, coordinator)
     auth.logout()
     login_as(Role.ADMIN)
@@ -339,7 +339,7 @@ def test_a_failed_deactivation_keeps_every_commitment(app, coordinator, create_h
     from ki_match.accounts.services import AccountError
     from ki_match.requests.models import Assignment
 
-    amina = create_helper(consented=True)
+    amina = create_helper()
     booked = assignment_for(make_request(), amina, coordinator)
     with pytest.raises(AccountError):
         set_account_active(amina.user, False, amina.user)  # nobody deactivates themselves

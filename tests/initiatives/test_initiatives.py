@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -28,14 +27,6 @@ from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.models import HelpRequest, OfferStatus, RequestStatus, RequestStatusChange
 from tests.factories import PASSWORD, language, make_request, offer_to, town
 from tests.support import htmx_headers, outbox
-
-
-@pytest.fixture
-def create_helper(create_helper):
-    """The helpers here accept offers and are confirmed, which needs a matchable helper: one who
-    has also consented (``ki_match.helpers.services.unmatchable``)."""
-    return partial(create_helper, consented=True)
-
 
 # --- working days (pure) -------------------------------------------------------------------------
 

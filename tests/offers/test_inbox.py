@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import event, func, select
@@ -32,13 +31,6 @@ from ki_match.requests.models import (
 )
 from tests.factories import CLIENT_REF, PLACE, language, make_request, offer_to
 from tests.support import htmx_headers, outbox
-
-
-@pytest.fixture
-def create_helper(create_helper):
-    """The helpers here accept offers and are confirmed, which needs a matchable helper: one who
-    has also consented (``ki_match.helpers.services.unmatchable``)."""
-    return partial(create_helper, consented=True)
 
 
 @pytest.fixture

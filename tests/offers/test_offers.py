@@ -38,13 +38,6 @@ from tests.support import outbox
 
 
 @pytest.fixture
-def create_helper(create_helper):
-    """The helpers here accept offers and are confirmed, which needs a matchable helper: one who
-    has also consented (``ki_match.helpers.services.unmatchable``)."""
-    return partial(create_helper, consented=True)
-
-
-@pytest.fixture
 def make_request(ki, coordinator):
     """Requests of this KI, created by the coordinator (tests/factories.py)."""
     return partial(

@@ -24,14 +24,6 @@ from tests.factories import assignment_for, make_request
 from tests.outbox_helpers import free_port, queue_verification
 from tests.outbox_helpers import rows as outbox_rows
 
-
-@pytest.fixture
-def create_helper(create_helper):
-    """The helpers here accept offers and are confirmed, which needs a matchable helper: one who
-    has also consented (``ki_match.helpers.services.unmatchable``)."""
-    return partial(create_helper, consented=True)
-
-
 SMTP_SETTINGS = {
     "MAIL_BACKEND": "smtp",
     "MAIL_SERVER": "127.0.0.1",

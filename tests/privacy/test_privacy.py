@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, time, timedelta
-from functools import partial
 
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, select
@@ -34,14 +33,6 @@ from ki_match.requests.models import (
 )
 from tests.factories import PASSWORD, PLACE, booked, confirmed_through_rules, make_request, offer_to, town
 from tests.support import outbox
-
-
-@pytest.fixture
-def create_helper(create_helper):
-    """The helpers here accept offers and are confirmed, which needs a matchable helper: one who
-    has also consented (``ki_match.helpers.services.unmatchable``)."""
-    return partial(create_helper, consented=True)
-
 
 NAME = "Zainab Quxley"
 EMAIL = "zainab.quxley@example.org"

@@ -32,7 +32,7 @@ from tests.support import htmx_headers
 @pytest.fixture
 def helper(client, create_helper):
     """A logged-in helper with Arabic (native) and German (B2), home town Brakel, no slots, no consent."""
-    profile = create_helper()
+    profile = create_helper(consented=False)
     response = client.post("/login", data={"email": profile.user.email, "password": PASSWORD})
     assert response.status_code == 303
     return profile
@@ -218,7 +218,7 @@ def test_police_certificate_rule(app, create_helper):
 
 
 def test_dashboard_links_to_the_set_up(client, create_helper, auth):
-    profile = create_helper(approved=False, languages=(), home=None)
+    profile = create_helper(approved=False, languages=(), home=None, consented=False)
     auth.login(profile.user.email)
     page = text(client.get("/"))
     assert 'href="/profile/setup"' in page
@@ -228,7 +228,7 @@ def test_dashboard_links_to_the_set_up(client, create_helper, auth):
 
 
 def test_setup_sends_to_the_first_missing_step(client, create_helper, auth):
-    profile = create_helper(approved=False, languages=(), home=None)
+    profile = create_helper(approved=False, languages=(), home=None, consented=False)
     auth.login(profile.user.email)
     assert client.get("/profile/setup").headers["Location"] == "/profile/languages?setup=1"
     db.session.add(HelperLanguage(helper_id=profile.id, language_id=language("ar").id, level=Level.NATIVE))
@@ -735,7 +735,9 @@ def test_is_matchable_and_matchable_filter_agree(app, create_helper):
 
 
 def test_missing_items_name_their_step(app, create_helper):
-    profile = create_helper(approved=False, languages=(("de", Level.B1),), home=None, verified=False)
+    profile = create_helper(
+        approved=False, languages=(("de", Level.B1),), home=None, verified=False, consented=False
+    )
     assert [item.key for item in missing_items(profile)] == [
         "verify",
         "language",

@@ -85,7 +85,7 @@ def test_send_offers_skips_who_was_asked_and_refuses_who_may_not_be_asked(
     request = make_request()
     asked, fresh = helper(), helper()
     unapproved = helper(approved=False)
-    no_consent = create_helper()
+    no_consent = create_helper(consented=False)
     inactive = helper()
     inactive.user.active = False
     db.session.commit()
