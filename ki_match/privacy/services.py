@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.sessions import end_all_sessions
@@ -262,7 +262,13 @@ def _forget_mail(address: str, placeholder: str, former: list[str]) -> None:
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.to_address == address)
-        .values(to_address=placeholder, body_text="", body_html=None, last_error=None)
+        .values(
+            to_address=placeholder,
+            body_text="",
+            body_html=None,
+            last_error=None,
+            body_purged_at=func.coalesce(OutboxMessage.body_purged_at, utcnow()),
+        )
     )
     terms = sorted(
         {form for term in former if len(term.strip()) >= 2 for form in (term, str(escape(term)))},

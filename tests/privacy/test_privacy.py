@@ -357,6 +357,7 @@ def test_delete_account_erases_the_person_and_keeps_the_statistics(
     assert db.session.get(OutboxMessage, waiting_id) is None
     kept = db.session.get(OutboxMessage, sent_id)
     assert kept.to_address == f"deleted-{user_id}@deleted.invalid" and kept.body_text == ""
+    assert kept.body_purged_at is not None, "the delivery log says the body is gone, not that it was empty"
     # Someone else is untouched.
     assert db.session.get(User, bilal.user_id).display_name == "Bilal Nachbar"
     # The audit event says what happened, not who it was.
