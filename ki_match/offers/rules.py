@@ -99,8 +99,11 @@ def why_helper_cannot_accept(offer: Offer) -> str | None:
     """Why the offer's helper may not accept any offer now (``helpers.services.unmatchable``), in
     words for the helper; None while they may."""
     reason = unmatchable(_helper_now(offer))
-    if reason is None:
-        return None
+    return None if reason is None else cannot_accept_message(reason)
+
+
+def cannot_accept_message(reason: Unmatchable) -> str:
+    """What a helper reads who may not accept offers for ``reason``."""
     if reason == Unmatchable.NO_CONSENT:
         return str(
             _l(

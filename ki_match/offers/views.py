@@ -21,12 +21,13 @@ from ki_match.accounts.models import Role
 from ki_match.extensions import limiter
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
+from ki_match.helpers.services import Unmatchable, unmatchable
 from ki_match.htmx import redirect_to, render, render_form, wants_block
 from ki_match.offers import queries
 from ki_match.offers.answers import AcceptOutcome, Answer, accept_offer, decline_offer
 from ki_match.offers.forms import AcceptForm, DeclineForm
 from ki_match.offers.loaders import get_offer
-from ki_match.offers.rules import OfferError, why_closed, why_helper_cannot_accept
+from ki_match.offers.rules import OfferError, cannot_accept_message, why_closed, why_helper_cannot_accept
 from ki_match.offers.tokens import offer_from_token
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.geo import distance_km
@@ -105,8 +106,16 @@ def _inbox_context(profile: HelperProfile, **extra) -> dict:
 @bp.route("/inbox")
 @roles(Role.HELPER)
 def inbox():
-    """The inbox; its list block alone for the poll that keeps it fresh."""
-    return render("offers/inbox.html", "offer_list", **_inbox_context(get_profile()))
+    """The inbox; its list block alone for the poll that keeps it fresh. A helper who withdrew
+    consent reads why no request comes and where to consent again."""
+    profile = get_profile()
+    no_consent = unmatchable(profile) == Unmatchable.NO_CONSENT
+    return render(
+        "offers/inbox.html",
+        "offer_list",
+        no_consent=cannot_accept_message(Unmatchable.NO_CONSENT) if no_consent else None,
+        **_inbox_context(profile),
+    )
 
 
 def _answered(offer_id: int, message: str, *, failed: bool = False):

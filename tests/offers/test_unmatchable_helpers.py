@@ -206,6 +206,16 @@ def test_inbox_accept_without_javascript_after_withdrawing_consent(client, logge
     assert fresh(Offer, asked.id).status == OfferStatus.WITHDRAWN
 
 
+def test_the_inbox_tells_a_helper_without_consent_why_no_request_comes(client, logged_in):
+    before = text(client.get("/inbox"))
+    assert HELPER_NO_CONSENT not in before
+
+    assert client.post("/profile/consent/withdraw").status_code == 303
+    page = text(client.get("/inbox"))
+    notice = page.split('class="notice"')[1].split("</div>")[0]
+    assert HELPER_NO_CONSENT in notice and 'href="/profile/consent"' in notice
+
+
 def _link(offer: Offer) -> str:
     return f"/offers/answer/{answer_token(offer, Answer.ACCEPT)}"
 
