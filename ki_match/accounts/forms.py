@@ -1,11 +1,11 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ki_match.accounts.models import Role
-from ki_match.core.forms import BaseForm
+from ki_match.core.forms import BaseForm, NameField
 
 COMMON_PASSWORDS = {
     "passwort1234",
@@ -81,7 +81,7 @@ class LoginForm(BaseForm):
 
 
 class RegisterForm(BaseForm):
-    display_name = StringField(
+    display_name = NameField(
         _l("Ihr Name"),
         description=_l("So sehen Sie die Koordinierenden, zum Beispiel „Amina K.“."),
         validators=[DataRequired(_l("Bitte geben Sie Ihren Namen ein.")), Length(max=120)],
@@ -124,7 +124,7 @@ ROLE_CHOICES = [
 
 
 class InviteForm(BaseForm):
-    display_name = StringField(
+    display_name = NameField(
         _l("Name"), validators=[DataRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=120)]
     )
     email = email_field()

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 from wtforms.widgets import DateInput, TimeInput
 
-from ki_match.core.text import clean_text
+from ki_match.core.text import clean_text, normalise_name
 from ki_match.db import INT_MAX
 
 # Each language names itself, so nobody has to read a language they do not know to find theirs.
@@ -61,6 +61,14 @@ def _with_text_filter(unbound_field, options: dict) -> dict:
 
 class LocaleForm(BaseForm):
     locale = SelectField(choices=[SelectChoice(code, label) for code, label in LOCALES.items()])
+
+
+class NameField(StringField):
+    """A person's name: every kind of space (tab, no-break space …) becomes one plain space."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = normalise_name(self.data) if self.data is not None else None
 
 
 def _blank(field: Field, valuelist: list) -> bool:

@@ -6,13 +6,13 @@ from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ki_match.accounts.forms import email_field
 from ki_match.clock import local_today
-from ki_match.core.forms import BaseForm, WholeNumberField
+from ki_match.core.forms import BaseForm, NameField, WholeNumberField
 from ki_match.extensions import db
 from ki_match.initiatives.workdays import earliest_day
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
@@ -163,7 +163,7 @@ ORGANISATION_KIND_LABELS = {
 
 
 class OrganisationForm(BaseForm):
-    name = StringField(
+    name = NameField(
         _l("Name der Organisation"),
         validators=[InputRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=160)],
     )
@@ -194,7 +194,7 @@ class OrganisationForm(BaseForm):
 
 
 class MemberInviteForm(BaseForm):
-    display_name = StringField(
+    display_name = NameField(
         _l("Name"), validators=[InputRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=120)]
     )
     email = email_field()

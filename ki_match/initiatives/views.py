@@ -22,6 +22,7 @@ from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
 from ki_match.core.args import page_arg, text_arg
+from ki_match.core.text import short_name
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.initiatives import queries, services
@@ -125,7 +126,7 @@ def _request_context(help_request: HelpRequest, **extra) -> dict:
         "can_answer": services.can_answer(help_request),
         "answer_form": extra.pop("answer_form", None) or AnswerForm(formdata=None),
         "withdraw_form": extra.pop("withdraw_form", None) or WithdrawForm(formdata=None),
-        "first_name": services.first_name,
+        "short_name": short_name,
         "labels": INITIATIVE_STATUS,
         "initiative_status": initiative_status,
         **extra,
