@@ -75,7 +75,7 @@ from tests.support import htmx_headers
 HUGE = "99999999999999999999999"
 # Every field gets these; fields that hold numbers, days or times (or may: hidden ones) get more.
 BAD_TEXT = ("", " \t\u00a0\u2003 ", "x" * 5000, "abc", HUGE, "a\x00b", "\u202eevil\u202c")
-BAD_NUMBERS = ("-1", "1e309")
+BAD_NUMBERS = ("-1",)
 BAD_DAYS = ("2027-02-30", "2027-13-01", "9999-12-31", "0001-01-01", "25:00")
 BAD_VALUES = {
     "text": BAD_TEXT,
