@@ -16,6 +16,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(settings.ROOT / "templates"),
         static_folder=str(settings.ROOT / "static"),
     )
+    from ki_match.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(settings.BaseConfig)
     if test_config is None:
         app.config.from_mapping(settings.from_environment())

@@ -14,6 +14,10 @@ from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
+# The largest value of an INTEGER column (PostgreSQL's int4; SQLite takes more, but ids and
+# numbers must mean the same on both). Ids in URLs and numbers in forms stay below it.
+INT_MAX = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

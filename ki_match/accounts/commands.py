@@ -11,6 +11,7 @@ from ki_match.accounts.forms import COMMON_PASSWORDS
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password, normalise_email, user_by_email
 from ki_match.clock import utcnow
+from ki_match.core.text import normalise_name
 from ki_match.extensions import db
 from ki_match.reference.services import ensure_reference_data
 
@@ -30,7 +31,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         User(
             ki_id=ki.id,
             email=normalise_email(email),
-            display_name=name,
+            display_name=normalise_name(name),
             role=Role.ADMIN,
             password_hash=hash_password(password),
             email_verified_at=utcnow(),

@@ -1,11 +1,11 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ki_match.accounts.models import Role
+from ki_match.core.forms import BaseForm, NameField
 
 COMMON_PASSWORDS = {
     "passwort1234",
@@ -71,7 +71,7 @@ def new_password_fields():
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = email_field()
     password = PasswordField(
         _l("Passwort"),
@@ -80,8 +80,8 @@ class LoginForm(FlaskForm):
     )
 
 
-class RegisterForm(FlaskForm):
-    display_name = StringField(
+class RegisterForm(BaseForm):
+    display_name = NameField(
         _l("Ihr Name"),
         description=_l("So sehen Sie die Koordinierenden, zum Beispiel „Amina K.“."),
         validators=[DataRequired(_l("Bitte geben Sie Ihren Namen ein.")), Length(max=120)],
@@ -95,15 +95,15 @@ class RegisterForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password, password_confirm = new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Aktuelles Passwort"),
         validators=[InputRequired(_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
@@ -112,7 +112,7 @@ class ChangePasswordForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button only: actions from e-mail links happen on POST, never on GET."""
 
 
@@ -123,8 +123,8 @@ ROLE_CHOICES = [
 ]
 
 
-class InviteForm(FlaskForm):
-    display_name = StringField(
+class InviteForm(BaseForm):
+    display_name = NameField(
         _l("Name"), validators=[DataRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=120)]
     )
     email = email_field()

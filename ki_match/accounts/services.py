@@ -24,6 +24,7 @@ from ki_match.accounts.sessions import digest as _digest
 from ki_match.accounts.sessions import end_all_sessions
 from ki_match.audit.services import NOBODY, record
 from ki_match.clock import utcnow
+from ki_match.core.text import normalise_name
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki, Organisation
@@ -251,7 +252,7 @@ def register_helper(ki: Ki, *, email: str, display_name: str, password: str) -> 
     user = User(
         ki_id=ki.id,
         email=email,
-        display_name=display_name.strip(),
+        display_name=normalise_name(display_name),
         role=Role.HELPER,
         password_hash=password_hash,
     )
@@ -374,7 +375,7 @@ def invite_user(
     user = User(
         ki_id=ki.id,
         email=normalise_email(email),
-        display_name=display_name.strip(),
+        display_name=normalise_name(display_name),
         role=role,
         organisation_id=organisation.id if organisation else None,
     )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ki_match.core.forms import BaseForm, WholeNumberField
 
 MAX_MINUTES = 24 * 60  # the database allows one day at most
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     reason = TextAreaField(
         _l("Warum können Sie nicht kommen?"),
         description=_l("Das Integrationszentrum erfährt es sofort und sucht Ersatz."),
@@ -26,15 +27,15 @@ class WithdrawForm(FlaskForm):
             raise ValidationError(_l("Bitte schreiben Sie kurz, warum Sie absagen."))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BaseForm):
     """Actual duration as hours plus minutes (either may be left empty: 90 minutes or 1 h 30 both work)."""
 
-    hours = IntegerField(
+    hours = WholeNumberField(
         _l("Stunden"),
         validators=[Optional(), NumberRange(min=0, max=24, message=_l("Bitte eine Zahl von 0 bis 24."))],
         render_kw={"inputmode": "numeric", "min": 0, "max": 24},
     )
-    minutes = IntegerField(
+    minutes = WholeNumberField(
         _l("Minuten"),
         validators=[
             Optional(),
@@ -42,7 +43,7 @@ class ReportForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric", "min": 0, "max": MAX_MINUTES},
     )
-    travel_km = IntegerField(
+    travel_km = WholeNumberField(
         _l("Gefahrene Kilometer (hin und zurück)"),
         description=_l("0, wenn Sie nicht gefahren sind."),
         validators=[

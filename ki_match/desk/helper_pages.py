@@ -13,9 +13,9 @@ from ki_match.accounts.services import AccountError
 from ki_match.assignments import queries as assignment_queries
 from ki_match.audit.services import record
 from ki_match.clock import local_today, utcnow
+from ki_match.core.args import choice_arg, int_arg, page_arg, text_arg
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import helpers as bp
-from ki_match.desk.listing import choice_arg, int_arg, page_arg, text_arg
 from ki_match.extensions import db
 from ki_match.helpers import availability, queries
 from ki_match.helpers.activation import approve_helper, set_account_active

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from ki_match.access import roles
 from ki_match.audit.services import record
+from ki_match.core.args import choice_arg, date_arg, int_arg, page_arg, text_arg
 from ki_match.desk.blueprints import STAFF
 from ki_match.desk.blueprints import requests as bp
-from ki_match.desk.listing import choice_arg, date_arg, int_arg, page_arg, text_arg
 from ki_match.extensions import db
 from ki_match.htmx import render, triggered_by, wants_block
 from ki_match.orgs.queries import current_ki, organisations

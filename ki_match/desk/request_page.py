@@ -9,10 +9,9 @@ after a reload.
 
 from __future__ import annotations
 
-from flask import request
-
 from ki_match.access import roles
 from ki_match.audit.services import record
+from ki_match.core.args import int_arg, text_arg
 from ki_match.desk.blueprints import STAFF
 from ki_match.desk.blueprints import requests as bp
 from ki_match.desk.request_parts import lifecycle, offer_board, submitted_panel
@@ -99,8 +98,8 @@ def _helper_asked_about(help_request: HelpRequest, name: str, helper_id: int | N
 def why_not_view(request_id: int):
     """Every rule one helper fails for this request; find the helper by name first."""
     help_request = get_request(request_id)
-    name = (request.args.get("name") or "").strip()[:120]
-    helper, matches = _helper_asked_about(help_request, name, request.args.get("helper_id", type=int))
+    name = text_arg("name", 120) or ""
+    helper, matches = _helper_asked_about(help_request, name, int_arg("helper_id"))
     failures = None
     if helper is not None:
         failures = why_not(help_request, helper)

@@ -4,10 +4,10 @@ with a CSRF token, and every filtered page has its own URL)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 
+from ki_match.core.forms import BaseForm
 from ki_match.helpers.models import HelperKind
 from ki_match.reference.models import Level
 
@@ -17,7 +17,7 @@ KIND_LABELS = {
 }
 
 
-class FilterForm(FlaskForm):
+class FilterForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from ki_match.accounts.models import User
+from ki_match.core.text import short_name
 from ki_match.db import Page, folded, page_number
 from ki_match.extensions import db
 from ki_match.helpers.models import (
@@ -206,16 +207,6 @@ class DirectoryCard:
     remote_ok: bool
     weekdays: tuple[int, ...]
     topics: tuple[Topic, ...]
-
-
-def short_name(display_name: str) -> str:
-    """ "Amina Haddad" → "Amina H."; a single name stays as it is."""
-    words = display_name.split()
-    if not words:
-        return "–"
-    if len(words) == 1:
-        return words[0]
-    return f"{words[0]} {words[-1][0]}."
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
+from ki_match.core.args import page_arg
 from ki_match.directory import queries, services
 from ki_match.directory.forms import KIND_LABELS, CoverageFilterForm, DirectoryFilterForm
 from ki_match.directory.queries import CoverageFilters, DirectoryFilters
@@ -120,7 +121,7 @@ def index():
             language_name=names.language,
             topic_name=names.topic,
         ),
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_arg(),
     )
     page = queries.directory_page(ki, filters, towns)
     codes = {language.id: language.code for language in languages}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
 from ki_match.clock import local_today
+from ki_match.core.forms import BaseForm, DayField
 
 
 def _not_in_future(field) -> None:
@@ -15,19 +14,19 @@ def _not_in_future(field) -> None:
         raise ValidationError(_l("Das Datum liegt in der Zukunft. Bitte das Datum eintragen, an dem es war."))
 
 
-class ChecksForm(FlaskForm):
+class ChecksForm(BaseForm):
     """Dates only: the integration centre keeps no copies of certificates or declarations."""
 
-    qualification_completed_on = DateField(
+    qualification_completed_on = DayField(
         _l("Sprachlotsen-Qualifizierung abgeschlossen am"),
         validators=[Optional()],
         description=_l("Leer lassen, wenn die Qualifizierung (noch) nicht abgeschlossen ist."),
     )
-    confidentiality_signed_on = DateField(
+    confidentiality_signed_on = DayField(
         _l("Schweigepflichterklärung unterschrieben am"),
         validators=[Optional()],
     )
-    police_certificate_seen_on = DateField(
+    police_certificate_seen_on = DayField(
         _l("Erweitertes Führungszeugnis vorgelegt am"),
         validators=[Optional()],
         description=_l("Nur das Datum, an dem Sie es gesehen haben. Bitte keine Kopie aufbewahren."),

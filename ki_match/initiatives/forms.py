@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ki_match.accounts.forms import email_field
 from ki_match.clock import local_today
+from ki_match.core.forms import BaseForm, NameField, WholeNumberField
 from ki_match.extensions import db
 from ki_match.initiatives.workdays import earliest_day
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
@@ -118,7 +118,7 @@ def _reason(label, missing) -> TextAreaField:
     return _text(label, missing, max_length=300, rows=2)
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(BaseForm):
     body = _message(
         _l("Ihre Antwort an das Integrationszentrum"),
         _l("Bitte schreiben Sie eine Nachricht."),
@@ -126,11 +126,11 @@ class AnswerForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     reason = _reason(_l("Warum ziehen Sie die Anfrage zurück?"), _l("Bitte nennen Sie kurz den Grund."))
 
 
-class AskForm(FlaskForm):
+class AskForm(BaseForm):
     question = _message(
         _l("Rückfrage an die Initiative"),
         _l("Bitte schreiben Sie Ihre Frage."),
@@ -138,18 +138,18 @@ class AskForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(BaseForm):
     reason = _reason(
         _l("Grund der Ablehnung"), _l("Bitte geben Sie einen Grund an – die Initiative erfährt ihn.")
     )
 
 
-class ShareContactForm(FlaskForm):
+class ShareContactForm(BaseForm):
     """One confirmed helper's contact shared ("1") or taken back ("0"): one button per helper and
     state, no checkbox to forget. The template writes the two values next to its button and renders
     only the token of this form, so no empty copy of them is sent before the button's own."""
 
-    helper_id = IntegerField(validators=[InputRequired()])
+    helper_id = WholeNumberField(validators=[InputRequired()])
     shared = StringField(validators=[AnyOf(["0", "1"])])
 
 
@@ -163,8 +163,8 @@ ORGANISATION_KIND_LABELS = {
 }
 
 
-class OrganisationForm(FlaskForm):
-    name = StringField(
+class OrganisationForm(BaseForm):
+    name = NameField(
         _l("Name der Organisation"),
         validators=[InputRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=160)],
     )
@@ -194,15 +194,15 @@ class OrganisationForm(FlaskForm):
             raise ValidationError(_l("Eine Organisation mit diesem Namen gibt es schon."))
 
 
-class MemberInviteForm(FlaskForm):
-    display_name = StringField(
+class MemberInviteForm(BaseForm):
+    display_name = NameField(
         _l("Name"), validators=[InputRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=120)]
     )
     email = email_field()
 
 
-class LeadTimeForm(FlaskForm):
-    lead_time_days = IntegerField(
+class LeadTimeForm(BaseForm):
+    lead_time_days = WholeNumberField(
         _l("Mindestvorlauf für Anfragen von Initiativen (Werktage)"),
         validators=[
             InputRequired(_l("Bitte geben Sie eine Zahl an.")),

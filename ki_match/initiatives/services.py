@@ -179,8 +179,3 @@ def set_lead_time(ki: Ki, days: int, actor) -> None:
 
 def can_answer(request: HelpRequest) -> bool:
     return request.status not in (S.COMPLETED, S.CANCELLED, S.DECLINED, S.UNFILLED)
-
-
-def first_name(display_name: str | None) -> str:
-    """Only the first word of a helper's name: what an organisation sees until contact is shared."""
-    return (display_name or "").split(" ", 1)[0]

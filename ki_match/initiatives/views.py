@@ -20,6 +20,8 @@ from sqlalchemy import select
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
+from ki_match.core.args import page_arg, text_arg
+from ki_match.core.text import short_name
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.initiatives import contacts, queries, services
@@ -44,7 +46,7 @@ def _actor():
 
 
 def _prefilled_language() -> int:
-    code = (request.args.get("language") or "").strip()[:12]
+    code = text_arg("language", 12)
     if not code:
         return 0
     language = db.session.scalar(select(Language).where(Language.code == code, Language.active.is_(True)))
@@ -97,9 +99,7 @@ def requests():
     statuses = STATUS_GROUPS.get(group)
     if statuses is None:
         group = ""
-    found = queries.organisation_requests(
-        ki, current_user.organisation_id, statuses, page=request.args.get("page", 1, type=int) or 1
-    )
+    found = queries.organisation_requests(ki, current_user.organisation_id, statuses, page=page_arg())
     return render(
         "initiatives/requests.html",
         "initiative_requests",
@@ -126,7 +126,7 @@ def _request_context(help_request: HelpRequest, **extra) -> dict:
         "can_answer": services.can_answer(help_request),
         "answer_form": extra.pop("answer_form", None) or AnswerForm(formdata=None),
         "withdraw_form": extra.pop("withdraw_form", None) or WithdrawForm(formdata=None),
-        "first_name": services.first_name,
+        "short_name": short_name,
         "labels": INITIATIVE_STATUS,
         "initiative_status": initiative_status,
         **extra,

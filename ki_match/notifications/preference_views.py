@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ki_match.access import logged_in
 from ki_match.audit.services import record
+from ki_match.core.forms import BaseForm
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.outbox.preferences import MANDATORY_REASON, categories_for, save_preferences, switched_off
@@ -19,7 +19,7 @@ from ki_match.outbox.preferences import MANDATORY_REASON, categories_for, save_p
 bp = Blueprint("preferences", __name__, url_prefix="/account/notifications")
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(BaseForm):
     """The optional categories ticked are the ones wanted by e-mail; mandatory ones are not inputs."""
 
     email = SelectMultipleField(

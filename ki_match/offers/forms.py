@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
+from ki_match.core.forms import BaseForm, id_number
 
-class AcceptForm(FlaskForm):
+
+class AcceptForm(BaseForm):
     """A button only; the CSRF token is its one field."""
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(BaseForm):
     reason = TextAreaField(
         _l("Grund (freiwillig)"),
         description=_l("Zum Beispiel: „Ich bin an dem Tag nicht da.“ Das hilft bei der nächsten Anfrage."),
@@ -24,14 +25,14 @@ class DeclineForm(FlaskForm):
 # --- the coordinator's side ----------------------------------------------------------------
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button only (confirm, withdraw, complete, no-show, approve); the CSRF token is its one field."""
 
 
-class SendOffersForm(FlaskForm):
+class SendOffersForm(BaseForm):
     """The ticked candidates and near misses of the request page."""
 
-    helper_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    helper_ids = SelectMultipleField(coerce=id_number, validate_choice=False)
 
     def validate_helper_ids(self, field):
         if not field.data:

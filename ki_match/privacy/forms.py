@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ki_match.accounts.services import check_password
+from ki_match.core.forms import BaseForm
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(BaseForm):
     """Deleting needs the password again: a phone left unlocked must not be enough."""
 
     password = PasswordField(

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    Field,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, TimeInput
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from ki_match.core.forms import LOCALES
+from ki_match.core.forms import (
+    LOCALES,
+    BaseForm,
+    DayField,
+    WallClockField,
+    WholeNumberField,
+)
 from ki_match.helpers.availability import weekday_names
 from ki_match.helpers.models import Gender, HelperKind
 from ki_match.reference.models import Level
@@ -55,74 +57,6 @@ def weekday_choices() -> list[SelectChoice]:
     return [placeholder()] + [SelectChoice(str(day), name) for day, name in enumerate(names)]
 
 
-class WallClockField(Field):
-    """A time of day, HH:MM. Phones show a time picker; typed "9:30" or "9.30" work as well."""
-
-    widget = TimeInput()
-    PATTERN = re.compile(r"^\s*(\d{1,2})\s*[:.]?\s*(\d{2})\s*$")
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%H:%M") if self.data else ""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        match = self.PATTERN.match(valuelist[0])
-        hours, minutes = (int(match.group(1)), int(match.group(2))) if match else (99, 99)
-        if hours > 23 or minutes > 59:
-            self.data = None
-            raise ValueError(_("Bitte als Uhrzeit eingeben, zum Beispiel 09:30."))
-        self.data = time(hours, minutes)
-
-
-class DayField(Field):
-    """A calendar day. Phones show a date picker; typed "24.12.2026" works as well."""
-
-    widget = DateInput()
-    GERMAN = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$")
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        raw = valuelist[0].strip()
-        try:
-            german = self.GERMAN.match(raw)
-            if german:
-                self.data = date(int(german.group(3)), int(german.group(2)), int(german.group(1)))
-            else:
-                self.data = date.fromisoformat(raw)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(_("Bitte als Datum eingeben, zum Beispiel 24.12.2026.")) from exc
-
-
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(_("Bitte eine ganze Zahl eingeben, zum Beispiel 20.")) from exc
-
-
-def stop_on_unreadable_input(form, field):
-    """One message for input that is not a number, not a second one from the range check."""
-    if field.process_errors:
-        raise StopValidation()
-
-
 def choose_one(label, missing, not_listed) -> SelectField:
     """A required choice from a list: ``missing`` when nothing is chosen, ``not_listed`` for a
     value the list does not hold (a stale page, a crafted post)."""
@@ -138,7 +72,7 @@ def choose_one(label, missing, not_listed) -> SelectField:
 # --- languages ------------------------------------------------------------------------------
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(BaseForm):
     """Add one language with its level."""
 
     language = choose_one(
@@ -167,7 +101,7 @@ class LanguageForm(FlaskForm):
             raise ValidationError(_("Diese Sprache steht schon in Ihrer Liste. Ändern Sie dort die Stufe."))
 
 
-class LevelForm(FlaskForm):
+class LevelForm(BaseForm):
     """Change the level of a language already in the list."""
 
     level = choose_one(
@@ -182,7 +116,7 @@ class LevelForm(FlaskForm):
 # --- where ----------------------------------------------------------------------------------
 
 
-class WhereForm(FlaskForm):
+class WhereForm(BaseForm):
     home_town = choose_one(
         _l("Wo wohnen Sie?"),
         _l("Bitte wählen Sie Ihren Wohnort."),
@@ -200,7 +134,6 @@ class WhereForm(FlaskForm):
     max_travel_km = WholeNumberField(
         _l("Wie weit fahren Sie höchstens? (km)"),
         validators=[
-            stop_on_unreadable_input,
             Optional(),
             NumberRange(0, 300, _l("Bitte eine Zahl von 0 bis 300.")),
         ],
@@ -218,7 +151,7 @@ class WhereForm(FlaskForm):
 # --- when -----------------------------------------------------------------------------------
 
 
-class WhenForm(FlaskForm):
+class WhenForm(BaseForm):
     """A new weekly slot (all three fields or none) and the monthly cap."""
 
     weekday = SelectField(
@@ -232,7 +165,6 @@ class WhenForm(FlaskForm):
     monthly_cap = WholeNumberField(
         _l("Höchstens so viele Einsätze im Monat"),
         validators=[
-            stop_on_unreadable_input,
             InputRequired(_l("Bitte geben Sie eine Zahl ein (0 bedeutet: zurzeit keine Einsätze).")),
             NumberRange(0, 100, _l("Bitte eine Zahl von 0 bis 100.")),
         ],
@@ -268,7 +200,7 @@ class WhenForm(FlaskForm):
         return valid
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(BaseForm):
     first_day = DayField(_l("Erster Tag"), validators=[InputRequired(_l("Ab wann sind Sie nicht da?"))])
     last_day = DayField(_l("Letzter Tag"), description=_l("Leer lassen, wenn es nur ein Tag ist."))
     note = StringField(
@@ -297,7 +229,7 @@ GENDER_CHOICES = {
 PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,39}$")
 
 
-class MoreForm(FlaskForm):
+class MoreForm(BaseForm):
     topics = SelectMultipleField(
         _l("Bei welchen Themen helfen Sie gern?"),
         coerce=int,

@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from babel.dates import get_month_names
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from ki_match.clock import local_today
+from ki_match.core.forms import BaseForm, DayField
 from ki_match.extensions import db
 from ki_match.reference.names import language_name, topic_name
 from ki_match.reports.models import AllowanceRate
@@ -36,16 +36,6 @@ QUERY_ARGS = frozenset(
 LONGEST_CUSTOM_DAYS = 3 * 366
 
 
-class DayField(DateField):
-    """A date field whose complaint about an unreadable date is in the reader's language."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(str(_l("Bitte geben Sie ein Datum ein, z. B. 2026-03-31."))) from error
-
-
 def _optional_int(value):
     if value in (None, ""):
         return None
@@ -56,7 +46,7 @@ def _optional_text(value):
     return value or None
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BaseForm):
     """Which period and which requests the report covers; read from the query string."""
 
     class Meta:
@@ -175,7 +165,7 @@ class ReportForm(FlaskForm):
         return self.period_args() | self.to_filters().args()
 
 
-class RateForm(FlaskForm):
+class RateForm(BaseForm):
     """A new allowance rate: euros per hour and per kilometre, valid from a day on."""
 
     valid_from = DayField(

@@ -23,6 +23,7 @@ from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
 from ki_match.clock import BERLIN
+from ki_match.core.forms import id_number
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
@@ -318,7 +319,7 @@ def rates():
 @roles(Role.ADMIN)
 def delete_rate():
     ki = current_ki()
-    rate_id = request.form.get("rate_id", type=int)
+    rate_id = request.form.get("rate_id", type=id_number)
     rate = db.session.scalar(
         select(AllowanceRate).where(AllowanceRate.id == rate_id, AllowanceRate.ki_id == ki.id)
     )

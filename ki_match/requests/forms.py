@@ -6,23 +6,20 @@ import re
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    DateField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from ki_match.clock import NonexistentLocalTime, local_parts, local_to_utc, local_today, utcnow
+from ki_match.core.forms import BaseForm, DayField, WallClockField, WholeNumberField
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.orgs.models import Ki
@@ -96,9 +93,9 @@ def _one_of(field_class, label, labels: dict, default):
     )
 
 
-def _follow_up_number(label, default: int, top: int, missing, out_of_range) -> IntegerField:
+def _follow_up_number(label, default: int, top: int, missing, out_of_range) -> WholeNumberField:
     """A number from 1 to ``top`` that automatic follow-up needs once it is switched on."""
-    return IntegerField(
+    return WholeNumberField(
         label,
         default=default,
         validators=[needed_when_escalating(missing), NumberRange(1, top, out_of_range)],
@@ -125,7 +122,7 @@ def instant_of(day: date, clock: time) -> datetime:
         ) from None
 
 
-class RequestForm(FlaskForm):
+class RequestForm(BaseForm):
     """Create, edit and duplicate a request. Choices come from the KI's reference data.
 
     Field checks look at values only; whether everything the kind needs is
@@ -158,9 +155,9 @@ class RequestForm(FlaskForm):
         ),
     )
     topic_id = SelectField(_l("Thema"), coerce=int, default=0)
-    day = DateField(_l("Datum"), validators=[Optional()])
-    start = TimeField(_l("Beginn (Uhrzeit)"), validators=[Optional()])
-    duration_minutes = IntegerField(
+    day = DayField(_l("Datum"), validators=[Optional()])
+    start = WallClockField(_l("Beginn (Uhrzeit)"), validators=[Optional()])
+    duration_minutes = WholeNumberField(
         _l("Dauer in Minuten"),
         default=60,
         validators=[
@@ -170,7 +167,7 @@ class RequestForm(FlaskForm):
         description=_l("Wie lange der Termin ungefähr dauert, mit Wartezeit: zwischen 15 und 720 Minuten."),
         render_kw={"min": 15, "max": 720, "step": 5, "inputmode": "numeric"},
     )
-    due_on = DateField(_l("Fertig bis"), validators=[Optional()])
+    due_on = DayField(_l("Fertig bis"), validators=[Optional()])
     town_id = SelectField(
         _l("Stadt"),
         coerce=int,
@@ -197,7 +194,7 @@ class RequestForm(FlaskForm):
     )
     gender_pref = SelectField(_l("Gewünscht ist"), default="")
     qualified_required = BooleanField(_l("Qualifizierte Sprachlotsin oder qualifizierter Sprachlotse nötig"))
-    helpers_needed = IntegerField(
+    helpers_needed = WholeNumberField(
         _l("Wie viele Helfende?"),
         default=1,
         validators=[Optional(), NumberRange(1, 20, _l("Bitte eine Zahl von 1 bis 20 angeben."))],
@@ -405,12 +402,12 @@ class RequestForm(FlaskForm):
 # --- another time, or calling it off --------------------------------------------------------
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(BaseForm):
     """A new time in Europe/Berlin wall-clock time, or a new due date for a written translation."""
 
-    day = DateField(_l("Neues Datum"), validators=[Optional()])
-    start = TimeField(_l("Neue Uhrzeit"), validators=[Optional()])
-    duration_minutes = IntegerField(
+    day = DayField(_l("Neues Datum"), validators=[Optional()])
+    start = WallClockField(_l("Neue Uhrzeit"), validators=[Optional()])
+    duration_minutes = WholeNumberField(
         _l("Dauer in Minuten"),
         validators=[
             Optional(),
@@ -418,7 +415,7 @@ class RescheduleForm(FlaskForm):
         ],
         render_kw={"min": 15, "max": 720, "step": 5, "inputmode": "numeric"},
     )
-    due_on = DateField(_l("Neu fertig bis"), validators=[Optional()])
+    due_on = DayField(_l("Neu fertig bis"), validators=[Optional()])
 
     def __init__(self, *args, written: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -480,7 +477,7 @@ class RescheduleForm(FlaskForm):
         return local_to_utc(self.day.data, self.start.data)
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     reason = TextAreaField(
         _l("Grund"),
         description=_l("Die Helfenden lesen ihn in der Absage. Bitte keine Namen oder Gesundheitsdaten."),

@@ -793,3 +793,17 @@ def test_htmx_registration_errors_come_back_as_the_form_fragment(app, client):
     assert response.status_code == 422
     assert body.lstrip().startswith('<form id="register-form"') and "<html" not in body
     assert "field-error" in body
+
+
+# --- names as typed ----------------------------------------------------------------------------
+
+MESSY_NAME = "\u202e Amina\u00a0\tHaddad\x00\u2003"
+
+
+def test_a_name_is_stored_with_plain_spaces_and_without_control_characters(client, login_as):
+    assert register(client, display_name=MESSY_NAME).status_code == 303
+    assert user_with("amina@example.org").display_name == "Amina Haddad"
+
+    login_as(Role.ADMIN)
+    assert invite(client, display_name="Karin\u00a0\u00a0Koordination\u2066").status_code == 303
+    assert user_with("karin@kreis.example").display_name == "Karin Koordination"

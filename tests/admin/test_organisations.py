@@ -154,3 +154,14 @@ def test_lead_time_setting(client, admin, db, ki):
 
 def test_admin_navigation_has_organisations(client, admin):
     assert 'href="/admin/organisations"' in _html(client.get("/"))
+
+
+def test_a_member_name_is_stored_with_plain_spaces(client, admin, db, ki):
+    organisation = _organisation(db, ki)
+    response = client.post(
+        f"/admin/organisations/{organisation.id}/invite",
+        data={"display_name": "Gisela\tW.\u202c", "email": "gisela@asylkreis-warburg.example"},
+    )
+    assert response.status_code == 303
+    member = db.session.scalar(select(User).where(User.email == "gisela@asylkreis-warburg.example"))
+    assert member.display_name == "Gisela W."

@@ -10,6 +10,7 @@ together, so they sit above all. CONTRIBUTING.md draws the same layers.
 from __future__ import annotations
 
 import ast
+import importlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -166,3 +167,23 @@ def test_functions_stay_short():
                         f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}: {lines} lines"
                     )
     assert sorted(long) == []
+
+
+def test_every_form_derives_from_the_base_form():
+    """So every form cleans its text and stops checks on unreadable input (ki_match/core/forms.py)."""
+    from flask_wtf import FlaskForm
+
+    from ki_match.core.forms import BaseForm
+
+    for path in PACKAGE.rglob("*.py"):
+        importlib.import_module(_module_name(path))
+    forms, pending = set(), [FlaskForm]
+    while pending:
+        for form in pending.pop().__subclasses__():
+            forms.add(form)
+            pending.append(form)
+    ours = {form for form in forms if form.__module__.startswith("ki_match.")}
+    assert len(ours) > 30
+    assert (
+        sorted(f"{form.__module__}.{form.__name__}" for form in ours if not issubclass(form, BaseForm)) == []
+    )

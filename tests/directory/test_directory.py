@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 
 from ki_match.accounts.models import Role
 from ki_match.clock import utcnow
-from ki_match.directory.queries import PAGE_SIZE, short_name
+from ki_match.directory.queries import PAGE_SIZE
 from ki_match.directory.services import is_listed
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, Gender, HelperKind, HelperProfile
@@ -134,13 +134,6 @@ def test_a_card_shows_what_the_helper_agreed_to_and_nothing_else(client, login_a
     assert "Sprachlotsin/Sprachlotse" in card
     for secret in ("Haddad", "Maria", profile.user.email, "5272", "123456", "weiblich", "female", "Frau"):
         assert secret not in html, secret
-
-
-def test_short_name_keeps_first_name_and_initial():
-    assert short_name("Amina Haddad") == "Amina H."
-    assert short_name("Amina Maria  Haddad") == "Amina H."
-    assert short_name("Cher") == "Cher"
-    assert short_name("") == "–"
 
 
 # --- filters ---------------------------------------------------------------------------------

@@ -327,7 +327,7 @@ def test_anonymous_is_sent_to_login(client, create_user):
     assert _status(request) == RequestStatus.SUBMITTED
 
 
-def test_helper_found_shows_the_first_name_only_until_the_contact_is_shared(
+def test_helper_found_shows_the_short_name_only_until_the_contact_is_shared(
     client, member, coordinator, create_helper, db
 ):
     helper = create_helper(display_name="Samira Okonkwo")
@@ -340,7 +340,7 @@ def test_helper_found_shows_the_first_name_only_until_the_contact_is_shared(
     [found] = outbox("initiative_filled", to=member.email)
     assert "Okonkwo" not in found.body_text and helper.user.email not in found.body_text
     html = _html(client.get(f"/initiative/requests/{request.id}"))
-    assert "Helfer*in gefunden" in html and "Samira" in html
+    assert "Helfer*in gefunden" in html and "Samira O." in html
     for secret in ("Okonkwo", helper.user.email, "5272 123456"):
         assert secret not in html
 
@@ -351,6 +351,17 @@ def test_helper_found_shows_the_first_name_only_until_the_contact_is_shared(
     assert helper.user.email in shared.body_text
     contacts.share_contact(request.id, helper.id, coordinator, False)
     assert helper.user.email not in _html(client.get(f"/initiative/requests/{request.id}"))
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\t", "\u2003", "  "])
+def test_the_helper_is_shown_by_the_directory_short_name_whatever_the_space(
+    client, member, coordinator, create_helper, space
+):
+    helper = create_helper(display_name=f"Samira{space}Okonkwo")
+    request = _submitted(member, status=RequestStatus.OPEN)
+    confirm_offer(offer_to(request, helper, OfferStatus.ACCEPTED).id, coordinator)
+    html = _html(client.get(f"/initiative/requests/{request.id}"))
+    assert "Samira O." in html and "Okonkwo" not in html
 
 
 def test_contact_cannot_be_shared_before_someone_is_confirmed(member, coordinator, create_helper):

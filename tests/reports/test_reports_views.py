@@ -168,7 +168,7 @@ def test_filters_apply_and_stay_in_the_export_links(client, march, coordinator):
     ("query", "field", "message"),
     [
         ("period=custom&start=2026-04-01&end=2026-03-01", "end", "Der letzte Tag liegt vor dem ersten"),
-        ("period=custom&start=31.02.2026&end=2026-03-01", "start", "Bitte geben Sie ein Datum ein"),
+        ("period=custom&start=31.02.2026&end=2026-03-01", "start", "Bitte als Datum eingeben"),
         ("period=custom&start=2026-03-01", "end", "Bitte geben Sie den Tag an"),
         ("period=custom&start=2020-01-01&end=2026-01-01", "end", "höchstens drei Jahre"),
         ("period=month&year=abc&month=3", "year", ""),
@@ -413,7 +413,7 @@ def test_admin_adds_a_rate(client, ki, admin):
         (
             {"valid_from": "x", "per_hour": "12", "per_km": "0,3"},
             "valid_from",
-            "Bitte geben Sie ein Datum ein",
+            "Bitte als Datum eingeben",
         ),
         (
             {"valid_from": "2026-07-01", "per_hour": "zwölf", "per_km": "0,3"},
