@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ki_match.core.args import QueryError
 from ki_match.htmx import is_htmx, refresh
 
 
@@ -72,7 +73,9 @@ def register(app: Flask) -> None:
             return error
         if is_htmx() and error.code in (401, 403):
             return refresh(error.code)
-        response = render_error(error.code)
+        # Our own refusals (``core.args.QueryError``) say what was wrong; werkzeug's defaults
+        # are English and technical, so the page keeps its own text for them.
+        response = render_error(error.code, error.description if isinstance(error, QueryError) else None)
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response

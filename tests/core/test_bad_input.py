@@ -566,11 +566,25 @@ def test_a_far_day_in_the_request_form_is_refused_and_previews_nothing(app, worl
     assert preview.status_code == 200
 
 
-def test_far_and_huge_values_in_urls_are_not_found_or_not_filters(app, world):
+def test_far_and_huge_values_in_urls_are_not_found_or_refused_with_a_message(app, world):
     client = log_in(app, world.email(Role.COORDINATOR), PASSWORD)
     assert client.get(f"/requests/{HUGE}").status_code == 404
     assert client.get(f"/requests/{2**31}").status_code == 404
-    for query in (f"to={FAR}", f"from=0001-01-01&to={FAR}", f"language={HUGE}", f"town={HUGE}", "q=a%00b"):
+    refused = {
+        f"to={FAR}": ("„to“", FAR),
+        "from=0001-01-01": ("„from“", "0001-01-01"),
+        f"language={HUGE}": ("„language“", HUGE[:40]),
+        "town=abc": ("„town“", "abc"),
+        "tab=nonsense": ("„tab“", "nonsense"),
+        "page=-1": ("„page“", "-1"),
+    }
+    for query, named in refused.items():
+        response = client.get(f"/requests?{query}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, query
+        assert all(part in page for part in named), (query, page)
+    # Empty is "not given" (a filter form's "all"); text is cleaned, never refused.
+    for query in ("language=&town=&from=&to=&tab=", "q=a%00b", "page="):
         assert client.get(f"/requests?{query}").status_code == 200, query
     offers = client.post(
         f"/requests/{make_request(ki=db.session.get(Ki, world.ki_id)).id}/offers", data={"helper_ids": HUGE}
