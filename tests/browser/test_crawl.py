@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
+from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
 from ki_match.home.navigation import ANONYMOUS_NAVIGATION, NAVIGATION
@@ -253,13 +254,17 @@ def test_stale_csrf_token_on_an_htmx_request_reloads_the_page(page):
 def test_switching_to_english_sets_the_page_language(page, axe):
     """The locale buttons are a plain form with a CSRF token; the page follows in English."""
     page.goto("/privacy")
-    page.get_by_role("button", name="English").click()
-    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    # The form posts and the page is replaced: wait for the new document, not on the old one
+    # (a function polled while the document is swapped can find no <html> at all).
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.url.endswith("/privacy")
     assert page.get_by_role("button", name="English").get_attribute("aria-pressed") == "true"
     axe.check(page)
-    page.get_by_role("button", name="Deutsch").click()
-    page.wait_for_function("() => document.documentElement.lang === 'de'")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Deutsch").click()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
     assert page.problems.take() == []
 
 
