@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import JSON, String, Text, select
 
 from ki_match import create_app
 from ki_match.extensions import db
@@ -77,3 +78,21 @@ HTMX = {"HX-Request": "true"}
 
 def htmx_headers(target: str) -> dict[str, str]:
     return {"HX-Request": "true", "HX-Target": target}
+
+
+def copies_of(*values: str) -> list[str]:
+    """Every text, string or JSON cell of every table that holds one of ``values``, as
+    "table.column: 'value'": what a purge or a secret-free outbox must leave empty."""
+    db.session.expire_all()
+    found = []
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+        if not columns:
+            continue
+        for row in db.session.execute(select(*columns)):
+            for column, cell in zip(columns, row, strict=True):
+                if cell is None:
+                    continue
+                text = cell if isinstance(cell, str) else json.dumps(cell, ensure_ascii=False)
+                found += [f"{table.name}.{column.name}: {v!r}" for v in values if v in text]
+    return found

@@ -7,45 +7,25 @@ link is issued when the worker hands the mail over, and only its hash is stored.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.extensions import db
 from ki_match.outbox import delivery
 from ki_match.outbox.delivery import deliver_pending
 from ki_match.outbox.models import DeliveryStatus
-from tests.support import outbox
+from tests.support import copies_of, outbox
 
 NEW_PASSWORD = "ein-ganz-neues-passwort"
 LINK = re.compile(r"https?://[^/\s]+(/(?:verify|password/reset|invitation)/([^\s\"<]+))")
 
 
-def cells_holding(value: str) -> list[str]:
-    """Every text, string or JSON cell of every table that holds ``value``."""
-    db.session.expire_all()
-    found = []
-    for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
-        if not columns:
-            continue
-        for row in db.session.execute(select(*columns)):
-            for column, cell in zip(columns, row, strict=True):
-                text = cell if isinstance(cell, str) or cell is None else json.dumps(cell, ensure_ascii=False)
-                if text and value in text:
-                    found.append(f"{table.name}.{column.name}")
-    return found
-
-
 def no_link_path_stored() -> list[str]:
     """Cells that look like they hold an account link (the path and something after it)."""
-    found = []
-    for prefix in ("/verify/", "/password/reset/", "/invitation/"):
-        found += cells_holding(prefix)
-    return found
+    return copies_of("/verify/", "/password/reset/", "/invitation/")
 
 
 @pytest.fixture
@@ -66,7 +46,7 @@ def delivered_link(transport, kind: str, to: str) -> tuple[str, str]:
     html = email.get_body(("html",)).get_content()
     path, token = LINK.search(text).groups()
     assert f'href="http://localhost{path}"' in html
-    assert cells_holding(token) == [], "the raw token rests in the database"
+    assert copies_of(token) == [], "the raw token rests in the database"
     assert no_link_path_stored() == []
     return path, token
 

@@ -3,10 +3,9 @@ what people typed about it are gone from every table, mail bodies included."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
-from sqlalchemy import JSON, String, Text, select, update
+from sqlalchemy import select, update
 
 from ki_match.accounts.models import Role
 from ki_match.assignments.services import approve_report, report_hours, withdraw_assignment
@@ -29,26 +28,10 @@ from tests.factories import (
     move_into_past,
     offer_to,
 )
+from tests.support import copies_of
 
 STREET = "Am Markt 1"  # part of PLACE: a place typed into a note is rarely typed whole
 TYPED = f"{CLIENT_REF} wartet vor {STREET}"
-
-
-def copies_of(*values: str) -> list[str]:
-    """Every text, string or JSON cell of every table that still holds one of ``values``."""
-    db.session.expire_all()
-    found = []
-    for table in db.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
-        if not columns:
-            continue
-        for row in db.session.execute(select(*columns)):
-            for column, value in zip(columns, row, strict=True):
-                if value is None:
-                    continue
-                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                found += [f"{table.name}.{column.name}: {v!r}" for v in values if v in text]
-    return found
 
 
 def _submitted_and_discussed(coordinator):
