@@ -20,6 +20,7 @@ from ki_match.accounts.forms import (
     ResetPasswordForm,
 )
 from ki_match.accounts.models import TokenPurpose
+from ki_match.core.errors import render_error
 from ki_match.extensions import db, limiter, login_manager
 from ki_match.htmx import redirect_to, render, render_form
 from ki_match.orgs.queries import current_ki
@@ -76,6 +77,31 @@ def _failed_login(response) -> bool:
     return g.get("login_failed", False)
 
 
+@bp.errorhandler(429)
+def too_many_logins(error):
+    """On the login, the way past a lock is the mailed reset link (``_new_password_by_link``)."""
+    if request.endpoint != "accounts.login":
+        return render_error(429)
+    return render_error(
+        429,
+        _(
+            "Zu viele falsche Passwörter von dieser Verbindung. Wenn es Ihr Konto ist: Über "
+            "„Passwort vergessen“ bekommen Sie einen Link per E-Mail, mit dem Sie ein neues Passwort "
+            "wählen und sofort angemeldet sind."
+        ),
+        way_out=(_("Passwort vergessen"), url_for("accounts.forgot_password")),
+    )
+
+
+def _start(user) -> None:
+    """Log ``user`` in with a new session: nothing from before survives (session fixation)."""
+    raw = sessions.start_session(user, request.remote_addr, request.user_agent.string)
+    db.session.commit()
+    session.clear()
+    login_user(user)
+    session["sid"] = raw
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @anonymous_only
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
@@ -90,13 +116,8 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
         if result.user is not None:
-            raw = sessions.start_session(result.user, request.remote_addr, request.user_agent.string)
-            db.session.commit()
-            target = safe_local_path(request.args.get("next")) or url_for("home.index")
-            session.clear()  # a fresh session: nothing from before the login survives
-            login_user(result.user)
-            session["sid"] = raw
-            return redirect_to(target)
+            _start(result.user)
+            return redirect_to(safe_local_path(request.args.get("next")) or url_for("home.index"))
         g.login_failed = True
         if result.needs_verification:
             form.email.errors.append(
@@ -171,19 +192,24 @@ def forgot_password():
 
 
 def _new_password_by_link(token: str, purpose: TokenPurpose, spend, done: str, template: str, block: str):
-    """A password set through a mailed link (reset or invitation): once, then log in afresh."""
+    """A password set through a mailed link (reset or invitation), once; the person is then logged in.
+
+    The link proves the mailbox and the password was just chosen, so this is also how the owner
+    gets past a login lock that someone guessing from the same address caused (README, Security).
+    """
     found = services.valid_token(token, purpose)
     if found is None:
         return render("accounts/token_invalid.html", status=404)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        if spend(token, form.password.data) is None:
+        user = spend(token, form.password.data)
+        if user is None:
             return render("accounts/token_invalid.html", status=404)
         if current_user.is_authenticated:
             logout_user()
-        session.clear()
+        _start(user)
         flash(done, "success")
-        return redirect_to(url_for("accounts.login"))
+        return redirect_to(url_for("home.index"))
     return render_form(template, block, invitee=found.user, form=form)
 
 
@@ -194,7 +220,7 @@ def reset_password(token: str):
         token,
         TokenPurpose.RESET_PASSWORD,
         services.reset_password,
-        _("Ihr Passwort ist geändert. Bitte melden Sie sich an."),
+        _("Ihr Passwort ist geändert. Sie sind angemeldet."),
         "accounts/reset_password.html",
         "reset_form",
     )
@@ -207,7 +233,7 @@ def accept_invitation(token: str):
         token,
         TokenPurpose.INVITATION,
         services.accept_invitation,
-        _("Willkommen! Ihr Konto ist eingerichtet. Bitte melden Sie sich an."),
+        _("Willkommen! Ihr Konto ist eingerichtet, Sie sind angemeldet."),
         "accounts/invitation.html",
         "invitation_form",
     )
@@ -226,12 +252,7 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if services.change_password(user, form.current_password.data, form.password.data):
-            # The change ended every session; start a new one for this browser.
-            raw = sessions.start_session(user, request.remote_addr, request.user_agent.string)
-            db.session.commit()
-            session.clear()
-            login_user(user)
-            session["sid"] = raw
+            _start(user)  # the change ended every session; a new one for this browser
             flash(_("Ihr Passwort ist geändert. Andere Geräte wurden abgemeldet."), "success")
             return redirect_to(url_for("accounts.account"))
         form.current_password.errors.append(_("Das aktuelle Passwort stimmt nicht."))

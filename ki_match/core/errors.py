@@ -42,13 +42,15 @@ def _texts() -> dict[int, str]:
     }
 
 
-def render_error(code: int, text: str | None = None):
+def render_error(code: int, text: str | None = None, way_out: tuple[str, str] | None = None):
+    """The error page; ``way_out`` is a (label, url) link to what helps next."""
     titles = _titles()
     body = render_template(
         "errors/error.html",
         code=code,
         title=titles.get(code, titles[500]),
         text=text or _texts().get(code, _texts()[500]),
+        way_out=way_out,
     )
     return make_response(body, code)
 

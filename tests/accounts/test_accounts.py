@@ -361,11 +361,13 @@ def test_reset_sets_a_new_password_once_and_ends_every_session(app, client, crea
     mismatch = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": "anders"})
     assert mismatch.status_code == 422
     response = client.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
-    assert (response.status_code, response.headers["Location"]) == (303, "/login")
+    assert (response.status_code, response.headers["Location"]) == (303, "/")
+    assert logged_in(client), "the mailed link proved the mailbox: the owner is in"
 
     assert not logged_in(elsewhere), "a reset must end sessions an attacker may hold"
     assert client.post(link, data={"password": "noch ein anderes Passwort"}).status_code == 404
     assert client.get(link).status_code == 404
+    client.post("/logout")
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 422
     assert client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
     db.session.refresh(user)
@@ -453,10 +455,12 @@ def test_invited_person_sets_a_password_and_can_log_in(app, client, login_as):
     page = guest.get(link)
     assert page.status_code == 200 and "Karin" not in page.headers.get("Location", "")
     response = guest.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
-    assert (response.status_code, response.headers["Location"]) == (303, "/login")
+    assert (response.status_code, response.headers["Location"]) == (303, "/")
+    assert logged_in(guest)
     assert (
         guest.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}).status_code == 404
     )
+    guest.post("/logout")
     login = guest.post("/login", data={"email": "karin@kreis.example", "password": NEW_PASSWORD})
     assert login.status_code == 303
     db.session.refresh(invited)
@@ -703,6 +707,26 @@ def test_an_attacker_cannot_lock_the_owner_out(limited_app, create_user):
     assert response.status_code == 303
     assert logged_in(owner)
     assert fail_login(limited_app, victim.email, attacker).status_code == 429, "the attacker stays limited"
+
+
+def test_an_owner_behind_the_guessers_address_gets_in_through_the_mailed_link(limited_app, create_user):
+    """Office and guesser may share one address (a NAT): the lock page points to the reset, whose
+    link proves the mailbox and logs the owner in; guessing passwords from there stays locked."""
+    victim = create_user(Role.COORDINATOR)
+    shared = "198.51.100.80"
+    for _attempt in range(5):
+        assert fail_login(limited_app, victim.email, shared).status_code == 422
+    owner = new_client(limited_app, shared)
+    locked = owner.post("/login", data={"email": victim.email, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert 'href="/password/forgot"' in locked.get_data(as_text=True)
+
+    assert owner.post("/password/forgot", data={"email": victim.email}).status_code == 303
+    link = link_in(outbox("reset_password", to=victim.email)[0])
+    response = owner.post(link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert (response.status_code, response.headers["Location"]) == (303, "/")
+    assert logged_in(owner)
+    assert fail_login(limited_app, victim.email, shared).status_code == 429, "guessing stays locked"
 
 
 def test_an_ipv6_guesser_cannot_escape_by_changing_addresses_in_their_network(limited_app, create_user):
