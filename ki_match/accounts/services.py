@@ -1,4 +1,4 @@
-"""Accounts: passwords, login sessions, e-mail tokens, registration, invitations, approval.
+"""Accounts: passwords, e-mail tokens, login, registration, invitations (sessions: ``sessions``).
 
 Nothing here says whether an address is registered: callers get the same
 outcome either way, and the owner of an address learns by e-mail. The one
@@ -283,8 +283,9 @@ def request_password_reset(email: str) -> None:
     """Mail a reset link if the address belongs to an active account.
 
     Whether it does must not show in the response time, so every path does the same work: for
-    an unknown or inactive address the token is made and the mail written for a stand-in that is
-    never stored, and then dropped; every path ends with an audit row and a commit.
+    an unknown or inactive address the mail is written for a stand-in that is never stored, and
+    then dropped (a link is only made when a mail is sent); every path ends with an audit row and
+    a commit.
     """
     user = user_by_email(email)
     known = user is not None and user.active

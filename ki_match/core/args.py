@@ -46,14 +46,20 @@ def _given(name: str) -> str | None:
     return value or None
 
 
+def _positive(value: str) -> int | None:
+    """A positive whole number the database's integers can hold, or None."""
+    if value.isascii() and value.isdigit() and 0 < int(value) <= INT_MAX:
+        return int(value)
+    return None
+
+
 def int_arg(name: str) -> int | None:
     """A positive id the database can hold; None when not given."""
     value = _given(name)
     if value is None:
         return None
-    if value.isascii() and value.isdigit() and 0 < int(value) <= INT_MAX:
-        return int(value)
-    return _refuse(name, value, _("eine Auswahl aus der Liste"))
+    number = _positive(value)
+    return number if number is not None else _refuse(name, value, _("eine Auswahl aus der Liste"))
 
 
 def date_arg(name: str) -> date | None:
@@ -89,6 +95,5 @@ def page_arg() -> int:
     value = _given("page")
     if value is None:
         return 1
-    if value.isascii() and value.isdigit() and 0 < int(value) <= INT_MAX:
-        return int(value)
-    return _refuse("page", value, _("eine Seitenzahl"))
+    number = _positive(value)
+    return number if number is not None else _refuse("page", value, _("eine Seitenzahl"))

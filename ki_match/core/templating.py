@@ -1,4 +1,5 @@
-"""Template globals every page needs: the text direction, the locale switch, reference names."""
+"""Template globals every page needs: the text direction, the locale switch, reference names,
+the short name a helper has before their contact is shared."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from flask import Flask, current_app, request
 from flask_babel import get_locale
 
 from ki_match.core.forms import LOCALES
+from ki_match.core.text import short_name
 from ki_match.reference.names import language_name, level_label, topic_name
 
 
@@ -22,6 +24,7 @@ def register(app: Flask) -> None:
         language_name=language_name,
         level_label=level_label,
         topic_name=topic_name,
+        short_name=short_name,
     )
 
     @app.context_processor

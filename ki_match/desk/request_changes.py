@@ -175,7 +175,7 @@ def decline_submitted(request_id: int):
 def share_contact(request_id: int):
     """One confirmed helper's contact for the requesting organisation, or no longer."""
     form = ShareContactForm()
-    shared = form.shared.data == "1"
+    shared = form.wants_shared()
     return _step(
         request_id,
         form,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
@@ -25,24 +24,12 @@ from ki_match.initiatives.models import ContactShare
 from ki_match.initiatives.services import HELPER_CONFIRMED, InitiativeError
 from ki_match.requests.events import AssignmentWithdrawn, Cancelled, ContactShared
 from ki_match.requests.locks import lock_request
-from ki_match.requests.models import HOLDING_STATES, Assignment, HelpRequest
+from ki_match.requests.models import HelpRequest
 
 
 def _refuse(message) -> None:
     db.session.rollback()
     raise InitiativeError(message)
-
-
-def _seat_holder(request: HelpRequest, helper_id: int) -> HelperProfile | None:
-    return db.session.scalar(
-        select(HelperProfile)
-        .join(Assignment, Assignment.helper_id == HelperProfile.id)
-        .where(
-            Assignment.request_id == request.id,
-            Assignment.helper_id == helper_id,
-            Assignment.status.in_(HOLDING_STATES),
-        )
-    )
 
 
 def share_contact(request_id: int, helper_id: int, coordinator: User, shared: bool) -> HelpRequest:
@@ -56,7 +43,7 @@ def share_contact(request_id: int, helper_id: int, coordinator: User, shared: bo
             _end(live, coordinator, "unshared", action="contact.unshared")
         db.session.commit()
         return request
-    helper = _seat_holder(request, helper_id)
+    helper = queries.seat_holder(request.id, helper_id)
     if request.status not in HELPER_CONFIRMED or request.organisation_id is None or helper is None:
         _refuse(_l("Den Kontakt gibt es erst, wenn eine Helfer*in bestätigt ist."))
     if live is None:

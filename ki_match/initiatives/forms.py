@@ -152,6 +152,9 @@ class ShareContactForm(BaseForm):
     helper_id = WholeNumberField(validators=[InputRequired()])
     shared = StringField(validators=[AnyOf(["0", "1"])])
 
+    def wants_shared(self) -> bool:
+        return self.shared.data == "1"
+
 
 # --- organisations (admins) ---------------------------------------------------------------
 

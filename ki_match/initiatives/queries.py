@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from ki_match.accounts.models import Role, User
 from ki_match.db import Page, page_number
 from ki_match.extensions import db
+from ki_match.helpers.models import HelperProfile
 from ki_match.initiatives.labels import STATUS_GROUPS
 from ki_match.initiatives.models import ContactShare, RequestComment
 from ki_match.orgs.models import Ki, Organisation
@@ -109,6 +110,19 @@ def live_shares(request_id: int) -> list[ContactShare]:
         .where(ContactShare.request_id == request_id, ContactShare.ended_at.is_(None))
         .order_by(ContactShare.id)
     ).all()
+
+
+def seat_holder(request_id: int, helper_id: int) -> HelperProfile | None:
+    """The helper, if they hold a seat of the request (confirmed or done)."""
+    return db.session.scalar(
+        select(HelperProfile)
+        .join(Assignment, Assignment.helper_id == HelperProfile.id)
+        .where(
+            Assignment.request_id == request_id,
+            Assignment.helper_id == helper_id,
+            Assignment.status.in_(HOLDING_STATES),
+        )
+    )
 
 
 def shared_helper_ids(request: HelpRequest) -> set[int]:

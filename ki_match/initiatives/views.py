@@ -21,7 +21,6 @@ from sqlalchemy import select
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.core.args import page_arg, text_arg
-from ki_match.core.text import short_name
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.initiatives import contacts, queries, services
@@ -126,7 +125,6 @@ def _request_context(help_request: HelpRequest, **extra) -> dict:
         "can_answer": services.can_answer(help_request),
         "answer_form": extra.pop("answer_form", None) or AnswerForm(formdata=None),
         "withdraw_form": extra.pop("withdraw_form", None) or WithdrawForm(formdata=None),
-        "short_name": short_name,
         "labels": INITIATIVE_STATUS,
         "initiative_status": initiative_status,
         **extra,

@@ -96,11 +96,9 @@ def _seat(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
 def confirm_locked(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
     """Confirm ``offer`` of ``request``, whose lock the caller holds; the caller commits.
 
-    Every way to a confirmation passes here, so the matchable rule is checked here too (the
-    callers have said it in their own words already)."""
-    unmatchable = why_helper_cannot_be_confirmed(offer)
-    if unmatchable:
-        refuse(unmatchable)
+    The callers (``confirm_offer``, and ``answers.accept_offer`` for first-to-accept) have
+    refused a helper who may not be matched already, under the same lock, each in the words of
+    whoever acted."""
     assignment = _seat(offer, request, actor)
     record("assignment.confirmed", actor=actor, subject=assignment, request_id=request.id)
     withdrawn = []

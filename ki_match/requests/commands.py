@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import click
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from ki_match.accounts.sessions import forget_old_sessions
 from ki_match.audit.services import forget_addresses
@@ -17,7 +17,7 @@ from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.outbox.retention import purge_bodies
 from ki_match.requests.lifecycle import mark_unfilled
-from ki_match.requests.retention import DEFAULT_RETENTION_DAYS, purge_client_data
+from ki_match.requests.retention import purge_client_data, retention_days
 
 bp = Blueprint("request_commands", __name__, cli_group="requests")
 
@@ -51,10 +51,7 @@ def purge_command(older_than_days: int | None) -> None:
 def forget_old_addresses(older_than_days: int | None) -> tuple[int, int]:
     """Network addresses are kept as long as client data, no longer: cleared in the audit log,
     and ended logins (address, browser) deleted. Returns both counts."""
-    days = older_than_days
-    if days is None:
-        days = int(current_app.config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
-    before = utcnow() - timedelta(days=days)
+    before = utcnow() - timedelta(days=retention_days(older_than_days))
     forgotten = forget_addresses(before)
     sessions = forget_old_sessions(before)
     db.session.commit()

@@ -33,6 +33,13 @@ DEFAULT_RETENTION_DAYS = 90
 BATCH = 500
 
 
+def retention_days(older_than_days: int | None = None) -> int:
+    """The retention period: the one given (``purge --older-than-days``), else RETENTION_DAYS."""
+    if older_than_days is not None:
+        return older_than_days
+    return int(current_app.config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
 def purge_client_data(older_than_days: int | None = None, now: datetime | None = None) -> dict[int, int]:
     """Forget the client and everything typed about requests finished long enough ago.
 
@@ -40,9 +47,7 @@ def purge_client_data(older_than_days: int | None = None, now: datetime | None =
     completed, cancelled, unfilled or declined). Returns the number of requests
     purged per KI; running it again purges nothing new.
     """
-    days = older_than_days
-    if days is None:
-        days = int(current_app.config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    days = retention_days(older_than_days)
     now = now or utcnow()
     finished_at = (
         select(func.max(RequestStatusChange.at))

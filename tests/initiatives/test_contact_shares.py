@@ -154,6 +154,8 @@ def test_the_coordinators_page_shows_and_switches_the_share_per_helper(client, m
     html = client.get(f"/requests/{request.id}").get_data(as_text=True)
     assert "Kontakt von Amira Quellfeld weitergeben" in html
     assert "Kontakt von Boris Zaunkamp weitergeben" in html
+    # What the organisation sees until then, in the one short name of every page.
+    assert "sieht nur „Amira Q.“" in html and "sieht nur „Boris Z.“" in html
 
     response = client.post(
         f"/requests/{request.id}/contact",
