@@ -23,6 +23,7 @@ from ki_match.offers.answers import accept_offer
 from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.reference.models import Language, Level, Town
+from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
     Assignment,
@@ -64,6 +65,15 @@ def berlin(day: date, clock: time) -> datetime:
 
 def first_ki() -> Ki:
     return db.session.scalar(select(Ki).order_by(Ki.id).limit(1))
+
+
+# A second KI, for tests that one KI's people never see another's rows.
+OTHER_KI = {"slug": "other-ki", "name": "Anderes KI", "towns": [("Paderborn", 51.7189, 8.7575)]}
+
+
+def other_ki() -> Ki:
+    """The second KI (made on first use), with its one town, Paderborn."""
+    return db.session.get(Ki, ensure_reference_data(OTHER_KI).id)
 
 
 # --- people ---------------------------------------------------------------------------------------

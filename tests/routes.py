@@ -44,7 +44,6 @@ from ki_match.helpers.models import Absence, AvailabilitySlot, HelperProfile
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from ki_match.reference.models import Language, Town
-from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import (
     Assignment,
     FillMode,
@@ -53,7 +52,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.factories import make_helper, make_user
+from tests.factories import make_helper, make_user, other_ki
 
 ROLES = tuple(Role)
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -133,9 +132,6 @@ class World:
         return self.emails[role]
 
 
-OTHER_KI = {"slug": "other-ki", "name": "Anderes KI", "towns": [("Paderborn", 51.7189, 8.7575)]}
-
-
 def make_world(ki: Ki) -> World:
     """Rows every route can point at, created first so they have the lowest ids.
 
@@ -152,7 +148,7 @@ def make_world(ki: Ki) -> World:
         users[role] = make_user(role, ki=ki)
     _request_offer_assignment(ki, helper, users[Role.INITIATIVE])
 
-    other = ensure_reference_data(OTHER_KI)
+    other = other_ki()
     other_org = Organisation(ki_id=other.id, name="Initiative im anderen KI")
     db.session.add(other_org)
     db.session.flush()

@@ -14,10 +14,7 @@ from ki_match.assignments.services import report_hours
 from ki_match.audit.models import AuditEvent
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
-from ki_match.helpers.models import HelperProfile
 from ki_match.offers.confirming import confirm_offer
-from ki_match.orgs.models import Ki
-from ki_match.reference.services import ensure_reference_data
 from ki_match.requests import lifecycle
 from ki_match.requests.models import (
     Assignment,
@@ -28,7 +25,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.factories import assignment_for, make_request, move_into_past, offer_to
+from tests.factories import assignment_for, make_helper, make_request, move_into_past, offer_to, other_ki
 from tests.support import htmx_headers, outbox
 
 OFFERS = htmx_headers("offers")
@@ -64,26 +61,11 @@ def helper(create_helper):
 @pytest.fixture
 def elsewhere(ki):
     """A request, an offer and an assignment of another KI: they do not exist for this KI's staff."""
-    other = ensure_reference_data(
-        {"slug": "other-ki", "name": "Anderes KI", "towns": [("Paderborn", 51.7, 8.7)]}
-    )
-    user = User(
-        ki_id=other.id,
-        email="fremd@example.org",
-        display_name="Fremd",
-        role=Role.HELPER,
-        email_verified_at=utcnow(),
-    )
-    db.session.add(user)
-    db.session.flush()
-    profile = HelperProfile(ki_id=other.id, user_id=user.id, approved_at=utcnow(), consent_given_at=utcnow())
-    db.session.add(profile)
-    db.session.commit()
-    request = make_request(ki=db.session.get(Ki, other.id), where=None, kind=RequestKind.REMOTE)
+    other = other_ki()
+    profile = make_helper(ki=other, email="fremd@example.org", display_name="Fremd", home=None, languages=())
+    request = make_request(ki=other, where=None, kind=RequestKind.REMOTE)
     offer = offer_to(request, profile, OfferStatus.ACCEPTED)
-    past = make_request(
-        ki=db.session.get(Ki, other.id), where=None, kind=RequestKind.REMOTE, starts_in=timedelta(days=5)
-    )
+    past = make_request(ki=other, where=None, kind=RequestKind.REMOTE, starts_in=timedelta(days=5))
     assignment = Assignment(
         request_id=past.id,
         helper_id=profile.id,

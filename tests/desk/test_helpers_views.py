@@ -15,9 +15,16 @@ from ki_match.extensions import db
 from ki_match.helpers.activation import set_account_active
 from ki_match.helpers.models import HelperProfile, helper_town
 from ki_match.reference.models import Level
-from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import AssignmentStatus
-from tests.factories import assignment_for, make_request, move_into_past, set_status, town
+from tests.factories import (
+    assignment_for,
+    make_helper,
+    make_request,
+    move_into_past,
+    other_ki,
+    set_status,
+    town,
+)
 from tests.support import htmx_headers
 
 
@@ -39,22 +46,14 @@ def coordinator(coordinator, auth):
 @pytest.fixture
 def stranger(ki, create_user):
     """A helper of another KI: must not exist for this KI's coordinators."""
-    other = ensure_reference_data(
-        {"slug": "other-ki", "name": "Anderes KI", "towns": [("Paderborn", 51.7, 8.7)]}
-    )
-    user = User(
-        ki_id=other.id,
+    return make_helper(
+        ki=other_ki(),
         email="fremd@example.org",
         display_name="Fremde Person",
-        role=Role.HELPER,
-        email_verified_at=utcnow(),
+        home=None,
+        languages=(),
+        consented=False,
     )
-    db.session.add(user)
-    db.session.flush()
-    profile = HelperProfile(ki_id=other.id, user_id=user.id, approved_at=utcnow())
-    db.session.add(profile)
-    db.session.commit()
-    return profile
 
 
 # --- the list -------------------------------------------------------------------------------
