@@ -49,8 +49,11 @@ run: demo
 worker: install
 	$(FLASK) notifications send --loop
 
+# One test process per CPU (pytest-xdist), each file's tests in one process so a module's fixtures are
+# built once; `make test JOBS=0` runs them in this process.
+JOBS ?= auto
 test: install-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -55,6 +55,7 @@ def select_locale() -> str:
 def register_extensions(app: Flask) -> None:
     from ki_match import models  # noqa: F401  (the whole schema for Alembic)
     from ki_match.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from ki_match.reference import cache  # noqa: F401  (its listener gives changed reference data a new version)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
@@ -71,6 +72,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from ki_match.access import Policy
     from ki_match.accounts.views import bp as accounts
+    from ki_match.admin.reference import bp as reference
+    from ki_match.admin.settings import bp as settings_pages
     from ki_match.admin.views import bp as admin
     from ki_match.assignments.views import bp as assignments
     from ki_match.calendar.views import bp as calendar
@@ -86,9 +89,11 @@ def register_blueprints(app: Flask) -> None:
     )
     from ki_match.desk.blueprints import helpers, requests
     from ki_match.directory.views import bp as directory
+    from ki_match.home.frontdoor import bp as frontdoor
     from ki_match.home.views import bp as home
     from ki_match.initiatives.organisations import bp as organisations
     from ki_match.initiatives.views import bp as initiatives
+    from ki_match.installation.views import bp as operator
     from ki_match.notifications.commands import bp as notifications
     from ki_match.notifications.preference_views import bp as notification_preferences
     from ki_match.notifications.views import bp as notification_views
@@ -105,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     assert all((language_views, week_views))
     for blueprint in (
         home,
+        frontdoor,
         core,
         health,
         accounts,
@@ -120,10 +126,13 @@ def register_blueprints(app: Flask) -> None:
         directory,
         reports,
         admin,
+        reference,
+        settings_pages,
         notifications,
         notification_preferences,
         notification_views,
         request_commands,
+        operator,
     ):
         app.register_blueprint(blueprint)
     app.view_functions["static"].access_policy = Policy()
@@ -137,13 +146,14 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.initiatives import contacts
     from ki_match.initiatives import services as initiatives
     from ki_match.notifications import recipients
-    from ki_match.offers import commitments
+    from ki_match.offers import commitments, pool
 
     # A share of a helper's contact ends with her seat before anyone is mailed about the change.
     for handlers in (
         accounts.HANDLERS,
         activation.HANDLERS,
         commitments.HANDLERS,
+        pool.HANDLERS,
         contacts.HANDLERS,
         initiatives.HANDLERS,
         recipients.HANDLERS,
@@ -174,13 +184,16 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from ki_match.core import templating
     from ki_match.home import navigation
+    from ki_match.matching.pool import name_for
 
     templating.register(app)
     navigation.register(app)
+    app.jinja_env.globals["pool_name"] = name_for
 
 
 def register_commands(app: Flask) -> None:
-    from ki_match.accounts.commands import create_admin_command
+    from ki_match.accounts.commands import create_admin_command, operator_cli
+    from ki_match.installation.commands import ki_cli
     from ki_match.offers.commands import escalate_command
     from ki_match.reference.commands import seed_command
     from ki_match.requests.commands import bp as request_commands
@@ -188,3 +201,5 @@ def register_commands(app: Flask) -> None:
     request_commands.cli.add_command(escalate_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(ki_cli)
+    app.cli.add_command(operator_cli)

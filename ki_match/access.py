@@ -24,6 +24,8 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     INITIATIVE = "initiative"
     ADMIN = "admin"
+    # Runs the installation above the KIs: belongs to no KI and sees none of their people.
+    OPERATOR = "operator"
 
 
 ALL_ROLES = frozenset(Role)

@@ -60,3 +60,15 @@ def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     first = moment.astimezone(BERLIN).date().replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return local_midnight(first), local_midnight(following)
+
+
+QUARTER_HOUR = timedelta(minutes=15)
+
+
+def round_up_to_quarter_hour(instant: datetime) -> datetime:
+    """The next full quarter hour at or after ``instant`` (17:54:10 → 18:00, 18:00:00 stays).
+    Berlin is a whole number of hours from UTC, winter and summer, so a quarter hour in UTC is
+    one on Berlin's clocks too."""
+    since_midnight = instant - instant.replace(hour=0, minute=0, second=0, microsecond=0)
+    over = since_midnight % QUARTER_HOUR
+    return instant if not over else instant + (QUARTER_HOUR - over)

@@ -120,7 +120,6 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 1 if production else 0),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "DEFAULT_KI_SLUG": os.environ.get("DEFAULT_KI_SLUG", "hoexter"),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if production else "file"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "KI-Match <no-reply@ki-match.example>"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
@@ -219,7 +218,6 @@ class TestConfig(BaseConfig):
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
     PUBLIC_BASE_URL = "http://localhost"
-    DEFAULT_KI_SLUG = "hoexter"
     MAIL_BACKEND = "memory"
     PROXY_FIX_X_FOR = 0
     SESSION_COOKIE_SECURE = False

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -92,7 +93,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -101,6 +102,39 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            check_foreign_keys(connection)
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """SQLite only: foreign keys off while the migrations run, back on afterwards.
+
+    Changing a column on SQLite rebuilds its table (batch mode: copy, drop the old one, rename
+    the copy). With foreign keys on, dropping a table that others point at (user_account, ki,
+    help_request) would delete or orphan their rows by cascade. The pragma is ignored inside a
+    transaction, so it is set before the migrations' transaction begins; ``check_foreign_keys``
+    proves before the commit that every reference still holds.
+    """
+    if connection.dialect.name != 'sqlite':
+        yield
+        return
+    connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql('PRAGMA foreign_keys=ON')
+        connection.commit()
+
+
+def check_foreign_keys(connection):
+    """Fail the migration if a row points at nothing (SQLite; PostgreSQL checks as it goes)."""
+    if connection.dialect.name != 'sqlite':
+        return
+    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+    if broken:
+        summary = ', '.join(f'{row[0]} row {row[1]} -> {row[2]}' for row in broken[:10])
+        raise RuntimeError(f'migration left {len(broken)} broken foreign keys: {summary}')
 
 
 if context.is_offline_mode():

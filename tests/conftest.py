@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import partial
 
+import click
 import pytest
 from flask import Flask
 
@@ -177,3 +178,21 @@ def login_as(auth, create_helper) -> Callable[[Role], User]:
         return auth.as_role(role)
 
     return factory
+
+
+@pytest.fixture
+def cli(app, db):
+    """Run a command as ``flask --app app …`` would, after committing what the test set up.
+
+    A development command is not in ``app.cli`` (Flask finds it through its entry point):
+    pass its command object first, then its arguments."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args, **kwargs):
+        db.session.commit()
+        command, args = (args[0], args[1:]) if isinstance(args[0], click.Command) else (None, args)
+        result = runner.invoke(command, args=list(args), **kwargs)
+        db.session.expire_all()
+        return result
+
+    return invoke

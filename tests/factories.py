@@ -82,8 +82,10 @@ def other_ki() -> Ki:
 def make_user(
     role: Role = Role.COORDINATOR, *, ki: Ki | None = None, email: str | None = None, verified=True, **fields
 ) -> User:
-    """A user of ``role`` with the test password; an initiative member gets an organisation of their own."""
-    ki = ki or first_ki()
+    """A user of ``role`` with the test password; an initiative member gets an organisation of their own.
+
+    An operator belongs to no KI (``ki`` is ignored)."""
+    ki = None if role == Role.OPERATOR else ki or first_ki()
     number = next(_numbers)
     organisation = fields.pop("organisation", None)
     if role == Role.INITIATIVE and organisation is None:
@@ -91,7 +93,7 @@ def make_user(
         db.session.add(organisation)
         db.session.flush()
     user = User(
-        ki_id=ki.id,
+        ki_id=ki.id if ki else None,
         email=email or f"{role.value}{number}@example.org",
         display_name=fields.pop("display_name", f"{role.value.title()} {number}"),
         role=role,
@@ -258,3 +260,26 @@ def set_status(assignment: Assignment, status: AssignmentStatus) -> Assignment:
     assignment.status = status
     db.session.commit()
     return assignment
+
+
+# --- the shared pool ------------------------------------------------------------------------------
+
+
+def sharing(*kis: Ki) -> None:
+    """These KIs share their pools (README "Shared pool")."""
+    for ki in kis:
+        ki.shares_pool = True
+    db.session.commit()
+
+
+def in_pool(
+    profile: HelperProfile, *, remote: bool = True, in_person: bool = False, **columns
+) -> HelperProfile:
+    """The helper agrees to be asked by other KIs (at a distance, in person); with phone/video on
+    and any other profile column given by name (``max_travel_km=…``)."""
+    profile.pool_remote_ok, profile.pool_in_person_ok = remote, in_person
+    profile.remote_ok = columns.pop("remote_ok", True)
+    for name, value in columns.items():
+        setattr(profile, name, value)
+    db.session.commit()
+    return profile

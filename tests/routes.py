@@ -55,6 +55,8 @@ from ki_match.requests.models import (
 from tests.factories import make_helper, make_user, other_ki
 
 ROLES = tuple(Role)
+# The roles of people in a KI; the operator stands above the KIs.
+KI_ROLES = tuple(role for role in ROLES if role != Role.OPERATOR)
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 DUMMY_STRING = "sample-token-that-matches-nothing"
@@ -63,6 +65,8 @@ DUMMY_STRING = "sample-token-that-matches-nothing"
 # A value, or a callable ``(world, ki_id) -> value``.
 SAMPLES: dict[str, object] = {
     "filename": "css/app.css",
+    # A KI's front door: the KI under test's own.
+    "slug": lambda world, ki_id: db.session.get(Ki, ki_id).slug if ki_id else "hoexter",
 }
 
 
@@ -122,7 +126,7 @@ def app_for_collection() -> Flask:
 
 @dataclass
 class World:
-    """Users of every role in one KI, rows to point URLs at, and a second KI."""
+    """Users of every role in one KI (and an operator, in none), rows to point URLs at, and a second KI."""
 
     ki_id: int
     other_ki_id: int
@@ -146,6 +150,7 @@ def make_world(ki: Ki) -> World:
     users = {Role.HELPER: helper.user}
     for role in (Role.COORDINATOR, Role.INITIATIVE, Role.ADMIN):
         users[role] = make_user(role, ki=ki)
+    users[Role.OPERATOR] = make_user(Role.OPERATOR)
     _request_offer_assignment(ki, helper, users[Role.INITIATIVE])
 
     other = other_ki()
@@ -161,14 +166,14 @@ def make_world(ki: Ki) -> World:
             organisation_id=other_org.id if role == Role.INITIATIVE else None,
             email_verified_at=utcnow(),
         )
-        for role in ROLES
+        for role in KI_ROLES
     ]
     db.session.add_all(other_users)
     db.session.flush()
     other_helper = HelperProfile(ki_id=other.id, user_id=other_users[0].id)
     db.session.add(other_helper)
     db.session.flush()
-    _request_offer_assignment(other, other_helper, other_users[ROLES.index(Role.INITIATIVE)])
+    _request_offer_assignment(other, other_helper, other_users[KI_ROLES.index(Role.INITIATIVE)])
     db.session.commit()
     return World(ki_id=ki.id, other_ki_id=other.id, emails={role: user.email for role, user in users.items()})
 

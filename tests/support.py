@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
@@ -96,3 +100,24 @@ def copies_of(*values: str) -> list[str]:
                 text = cell if isinstance(cell, str) else json.dumps(cell, ensure_ascii=False)
                 found += [f"{table.name}.{column.name}: {v!r}" for v in values if v in text]
     return found
+
+
+@contextmanager
+def frozen_clock(instant: datetime) -> Iterator[None]:
+    """Inside, every ``utcnow()`` of the application answers ``instant``: each module that
+    imported ``ki_match.clock.utcnow`` by name is given a stand-in, and gets the real one back."""
+    import ki_match.clock
+
+    real = ki_match.clock.utcnow
+    patched = [
+        module
+        for name, module in list(sys.modules.items())
+        if (name == "ki_match" or name.startswith("ki_match.")) and getattr(module, "utcnow", None) is real
+    ]
+    for module in patched:
+        module.utcnow = lambda: instant
+    try:
+        yield
+    finally:
+        for module in patched:
+            module.utcnow = real

@@ -117,17 +117,23 @@ class ConfirmForm(BaseForm):
 
 
 ROLE_CHOICES = [
+    SelectChoice(Role.HELPER.value, _l("Helfer*in")),
     SelectChoice(Role.COORDINATOR.value, _l("Koordination")),
     SelectChoice(Role.INITIATIVE.value, _l("Initiative")),
     SelectChoice(Role.ADMIN.value, _l("Administration")),
 ]
 
 
-class InviteForm(BaseForm):
+class PersonInviteForm(BaseForm):
+    """Whom to invite: a name and an address (a helper, an organisation's member)."""
+
     display_name = NameField(
         _l("Name"), validators=[DataRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=120)]
     )
     email = email_field()
+
+
+class InviteForm(PersonInviteForm):
     role = SelectField(_l("Rolle"), choices=ROLE_CHOICES, validators=[InputRequired()])
     organisation_id = SelectField(
         _l("Organisation"),

@@ -11,4 +11,5 @@ ROLE_LABELS = {
     Role.COORDINATOR: _l("Koordination"),
     Role.INITIATIVE: _l("Initiative"),
     Role.ADMIN: _l("Administration"),
+    Role.OPERATOR: _l("Betrieb"),
 }

@@ -22,10 +22,12 @@ class User(UserMixin, db.Model):
             "(role = 'initiative') = (organisation_id IS NOT NULL)",
             name="organisation_iff_initiative",
         ),
+        # The operator stands above the KIs; everyone else belongs to exactly one.
+        CheckConstraint("(role = 'operator') = (ki_id IS NULL)", name="ki_unless_operator"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ki_id: Mapped[int] = mapped_column(ForeignKey("ki.id"), index=True)
+    ki_id: Mapped[int | None] = mapped_column(ForeignKey("ki.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
@@ -43,8 +45,15 @@ class User(UserMixin, db.Model):
     ki = relationship("Ki")
 
     @property
+    def may_use_app(self) -> bool:
+        """Whether this person may use the app now: the one rule that the login, every session,
+        mailed links and calendar feeds ask. An account of a deactivated KI keeps its data but
+        cannot be used until the KI is active again; an operator belongs to no KI."""
+        return self.active and self.deleted_at is None and (self.ki is None or self.ki.active)
+
+    @property
     def is_active(self) -> bool:  # Flask-Login asks this before logging a user in
-        return self.active
+        return self.may_use_app
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles

@@ -28,6 +28,7 @@ from ki_match.core.text import normalise_name
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki, Organisation
+from ki_match.orgs.settings import settings_for
 from ki_match.outbox.links import LinkDue
 from ki_match.outbox.models import OutboxMessage
 from ki_match.outbox.queue import queue_mail
@@ -148,10 +149,18 @@ def spend_token(raw: str, purpose: TokenPurpose) -> User | None:
 # --- login -------------------------------------------------------------------------------
 
 
+# What a person of a deactivated KI is told, after the right password or on a mailed link.
+KI_CLOSED = _l(
+    "Ihr Kommunales Integrationszentrum nutzt KI-Match zurzeit nicht. Ihre Daten bleiben erhalten. "
+    "Bitte wenden Sie sich an Ihr KI."
+)
+
+
 @dataclass
 class LoginResult:
     user: User | None = None
     needs_verification: bool = False
+    ki_closed: bool = False
 
 
 def authenticate(email: str, password: str) -> LoginResult:
@@ -161,6 +170,11 @@ def authenticate(email: str, password: str) -> LoginResult:
         record("login.failure", actor=NOBODY, subject=user, email_hash=_digest(normalise_email(email))[:16])
         db.session.commit()
         return LoginResult()
+    if not user.may_use_app:
+        # Said only after the right password: a guesser learns nothing about the KI.
+        record("login.refused_ki_inactive", actor=NOBODY, subject=user)
+        db.session.commit()
+        return LoginResult(ki_closed=True)
     if user.email_verified_at is None:
         send_verification(user)
         db.session.commit()
@@ -207,7 +221,7 @@ def mail_link(event: LinkDue) -> str | None:
         return None
     purpose = TokenPurpose(purpose_value)
     user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.deleted_at is not None or user.email != event.to:
+    if user is None or not user.may_use_app or user.email != event.to:
         return None
     return public_url(_LINK_ENDPOINTS[purpose], token=issue_token(user, purpose))
 
@@ -225,9 +239,12 @@ def send_verification(user: User) -> None:
 
 
 def register_helper(ki: Ki, *, email: str, display_name: str, password: str) -> None:
-    """Create an unverified helper account and send the verification link.
+    """Create an unverified helper account of ``ki`` and send the verification link.
 
-    If the address is taken, its owner gets a note instead; the caller cannot tell.
+    One address, one account in the whole installation (README, "One address, one account"):
+    if the address is taken, here or in another KI, nothing is created or changed and its owner
+    gets a note instead (naming the KI she tried to join when it is not her own); the caller
+    cannot tell.
     """
     email = normalise_email(email)
     existing = user_by_email(email)
@@ -235,18 +252,7 @@ def register_helper(ki: Ki, *, email: str, display_name: str, password: str) -> 
     # response time from telling whether the address is taken.
     password_hash = hash_password(password)
     if existing is not None:
-        queue_mail(
-            kind="account_exists",
-            to=existing.email,
-            subject=_l("Ihr Konto bei KI-Match"),
-            template="emails/account_exists",
-            key=f"exists:{existing.id}:{secrets.token_hex(8)}",
-            ki_id=existing.ki_id,
-            user=existing,
-            login_link=public_url("accounts.login"),
-            reset_link=public_url("accounts.forgot_password"),
-        )
-        record("account.register_existing", actor=None, subject=existing)
+        _tell_registered_already(existing, ki)
         db.session.commit()
         return
     user = User(
@@ -264,9 +270,31 @@ def register_helper(ki: Ki, *, email: str, display_name: str, password: str) -> 
     db.session.commit()
 
 
+def _tell_registered_already(existing: User, ki: Ki) -> None:
+    """The owner of a taken address learns that someone registered with it, and where."""
+    elsewhere = existing.ki_id != ki.id
+    kind = "registration_elsewhere" if elsewhere else "account_exists"
+    queue_mail(
+        kind=kind,
+        to=existing.email,
+        subject=_l("Ihr Konto bei KI-Match"),
+        template=f"emails/{kind}",
+        key=f"exists:{existing.id}:{secrets.token_hex(8)}",
+        ki_id=existing.ki_id,
+        user=existing,
+        joining_ki=ki,
+        login_link=public_url("accounts.login"),
+        reset_link=public_url("accounts.forgot_password"),
+    )
+    if elsewhere:
+        record("account.register_elsewhere", actor=None, subject=existing, by_ki=ki.id)
+    else:
+        record("account.register_existing", actor=None, subject=existing)
+
+
 def verify_email(raw: str) -> User | None:
     user = spend_token(raw, TokenPurpose.VERIFY_EMAIL)
-    if user is None:
+    if user is None or not user.may_use_app:
         db.session.rollback()
         return None
     if user.email_verified_at is None:
@@ -280,7 +308,7 @@ def verify_email(raw: str) -> User | None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address belongs to an active account.
+    """Mail a reset link if the address belongs to an account that may use the app now.
 
     Whether it does must not show in the response time, so every path does the same work: for
     an unknown or inactive address the mail is written for a stand-in that is never stored, and
@@ -288,7 +316,7 @@ def request_password_reset(email: str) -> None:
     a commit.
     """
     user = user_by_email(email)
-    known = user is not None and user.active
+    known = user is not None and user.may_use_app
     recipient = user if known else User(email=normalise_email(email), display_name="")
     with db.session.no_autoflush:  # the stand-in's mail must never reach the database
         message = _mail_link(
@@ -316,7 +344,7 @@ def set_password(user: User, password: str) -> None:
 def _password_by_link(raw: str, purpose: TokenPurpose, password: str, action: str) -> User | None:
     """Spend a mailed link's token to set a password; the link also proves the mailbox."""
     user = spend_token(raw, purpose)
-    if user is None or not user.active:
+    if user is None or not user.may_use_app:
         db.session.rollback()
         return None
     set_password(user, password)
@@ -360,8 +388,8 @@ def invite_user(
     as a new one, so inviting does not tell who has an account elsewhere; nothing is created or
     changed, and the owner is told by mail which KI tried (returns None).
     """
-    if role == Role.HELPER:
-        raise AccountError(_("Helfende registrieren sich selbst."))
+    if not may_invite(invited_by, role):
+        raise AccountError(_("Personen mit dieser Rolle dürfen Sie nicht einladen."))
     if (role == Role.INITIATIVE) != (organisation is not None):
         raise AccountError(_("Mitglieder einer Initiative brauchen eine Organisation."))
     if organisation is not None and organisation.ki_id != ki.id:
@@ -382,10 +410,25 @@ def invite_user(
     )
     db.session.add(user)
     db.session.flush()
+    if role == Role.HELPER:
+        publish(HelperAccountCreated(user))
     send_invitation(user, invited_by)
     record("account.invited", actor=invited_by, subject=user, role=role.value)
     db.session.commit()
     return user
+
+
+def may_invite(inviter: User, role: Role) -> bool:
+    """Admins invite people of every role; coordinators invite helpers, and only when their KI's
+    settings allow it ("Koordinierende dürfen Helfende einladen"). Helpers also register
+    themselves at their KI's front door."""
+    if inviter.role == Role.ADMIN:
+        return True
+    return (
+        inviter.role == Role.COORDINATOR
+        and role == Role.HELPER
+        and settings_for(inviter.ki).coordinators_invite_helpers
+    )
 
 
 def _tell_invited_elsewhere(existing: User, ki: Ki, invited_by: User) -> None:
@@ -404,7 +447,8 @@ def _tell_invited_elsewhere(existing: User, ki: Ki, invited_by: User) -> None:
     record("account.invited_elsewhere", actor=invited_by, subject=existing, by_ki=ki.id)
 
 
-def send_invitation(user: User, invited_by: User) -> None:
+def send_invitation(user: User, invited_by: User | None) -> None:
+    """The invitation link; ``invited_by`` is None when the installation sets a new KI up."""
     _mail_link(
         user,
         TokenPurpose.INVITATION,

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from ki_match.accounts.models import User, UserSession
 from ki_match.audit.services import record
@@ -40,9 +41,20 @@ SEEN_PRECISION = timedelta(minutes=5)
 
 
 def user_for_session(raw: str) -> User | None:
-    """The user of a live session, or None if it was revoked, idle or too old."""
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(raw)))
-    if row is None or row.revoked_at is not None:
+    """The user of a live session, or None if it was revoked, idle or too old.
+
+    Every request asks this: one statement reads the session, its user and the user's KI (which
+    every page shows and scopes by), where three would each be a round trip."""
+    found = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .options(joinedload(User.ki))
+        .where(UserSession.token_hash == digest(raw))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None:
         return None
     now = utcnow()
     config = current_app.config
@@ -52,8 +64,7 @@ def user_for_session(raw: str) -> User | None:
         row.revoked_at = now
         db.session.commit()
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not user.may_use_app:  # also when the user's KI was deactivated meanwhile
         return None
     if now - row.last_seen_at > SEEN_PRECISION:
         # Written only every few minutes, so reading pages does not mean writing rows.

@@ -16,14 +16,13 @@ from ki_match.accounts.forms import (
     ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
-    RegisterForm,
     ResetPasswordForm,
 )
 from ki_match.accounts.models import TokenPurpose
 from ki_match.core.errors import render_error
 from ki_match.extensions import db, limiter, login_manager
 from ki_match.htmx import redirect_to, render, render_form
-from ki_match.orgs.queries import current_ki
+from ki_match.orgs.queries import sole_active_ki
 from ki_match.security import safe_local_path
 
 bp = Blueprint("accounts", __name__)
@@ -118,6 +117,9 @@ def login():
         if result.user is not None:
             _start(result.user)
             return redirect_to(safe_local_path(request.args.get("next")) or url_for("home.index"))
+        if result.ki_closed:
+            form.email.errors.append(str(services.KI_CLOSED))
+            return render("accounts/login.html", "login_form", status=422, form=form)
         g.login_failed = True
         if result.needs_verification:
             form.email.errors.append(
@@ -143,18 +145,10 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 @anonymous_only
-@limiter.limit(lambda: current_app.config["ACCOUNT_LIMIT_PER_ADDRESS"], methods=["POST"])
 def register():
-    form = RegisterForm()
-    if form.validate_on_submit():
-        services.register_helper(
-            current_ki(),
-            email=form.email.data,
-            display_name=form.display_name.data,
-            password=form.password.data,
-        )
-        return redirect_to(url_for("accounts.check_mail", reason="register"))
-    return render_form("accounts/register.html", "register_form", form=form)
+    """Registration belongs to a KI (/k/<slug>/register): the only one's, or the chooser first."""
+    ki = sole_active_ki()
+    return redirect_to(url_for("frontdoor.register", slug=ki.slug) if ki else url_for("frontdoor.choose"))
 
 
 @bp.route("/check-mail/<any(register, reset):reason>")
@@ -168,8 +162,11 @@ def check_mail(reason: str):
 @public
 def verify(token: str):
     form = ConfirmForm()
-    if services.valid_token(token, TokenPurpose.VERIFY_EMAIL) is None:
+    found = services.valid_token(token, TokenPurpose.VERIFY_EMAIL)
+    if found is None:
         return render("accounts/token_invalid.html", status=404)
+    if _ki_closed(found.user):
+        return _ki_closed_page()
     if form.validate_on_submit():
         if services.verify_email(token) is None:
             return render("accounts/token_invalid.html", status=404)
@@ -191,6 +188,15 @@ def forgot_password():
     return render_form("accounts/forgot_password.html", "forgot_form", form=form)
 
 
+def _ki_closed(user) -> bool:
+    """The account itself is fine, only its KI is deactivated: the link's holder is told so."""
+    return user.active and user.deleted_at is None and not user.may_use_app
+
+
+def _ki_closed_page():
+    return render("accounts/ki_closed.html", status=403, message=services.KI_CLOSED)
+
+
 def _new_password_by_link(token: str, purpose: TokenPurpose, spend, done: str, template: str, block: str):
     """A password set through a mailed link (reset or invitation), once; the person is then logged in.
 
@@ -200,6 +206,8 @@ def _new_password_by_link(token: str, purpose: TokenPurpose, spend, done: str, t
     found = services.valid_token(token, purpose)
     if found is None:
         return render("accounts/token_invalid.html", status=404)
+    if _ki_closed(found.user):
+        return _ki_closed_page()
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user = spend(token, form.password.data)

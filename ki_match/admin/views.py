@@ -1,4 +1,4 @@
-"""User management for admins: list, invite, deactivate."""
+"""User management for admins: list, invite, deactivate; whether the KI shares its pool."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from ki_match.access import roles
 from ki_match.accounts import services as account_services
 from ki_match.accounts.forms import ConfirmForm, InviteForm
 from ki_match.accounts.models import Role, User
+from ki_match.admin.forms import PoolSharingForm
 from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.helpers.activation import set_account_active
 from ki_match.htmx import redirect_to, render, render_form
+from ki_match.offers.pool import set_pool_sharing
 from ki_match.orgs.models import Organisation
 from ki_match.orgs.queries import current_ki, organisations
 
@@ -89,3 +91,18 @@ def toggle_active(user_id: int):
         except account_services.AccountError as error:
             flash(str(error), "error")
     return redirect_to(url_for("admin.users"))
+
+
+@bp.route("/pool", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def pool():
+    """The KI's consent to the shared pool (README "Shared pool")."""
+    ki = current_ki()
+    form = PoolSharingForm(obj=ki)
+    if form.validate_on_submit():
+        withdrawn = set_pool_sharing(ki, form.shares_pool.data, current_user._get_current_object())
+        flash(_("Gespeichert: geteilter Pool."), "success")
+        if withdrawn:
+            flash(_("Offene Anfragen zwischen KIs zurückgezogen: %(num)d", num=withdrawn), "success")
+        return redirect_to(url_for("admin.pool"))
+    return render_form("admin/pool.html", "pool_form", form=form, ki=ki)

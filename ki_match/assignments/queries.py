@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -11,7 +12,14 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
-from ki_match.requests.models import HOLDING_STATES, Assignment, AssignmentStatus, HelpRequest
+from ki_match.requests.models import (
+    HOLDING_STATES,
+    Assignment,
+    AssignmentStatus,
+    HelpRequest,
+    Offer,
+    OfferStatus,
+)
 from ki_match.requests.queries import helper_rows, request_details
 
 PAST_ASSIGNMENTS_SHOWN = 100
@@ -25,33 +33,53 @@ def own_assignment(ki: Ki, profile: HelperProfile, assignment_id: int) -> Assign
     return db.session.scalar(_assignments(ki, profile).where(Assignment.id == assignment_id))
 
 
-def _is_upcoming():
+def _is_ahead(starts_at=Assignment.starts_at):
+    """Its time is still to come: the appointment, or a written translation's due day."""
     now = utcnow()
     today = now.astimezone(BERLIN).date()
-    return and_(
-        Assignment.status == AssignmentStatus.CONFIRMED,
-        or_(
-            Assignment.starts_at > now,
-            and_(Assignment.starts_at.is_(None), HelpRequest.due_on >= today),
-        ),
+    return or_(starts_at > now, and_(starts_at.is_(None), HelpRequest.due_on >= today))
+
+
+def _is_upcoming():
+    return and_(Assignment.status == AssignmentStatus.CONFIRMED, _is_ahead())
+
+
+# An offer the helper said yes to, which the KI has not confirmed (nor turned down) yet.
+_BECAME_ASSIGNMENT = select(Assignment.id).where(Assignment.offer_id == Offer.id).exists()
+AWAITING_CONFIRMATION = and_(Offer.status == OfferStatus.ACCEPTED, ~_BECAME_ASSIGNMENT)
+
+
+@dataclass
+class MyAssignments:
+    """A helper's assignments as "Meine Einsätze" groups them (``standing`` says each one's state)."""
+
+    upcoming: list[Assignment]  # confirmed, still ahead, soonest first
+    waiting: list[Offer]  # said yes, the KI has not confirmed yet, soonest first
+    called_off: list[Assignment]  # ahead, but given back or called off
+    past: list[Assignment]  # their time has passed, latest first
+
+
+def assignments_of(ki: Ki, profile: HelperProfile) -> MyAssignments:
+    soonest = (Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
+    ahead = _is_ahead()
+    upcoming = db.session.scalars(_assignments(ki, profile).where(_is_upcoming()).order_by(*soonest))
+    called_off = db.session.scalars(
+        _assignments(ki, profile)
+        .where(ahead, Assignment.status.in_([AssignmentStatus.CANCELLED, AssignmentStatus.WITHDRAWN]))
+        .order_by(*soonest)
     )
-
-
-def assignments_of(ki: Ki, profile: HelperProfile) -> tuple[list[Assignment], list[Assignment]]:
-    """(upcoming, past): confirmed ones still ahead, soonest first; everything else, latest first."""
-    upcoming = _is_upcoming()
-    ahead = db.session.scalars(
+    past = db.session.scalars(
         _assignments(ki, profile)
-        .where(upcoming)
-        .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
-    ).all()
-    behind = db.session.scalars(
-        _assignments(ki, profile)
-        .where(~upcoming)
+        .where(~ahead)
         .order_by(Assignment.starts_at.desc().nulls_last(), HelpRequest.due_on.desc(), Assignment.id.desc())
         .limit(PAST_ASSIGNMENTS_SHOWN)
-    ).all()
-    return list(ahead), list(behind)
+    )
+    waiting = db.session.scalars(
+        helper_rows(Offer, ki, profile, selectinload)
+        .where(AWAITING_CONFIRMATION, _is_ahead(HelpRequest.starts_at))
+        .order_by(HelpRequest.starts_at.asc().nulls_last(), HelpRequest.due_on, Offer.id)
+    )
+    return MyAssignments(list(upcoming), list(waiting), list(called_off), list(past))
 
 
 def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
@@ -76,18 +104,16 @@ def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
 
 
 def upcoming_assignments(profile: HelperProfile, limit: int = 5) -> list[Assignment]:
+    """The start page's next assignments: the first of "Meine Einsätze"'s upcoming ones."""
     return db.session.scalars(
         select(Assignment)
-        .where(
-            Assignment.helper_id == profile.id,
-            Assignment.status == AssignmentStatus.CONFIRMED,
-            Assignment.starts_at >= utcnow(),
-        )
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(Assignment.helper_id == profile.id, _is_upcoming())
         .options(
             selectinload(Assignment.request).selectinload(HelpRequest.language),
             selectinload(Assignment.request).selectinload(HelpRequest.town),
         )
-        .order_by(Assignment.starts_at)
+        .order_by(Assignment.starts_at.asc().nulls_last(), HelpRequest.due_on, Assignment.id)
         .limit(limit)
     ).all()
 
@@ -109,14 +135,15 @@ def hours_awaiting_approval_count(ki: Ki) -> int:
 
 
 def assignment_history(profile: HelperProfile, limit: int = 100):
-    """The helper's assignments, latest first, with their requests."""
+    """The helper's assignments, latest first, with their requests: her KI's and, through the shared
+    pool, other KIs' (whose requests the page shows only by date, kind, language and KI)."""
     return db.session.scalars(
         select(Assignment)
-        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == profile.ki_id)
+        .where(Assignment.helper_id == profile.id)
         .options(
             selectinload(Assignment.request).selectinload(HelpRequest.language),
             selectinload(Assignment.request).selectinload(HelpRequest.town),
+            selectinload(Assignment.request).selectinload(HelpRequest.ki),
         )
         .order_by(Assignment.confirmed_at.desc(), Assignment.id.desc())
         .limit(limit)

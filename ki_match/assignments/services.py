@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
-from ki_match.clock import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.requests import lifecycle
@@ -61,16 +63,32 @@ def withdraw_assignment(assignment_id: int, helper_user: User, reason: str) -> N
     db.session.commit()
 
 
+# Giving an assignment back with less than this to go is a late withdrawal: every coordinator of
+# the KI hears of it at once, not only the one responsible for the request.
+LATE_WITHDRAWAL = timedelta(hours=48)
+
+
+def is_late(assignment: Assignment, now: datetime | None = None) -> bool:
+    """Whether giving it back now leaves the KI less than ``LATE_WITHDRAWAL`` to find someone
+    (a written translation: its due day within two days)."""
+    now = now or utcnow()
+    if assignment.starts_at is not None:
+        return assignment.starts_at - now < LATE_WITHDRAWAL
+    due_on = assignment.request.due_on
+    return due_on is not None and due_on <= (now + LATE_WITHDRAWAL).astimezone(BERLIN).date()
+
+
 def withdraw(
     assignment: Assignment, request: HelpRequest, actor: User, withdraw_reason: str, *, note, **audit
 ) -> None:
     """The seat frees (the caller holds the request's lock and commits): a filled request
-    reopens, and its coordinators hear of it."""
+    reopens, and its coordinators hear of it — all of them when it is late (``is_late``)."""
+    late = is_late(assignment)
     assignment.status = AssignmentStatus.WITHDRAWN
     assignment.withdraw_reason = withdraw_reason.strip()[:300]
-    record("assignment.withdrawn", actor=actor, subject=assignment, **audit)
+    record("assignment.withdrawn", actor=actor, subject=assignment, late=late, **audit)
     lifecycle.seat_freed(request, actor, note)
-    publish(AssignmentWithdrawn(request=request, actor=actor, assignment=assignment))
+    publish(AssignmentWithdrawn(request=request, actor=actor, assignment=assignment, late=late))
 
 
 def report_hours(

@@ -20,18 +20,20 @@ from ki_match.assignments.forms import ReportForm, WithdrawForm
 from ki_match.assignments.loaders import get_assignment
 from ki_match.assignments.services import (
     AssignmentError,
+    is_late,
     report_hours,
     reportable,
     shows_place,
     withdraw_assignment,
     withdrawable,
 )
+from ki_match.assignments.standing import standing, standing_text
 from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render
 from ki_match.orgs.queries import current_ki
-from ki_match.requests.models import Assignment
+from ki_match.requests.models import Assignment, Offer
 
 bp = Blueprint("assignments", __name__)
 
@@ -39,8 +41,14 @@ bp = Blueprint("assignments", __name__)
 @bp.route("/assignments")
 @roles(Role.HELPER)
 def index():
-    upcoming, past = queries.assignments_of(current_ki(), get_profile())
-    return render("assignments/index.html", upcoming=upcoming, past=past)
+    return render(
+        "assignments/index.html", mine=queries.assignments_of(current_ki(), get_profile()), state_of=_state_of
+    )
+
+
+def _state_of(assignment: Assignment | None = None, offer: Offer | None = None) -> str:
+    """The line "Meine Einsätze" and the assignment page show: the helper screens' one wording."""
+    return standing_text(standing(offer, assignment), assignment=assignment)
 
 
 def _report_form_for(assignment: Assignment) -> ReportForm:
@@ -60,8 +68,10 @@ def _assignment_context(assignment: Assignment, **forms) -> dict:
     return {
         "assignment": assignment,
         "req": assignment.request,
+        "state": _state_of(assignment),
         "shows_place": shows_place(assignment),
         "withdrawable": withdrawable(assignment),
+        "late": withdrawable(assignment) and is_late(assignment),
         "reportable": reportable(assignment),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(formdata=None),
         "report_form": forms.get("report_form") or _report_form_for(assignment),

@@ -93,8 +93,12 @@ def uid(assignment: Assignment, host: str) -> str:
 
 
 def summary(assignment: Assignment) -> str:
+    """Kind and language; for another KI (the shared pool), that KI's name too."""
     request = assignment.request
-    return f"{SHORT_KIND[request.kind]} · {language_name(request.language)}"
+    text = f"{SHORT_KIND[request.kind]} · {language_name(request.language)}"
+    if request.ki_id != assignment.helper.ki_id:
+        text += " · " + _("für %(ki)s", ki=request.ki.name)
+    return text
 
 
 def location(assignment: Assignment) -> str | None:

@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from ki_match.accounts.models import User
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest
+from ki_match.requests.queries import own_helper
 
 # How far back the feed reaches: recent assignments stay visible; older ones
 # need not be sent to a calendar app every hour.
@@ -33,11 +33,12 @@ def _with_request():
     )
 
 
-def _of(ki_id: int, profile: HelperProfile):
+def _of(ki: Ki, profile: HelperProfile):
+    """The helper's assignments, whichever KI asked (the shared pool)."""
     return (
         select(Assignment)
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.helper_id == profile.id, HelpRequest.ki_id == ki_id)
+        .where(Assignment.helper_id.in_(own_helper(ki, profile)))
         .options(*_with_request())
     )
 
@@ -47,7 +48,7 @@ def feed_assignments(profile: HelperProfile) -> list[Assignment]:
     so that subscribed calendars learn they are off."""
     since = utcnow() - FEED_PAST
     return db.session.scalars(
-        _of(profile.ki_id, profile)
+        _of(profile.ki, profile)
         .where(
             or_(
                 Assignment.starts_at >= since,
@@ -65,7 +66,7 @@ def upcoming_confirmed(ki: Ki, profile: HelperProfile) -> list[Assignment]:
     """Confirmed assignments still ahead, soonest first, for single downloads."""
     now = utcnow()
     return db.session.scalars(
-        _of(ki.id, profile)
+        _of(ki, profile)
         .where(
             Assignment.status == AssignmentStatus.CONFIRMED,
             or_(
@@ -81,13 +82,8 @@ def upcoming_confirmed(ki: Ki, profile: HelperProfile) -> list[Assignment]:
 
 
 def profile_for_feed_token(raw: str) -> HelperProfile | None:
-    """The helper whose feed this secret opens; nobody once the account is inactive or deleted."""
+    """The helper whose feed this secret opens; the view asks whether they may use the app
+    (``User.may_use_app``: not once the account is inactive or deleted, or its KI deactivated)."""
     return db.session.scalar(
-        select(HelperProfile)
-        .join(User, User.id == HelperProfile.user_id)
-        .where(
-            HelperProfile.calendar_token_hash == feed_token_digest(raw),
-            User.active.is_(True),
-            User.deleted_at.is_(None),
-        )
+        select(HelperProfile).where(HelperProfile.calendar_token_hash == feed_token_digest(raw))
     )

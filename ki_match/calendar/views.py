@@ -93,7 +93,7 @@ def assignment_ics(assignment_id: int):
 def feed(token: str):
     """The subscribed calendar. No login (calendar apps have none): the secret is the key."""
     profile = queries.profile_for_feed_token(token)
-    if profile is None:
+    if profile is None or not profile.user.may_use_app:
         abort(404)
     assignments = queries.feed_assignments(profile)
     with force_locale(profile.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):

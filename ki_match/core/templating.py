@@ -1,13 +1,16 @@
 """Template globals every page needs: the text direction, the locale switch, reference names,
-the short name a helper has before their contact is shared."""
+the short name a helper has before their contact is shared, the KI the page belongs to."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 
+from ki_match.core.deadlines import answer_by
 from ki_match.core.forms import LOCALES
 from ki_match.core.text import short_name
+from ki_match.orgs.queries import page_ki
+from ki_match.orgs.settings import settings_for, tel_number
 from ki_match.reference.names import language_name, level_label, topic_name
 
 
@@ -25,7 +28,10 @@ def register(app: Flask) -> None:
         level_label=level_label,
         topic_name=topic_name,
         short_name=short_name,
+        page_ki=page_ki,
+        settings_for=settings_for,
     )
+    app.jinja_env.filters.update(answer_by=answer_by, tel_number=tel_number)
 
     @app.context_processor
     def locale_switch():

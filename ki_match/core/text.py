@@ -19,14 +19,18 @@ def normalise_name(value: str) -> str:
     return " ".join(clean_text(value).split())
 
 
+def first_name(display_name: str | None) -> str:
+    """How another KI sees a helper of the shared pool until she accepted: the first word only."""
+    words = (display_name or "").split()
+    return words[0] if words else "–"
+
+
 def short_name(display_name: str | None) -> str:
     """How a helper is shown before contact is shared: "Amina Haddad" → "Amina H.".
 
     A single name stays as it is; any kind of whitespace separates the words.
     """
     words = (display_name or "").split()
-    if not words:
-        return "–"
-    if len(words) == 1:
-        return words[0]
+    if len(words) < 2:
+        return first_name(display_name)
     return f"{words[0]} {words[-1][0]}."

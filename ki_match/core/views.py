@@ -9,6 +9,8 @@ from ki_match.access import public
 from ki_match.core.forms import LocaleForm
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render
+from ki_match.orgs.queries import page_ki
+from ki_match.orgs.settings import settings_for
 from ki_match.security import safe_local_path
 
 bp = Blueprint("core", __name__)
@@ -23,7 +25,10 @@ def accessibility():
 @bp.route("/privacy")
 @public
 def privacy():
-    return render("core/privacy.html")
+    """The installation's privacy page; with the KI's name, contact and notice when the page
+    belongs to one (a logged-in user's, or an installation's only KI)."""
+    ki = page_ki()
+    return render("core/privacy.html", ki=ki, ki_settings=settings_for(ki) if ki else None)
 
 
 @bp.route("/locale", methods=["POST"])

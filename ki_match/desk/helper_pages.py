@@ -1,15 +1,16 @@
 """The coordinators' helper pages: the list, one helper's record with history and checks, approval,
-deactivation. (The helper's own pages are in ``ki_match.profile``.)"""
+deactivation, inviting a helper. (The helper's own pages are in ``ki_match.profile``.)"""
 
 from __future__ import annotations
 
-from flask import flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from ki_match.access import roles
-from ki_match.accounts.forms import ConfirmForm
-from ki_match.accounts.services import AccountError
+from ki_match.accounts.forms import ConfirmForm, PersonInviteForm
+from ki_match.accounts.models import Role
+from ki_match.accounts.services import AccountError, invite_user, may_invite
 from ki_match.assignments import queries as assignment_queries
 from ki_match.audit.services import record
 from ki_match.clock import local_today, utcnow
@@ -25,13 +26,15 @@ from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.queries import HelperFilters, HelperState
 from ki_match.helpers.services import CHECK_FIELDS, is_matchable, missing_for_approval, record_checks
-from ki_match.htmx import redirect_to, render, triggered_by, wants_block
+from ki_match.htmx import redirect_to, render, render_form, triggered_by, wants_block
 from ki_match.offers import queries as offer_queries
 from ki_match.orgs.queries import current_ki
 from ki_match.profile import queries as profile_queries
 from ki_match.profile import services as profile_services
 from ki_match.profile.forms import GENDER_CHOICES, KIND_CHOICES
-from ki_match.reference.models import Language, Town
+from ki_match.reference import queries as reference
+from ki_match.reference.data import GERMAN
+from ki_match.reference.models import Town
 from ki_match.reference.names import language_name
 from ki_match.requests.labels import ASSIGNMENT_LABELS
 
@@ -76,7 +79,7 @@ def index():
     page = queries.helper_page(ki, filters)
     record("helper.list_viewed", ki_id=ki.id, list="all", count=len(page.items))
     languages = sorted(
-        (language for language in db.session.scalars(db.select(Language)) if language.code != "de"),
+        (language for language in reference.languages(ki) if language.code != GERMAN),
         key=lambda language: language_name(language).casefold(),
     )
     response = render(
@@ -90,6 +93,7 @@ def index():
         towns=list(db.session.scalars(db.select(Town).where(Town.ki_id == ki.id).order_by(Town.name))),
         partial=wants_block("helper_results"),
         focus_results=triggered_by("page-"),
+        may_invite=may_invite(actor(), Role.HELPER),
     )
     db.session.commit()  # after rendering: a commit would expire every row the template reads
     return response
@@ -237,3 +241,31 @@ def approve(profile_id: int):
     if request.form.get("back") == "profile":
         return redirect_to(url_for("helpers.show", profile_id=profile_id))
     return redirect_to(url_for("helpers.pending"))
+
+
+# --- inviting a helper ------------------------------------------------------------------------
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@roles(*STAFF)
+def invite():
+    """Only where the KI lets coordinators invite helpers (admins always may): 404 otherwise."""
+    if not may_invite(actor(), Role.HELPER):
+        abort(404)
+    form = PersonInviteForm()
+    if form.validate_on_submit():
+        try:
+            invite_user(
+                current_ki(),
+                email=form.email.data,
+                display_name=form.display_name.data,
+                role=Role.HELPER,
+                organisation=None,
+                invited_by=actor(),
+            )
+        except AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(_("Die Einladung an %(email)s ist unterwegs.", email=form.email.data), "success")
+            return redirect_to(url_for("helpers.index"))
+    return render_form("helpers/invite.html", "invite_form", form=form)

@@ -21,6 +21,7 @@ from ki_match.desk.request_page import request_page
 from ki_match.desk.request_parts import offer_board
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.matching.pool import name_for
 from ki_match.offers.confirming import confirm_offer as confirm_rule
 from ki_match.offers.forms import ActionForm, SendOffersForm
 from ki_match.offers.loaders import get_offer
@@ -62,14 +63,14 @@ def offers_answer(
     )
 
 
-def _names(profiles) -> str:
-    return ", ".join(profile.user.display_name for profile in profiles)
+def _names(ki_id: int, profiles) -> str:
+    return ", ".join(name_for(ki_id, profile) for profile in profiles)
 
 
-def _sent_message(result: SendResult) -> str:
+def _sent_message(ki_id: int, result: SendResult) -> str:
     parts = []
     if result.sent:
-        names = _names(offer.helper for offer in result.sent)
+        names = _names(ki_id, (offer.helper for offer in result.sent))
         parts.append(
             ngettext(
                 "Anfrage an %(names)s verschickt.",
@@ -80,13 +81,13 @@ def _sent_message(result: SendResult) -> str:
         )
     if result.already_offered:
         parts.append(
-            _("Schon angefragt, nicht noch einmal: %(names)s.", names=_names(result.already_offered))
+            _("Schon angefragt, nicht noch einmal: %(names)s.", names=_names(ki_id, result.already_offered))
         )
     if result.not_allowed:
         parts.append(
             _(
                 "Nicht angefragt, weil sie zurzeit keine Anfragen bekommen dürfen: %(names)s.",
-                names=_names(result.not_allowed),
+                names=_names(ki_id, result.not_allowed),
             )
         )
     return " ".join(parts) or _("Niemand angefragt.")
@@ -110,7 +111,9 @@ def send_offers(request_id: int):
         result = send_rule(help_request.id, form.helper_ids.data, actor())
     except RequestError as error:
         return offers_answer(help_request, str(error), failed=True)
-    return offers_answer(help_request, _sent_message(result), failed=not result.sent, status=200)
+    return offers_answer(
+        help_request, _sent_message(help_request.ki_id, result), failed=not result.sent, status=200
+    )
 
 
 @bp.route("/<int:request_id>/offers")
@@ -148,7 +151,7 @@ def confirm_offer(offer_id: int):
 @roles(*STAFF)
 def withdraw_offer(offer_id: int):
     offer = get_offer(offer_id)
-    name = offer.helper.user.display_name
+    name = name_for(offer.request.ki_id, offer.helper, offer=offer)
     done = _("Die Anfrage an %(name)s ist zurückgezogen.", name=name)
     return _act(offer.request, lambda: withdraw_rule(offer.id, actor()), done)
 

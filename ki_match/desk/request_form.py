@@ -20,7 +20,7 @@ from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.matching.services import match
 from ki_match.orgs.queries import current_ki
-from ki_match.reference.models import Language
+from ki_match.reference import queries as reference
 from ki_match.requests import lifecycle
 from ki_match.requests.data import duplicate_fields, unsaved_request
 from ki_match.requests.forms import RequestForm
@@ -66,7 +66,7 @@ def _prefill_language(form: RequestForm, code: str | None) -> None:
     """``?language=<code>`` (from a directory card) chooses the language; an unknown code is ignored."""
     if not code:
         return
-    language = db.session.scalar(db.select(Language).where(Language.code == code[:12]))
+    language = reference.language_by_code(current_ki(), code[:12])
     if language is not None and str(language.id) in {choice.value for choice in form.language_id.choices}:
         form.language_id.data = language.id
 
@@ -108,7 +108,9 @@ def edit(request_id: int):
         return redirect_to(url_for("requests.show", request_id=help_request.id))
     if request.method == "GET":
         day, start = local_parts(help_request.starts_at)
-        form = _form(help_request.status, formdata=None, obj=help_request, day=day, start=start)
+        form = _form(
+            help_request.status, formdata=None, obj=help_request, day=day, start=start, keeping=help_request
+        )
         form.alt_language_ids.data = [language.id for language in help_request.alt_languages]
         form.gender_pref.data = help_request.gender_pref.value if help_request.gender_pref else ""
         form.kind.data = help_request.kind.value
@@ -120,7 +122,7 @@ def edit(request_id: int):
         response = _render_form(form, editing=help_request)
         db.session.commit()
         return response
-    form = _form(help_request.status)
+    form = _form(help_request.status, keeping=help_request)
     if not form.validate():
         return _render_form(form, editing=help_request, status=422)
     lifecycle.edit(help_request, form.to_data(), actor(), open_now=form.intent.data == "open")
@@ -152,7 +154,7 @@ def preview(request_id: int | None = None):
     "Vorschau aktualisieren" button posts here and gets the whole form back.
     """
     editing = get_request(request_id) if request_id is not None else None
-    form = _form(editing.status if editing else None, inline=True)
+    form = _form(editing.status if editing else None, inline=True, keeping=editing)
     form.validate()
     if wants_block("candidates_preview"):
         unsaved, result = _preview(form, editing)

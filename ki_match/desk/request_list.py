@@ -14,7 +14,9 @@ from ki_match.desk.blueprints import requests as bp
 from ki_match.extensions import db
 from ki_match.htmx import render, triggered_by, wants_block
 from ki_match.orgs.queries import current_ki, organisations
-from ki_match.reference.models import Language, Town
+from ki_match.reference import queries as reference
+from ki_match.reference.data import GERMAN
+from ki_match.reference.models import Town
 from ki_match.reference.names import language_name
 from ki_match.requests import lists
 from ki_match.requests.labels import ATTENTION_LABELS, TAB_LABELS
@@ -49,7 +51,7 @@ def _filter_args(filters: RequestFilters) -> dict:
 
 def _filter_choices(ki) -> dict:
     languages = sorted(
-        (language for language in db.session.scalars(db.select(Language)) if language.code != "de"),
+        (language for language in reference.languages(ki) if language.code != GERMAN),
         key=lambda language: language_name(language).casefold(),
     )
     return {

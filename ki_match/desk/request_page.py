@@ -9,15 +9,18 @@ after a reload.
 
 from __future__ import annotations
 
+from flask import request, url_for
+
 from ki_match.access import roles
 from ki_match.audit.services import record
 from ki_match.core.args import int_arg, text_arg
 from ki_match.desk.blueprints import STAFF
 from ki_match.desk.blueprints import requests as bp
-from ki_match.desk.request_parts import lifecycle, offer_board, submitted_panel
+from ki_match.desk.request_parts import OfferBoard, lifecycle, offer_board, submitted_panel
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import render, wants_block
+from ki_match.matching.pool import Sight
 from ki_match.matching.services import match, why_not
 from ki_match.offers.escalation import steps_for
 from ki_match.orgs.queries import current_ki
@@ -29,15 +32,39 @@ from ki_match.requests.models import HelpRequest
 PAGE = "requests/show.html"
 
 
+# How many of each group the block draws until the coordinator asks for all: the best ones are
+# the ones asked; a request can have 90 candidates and 80 near misses.
+SHOWN = {"candidates": 20, "near_misses": 10}
+
+
+def _show_all() -> bool:
+    return request.args.get("alle") == "1"
+
+
 def candidates_context(help_request: HelpRequest, *, partial: bool = False) -> dict:
-    """The candidates block: the ranked list, who was asked already, whether offers can go out."""
+    """The candidates block: the ranked list (its best, or all of it when asked), who was asked
+    already, whether offers can go out."""
+    result = match(help_request, pool=True)
+    show_all = _show_all()
+    if result.pool:
+        record("pool.candidates_viewed", subject=help_request, helpers=[c.helper.id for c in result.pool])
     return {
         "req": help_request,
-        "result": match(help_request),
+        "result": result,
         "offer_states": queries.offer_states(help_request),
         "can_offer": help_request.status in ACCEPTING,
         "partial": partial,
+        "show_all": show_all,
+        "shown": {} if show_all else SHOWN,
+        "all_url": url_for("requests.show", request_id=help_request.id, alle=1, _anchor="candidates-heading"),
     }
+
+
+def audit_pool_rows(board: OfferBoard) -> None:
+    """Other KIs' helpers on the offers block are seen by this KI: recorded (``matching.pool``)."""
+    foreign = [row.helper.id for row in board.rows if row.sight != Sight.OWN]
+    if foreign:
+        record("pool.helpers_viewed", subject=board.req, helpers=foreign)
 
 
 def page_context(help_request: HelpRequest, **parts) -> dict:
@@ -63,7 +90,9 @@ def _show(help_request: HelpRequest):
     if wants_block("candidates"):
         response = render(PAGE, "candidates", **candidates_context(help_request, partial=True))
     else:
-        response = render(PAGE, **page_context(help_request))
+        context = page_context(help_request)
+        audit_pool_rows(context["board"])
+        response = render(PAGE, **context)
     db.session.commit()  # after rendering, so the request's rows are not expired and loaded again
     return response
 

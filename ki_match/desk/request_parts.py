@@ -17,6 +17,7 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.initiatives import queries as initiative_queries
 from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
 from ki_match.initiatives.services import HELPER_CONFIRMED, confirmed_helpers
+from ki_match.matching.pool import Sight, shown_name, sight
 from ki_match.requests.forms import CancelForm, RescheduleForm
 from ki_match.requests.labels import ASSIGNMENT_LABELS, OFFER_LABELS
 from ki_match.requests.lifecycle import ACCEPTING, RESCHEDULABLE, can_transition
@@ -50,6 +51,16 @@ class OfferRow:
     @property
     def helper(self):
         return (self.assignment or self.offer).helper
+
+    @property
+    def sight(self) -> Sight:
+        """How much of the helper the request's KI sees (another KI's helper: ``matching.pool``)."""
+        viewer = (self.assignment or self.offer).request.ki_id
+        return sight(viewer, self.helper, offer=self.offer, assignment=self.assignment)
+
+    @property
+    def name(self) -> str:
+        return shown_name(self.sight, self.helper.user.display_name)
 
     @property
     def key(self) -> str:

@@ -31,6 +31,8 @@ from ki_match.helpers.models import (
 )
 from ki_match.helpers.queries import matchable_filter
 from ki_match.orgs.models import Ki
+from ki_match.reference import cache
+from ki_match.reference import queries as reference
 from ki_match.reference.geo import distance_km
 from ki_match.reference.models import Language, Level, Topic, Town
 from ki_match.requests.models import HelpRequest, RequestStatus, request_alt_language
@@ -61,7 +63,7 @@ class TownMap:
 
 
 def town_map(ki: Ki) -> TownMap:
-    towns = list(db.session.scalars(select(Town).where(Town.ki_id == ki.id).order_by(Town.name)))
+    towns = list(cache.towns(ki))
     km = {(a.id, b.id): (0.0 if a.id == b.id else distance_km(a, b)) for a in towns for b in towns}
     return TownMap(towns, km)
 
@@ -303,15 +305,9 @@ def _cards(rows, facts: dict[str, dict], towns: TownMap) -> list[DirectoryCard]:
     return cards
 
 
-def directory_languages() -> list[Language]:
-    """Languages one can look for: every active language but German (everyone speaks it)."""
-    return list(
-        db.session.scalars(select(Language).where(Language.active.is_(True), Language.code != GERMAN))
-    )
-
-
-def active_topics() -> list[Topic]:
-    return list(db.session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.name)))
+def directory_languages(ki: Ki) -> list[Language]:
+    """Languages one can look for: the KI's active languages but German (everyone speaks it)."""
+    return [language for language in reference.languages(ki) if language.active and language.code != GERMAN]
 
 
 # --- coverage ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ki_match.helpers.availability import weekday_names
 from ki_match.helpers.models import HelperKind
 from ki_match.htmx import render, triggered_by, wants_block
 from ki_match.orgs.queries import current_ki
+from ki_match.reference import queries as reference
 from ki_match.reference.models import Level
 from ki_match.reference.names import language_name, level_label, topic_name
 from ki_match.requests.models import RequestStatus
@@ -81,8 +82,8 @@ def _directory_args(filters: DirectoryFilters, codes: dict[int, str], topics: di
 def index():
     ki = current_ki()
     towns = queries.town_map(ki)
-    languages = _by_name(queries.directory_languages())
-    topics = queries.active_topics()
+    languages = _by_name(queries.directory_languages(ki))
+    topics = reference.active_topics(ki)
     # Names looked up once per request: the cards and the text search use each many times.
     names = Names(
         languages={language.id: language_name(language) for language in languages},
@@ -151,6 +152,7 @@ def index():
         new_request_url=_new_request_url,
         partial=wants_block("directory_results"),
         focus_results=triggered_by("page-"),
+        example_town=towns.towns[0].name if towns.towns else None,
     )
     db.session.commit()  # the audit record; after rendering, which reads the loaded rows
     return response
@@ -164,7 +166,7 @@ def index():
 def coverage():
     ki = current_ki()
     towns = queries.town_map(ki)
-    languages = _by_name(queries.directory_languages())
+    languages = _by_name(queries.directory_languages(ki))
     form = CoverageFilterForm(
         formdata=request.args, languages=languages, language_name=language_name, level_label=level_label
     )

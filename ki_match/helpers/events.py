@@ -33,3 +33,12 @@ class FreedCommitments:
 
     offers_withdrawn: int = 0
     reopened: list = field(default_factory=list)  # requests whose confirmed seat is free again
+
+
+@dataclass(frozen=True)
+class PoolConsentWithdrawn:
+    """A helper no longer agrees to be asked by other KIs (for one kind or both): offers from
+    other KIs she may no longer be asked for end (``offers.pool`` answers with their number)."""
+
+    profile: HelperProfile
+    actor: User

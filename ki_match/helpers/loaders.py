@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ki_match.accounts.models import Role, User
 from ki_match.extensions import db
@@ -41,7 +41,8 @@ def get_profile(
         select(HelperProfile)
         .join(User, User.id == HelperProfile.user_id)
         .where(HelperProfile.ki_id == current_ki().id)
-        .options(selectinload(HelperProfile.user), *(DETAILS if details else ()))
+        # The user comes with the join the query has anyway, not with a statement of its own.
+        .options(contains_eager(HelperProfile.user), *(DETAILS if details else ()))
     )
     if current_user.role == Role.HELPER:
         query = query.where(HelperProfile.user_id == current_user.id)

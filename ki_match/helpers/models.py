@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ki_match.clock import utcnow
@@ -43,6 +43,10 @@ class HelperProfile(db.Model):
     home_town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
     max_travel_km: Mapped[int | None]
     remote_ok: Mapped[bool] = mapped_column(default=False)
+    # The shared pool (README "Shared pool"): other KIs that share may ask her by phone, video or
+    # in writing, and — separately — in person within her travel distance.
+    pool_remote_ok: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    pool_in_person_ok: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
     kind: Mapped[HelperKind] = mapped_column(
         str_enum(HelperKind, "helper_kind"), default=HelperKind.VOLUNTEER
@@ -63,6 +67,7 @@ class HelperProfile(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user = relationship("User", foreign_keys=[user_id], backref="helper_profile", uselist=False)
+    ki = relationship("Ki")
     home_town = relationship("Town")
     towns = relationship("Town", secondary=helper_town, order_by="Town.name")
     topics = relationship("Topic", secondary=helper_topic, order_by="Topic.name")

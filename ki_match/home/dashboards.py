@@ -8,11 +8,11 @@ from ki_match.accounts.models import Role, User
 from ki_match.assignments import queries as assignment_queries
 from ki_match.extensions import db
 from ki_match.helpers import queries as helper_queries
-from ki_match.helpers.services import missing_for_approval
 from ki_match.initiatives.labels import INITIATIVE_STATUS, initiative_status
 from ki_match.initiatives.queries import step_counts
 from ki_match.offers import queries as offer_queries
 from ki_match.orgs.queries import current_ki
+from ki_match.profile.services import progress
 from ki_match.requests import lists as request_lists
 from ki_match.requests.labels import ATTENTION_LABELS, STATUS_TABS
 
@@ -25,7 +25,7 @@ def _helper(user: User) -> dict:
     profile = helper_queries.profile_of(user)
     return {
         "profile": profile,
-        "missing": missing_for_approval(profile),
+        "progress": progress(profile),
         "pending_offers": offer_queries.pending_offer_count(profile),
         "upcoming": assignment_queries.upcoming_assignments(profile),
     }

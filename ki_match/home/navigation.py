@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -23,6 +23,8 @@ class NavItem:
     label: str
     # A number worth seeing from every page (unanswered offers), shown when not zero; keep it one COUNT.
     count: Callable[[], int] | None = None
+    # That number, once counted for this page; the phone menu shows it on its closed toggle too.
+    number: int = 0
 
 
 def _open_offers() -> int:
@@ -63,26 +65,33 @@ NAVIGATION = {
         NavItem("admin.users", _l("Konten")),
         _REPORTS,
         NavItem("organisations.index", _l("Organisationen")),
+        NavItem("reference.towns", _l("Orte, Sprachen, Themen")),
+        NavItem("settings.edit", _l("Einstellungen")),
         _MAIL,
         *_DIRECTORY,
     ],
+    Role.OPERATOR: [
+        NavItem("operator.index", _l("KIs")),
+        NavItem("operator.new_ki", _l("KI anlegen")),
+        NavItem("operator.figures", _l("Zahlen")),
+    ],
 }
 
-ANONYMOUS_NAVIGATION = [
-    NavItem("accounts.login", _l("Anmelden")),
-    NavItem("accounts.register", _l("Als Helfer*in registrieren")),
-]
+_LOGIN = NavItem("accounts.login", _l("Anmelden"))
+ANONYMOUS_NAVIGATION = [_LOGIN, NavItem("accounts.register", _l("Als Helfer*in registrieren"))]
+# Under a KI's front door registration joins that KI (the front door fills in its slug).
+FRONT_DOOR_NAVIGATION = [_LOGIN, NavItem("frontdoor.register", _l("Als Helfer*in registrieren"))]
 
 
 def navigation() -> list[NavItem]:
     if current_user.is_authenticated:
         return [_counted(item) for item in NAVIGATION[current_user.role]]
-    return ANONYMOUS_NAVIGATION
+    return FRONT_DOOR_NAVIGATION if g.get("front_door") else ANONYMOUS_NAVIGATION
 
 
 def _counted(item: NavItem) -> NavItem:
     number = item.count() if item.count else 0
-    return replace(item, label=f"{item.label} ({number})") if number else item
+    return replace(item, label=f"{item.label} ({number})", number=number) if number else item
 
 
 def register(app: Flask) -> None:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from ki_match.accounts.forms import email_field
 from ki_match.clock import local_today
@@ -16,6 +16,7 @@ from ki_match.core.forms import BaseForm, NameField, WholeNumberField
 from ki_match.extensions import db
 from ki_match.initiatives.workdays import earliest_day
 from ki_match.orgs.models import Ki, Organisation, OrganisationKind
+from ki_match.orgs.settings import settings_for
 from ki_match.reference.models import Town
 from ki_match.requests.data import RequestData
 from ki_match.requests.forms import RequestForm
@@ -53,7 +54,7 @@ class InitiativeRequestForm(RequestForm):
         return True
 
     def earliest(self):
-        return earliest_day(local_today(), self.ki.lead_time_days)
+        return earliest_day(local_today(), settings_for(self.ki).lead_time_days)
 
     def _requested_day(self):
         return self.day.data if self._scheduled() else self.due_on.data
@@ -76,7 +77,7 @@ class InitiativeRequestForm(RequestForm):
                     _l(
                         "Anfragen brauchen mindestens %(days)s Werktage Vorlauf, also frühestens "
                         "am %(date)s. Ist es dringender, kreuzen Sie „Dringend“ an und nennen den Grund.",
-                        days=self.ki.lead_time_days,
+                        days=settings_for(self.ki).lead_time_days,
                         date=self.earliest().strftime("%d.%m.%Y"),
                     ),
                 ]
@@ -202,17 +203,3 @@ class MemberInviteForm(BaseForm):
         _l("Name"), validators=[InputRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=120)]
     )
     email = email_field()
-
-
-class LeadTimeForm(BaseForm):
-    lead_time_days = WholeNumberField(
-        _l("Mindestvorlauf für Anfragen von Initiativen (Werktage)"),
-        validators=[
-            InputRequired(_l("Bitte geben Sie eine Zahl an.")),
-            NumberRange(0, 30, _l("Bitte eine Zahl von 0 bis 30 angeben.")),
-        ],
-        description=_l(
-            "Montag bis Freitag ohne Feiertage in NRW. Dringende Anfragen mit Begründung gehen immer."
-        ),
-        render_kw={"min": 0, "max": 30, "inputmode": "numeric"},
-    )

@@ -1,9 +1,8 @@
-"""Organisations for admins: list, create, edit, (de)activate, members and their invitations,
-and the KI's lead time for requests from initiatives.
+"""Organisations for admins: list, create, edit, (de)activate, members and their invitations.
+(The KI's lead time for requests from initiatives is set under /admin/settings.)
 
 URL map:
   /admin/organisations                                   organisations.index
-  /admin/organisations/lead-time                  POST   organisations.lead_time
   /admin/organisations/new                               organisations.new
   /admin/organisations/<id>                              organisations.show      edit, members, invite
   /admin/organisations/<id>/active                POST   organisations.toggle_active
@@ -28,12 +27,12 @@ from ki_match.htmx import redirect_to, render
 from ki_match.initiatives import queries, services
 from ki_match.initiatives.forms import (
     ORGANISATION_KIND_LABELS,
-    LeadTimeForm,
     MemberInviteForm,
     OrganisationForm,
 )
 from ki_match.orgs.models import Organisation, OrganisationKind
 from ki_match.orgs.queries import current_ki
+from ki_match.orgs.settings import settings_for
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 
@@ -61,37 +60,17 @@ def get_member(organisation: Organisation, user_id: int) -> User:
     return member
 
 
-def _index(lead_form: LeadTimeForm | None = None, status: int = 200):
-    ki = current_ki()
-    rows = queries.organisations_with_counts(ki)
-    response = render(
-        "initiatives/organisations.html",
-        "lead_time_settings",
-        status=status,
-        rows=rows,
-        kinds=ORGANISATION_KIND_LABELS,
-        lead_form=lead_form or LeadTimeForm(formdata=None, lead_time_days=ki.lead_time_days),
-        form=ConfirmForm(),
-    )
-    return response
-
-
 @bp.route("")
 @roles(Role.ADMIN)
 def index():
-    return _index()
-
-
-@bp.route("/lead-time", methods=["POST"])
-@roles(Role.ADMIN)
-def lead_time():
-    form = LeadTimeForm()
-    if not form.validate():
-        return _index(form, status=422)
-    services.set_lead_time(current_ki(), form.lead_time_days.data, _actor())
-    db.session.commit()
-    flash(_("Der Mindestvorlauf ist gespeichert."), "success")
-    return redirect_to(url_for("organisations.index"))
+    ki = current_ki()
+    return render(
+        "initiatives/organisations.html",
+        rows=queries.organisations_with_counts(ki),
+        kinds=ORGANISATION_KIND_LABELS,
+        lead_time_days=settings_for(ki).lead_time_days,
+        form=ConfirmForm(),
+    )
 
 
 def _save(form: OrganisationForm, organisation: Organisation | None) -> Organisation:

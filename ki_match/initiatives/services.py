@@ -171,11 +171,5 @@ def _switched(row, flag: str, on: bool, actor, switched_on: str, switched_off: s
     return True
 
 
-def set_lead_time(ki: Ki, days: int, actor) -> None:
-    if ki.lead_time_days != days:
-        record("ki.lead_time_changed", actor=actor, subject=ki, old=ki.lead_time_days, new=days)
-        ki.lead_time_days = days
-
-
 def can_answer(request: HelpRequest) -> bool:
     return request.status not in (S.COMPLETED, S.CANCELLED, S.DECLINED, S.UNFILLED)

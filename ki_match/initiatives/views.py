@@ -16,7 +16,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
@@ -27,7 +26,8 @@ from ki_match.initiatives import contacts, queries, services
 from ki_match.initiatives.forms import AnswerForm, InitiativeRequestForm, WithdrawForm
 from ki_match.initiatives.labels import INITIATIVE_STATUS, STATUS_GROUPS, initiative_status
 from ki_match.orgs.queries import current_ki
-from ki_match.reference.models import Language
+from ki_match.orgs.settings import settings_for
+from ki_match.reference import queries as reference
 from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest
 from ki_match.requests.queries import status_history
@@ -48,8 +48,8 @@ def _prefilled_language() -> int:
     code = text_arg("language", 12)
     if not code:
         return 0
-    language = db.session.scalar(select(Language).where(Language.code == code, Language.active.is_(True)))
-    return language.id if language is not None else 0
+    language = reference.language_by_code(current_ki(), code)
+    return language.id if language is not None and language.active else 0
 
 
 def _render_new(form: InitiativeRequestForm, status: int = 200):
@@ -59,7 +59,7 @@ def _render_new(form: InitiativeRequestForm, status: int = 200):
         form=form,
         can_submit=services.can_submit(current_user),
         earliest=form.earliest(),
-        lead_days=current_ki().lead_time_days,
+        lead_days=settings_for(current_ki()).lead_time_days,
     )
 
 

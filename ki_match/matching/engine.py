@@ -71,6 +71,8 @@ class RequestFacts:
     qualified_required: bool
     topic_id: int | None
     client_ref: str | None
+    ki_id: int | None = None  # the asking KI; None: every helper counts as its own
+    shares_pool: bool = False  # the asking KI shares its pool (and so may ask other KIs')
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,12 @@ class HelperFacts:
     offers_accepted: int = 0
     no_shows: int = 0
     knows_client: bool = False
+    # The shared pool: the helper's KI, whether it shares, and her consent to be asked by others.
+    ki_id: int | None = None
+    ki_name: str = ""
+    ki_shares_pool: bool = False
+    pool_remote_ok: bool = False
+    pool_in_person_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,8 @@ class Candidate:
 class MatchResult:
     candidates: list[Candidate]
     near_misses: list[Candidate]
+    # Candidates from other KIs of the shared pool, asked about only when the own pool has none.
+    pool: list[Candidate] = field(default_factory=list)
 
 
 LanguageNamer = Callable[[int], str]
@@ -159,6 +169,18 @@ class Words:
 
 
 # --- hard rules ----------------------------------------------------------------------------
+
+
+def from_elsewhere(request: RequestFacts, helper: HelperFacts) -> bool:
+    """Is the helper one of another KI's, asked through the shared pool?"""
+    return request.ki_id is not None and helper.ki_id is not None and helper.ki_id != request.ki_id
+
+
+def pool_consent(request: RequestFacts, helper: HelperFacts) -> bool:
+    """Both KIs share, and the helper agreed to be asked by other KIs for this kind of request:
+    in person (accompaniment, on site) or at a distance (phone, video, written)."""
+    agreed = helper.pool_in_person_ok if request.kind in IN_PERSON else helper.pool_remote_ok
+    return request.shares_pool and helper.ki_shares_pool and agreed
 
 
 def _best_language(request: RequestFacts, helper: HelperFacts) -> tuple[int, int] | None:
@@ -221,6 +243,8 @@ def hard_rule_failures(
         fail("approved", words.gettext("noch nicht freigegeben"))
     elif not helper.consent:
         fail("consent", words.gettext("Einwilligung zurückgezogen"))
+    if from_elsewhere(request, helper) and not pool_consent(request, helper):
+        fail("pool", words.gettext("nicht für Anfragen anderer KIs freigegeben"))
 
     best = _best_language(request, helper)
     if best is None:
@@ -316,11 +340,15 @@ def soft_score(
     distance = _distance(request, helper)
     if request.kind in IN_PERSON and distance is not None:
         parts["distance"] = max(0.0, 1 - distance / 50)
-        reasons.append(
-            words.gettext("wohnt in %(town)s, %(km)d km", town=helper.home.name, km=round(distance))
-            if distance >= 1
-            else words.gettext("wohnt in %(town)s", town=helper.home.name)
-        )
+        if from_elsewhere(request, helper):
+            # Another KI's helper: how far, never where she lives.
+            reasons.append(words.gettext("wohnt %(km)d km entfernt", km=round(distance)))
+        elif distance >= 1:
+            reasons.append(
+                words.gettext("wohnt in %(town)s, %(km)d km", town=helper.home.name, km=round(distance))
+            )
+        else:
+            reasons.append(words.gettext("wohnt in %(town)s", town=helper.home.name))
     else:
         parts["distance"] = 1.0
 

@@ -4,20 +4,23 @@ However many helpers speak the language, ranking costs the same ten or so
 statements: the first reads the KI's matchable helpers' languages and so
 decides who the candidates are; each later one selects for all of them at
 once (their ids as one parameter), never per helper.
+
+Each statement is built once per process and database dialect (``matching.statements``),
+everything that varies being a bound parameter: SQLAlchemy then reuses the
+statement's cache key and compiled form instead of building and hashing the
+same select again on every ranking (about half of a ranking's CPU time before).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, any_, bindparam, case, false, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import exists, select
 
-from ki_match.accounts.models import User
-from ki_match.clock import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.availability import Absence as AbsenceFact
 from ki_match.helpers.availability import Slot
@@ -27,14 +30,16 @@ from ki_match.helpers.models import (
     HelperKind,
     HelperLanguage,
     HelperProfile,
-    helper_town,
 )
-from ki_match.helpers.queries import matchable_filter
-from ki_match.matching.engine import Busy, HelperFacts, Kind, Place, RequestFacts
-from ki_match.reference.models import Language, Town
-from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
+from ki_match.helpers.queries import matchable_filter, pool_filter
+from ki_match.matching import statements
+from ki_match.matching.engine import IN_PERSON, Busy, HelperFacts, Kind, Place, RequestFacts
+from ki_match.orgs.models import Ki
+from ki_match.reference import cache as reference_cache
+from ki_match.reference.cache import LanguageRow
+from ki_match.reference.models import Town
+from ki_match.requests.models import HelpRequest, OfferStatus
 
-BERLIN = ZoneInfo("Europe/Berlin")
 GERMAN = "de"
 
 
@@ -58,63 +63,84 @@ def request_facts(request: HelpRequest) -> RequestFacts:
         qualified_required=request.qualified_required,
         topic_id=request.topic_id,
         client_ref=request.client_ref,
+        ki_id=request.ki_id,
+        shares_pool=request.ki.shares_pool,
     )
 
 
-def languages() -> dict[int, Language]:
-    """The installation's languages by id (a few dozen rows): names for the reasons, German's id."""
-    return {language.id: language for language in db.session.scalars(select(Language))}
+def languages(ki_id: int) -> dict[int, LanguageRow]:
+    """The installation's languages by id (a few dozen rows, kept per process): names for the
+    reasons, German's id."""
+    return {language.id: language for language in reference_cache.languages(db.session.get(Ki, ki_id))}
 
 
-def german_id(by_id: dict[int, Language]) -> int | None:
+def german_id(by_id: dict[int, LanguageRow]) -> int | None:
     return next((language.id for language in by_id.values() if language.code == GERMAN), None)
 
 
-def matchable_helpers(ki_id: int):
-    """Helpers of the KI who may receive offers at all (one rule, see helpers.queries)."""
-    return select(HelperProfile.id).where(HelperProfile.ki_id == ki_id, matchable_filter())
+def pool_helpers(facts: RequestFacts):
+    """Helpers of other sharing KIs who agreed to be asked for this kind of request and speak one of
+    its languages at its level: the language index narrows the state's helpers first. The pool
+    shows candidates only (no near misses), so whoever cannot be one by their week plan or an
+    absence is left out here already (``_free_then``): a language may have hundreds of speakers
+    in the state, few of them free at that hour."""
+    in_person = facts.kind in IN_PERSON
+    return (
+        select(HelperLanguage.helper_id)
+        .join(HelperProfile, HelperProfile.id == HelperLanguage.helper_id)
+        .where(
+            HelperLanguage.language_id.in_(facts.language_ids),
+            HelperLanguage.level >= facts.min_level,
+            pool_filter(facts.ki_id, in_person),
+            matchable_filter(),
+            *_free_then(HelperLanguage.helper_id, facts),
+        )
+        .distinct()
+    )
 
 
-def _languages_of(pool) -> dict[int, dict[int, int]]:
-    """Every language (id → level) of each helper in ``pool``, a select of helper ids.
+def _free_then(helper_id, facts: RequestFacts) -> tuple:
+    """What a helper needs to pass the engine's "absent" and "slot" rules (never more): no absence
+    on the request's days, and on its weekday a slot that starts by its start and one that ends
+    by its end (the window that holds the request begins with the one and ends with the other)."""
+    if facts.starts_at is None or facts.ends_at is None:
+        if facts.due_on is None:
+            return ()
+        first = last = facts.due_on
+        return (~_absent(helper_id, first, last),)
+    local_start, local_end = facts.starts_at.astimezone(BERLIN), facts.ends_at.astimezone(BERLIN)
+    first, last = local_start.date(), (local_end - timedelta(microseconds=1)).date()
+    on_the_day = (AvailabilitySlot.helper_id == helper_id, AvailabilitySlot.weekday == local_start.weekday())
+    begins, ends = local_start.time(), local_end.time()
+    return (
+        ~_absent(helper_id, first, last),
+        exists().where(*on_the_day, AvailabilitySlot.starts <= begins),
+        exists().where(*on_the_day, AvailabilitySlot.ends >= ends),
+    )
+
+
+def _absent(helper_id, first: date, last: date):
+    return exists().where(
+        Absence.helper_id == helper_id, Absence.first_day <= last, Absence.last_day >= first
+    )
+
+
+def _languages_of(statement, **params) -> dict[int, dict[int, int]]:
+    """Every language (id → level) of each helper the ``statement`` (helper id, language id,
+    level) reads.
 
     For a whole KI this is also the pre-filter: who speaks one of the request's languages is
     decided from these rows, so the database reads the KI's few hundred helpers' languages
     by key instead of every speaker of Arabic in the state.
     """
     spoken: dict[int, dict[int, int]] = defaultdict(dict)
-    rows = (
-        db.session.connection()
-        .execute(
-            select(HelperLanguage.helper_id, HelperLanguage.language_id, HelperLanguage.level).where(
-                HelperLanguage.helper_id.in_(pool)
-            )
-        )
-        .all()
-    )
-    for helper_id, language_id, level in rows:
+    for helper_id, language_id, level in _rows(statement, **params):
         spoken[helper_id][language_id] = level
     return spoken
 
 
-def _among(ids: list[int]):
-    """``column IN ids`` for the candidates' ids, in a form whose statement text is the same
-    whatever the candidates: on PostgreSQL one array parameter (``= ANY``), so psycopg prepares
-    each statement once per connection and PostgreSQL plans it once; elsewhere the ids are
-    written into the statement (a bound parameter per helper would make each candidate count
-    a new statement to parse)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        array = bindparam("known", ids, type_=ARRAY(Integer))
-        return lambda column: column == any_(array)
-    listed = bindparam("known", ids, expanding=True, literal_execute=True)
-    return lambda column: column.in_(listed)
-
-
-def _within_ki(ki_id: int) -> tuple:
-    """A helper's assignments are all in their KI. Saying so lets PostgreSQL read the KI's requests
-    for a large candidate set instead of hashing the whole state's (a scan that grew with every KI
-    added); SQLite would instead walk the KI's requests one by one, so it is not told."""
-    return (HelpRequest.ki_id == ki_id,) if db.session.get_bind().dialect.name == "postgresql" else ()
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
@@ -125,9 +151,9 @@ def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     return first.astimezone(ZoneInfo("UTC")), following.astimezone(ZoneInfo("UTC"))
 
 
-def _rows(statement) -> list:
+def _rows(statement, **params) -> list:
     # Fetched at once: row by row costs the driver a call per row.
-    return db.session.connection().execute(statement).all()
+    return db.session.connection().execute(statement, params).all()
 
 
 def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=None) -> list[HelperFacts]:
@@ -137,130 +163,84 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
 
     One statement per fact, in this order, each for all candidates at once."""
     now = utcnow()
-    languages, chosen = _candidates(ki_id, facts, ids)
+    dialect = _dialect()
+    languages, chosen = _candidates(ki_id, facts, ids, dialect)
     if not chosen:
         return []
-    among = _among(chosen)
-    profiles = _profiles(among)
+    profiles = _rows(statements.statement("profiles", dialect), known=chosen)
     if not profiles:
         return []
     gathered = _Gathered(
         languages=languages,
         german_id=german_id,
-        slots=_slots(among),
-        absences=_absences(among, facts, now),
-        served=_served_towns(among),
-        busy=_nearby_assignments(among, facts),
-        history=_history(among, ki_id, facts, now),
-        answers=_offer_answers(among, facts),
+        slots=_slots(chosen, dialect),
+        absences=_absences(chosen, dialect, facts, now),
+        served=_served_towns(chosen, dialect),
+        busy=_nearby_assignments(chosen, dialect, facts),
+        history=_history(chosen, dialect, facts, now),
+        answers=_offer_answers(chosen, dialect, facts),
     )
     return [_assemble(row, gathered) for row in profiles]
 
 
-def _candidates(ki_id: int, facts: RequestFacts, ids) -> tuple[dict[int, dict[int, int]], list[int]]:
+def _candidates(
+    ki_id: int, facts: RequestFacts, ids, dialect: str
+) -> tuple[dict[int, dict[int, int]], list[int]]:
     """Every candidate's languages, and the candidates' ids: for a whole KI the matchable helpers
     who speak one of the request's languages, decided from their language rows; else ``ids``."""
     if ids is None:
-        languages = _languages_of(matchable_helpers(ki_id))
+        languages = _languages_of(statements.statement("ki_languages", dialect), ki_id=ki_id)
         wanted = set(facts.language_ids)
         return languages, [helper_id for helper_id, spoken in languages.items() if wanted & spoken.keys()]
-    languages = _languages_of(ids)
-    return languages, [helper_id for (helper_id,) in _rows(ids)]
+    # The ids once (the shared pool's select reads the state's speakers of the language), then
+    # their languages by key.
+    chosen = [helper_id for (helper_id,) in _rows(ids)]
+    if not chosen:
+        return {}, chosen
+    return _languages_of(statements.statement("known_languages", dialect), known=chosen), chosen
 
 
-_HOME = Town.__table__.alias("home")
-
-
-def _profiles(among) -> list:
-    """Account and profile of each candidate, with their home town."""
-    home = _HOME
-    return _rows(
-        select(
-            HelperProfile.id,
-            User.display_name,
-            User.active,
-            HelperProfile.approved_at,
-            HelperProfile.consent_given_at,
-            HelperProfile.gender,
-            HelperProfile.kind,
-            HelperProfile.qualification_completed_on,
-            HelperProfile.max_travel_km,
-            HelperProfile.remote_ok,
-            HelperProfile.monthly_cap,
-            home.c.id,
-            home.c.name,
-            home.c.lat,
-            home.c.lon,
-        )
-        .join(User, User.id == HelperProfile.user_id)
-        .outerjoin(home, home.c.id == HelperProfile.home_town_id)
-        .where(among(HelperProfile.id))
-    )
-
-
-def _slots(among) -> dict[int, list[Slot]]:
+def _slots(chosen: list[int], dialect: str) -> dict[int, list[Slot]]:
     """Each candidate's weekly slots."""
     slots: dict[int, list[Slot]] = defaultdict(list)
-    for helper_id, weekday, starts, ends in _rows(
-        select(
-            AvailabilitySlot.helper_id,
-            AvailabilitySlot.weekday,
-            AvailabilitySlot.starts,
-            AvailabilitySlot.ends,
-        ).where(among(AvailabilitySlot.helper_id))
-    ):
+    for helper_id, weekday, starts, ends in _rows(statements.statement("slots", dialect), known=chosen):
         slots[helper_id].append(Slot(weekday, starts, ends))
     return slots
 
 
-def _absences(among, facts: RequestFacts, now: datetime) -> dict[int, list[AbsenceFact]]:
+def _absences(
+    chosen: list[int], dialect: str, facts: RequestFacts, now: datetime
+) -> dict[int, list[AbsenceFact]]:
     """Each candidate's absences that have not ended before the request's (local) day."""
     absences: dict[int, list[AbsenceFact]] = defaultdict(list)
     first_day = (facts.starts_at.astimezone(BERLIN).date() if facts.starts_at else facts.due_on) or now.date()
     for helper_id, first, last in _rows(
-        select(Absence.helper_id, Absence.first_day, Absence.last_day).where(
-            among(Absence.helper_id), Absence.last_day >= first_day - timedelta(days=1)
-        )
+        statements.statement("absences", dialect), known=chosen, since=first_day - timedelta(days=1)
     ):
         absences[helper_id].append(AbsenceFact(first, last))
     return absences
 
 
-def _served_towns(among) -> dict[int, set[int]]:
+def _served_towns(chosen: list[int], dialect: str) -> dict[int, set[int]]:
     """The towns each candidate named as served."""
     served: dict[int, set[int]] = defaultdict(set)
-    for helper_id, town_id in _rows(
-        select(helper_town.c.helper_id, helper_town.c.town_id).where(among(helper_town.c.helper_id))
-    ):
+    for helper_id, town_id in _rows(statements.statement("served", dialect), known=chosen):
         served[helper_id].add(town_id)
     return served
 
 
-def _nearby_assignments(among, facts: RequestFacts) -> dict[int, list[Busy]]:
+def _nearby_assignments(chosen: list[int], dialect: str, facts: RequestFacts) -> dict[int, list[Busy]]:
     """Each candidate's other confirmed assignments within half a day of the request's time
     (no statement for a request without a time)."""
     busy: dict[int, list[Busy]] = defaultdict(list)
     if facts.starts_at is None or facts.ends_at is None:
         return busy
     nearby = _rows(
-        select(
-            Assignment.helper_id,
-            Assignment.starts_at,
-            Assignment.ends_at,
-            Town.id,
-            Town.name,
-            Town.lat,
-            Town.lon,
-        )
-        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .outerjoin(Town, Town.id == HelpRequest.town_id)
-        .where(
-            among(Assignment.helper_id),
-            Assignment.status == AssignmentStatus.CONFIRMED,
-            Assignment.starts_at < facts.ends_at + timedelta(hours=12),
-            Assignment.ends_at > facts.starts_at - timedelta(hours=12),
-            HelpRequest.id != (facts.id or 0),
-        )
+        statements.statement("nearby", dialect),
+        known=chosen,
+        window_end=facts.ends_at + timedelta(hours=12),
+        window_start=facts.starts_at - timedelta(hours=12),
+        request_id=facts.id or 0,
     )
     for helper_id, starts, ends, town_id, town_name, lat, lon in nearby:
         place = Place(town_id, town_name, lat, lon) if town_id is not None else None
@@ -279,45 +259,35 @@ class _History:
     knows: set[int] = field(default_factory=set)
 
 
-def _tally(condition):
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _history(among, ki_id: int, facts: RequestFacts, now: datetime) -> _History:
-    """Every count about a candidate's past assignments in one pass over them (one statement,
-    not five): this month's (for the cap), the last 30 days', the topic's, no-shows, and whether
-    they helped the same client before."""
+def _history(chosen: list[int], dialect: str, facts: RequestFacts, now: datetime) -> _History:
+    """Every count about a candidate's past assignments: this month's (for the cap), the last 30
+    days', no-shows (one pass over the assignments alone), then the topic's and whether they
+    helped the same client before (the asking KI's requests only, and only if there is a topic
+    or a client to compare)."""
     month_start, month_end = _month_bounds(facts.starts_at or now)
-    holding = Assignment.status.in_(
-        [AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW]
-    )
-    completed = Assignment.status == AssignmentStatus.COMPLETED
-    same_client = (
-        and_(completed, HelpRequest.ki_id == ki_id, HelpRequest.client_ref == facts.client_ref)
-        if facts.client_ref
-        else false()
-    )
-    same_topic = and_(completed, HelpRequest.topic_id == facts.topic_id) if facts.topic_id else false()
     history = _History()
-    for helper_id, month_count, recent_count, topic_count, no_show_count, client_count in _rows(
-        select(
-            Assignment.helper_id,
-            _tally(and_(holding, Assignment.starts_at >= month_start, Assignment.starts_at < month_end)),
-            _tally(
-                and_(holding, Assignment.starts_at >= now - timedelta(days=30), Assignment.starts_at <= now)
-            ),
-            _tally(same_topic),
-            _tally(Assignment.status == AssignmentStatus.NO_SHOW),
-            _tally(same_client),
-        )
-        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(among(Assignment.helper_id), *_within_ki(ki_id))
-        .group_by(Assignment.helper_id)
+    for helper_id, month_count, recent_count, no_show_count in _rows(
+        statements.statement("history", dialect),
+        known=chosen,
+        month_start=month_start,
+        month_end=month_end,
+        recent_start=now - timedelta(days=30),
+        now=now,
     ):
         history.in_month[helper_id] = month_count or 0
         history.recent[helper_id] = recent_count or 0
-        history.topic[helper_id] = topic_count or 0
         history.no_shows[helper_id] = no_show_count or 0
+    if not facts.topic_id and not facts.client_ref:
+        return history
+    for helper_id, topic_count, client_count in _rows(
+        statements.statement("experience", dialect),
+        known=chosen,
+        ki_id=facts.ki_id,
+        # No topic or no client: that comparison is NULL, so it counts nothing.
+        topic_id=facts.topic_id or None,
+        client_ref=facts.client_ref or None,
+    ):
+        history.topic[helper_id] = topic_count or 0
         if client_count:
             history.knows.add(helper_id)
     return history
@@ -332,17 +302,11 @@ class _Answers:
     declined_this_request: set[int] = field(default_factory=set)
 
 
-def _offer_answers(among, facts: RequestFacts) -> _Answers:
+def _offer_answers(chosen: list[int], dialect: str, facts: RequestFacts) -> _Answers:
     """How each candidate answered offers so far, and whether they declined this very request."""
     answers = _Answers()
-    this_request = Offer.request_id == (facts.id or 0)
     for helper_id, status, count, here in _rows(
-        select(Offer.helper_id, Offer.status, func.count(), func.max(case((this_request, 1), else_=0)))
-        .where(
-            among(Offer.helper_id),
-            Offer.status.in_([OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED]),
-        )
-        .group_by(Offer.helper_id, Offer.status)
+        statements.statement("answers", dialect), known=chosen, request_id=facts.id or 0
     ):
         answers.answered[helper_id] += count
         if status == OfferStatus.ACCEPTED:
@@ -384,6 +348,11 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         home_name,
         home_lat,
         home_lon,
+        ki_id,
+        ki_name,
+        ki_shares_pool,
+        pool_remote_ok,
+        pool_in_person_ok,
     ) = row
     spoken = gathered.languages.get(helper_id, {})
     history, answers = gathered.history, gathered.answers
@@ -413,4 +382,9 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         offers_accepted=answers.accepted.get(helper_id, 0),
         no_shows=history.no_shows.get(helper_id, 0),
         knows_client=helper_id in history.knows,
+        ki_id=ki_id,
+        ki_name=ki_name,
+        ki_shares_pool=ki_shares_pool,
+        pool_remote_ok=pool_remote_ok,
+        pool_in_person_ok=pool_in_person_ok,
     )

@@ -8,21 +8,21 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.matching import queries
 from ki_match.matching.engine import (
     Failure,
-    HelperFacts,
-    LanguageNamer,
     MatchResult,
-    RequestFacts,
     hard_rule_failures,
     rank,
 )
+from ki_match.matching.pool import Sight, name_for, shown_name
 from ki_match.reference.names import language_name
 from ki_match.requests.models import HelpRequest
 
 
-def _facts(request: HelpRequest, ids=None) -> tuple[RequestFacts, list[HelperFacts], LanguageNamer]:
+def _facts(request: HelpRequest, ids=None):
+    """(request facts, the helpers' facts, a language namer, German's id)."""
     facts = queries.request_facts(request)
-    languages = queries.languages()
-    helpers = queries.helper_facts(request.ki_id, facts, queries.german_id(languages), ids=ids)
+    languages = queries.languages(request.ki_id)
+    german = queries.german_id(languages)
+    helpers = queries.helper_facts(request.ki_id, facts, german, ids=ids)
     names: dict[int, str] = {}
 
     def name(language_id: int) -> str:
@@ -30,19 +30,40 @@ def _facts(request: HelpRequest, ids=None) -> tuple[RequestFacts, list[HelperFac
             names[language_id] = language_name(languages[language_id])
         return names[language_id]
 
-    return facts, helpers, name
+    return facts, helpers, name, german
 
 
-def match(request: HelpRequest) -> MatchResult:
-    """Every candidate for ``request``, best first, with reasons; near misses apart."""
-    facts, helpers, name = _facts(request)
-    return rank(facts, helpers, name)
+def match(request: HelpRequest, *, pool: bool = False) -> MatchResult:
+    """Every candidate for ``request``, best first, with reasons; near misses apart. With ``pool``,
+    when the KI's own helpers hold no candidate and it shares its pool, the candidates among other
+    sharing KIs' helpers too (``MatchResult.pool``), each shown by first name only."""
+    facts, helpers, name, german = _facts(request)
+    result = rank(facts, helpers, name)
+    if pool and facts.shares_pool and not result.candidates:
+        result.pool = _pool_candidates(request, facts, german, name)
+    return result
+
+
+def match_shared_pool(request: HelpRequest) -> list:
+    """What a request page costs when the KI's own pool has no candidate: its own helpers ranked,
+    then the other sharing KIs' candidates (returned). For the benchmark; the page calls ``match``."""
+    facts, helpers, name, german = _facts(request)
+    rank(facts, helpers, name)
+    return _pool_candidates(request, facts, german, name)
+
+
+def _pool_candidates(request: HelpRequest, facts, german, name) -> list:
+    others = queries.helper_facts(request.ki_id, facts, german, ids=queries.pool_helpers(facts))
+    for helper in others:
+        helper.name = shown_name(Sight.FIRST_NAME, helper.name)
+    return rank(facts, others, name).candidates
 
 
 def why_not(request: HelpRequest, profile: HelperProfile) -> list[Failure]:
-    """Every hard rule this helper fails for this request (empty: they are a candidate)."""
-    ids = select(HelperProfile.id).where(HelperProfile.id == profile.id, HelperProfile.ki_id == request.ki_id)
-    facts, helpers, name = _facts(request, ids)
+    """Every hard rule this helper fails for this request (empty: they are a candidate); the
+    caller authorised ``profile`` (a helper of the KI, or one asked for this request)."""
+    ids = select(HelperProfile.id).where(HelperProfile.id == profile.id)
+    facts, helpers, name, _german = _facts(request, ids)
     if not helpers:
         return []
     # The engine checks the pre-filter's rules (active, approved, consent) too, so this is complete.
@@ -60,5 +81,6 @@ def time_warnings(request: HelpRequest, helpers: list[HelperProfile]) -> list[tu
     for helper in helpers:
         for failure in why_not(request, helper):
             if failure.rule in TIME_RULES:
-                warnings.append((helper.user.display_name, failure.reason))
+                # Another KI's helper by first name (the offer's state is not known here).
+                warnings.append((name_for(request.ki_id, helper), failure.reason))
     return warnings

@@ -10,6 +10,7 @@ KIND_LABELS = {
     "reset_password": _l("Passwort zurücksetzen"),
     "invitation": _l("Einladung"),
     "invitation_elsewhere": _l("Hinweis: Einladung eines anderen KI"),
+    "registration_elsewhere": _l("Hinweis: Registrierung bei einem anderen KI"),
     "helper_approved": _l("Profil freigegeben"),
     "offer": _l("Anfrage an Helfende"),
     "offer_accepted": _l("Zusage einer Helfer*in"),

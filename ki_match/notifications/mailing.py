@@ -49,10 +49,13 @@ def to_helper(helper: HelperProfile, *, kind: str, key: str, subject, template: 
         )
 
 
-def to_coordinators(request: HelpRequest, *, kind: str, key: str, subject, template: str, **context) -> None:
-    """One mail to each coordinator responsible for ``request`` (its creator, or every coordinator)."""
+def to_coordinators(
+    request: HelpRequest, *, kind: str, key: str, subject, template: str, everyone: bool = False, **context
+) -> None:
+    """One mail to each coordinator responsible for ``request`` (its creator, or every
+    coordinator); with ``everyone``, to every coordinator of its KI (something urgent)."""
     link = context.pop("link", None) or request_link(request)
-    for coordinator in responsible_coordinators(request):
+    for coordinator in all_coordinators(request) if everyone else responsible_coordinators(request):
         queue_mail(
             kind=kind,
             to=coordinator.email,

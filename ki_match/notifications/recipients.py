@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ki_match.accounts.models import Role
+from ki_match.clock import utcnow
 from ki_match.notifications.mailing import Change, to_coordinators, to_helper, to_ki, to_requester
 from ki_match.offers.answers import Answer
 from ki_match.offers.tokens import answer_url
@@ -57,7 +58,8 @@ def offer_accepted(event: OfferAccepted) -> None:
     to_coordinators(
         event.request,
         kind="offer_accepted",
-        key=f"offer-accepted:{event.offer.id}",
+        # A yes taken back can be given again: each answer is its own mail.
+        key=f"offer-accepted:{event.offer.id}:{event.offer.answered_at:%Y%m%d%H%M%S%f}",
         subject=_l("Zusage für Anfrage #%(id)s", id=event.request.id),
         template="emails/offer_answered",
         offer=event.offer,
@@ -68,8 +70,13 @@ def offer_declined(event: OfferDeclined) -> None:
     to_coordinators(
         event.request,
         kind="offer_declined",
-        key=f"offer-{'retracted' if event.retracted else 'declined'}:{event.offer.id}",
-        subject=_l("Absage für Anfrage #%(id)s", id=event.request.id),
+        # A yes can be taken back more than once (given again in between): each is its own mail.
+        key=f"offer-retracted:{event.offer.id}:{utcnow():%Y%m%d%H%M%S%f}"
+        if event.retracted
+        else f"offer-declined:{event.offer.id}",
+        subject=_l("Zusage zurückgenommen: Anfrage #%(id)s", id=event.request.id)
+        if event.retracted
+        else _l("Absage für Anfrage #%(id)s", id=event.request.id),
         template="emails/offer_answered",
         offer=event.offer,
     )
@@ -117,13 +124,22 @@ def assignment_confirmed(event: AssignmentConfirmed) -> None:
 
 
 def assignment_withdrawn(event: AssignmentWithdrawn) -> None:
+    """The coordinators responsible hear of it; of a late one, every coordinator of the KI."""
+    if event.late:
+        subject = _l(
+            "Kurzfristige Absage: Einsatz in weniger als 48 Stunden (Anfrage #%(id)s)", id=event.request.id
+        )
+    else:
+        subject = _l("Absage für einen bestätigten Einsatz (Anfrage #%(id)s)", id=event.request.id)
     to_coordinators(
         event.request,
         kind="assignment_withdrawn",
         key=f"assignment-withdrawn:{event.assignment.id}",
-        subject=_l("Absage für einen bestätigten Einsatz (Anfrage #%(id)s)", id=event.request.id),
+        subject=subject,
         template="emails/assignment_withdrawn",
+        everyone=event.late,
         assignment=event.assignment,
+        late=event.late,
     )
 
 

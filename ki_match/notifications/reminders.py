@@ -2,8 +2,8 @@
 
 Two kinds:
 
-- to the helper, ``REMINDER_HOURS_BEFORE`` hours (24) before a confirmed
-  assignment begins;
+- to the helper, her KI's reminder hours (``orgs.settings``; the KI's own, else
+  ``REMINDER_HOURS_BEFORE``, 24) before a confirmed assignment begins;
 - to the coordinator who sent offers that stay unanswered for
   ``OFFER_UNANSWERED_HOURS`` hours (48), while the request still looks for people.
   One mail per request and coordinator lists every offer that became overdue
@@ -36,13 +36,15 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.notifications.mailing import request_link
+from ki_match.orgs.models import Ki
+from ki_match.orgs.queries import in_active_ki
+from ki_match.orgs.settings import settings_for
 from ki_match.outbox.queue import queue_mail
 from ki_match.requests.lifecycle import ACCEPTING
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
 from ki_match.requests.queries import responsible_coordinators
 from ki_match.urls import public_url
 
-DEFAULT_REMINDER_HOURS_BEFORE = 24
 DEFAULT_OFFER_UNANSWERED_HOURS = 48
 
 
@@ -93,19 +95,27 @@ def _commit_once() -> bool:
 
 
 def due_assignments(now: datetime) -> list[Assignment]:
-    """Confirmed assignments starting within the reminder window and not reminded of at this start."""
-    window_end = now + _hours("REMINDER_HOURS_BEFORE", DEFAULT_REMINDER_HOURS_BEFORE)
-    candidates = db.session.scalars(
-        select(Assignment)
+    """Confirmed assignments starting within their KI's reminder window and not reminded of at
+    this start."""
+    windows = {
+        ki.id: now + timedelta(hours=settings_for(ki).reminder_hours_before)
+        for ki in db.session.scalars(select(Ki))
+    }
+    if not windows:
+        return []
+    rows = db.session.execute(
+        select(Assignment, HelpRequest.ki_id)
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
         .where(
             Assignment.status == AssignmentStatus.CONFIRMED,
             Assignment.starts_at > now,
-            Assignment.starts_at <= window_end,
+            Assignment.starts_at <= max(windows.values()),
+            in_active_ki(HelpRequest.ki_id),
         )
         .order_by(Assignment.starts_at, Assignment.id)
         .options(selectinload(Assignment.helper).selectinload(HelperProfile.user))
     ).all()
+    candidates = [assignment for assignment, ki_id in rows if assignment.starts_at <= windows[ki_id]]
     if not candidates:
         return []
     logged = set(
@@ -163,6 +173,7 @@ def overdue_offers(now: datetime) -> list[Offer]:
                 and_(HelpRequest.starts_at.is_(None), HelpRequest.due_on >= today),
             ),
             ~logged,
+            in_active_ki(HelpRequest.ki_id),
         )
         .order_by(Offer.request_id, Offer.id)
         .options(selectinload(Offer.helper).selectinload(HelperProfile.user))

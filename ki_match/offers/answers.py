@@ -87,6 +87,22 @@ def retract_acceptance(offer_id: int, helper_user: User) -> None:
     _decline(offer, request, helper_user, retracted=True)
 
 
+def take_back_acceptance(offer_id: int, helper_user: User) -> None:
+    """The helper takes back a yes the KI has not confirmed yet, in the inbox: the offer waits for
+    an answer again (a yes once more is possible while the request is open), it can no longer
+    be confirmed, and the coordinators hear of it. Under the request's lock, so it and a
+    coordinator's confirmation never both happen: whichever comes second is refused."""
+    offer, request = _own_locked_offer(offer_id, helper_user)
+    confirmed = db.session.scalar(select(Assignment.id).where(Assignment.offer_id == offer.id))
+    if offer.status != OfferStatus.ACCEPTED or confirmed is not None:
+        refuse(_l("Diese Zusage kann nicht mehr zurückgenommen werden."))
+    offer.status = OfferStatus.PENDING
+    offer.answered_at = None
+    record("offer.taken_back", actor=helper_user, subject=offer)
+    publish(OfferDeclined(request=request, actor=helper_user, offer=offer, retracted=True))
+    db.session.commit()
+
+
 def _decline(offer: Offer, request: HelpRequest, helper_user: User, *, retracted: bool) -> None:
     offer.status = OfferStatus.DECLINED
     offer.answered_at = utcnow()

@@ -34,6 +34,7 @@ from ki_match.extensions import db
 from ki_match.matching.services import match
 from ki_match.offers.rules import OfferError
 from ki_match.offers.sending import send_offers
+from ki_match.orgs.queries import in_active_ki
 from ki_match.requests.lifecycle import ACCEPTING
 from ki_match.requests.locks import lock_request
 from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
@@ -174,6 +175,7 @@ def due_request_ids() -> list[int]:
         .where(
             HelpRequest.status.in_(ACCEPTING),
             HelpRequest.escalate_after_hours.is_not(None),
+            in_active_ki(HelpRequest.ki_id),
             select(Offer.id).where(Offer.request_id == HelpRequest.id).exists(),
         )
         .order_by(HelpRequest.id)

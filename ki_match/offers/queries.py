@@ -6,16 +6,18 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from ki_match.accounts.models import User
+from ki_match.assignments.queries import AWAITING_CONFIRMATION
 from ki_match.clock import BERLIN, utcnow
+from ki_match.db import Page, page_number
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.requests.lifecycle import ACCEPTING
 from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
-from ki_match.requests.queries import helper_rows
+from ki_match.requests.queries import helper_rows, own_helper
 
-# Answered offers are history; the inbox shows the latest ones, not years of them.
-ANSWERED_SHOWN = 50
+# Answered offers are history: the inbox shows them a page at a time, newest first.
+DONE_PAGE_SIZE = 10
 
 
 def _offers(ki: Ki, profile: HelperProfile):
@@ -27,29 +29,48 @@ def own_offer(ki: Ki, profile: HelperProfile, offer_id: int) -> Offer | None:
     return db.session.scalar(_offers(ki, profile).where(Offer.id == offer_id))
 
 
-def inbox_offers(ki: Ki, profile: HelperProfile) -> tuple[list[Offer], list[Offer]]:
-    """(pending, answered) offers to this helper, newest first."""
-    newest_first = (Offer.created_at.desc(), Offer.id.desc())
-    pending = db.session.scalars(
-        _offers(ki, profile).where(Offer.status == OfferStatus.PENDING).order_by(*newest_first)
-    ).all()
-    answered = db.session.scalars(
+_NEWEST_FIRST = (Offer.created_at.desc(), Offer.id.desc())
+_DONE = and_(Offer.status != OfferStatus.PENDING, ~AWAITING_CONFIRMATION)
+
+
+def pending_offers(ki: Ki, profile: HelperProfile) -> list[Offer]:
+    """Offers the helper has not answered, newest first (whether they still can is ``rules.why_closed``)."""
+    return list(
+        db.session.scalars(
+            _offers(ki, profile).where(Offer.status == OfferStatus.PENDING).order_by(*_NEWEST_FIRST)
+        )
+    )
+
+
+def waiting_offers(ki: Ki, profile: HelperProfile) -> list[Offer]:
+    """Accepted offers the KI has not yet confirmed, newest first."""
+    return list(
+        db.session.scalars(_offers(ki, profile).where(AWAITING_CONFIRMATION).order_by(*_NEWEST_FIRST))
+    )
+
+
+def done_offers(ki: Ki, profile: HelperProfile, wanted_page: int) -> Page:
+    """One page of the answered offers that need nothing more from anyone, newest first."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Offer).where(Offer.helper_id.in_(own_helper(ki, profile)), _DONE)
+    )
+    page, pages = page_number(total, wanted_page, DONE_PAGE_SIZE)
+    offers = db.session.scalars(
         _offers(ki, profile)
-        .where(Offer.status != OfferStatus.PENDING)
-        .order_by(*newest_first)
-        .limit(ANSWERED_SHOWN)
-    ).all()
-    return list(pending), list(answered)
+        .where(_DONE)
+        .order_by(*_NEWEST_FIRST)
+        .limit(DONE_PAGE_SIZE)
+        .offset((page - 1) * DONE_PAGE_SIZE)
+    )
+    return Page(list(offers), total, page, pages)
 
 
-def assignment_ids_by_offer(offer_ids: list[int]) -> dict[int, int]:
-    """Which of these offers became an assignment (any status), offer id → assignment id."""
+def assignments_by_offer(offer_ids: list[int]) -> dict[int, Assignment]:
+    """What these offers became (any status), by offer id."""
     if not offer_ids:
         return {}
-    rows = db.session.execute(
-        select(Assignment.offer_id, Assignment.id).where(Assignment.offer_id.in_(offer_ids))
-    )
-    return dict(rows.all())
+    found = db.session.scalars(select(Assignment).where(Assignment.offer_id.in_(offer_ids)))
+    return {assignment.offer_id: assignment for assignment in found}
 
 
 def open_offer_count(ki: Ki, user: User) -> int:
@@ -63,7 +84,7 @@ def open_offer_count(ki: Ki, user: User) -> int:
         .join(HelperProfile, HelperProfile.id == Offer.helper_id)
         .where(
             HelperProfile.user_id == user.id,
-            HelpRequest.ki_id == ki.id,
+            HelperProfile.ki_id == ki.id,
             Offer.status == OfferStatus.PENDING,
             or_(Offer.expires_at.is_(None), Offer.expires_at > now),
             HelpRequest.status.in_(ACCEPTING),

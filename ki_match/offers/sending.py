@@ -6,20 +6,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
-from ki_match.clock import utcnow
+from ki_match.clock import round_up_to_quarter_hour, utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
+from ki_match.helpers.queries import pool_filter
 from ki_match.helpers.services import is_matchable
+from ki_match.matching.engine import IN_PERSON, Kind
+from ki_match.matching.services import why_not
 from ki_match.offers.rules import OfferError, locked_offer, refuse
 from ki_match.requests import lifecycle
 from ki_match.requests.events import OffersSent, OfferWithdrawn
-from ki_match.requests.models import Assignment, Offer, OfferStatus
+from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
 
 
 @dataclass
@@ -34,7 +37,8 @@ class SendResult:
 def send_offers(
     request_id: int, helper_ids, coordinator: User, expires_in: timedelta | None = None
 ) -> SendResult:
-    """Ask each of these helpers of the request's KI whether they can help.
+    """Ask each of these helpers of the request's KI (or, through the shared pool, of another
+    KI) whether they can help.
 
     Near misses may be asked too (the coordinator decided to ask anyway), but
     never someone who may not receive offers at all (inactive, not approved,
@@ -53,7 +57,7 @@ def send_offers(
         refuse(_l("Der Termin ist schon vorbei."))
     profiles = db.session.scalars(
         select(HelperProfile)
-        .where(HelperProfile.id.in_(wanted), HelperProfile.ki_id == request.ki_id)
+        .where(HelperProfile.id.in_(wanted), _askable(request))
         .options(selectinload(HelperProfile.user))
     ).all()
     asked = set(
@@ -63,14 +67,16 @@ def send_offers(
     )
     expires_at = None
     if expires_in is not None:
-        expires_at = utcnow() + expires_in
+        # A time people read: "bis 18:00", never "bis 17:54".
+        expires_at = round_up_to_quarter_hour(utcnow() + expires_in)
         if request.starts_at is not None:
             expires_at = min(expires_at, request.starts_at)
     result = SendResult()
     for profile in sorted(profiles, key=lambda p: (p.user.display_name.casefold(), p.id)):
         if profile.id in asked:
             result.already_offered.append(profile)
-        elif not is_matchable(profile):
+        elif not is_matchable(profile) or (profile.ki_id != request.ki_id and why_not(request, profile)):
+            # Another KI's helper is asked only as a full candidate (README "Shared pool").
             result.not_allowed.append(profile)
         else:
             offer = Offer(
@@ -88,6 +94,15 @@ def send_offers(
     lifecycle.mark_offered(request, coordinator)
     db.session.commit()
     return result
+
+
+def _askable(request: HelpRequest):
+    """Whom this request's KI may ask at all: its own helpers and, when it shares its pool, other
+    sharing KIs' helpers who agreed to be asked for this kind of request."""
+    own = HelperProfile.ki_id == request.ki_id
+    if not request.ki.shares_pool:
+        return own
+    return or_(own, pool_filter(request.ki_id, Kind(request.kind.value) in IN_PERSON))
 
 
 def withdraw_offer(offer_id: int, coordinator: User) -> Offer:

@@ -4,6 +4,7 @@ URL map:
   GET       /inbox                          offers.inbox           open offers, then answered ones (its list polls)
   POST      /offers/<id>/accept             offers.accept          yes (the card swaps)
   POST      /offers/<id>/decline            offers.decline         no, with an optional reason
+  POST      /offers/<id>/take-back          offers.take_back       a yes not yet confirmed taken back (the card swaps)
   GET/POST  /offers/answer/<token>          offers.answer_by_link  one-tap answer from the e-mail, no login
   GET       /offers/answer/<token>/done     offers.answered        what the answer led to
 """
@@ -11,6 +12,7 @@ URL map:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
@@ -18,20 +20,30 @@ from flask_login import current_user
 
 from ki_match.access import public, roles
 from ki_match.accounts.models import Role
+from ki_match.accounts.services import KI_CLOSED
+from ki_match.assignments.standing import Standing, standing, standing_text
+from ki_match.clock import BERLIN
+from ki_match.core.args import page_arg
 from ki_match.extensions import limiter
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.services import Unmatchable, unmatchable
-from ki_match.htmx import redirect_to, render, render_form, wants_block
+from ki_match.htmx import redirect_to, render, render_form, triggered_by, wants_block
 from ki_match.offers import queries
-from ki_match.offers.answers import AcceptOutcome, Answer, accept_offer, decline_offer
+from ki_match.offers.answers import (
+    AcceptOutcome,
+    Answer,
+    accept_offer,
+    decline_offer,
+    take_back_acceptance,
+)
 from ki_match.offers.forms import AcceptForm, DeclineForm
 from ki_match.offers.loaders import get_offer
 from ki_match.offers.rules import OfferError, cannot_accept_message, why_closed, why_helper_cannot_accept
 from ki_match.offers.tokens import offer_from_token
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.geo import distance_km
-from ki_match.requests.models import Offer, OfferStatus
+from ki_match.requests.models import Assignment, Offer, OfferStatus
 
 bp = Blueprint("offers", __name__)
 
@@ -51,24 +63,37 @@ class OfferCard:
     offer: Offer
     closed: str | None  # why it can no longer be answered; None while it can
     distance: int | None  # km from the helper's home town, as the crow flies
-    assignment_id: int | None  # the assignment this offer became, if any
+    assignment: Assignment | None  # what this offer became, if anything
 
     @property
     def answerable(self) -> bool:
         return self.offer.status == OfferStatus.PENDING and self.closed is None
 
     @property
+    def assignment_id(self) -> int | None:
+        return self.assignment.id if self.assignment is not None else None
+
+    @property
+    def standing(self) -> Standing:
+        return standing(self.offer, self.assignment, closed=self.closed)
+
+    @property
+    def text(self) -> str:
+        """Where the helper stands with it, in the words every helper screen uses."""
+        return standing_text(self.standing, closed=self.closed, assignment=self.assignment)
+
+    @property
     def dom_id(self) -> str:
         return f"offer-card-{self.offer.id}"
 
 
-def _card(offer: Offer, profile: HelperProfile, assignment_ids: dict[int, int]) -> OfferCard:
+def _card(offer: Offer, profile: HelperProfile, assignments: dict[int, Assignment]) -> OfferCard:
     town, home = offer.request.town, profile.home_town
     return OfferCard(
         offer=offer,
         closed=why_closed(offer) if offer.status == OfferStatus.PENDING else None,
         distance=round(distance_km(home, town)) if town is not None and home is not None else None,
-        assignment_id=assignment_ids.get(offer.id),
+        assignment=assignments.get(offer.id),
     )
 
 
@@ -83,22 +108,38 @@ def _decline_forms(cards: list[OfferCard]) -> dict[int, DeclineForm]:
     return {card.offer.id: _decline_form(card.offer.id) for card in cards if card.answerable}
 
 
-def _inbox_context(profile: HelperProfile, **extra) -> dict:
-    pending, answered = queries.inbox_offers(current_ki(), profile)
-    assignment_ids = queries.assignment_ids_by_offer(
-        [offer.id for offer in answered if offer.status == OfferStatus.ACCEPTED]
-    )
-    cards = [_card(offer, profile, assignment_ids) for offer in pending + answered]
-    # A pending offer that can no longer be answered belongs with the answered ones.
-    rest = sorted(
-        (card for card in cards if not card.answerable),
-        key=lambda card: (card.offer.created_at, card.offer.id),
-        reverse=True,
-    )
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _soonest_first(card: OfferCard) -> datetime:
+    """When the request is due: its start, else the end of its due day, else last."""
+    asked = card.offer.request
+    if asked.starts_at is not None:
+        return asked.starts_at
+    if asked.due_on is not None:
+        return datetime.combine(asked.due_on, time.max, BERLIN)
+    return _LATEST
+
+
+def _inbox_context(profile: HelperProfile, wanted_page: int = 1, **extra) -> dict:
+    """Open offers soonest first; accepted ones the KI has still to confirm; then one page of the
+    answered ones, newest first, so the page stays short however long the helper's history."""
+    ki = current_ki()
+    done = queries.done_offers(ki, profile, wanted_page)
+    accepted = [offer.id for offer in done.items if offer.status == OfferStatus.ACCEPTED]
+    assignments = queries.assignments_by_offer(accepted)
+    pending = [_card(offer, profile, {}) for offer in queries.pending_offers(ki, profile)]
+    # A pending offer that can no longer be answered is done with: the newest page shows it first.
+    closed = [card for card in pending if not card.answerable] if done.page == 1 else []
+    done.items = closed + [_card(offer, profile, assignments) for offer in done.items]
+    done.total += len(closed)
+    open_cards = sorted((card for card in pending if card.answerable), key=_soonest_first)
     return {
-        "open_cards": [card for card in cards if card.answerable],
-        "answered_cards": rest,
-        "decline_forms": _decline_forms(cards) | extra.pop("decline_forms", {}),
+        "open_cards": open_cards,
+        "waiting_cards": [_card(offer, profile, {}) for offer in queries.waiting_offers(ki, profile)],
+        "done": done,
+        "focus_done": triggered_by("done-page-"),
+        "decline_forms": _decline_forms(open_cards) | extra.pop("decline_forms", {}),
         **extra,
     }
 
@@ -106,15 +147,15 @@ def _inbox_context(profile: HelperProfile, **extra) -> dict:
 @bp.route("/inbox")
 @roles(Role.HELPER)
 def inbox():
-    """The inbox; its list block alone for the poll that keeps it fresh. A helper who withdrew
-    consent reads why no request comes and where to consent again."""
+    """The inbox; its list block alone for the poll that keeps it fresh and for the pages of the
+    answered offers. A helper who withdrew consent reads why no request comes and where to consent again."""
     profile = get_profile()
     no_consent = unmatchable(profile) == Unmatchable.NO_CONSENT
     return render(
         "offers/inbox.html",
         "offer_list",
         no_consent=cannot_accept_message(Unmatchable.NO_CONSENT) if no_consent else None,
-        **_inbox_context(profile),
+        **_inbox_context(profile, page_arg()),
     )
 
 
@@ -125,7 +166,7 @@ def _answered(offer_id: int, message: str, *, failed: bool = False):
         flash(message, "error" if failed else "success")
         return redirect_to(url_for("offers.inbox"))
     offer = get_offer(offer_id)
-    card = _card(offer, get_profile(), queries.assignment_ids_by_offer([offer.id]))
+    card = _card(offer, get_profile(), queries.assignments_by_offer([offer.id]))
     return render(
         "offers/inbox.html",
         "offer_card",
@@ -158,6 +199,22 @@ def accept(offer_id: int):
     except OfferError as error:
         return _answered(offer_id, str(error), failed=True)
     return _answered(offer_id, _accepted_message(outcome))
+
+
+@bp.route("/offers/<int:offer_id>/take-back", methods=["POST"])
+@roles(Role.HELPER)
+def take_back(offer_id: int):
+    """The helper takes back a yes the KI has not confirmed yet; the card asks again."""
+    offer = get_offer(offer_id)
+    AcceptForm().validate_on_submit()  # the token only; CSRFProtect has already checked it
+    try:
+        take_back_acceptance(offer.id, current_user._get_current_object())
+    except OfferError as error:
+        return _answered(offer_id, str(error), failed=True)
+    return _answered(
+        offer_id,
+        _("Ihre Zusage ist zurückgenommen. Sie können wieder zusagen, solange die Anfrage offen ist."),
+    )
 
 
 @bp.route("/offers/<int:offer_id>/decline", methods=["POST"])
@@ -211,10 +268,12 @@ def answer_by_link(token: str):
     if found is None:
         return render("offers/answer_closed.html", status=404, reason=None)
     offer, answer = found
+    if not offer.helper.user.may_use_app:  # the helper's KI is deactivated
+        return render("offers/answer_closed.html", status=403, reason=KI_CLOSED)
     # A helper who may not accept hears why first (as in the inbox): their offers were withdrawn with it.
     closed = (answer == Answer.ACCEPT and why_helper_cannot_accept(offer)) or why_closed(offer)
     if closed:
-        return render("offers/answer_closed.html", status=410, reason=closed)
+        return render("offers/answer_closed.html", status=410, reason=closed, ki=offer.request.ki)
     form = DeclineForm() if answer == Answer.DECLINE else AcceptForm()
     if form.validate_on_submit():
         helper_user = offer.helper.user
@@ -224,7 +283,7 @@ def answer_by_link(token: str):
             else:
                 decline_offer(offer.id, helper_user, form.reason.data)
         except OfferError as error:
-            return render("offers/answer_closed.html", status=410, reason=str(error))
+            return render("offers/answer_closed.html", status=410, reason=str(error), ki=offer.request.ki)
         return redirect_to(url_for("offers.answered", token=token))
     return render_form("offers/answer.html", offer=offer, answer=answer, form=form)
 
@@ -237,13 +296,15 @@ def answered(token: str):
     if found is None:
         return render("offers/answer_closed.html", status=404, reason=None)
     offer, _answer = found
+    if not offer.helper.user.may_use_app:
+        return render("offers/answer_closed.html", status=403, reason=KI_CLOSED)
     if offer.status == OfferStatus.PENDING:
         return redirect(url_for("offers.answer_by_link", token=token), code=303)
     if offer.status == OfferStatus.ACCEPTED:
-        confirmed = offer.id in queries.assignment_ids_by_offer([offer.id])
+        confirmed = offer.id in queries.assignments_by_offer([offer.id])
         message = _accepted_message(AcceptOutcome.CONFIRMED if confirmed else AcceptOutcome.ACCEPTED)
     elif offer.status == OfferStatus.DECLINED:
         message = _declined_message()
     else:
-        return render("offers/answer_closed.html", status=410, reason=why_closed(offer))
+        return render("offers/answer_closed.html", status=410, reason=why_closed(offer), ki=offer.request.ki)
     return render("offers/answer_done.html", message=message)

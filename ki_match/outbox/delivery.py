@@ -29,6 +29,7 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.config import MAIL_SECURITY_CHOICES
 from ki_match.extensions import db
+from ki_match.orgs.queries import in_active_ki
 from ki_match.outbox.links import filled_in
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 
@@ -81,6 +82,8 @@ def _claim(limit: int, now: datetime | None = None) -> tuple[str, list[OutboxMes
         OutboxMessage.status == DeliveryStatus.PENDING,
         OutboxMessage.not_before <= now,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        # A deactivated KI's mail is held, not lost: it goes out once the KI is active again.
+        or_(OutboxMessage.ki_id.is_(None), in_active_ki(OutboxMessage.ki_id)),
     )
     due = select(OutboxMessage.id).where(*claimable).order_by(OutboxMessage.not_before, OutboxMessage.id)
     due = due.limit(limit)

@@ -89,16 +89,26 @@ class LanguageForm(BaseForm):
     def __init__(self, *args, languages=(), taken=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.taken = set(taken)
-        # German first: everyone needs it; the rest alphabetically in the reader's language.
-        ordered = sorted(languages, key=lambda lang: (lang.code != "de", language_name(lang).casefold()))
+        self.offered = {lang.id for lang in languages}
+        # Only languages not in the list yet; German first (everyone needs it), the rest
+        # alphabetically in the reader's language.
+        ordered = sorted(
+            (lang for lang in languages if lang.id not in self.taken),
+            key=lambda lang: (lang.code != "de", language_name(lang).casefold()),
+        )
         self.language.choices = [placeholder()] + [
             SelectChoice(str(lang.id), language_name(lang)) for lang in ordered
         ]
+        # A language already in the list (a second tab, a stale page) is not among the choices;
+        # validate_language tells it apart from one not offered at all.
+        self.language.validate_choice = False
         self.level.choices = level_choices()
 
     def validate_language(self, field):
         if field.data in self.taken:
             raise ValidationError(_("Diese Sprache steht schon in Ihrer Liste. Ändern Sie dort die Stufe."))
+        if field.data not in self.offered:
+            raise ValidationError(field.invalid_choice_message)
 
 
 class LevelForm(BaseForm):
@@ -281,3 +291,15 @@ class MoreForm(BaseForm):
     def validate_phone(self, field):
         if field.data and not PHONE.match(field.data.strip()):
             raise ValidationError(_("Bitte nur Ziffern, Leerzeichen und + / - ( ) eingeben."))
+
+
+class PoolForm(BaseForm):
+    """The helper's consent to be asked by other KIs of the shared pool (README "Shared pool")."""
+
+    pool_remote_ok = BooleanField(
+        _l("Andere KIs dürfen mich für Telefon, Video und schriftliche Übersetzungen anfragen."),
+    )
+    pool_in_person_ok = BooleanField(
+        _l("Andere KIs in der Nähe dürfen mich für Einsätze vor Ort anfragen."),
+        description=_l("Nur so weit, wie Sie unter „Wo Sie helfen“ fahren möchten."),
+    )

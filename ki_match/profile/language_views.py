@@ -10,6 +10,7 @@ from ki_match.accounts.models import Role
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.htmx import redirect_to, render
+from ki_match.orgs.queries import current_ki
 from ki_match.profile import queries, services
 from ki_match.profile.forms import LanguageForm, LevelForm
 from ki_match.profile.views import after_change, bp, destination, setup_context
@@ -25,7 +26,7 @@ def get_own_language(profile: HelperProfile, language_id: int) -> HelperLanguage
 
 def _language_form(profile: HelperProfile, **kwargs) -> LanguageForm:
     return LanguageForm(
-        languages=queries.active_languages(),
+        languages=queries.active_languages(current_ki()),
         taken=[entry.language_id for entry in profile.languages],
         **kwargs,
     )
@@ -62,7 +63,7 @@ def add_language():
         # Weiter, Zurück or Fertig with nothing typed in the new row: nothing to save.
         return redirect_to(destination("languages", then) or url_for("profile.languages"))
     if form.validate_on_submit():
-        language = queries.language(form.language.data)
+        language = queries.language(current_ki(), form.language.data)
         if language is None:
             abort(404)
         try:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
+from ki_match.reference import queries as reference
 from ki_match.reference.models import Language, Topic, Town
 
 
@@ -29,20 +30,25 @@ def own_absence(profile: HelperProfile, absence_id: int) -> Absence | None:
     return db.session.scalar(select(Absence).where(Absence.id == absence_id, Absence.helper_id == profile.id))
 
 
-def active_languages() -> list[Language]:
-    return list(db.session.scalars(select(Language).where(Language.active.is_(True))))
+def active_languages(ki: Ki) -> list[Language]:
+    """The languages the KI offers in its pickers."""
+    return [language for language in reference.languages(ki) if language.active]
 
 
-def language(language_id: int) -> Language | None:
-    return db.session.scalar(select(Language).where(Language.id == language_id, Language.active.is_(True)))
+def language(ki: Ki, language_id: int) -> Language | None:
+    found = reference.language(ki, language_id)
+    return found if found is not None and found.active else None
 
 
 def towns(ki: Ki) -> list[Town]:
-    return list(db.session.scalars(select(Town).where(Town.ki_id == ki.id).order_by(Town.name)))
+    """All the KI's towns: a helper may live in a neighbouring place the KI does not serve."""
+    return reference.towns(ki)
 
 
-def active_topics() -> list[Topic]:
-    return list(db.session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.name)))
+def topics_to_pick(ki: Ki, profile: HelperProfile) -> list[Topic]:
+    """The KI's active topics, and those the helper has that were deactivated since."""
+    active = reference.active_topics(ki)
+    return active + [topic for topic in profile.topics if topic not in active]
 
 
 def towns_by_id(ki: Ki, ids: list[int]) -> list[Town]:
@@ -51,10 +57,14 @@ def towns_by_id(ki: Ki, ids: list[int]) -> list[Town]:
     return list(db.session.scalars(select(Town).where(Town.ki_id == ki.id, Town.id.in_(ids))))
 
 
-def topics_by_id(ids: list[int]) -> list[Topic]:
+def topics_by_id(ki: Ki, ids: list[int]) -> list[Topic]:
     if not ids:
         return []
-    return list(db.session.scalars(select(Topic).where(Topic.active.is_(True), Topic.id.in_(ids))))
+    return list(
+        db.session.scalars(
+            select(Topic).where(Topic.ki_id == ki.id, Topic.active.is_(True), Topic.id.in_(ids))
+        )
+    )
 
 
 def upcoming_absences(profile: HelperProfile, today: date) -> list[Absence]:

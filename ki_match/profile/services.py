@@ -6,6 +6,7 @@ event (no personal data in its detail) and commits.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -15,10 +16,11 @@ from flask_babel import lazy_gettext as _l
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
 from ki_match.clock import local_today, utcnow
+from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.helpers import availability
 from ki_match.helpers.activation import end_commitments
-from ki_match.helpers.events import FreedCommitments, LeavingCause
+from ki_match.helpers.events import FreedCommitments, LeavingCause, PoolConsentWithdrawn
 from ki_match.helpers.models import (
     Absence,
     AvailabilitySlot,
@@ -27,7 +29,8 @@ from ki_match.helpers.models import (
     HelperLanguage,
     HelperProfile,
 )
-from ki_match.helpers.services import PoliceCertificate, missing_items, police_certificate
+from ki_match.helpers.services import Missing, PoliceCertificate, missing_items, police_certificate
+from ki_match.orgs.settings import settings_for
 from ki_match.reference.models import Language, Level, Topic, Town
 
 # The consent text a helper agrees to is templates/profile/consent/<CONSENT_VERSION>.html.
@@ -84,10 +87,42 @@ def neighbour(key: str, offset: int) -> Step | None:
     return SETUP_STEPS[index] if 0 <= index < len(SETUP_STEPS) else None
 
 
-def next_missing_step(profile: HelperProfile) -> Step | None:
+def next_missing_step(profile: HelperProfile, missing: list[Missing] | None = None) -> Step | None:
     """The first set-up step with something missing for approval, or None when nothing is."""
-    keys = {STEP_OF_MISSING[item.key] for item in missing_items(profile) if item.key in STEP_OF_MISSING}
+    missing = missing_items(profile) if missing is None else missing
+    keys = {STEP_OF_MISSING[item.key] for item in missing if item.key in STEP_OF_MISSING}
     return next((candidate for candidate in SETUP_STEPS if candidate.key in keys), None)
+
+
+class Stage(enum.StrEnum):
+    """Where a helper's profile stands, as their start page says it."""
+
+    SETTING_UP = "setting_up"  # something is missing for approval
+    WAITING = "waiting"  # complete, a coordinator has not approved it yet
+    APPROVED = "approved"
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: Stage
+    missing: list[Missing]
+    step: Step | None = None  # the next set-up step to finish, while setting up
+    step_number: int | None = None
+    step_count: int = len(SETUP_STEPS)
+
+
+def progress(profile: HelperProfile) -> Progress:
+    """What is actually next for this helper: finishing a set-up step, waiting for approval, or
+    nothing (approved). Never "waiting" while something is missing; an approved helper may still
+    miss something (a withdrawn consent), which ``missing`` names."""
+    missing = missing_items(profile)
+    if profile.is_approved:
+        return Progress(Stage.APPROVED, missing)
+    if not missing:
+        return Progress(Stage.WAITING, missing)
+    target = next_missing_step(profile, missing)
+    number = step(target.key)[0] if target else None
+    return Progress(Stage.SETTING_UP, missing, target, number)
 
 
 # --- languages -----------------------------------------------------------------------------
@@ -273,6 +308,23 @@ def withdraw_consent(profile: HelperProfile, actor: User) -> FreedCommitments:
     return freed
 
 
+def set_pool_consent(profile: HelperProfile, *, remote: bool, in_person: bool, actor: User) -> int:
+    """The helper agrees (or no longer agrees) to be asked by other KIs of the shared pool, at a
+    distance and in person. Audited; taking a consent back withdraws the offers from other KIs it
+    no longer allows (``offers.pool``). Commits; the number of offers withdrawn."""
+    before = (profile.pool_remote_ok, profile.pool_in_person_ok)
+    if before == (remote, in_person):
+        return 0
+    profile.pool_remote_ok, profile.pool_in_person_ok = remote, in_person
+    record("pool.consent_changed", actor=actor, subject=profile, remote=remote, in_person=in_person)
+    withdrawn = 0
+    if (before[0] and not remote) or (before[1] and not in_person):
+        db.session.flush()
+        withdrawn = sum(publish(PoolConsentWithdrawn(profile, actor)))
+    db.session.commit()
+    return withdrawn
+
+
 def consent_is_current(profile: HelperProfile) -> bool:
     return profile.consent_given_at is not None and profile.consent_version == CONSENT_VERSION
 
@@ -283,6 +335,6 @@ def consent_is_current(profile: HelperProfile) -> bool:
 def police_certificate_of(profile: HelperProfile) -> PoliceCertificate | None:
     return police_certificate(
         profile,
-        valid_years=current_app.config["POLICE_CERTIFICATE_VALID_YEARS"],
+        valid_years=settings_for(profile.user.ki).police_certificate_valid_years,
         today=local_today(),
     )

@@ -44,7 +44,7 @@ from ki_match.helpers.services import is_matchable, missing_items
 from ki_match.htmx import redirect_to, render, render_form, wants_block
 from ki_match.orgs.queries import current_ki
 from ki_match.profile import queries, services
-from ki_match.profile.forms import GENDER_CHOICES, KIND_CHOICES, MoreForm, WhereForm, level_choices
+from ki_match.profile.forms import GENDER_CHOICES, KIND_CHOICES, MoreForm, PoolForm, WhereForm, level_choices
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
@@ -185,7 +185,7 @@ def where():
 @roles(Role.HELPER)
 def more():
     profile = get_profile(details=True)
-    topics = queries.active_topics()
+    topics = queries.topics_to_pick(current_ki(), profile)
     form = MoreForm(topics=topics)
     if request.method == "GET":
         form.topics.data = [topic.id for topic in profile.topics]
@@ -254,6 +254,36 @@ def withdraw_consent():
         )
         _flash_what_ended(freed)
     return redirect_to(url_for("profile.consent"))
+
+
+# --- the shared pool -----------------------------------------------------------------------
+
+
+@bp.route("/pool", methods=["GET", "POST"])
+@roles(Role.HELPER)
+def pool():
+    """Whether other KIs may ask her, with what they see before she accepts."""
+    profile = get_profile()
+    form = PoolForm(obj=profile)
+    if form.validate_on_submit():
+        withdrawn = services.set_pool_consent(
+            profile,
+            remote=form.pool_remote_ok.data,
+            in_person=form.pool_in_person_ok.data,
+            actor=current_user._get_current_object(),
+        )
+        flash(_("Gespeichert: Anfragen anderer KIs."), "success")
+        if withdrawn:
+            flash(
+                ngettext(
+                    "Eine offene Anfrage eines anderen KI wurde zurückgezogen.",
+                    "%(num)d offene Anfragen anderer KIs wurden zurückgezogen.",
+                    withdrawn,
+                ),
+                "success",
+            )
+        return redirect_to(url_for("profile.pool"))
+    return render_form("profile/pool.html", "pool_form", profile=profile, form=form, ki=current_ki())
 
 
 def _flash_what_ended(freed: FreedCommitments) -> None:

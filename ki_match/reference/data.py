@@ -29,6 +29,9 @@ KREIS_HOEXTER = {
     ],
 }
 
+# Every KI offers German: interpreting needs German of at least B1.
+GERMAN = "de"
+
 # (ISO 639 code, CLDR key, variant name or None)
 LANGUAGES = [
     ("de", "de", None),

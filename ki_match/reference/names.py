@@ -29,6 +29,9 @@ def _cldr_name(cldr_key: str, locale: str) -> str | None:
 
 
 def language_name(language: Language, locale: str | None = None) -> str:
+    """The name in the reader's language; a variety CLDR lacks is called as its KI typed it."""
+    if language.variety is not None:
+        return language.variety.name
     locale = locale or str(get_locale() or "de")
     name = _cldr_name(language.cldr, locale) or language.code
     if language.variant:
@@ -42,6 +45,13 @@ def level_label(level: int) -> str:
     return LEVEL_LABELS.get(Level(level), str(level))
 
 
+def parent_name(language: Language, locale: str | None = None) -> str | None:
+    """For a variety, the CLDR name of the language it belongs to ("Arabisch"), else None."""
+    if language.variety is None:
+        return None
+    return _cldr_name(language.cldr, locale or str(get_locale() or "de"))
+
+
 def topic_name(topic: Topic) -> str:
-    # Seeded topics have translations; ones an admin added show as typed.
-    return gettext(topic.name) if topic.code in TOPICS else topic.name
+    # Seeded topics have translations while their name is unchanged; others show as typed.
+    return gettext(topic.name) if TOPICS.get(topic.code) == topic.name else topic.name

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 
+from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ki_match.reports.formatting import csv_text, unit_suffix, xlsx_value
-from ki_match.reports.services import Table, Unit
+from ki_match.reports.services import Period, Table, Unit
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -87,3 +88,15 @@ def to_xlsx(table: Table) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def download(table: Table, file_format: str, stem: str, period: Period) -> Response:
+    if file_format == "csv":
+        body, mimetype = to_csv(table), CSV_TYPE
+    else:
+        body, mimetype = to_xlsx(table), XLSX_TYPE
+    response = Response(body, mimetype=mimetype)
+    filename = f"ki-match-{stem}-{period.slug}.{file_format}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

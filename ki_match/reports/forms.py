@@ -90,7 +90,9 @@ class ReportForm(BaseForm):
         self.quarter.choices = [SelectChoice(number, f"Q{number}") for number in range(1, 5)]
         everything = SelectChoice("", str(_l("alle")))
         self.language.choices = [everything] + [
-            SelectChoice(item.id, language_name(item)) for item in reference.languages if item.code != "de"
+            SelectChoice(item.id, language_name(item))
+            for item in reference.languages
+            if item.code != "de" and item.id in reference.offered_language_ids
         ]
         self.town.choices = [everything] + [SelectChoice(item.id, item.name) for item in reference.towns]
         self.topic.choices = [everything] + [

@@ -81,10 +81,10 @@ def _filter_conditions(filters: ReportFilters) -> list:
     return conditions
 
 
-def _made_in(ki_id: int, period: Period, filters: ReportFilters) -> list:
-    """Requests of the KI made in the period (by creation time), drafts left out."""
+def made_in(ki_id: int | None, period: Period, filters: ReportFilters) -> list:
+    """Requests of the KI (of every KI for None) made in the period (by creation time), drafts left out."""
     return [
-        HelpRequest.ki_id == ki_id,
+        *([] if ki_id is None else [HelpRequest.ki_id == ki_id]),
         HelpRequest.created_at >= period.start_utc,
         HelpRequest.created_at < period.end_utc,
         HelpRequest.status != RequestStatus.DRAFT,
@@ -92,18 +92,20 @@ def _made_in(ki_id: int, period: Period, filters: ReportFilters) -> list:
     ]
 
 
-def _takes_place_in(ki_id: int, period: Period, filters: ReportFilters) -> list:
-    """Requests of the KI whose appointment (or, for written translations, due date) is in the period."""
+def takes_place_in(ki_id: int | None, period: Period, filters: ReportFilters) -> list:
+    """Requests of the KI (of every KI for None) whose appointment (or, for written translations,
+    due date) is in the period."""
     # The KI is repeated in each branch so that each can use the (ki_id, starts_at) index by itself.
+    of_ki = [] if ki_id is None else [HelpRequest.ki_id == ki_id]
     return [
         or_(
             and_(
-                HelpRequest.ki_id == ki_id,
+                *of_ki,
                 HelpRequest.starts_at >= period.start_utc,
                 HelpRequest.starts_at < period.end_utc,
             ),
             and_(
-                HelpRequest.ki_id == ki_id,
+                *of_ki,
                 HelpRequest.starts_at.is_(None),
                 HelpRequest.due_on >= period.first,
                 HelpRequest.due_on < period.end_day,
@@ -124,6 +126,16 @@ def _month_of(column, period: Period):
 # --- demand ---------------------------------------------------------------------------------
 
 
+def unmet():
+    """1 for a request of unmet demand (went unfilled, or nobody could be asked), else 0."""
+    never_offered = ~exists().where(Offer.request_id == HelpRequest.id)
+    return case(
+        (HelpRequest.status == RequestStatus.UNFILLED, 1),
+        (and_(HelpRequest.status.in_(UNASKED), never_offered), 1),
+        else_=0,
+    )
+
+
 @dataclass(frozen=True)
 class Counts:
     total: int = 0
@@ -138,7 +150,6 @@ def request_counts(ki_id: int, period: Period, filters: ReportFilters) -> dict[s
 
     The period's requests are read once (a CTE); each dimension is a GROUP BY over it.
     """
-    never_offered = ~exists().where(Offer.request_id == HelpRequest.id)
     made = (
         select(
             HelpRequest.status.label("status"),
@@ -148,13 +159,9 @@ def request_counts(ki_id: int, period: Period, filters: ReportFilters) -> dict[s
             HelpRequest.kind.label("kind"),
             HelpRequest.organisation_id.label("requester"),
             _month_of(HelpRequest.created_at, period).label("month"),
-            case(
-                (HelpRequest.status == RequestStatus.UNFILLED, 1),
-                (and_(HelpRequest.status.in_(UNASKED), never_offered), 1),
-                else_=0,
-            ).label("unmet"),
+            unmet().label("unmet"),
         )
-        .where(*_made_in(ki_id, period, filters))
+        .where(*made_in(ki_id, period, filters))
         .cte("made")
     )
     status = cast(made.c.status, String)
@@ -193,7 +200,7 @@ def time_to_first_confirmation(ki_id: int, period: Period, filters: ReportFilter
             minutes_between(HelpRequest.created_at, func.min(Assignment.confirmed_at)).label("minutes"),
         )
         .join(Assignment, Assignment.request_id == HelpRequest.id)
-        .where(*_made_in(ki_id, period, filters))
+        .where(*made_in(ki_id, period, filters))
         .group_by(HelpRequest.id, HelpRequest.created_at)
         .subquery()
     )
@@ -227,18 +234,16 @@ class Work:
     active_helpers: int = 0
 
 
-_APPROVED = and_(Assignment.status == AssignmentStatus.COMPLETED, Assignment.approved_at.is_not(None))
+APPROVED = and_(Assignment.status == AssignmentStatus.COMPLETED, Assignment.approved_at.is_not(None))
 
 
 def work(ki_id: int, period: Period, filters: ReportFilters) -> Work:
     """Approved hours and kilometres, no-shows and active helpers of assignments taking place in the period."""
     row = db.session.execute(
         select(
-            func.coalesce(func.sum(case((_APPROVED, Assignment.actual_minutes), else_=0)), 0).label(
-                "minutes"
-            ),
-            func.coalesce(func.sum(case((_APPROVED, Assignment.travel_km), else_=0)), 0).label("km"),
-            func.coalesce(func.sum(case((_APPROVED, 1), else_=0)), 0).label("approved"),
+            func.coalesce(func.sum(case((APPROVED, Assignment.actual_minutes), else_=0)), 0).label("minutes"),
+            func.coalesce(func.sum(case((APPROVED, Assignment.travel_km), else_=0)), 0).label("km"),
+            func.coalesce(func.sum(case((APPROVED, 1), else_=0)), 0).label("approved"),
             func.coalesce(
                 func.sum(case((Assignment.status == AssignmentStatus.NO_SHOW, 1), else_=0)), 0
             ).label("no_shows"),
@@ -248,7 +253,7 @@ def work(ki_id: int, period: Period, filters: ReportFilters) -> Work:
         )
         .select_from(Assignment)
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(*_takes_place_in(ki_id, period, filters))
+        .where(*takes_place_in(ki_id, period, filters))
     ).one()
     return Work(int(row.minutes), int(row.km), int(row.approved), int(row.no_shows), int(row.helpers))
 
@@ -270,7 +275,7 @@ def helper_load(ki_id: int, period: Period, filters: ReportFilters) -> Load:
     per_helper = (
         select(Assignment.helper_id, func.count().label("done"))
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.status.in_(WORKED), *_takes_place_in(ki_id, period, filters))
+        .where(Assignment.status.in_(WORKED), *takes_place_in(ki_id, period, filters))
         .group_by(Assignment.helper_id)
         .subquery()
     )
@@ -372,6 +377,7 @@ class AllowanceTotal:
     cents: int
     assignments: int
     without_rate: int
+    own: bool = True  # a helper of the KI; another KI's (the shared pool) has no statement page here
 
 
 def allowance_totals(ki_id: int, period: Period) -> list[AllowanceTotal]:
@@ -381,6 +387,7 @@ def allowance_totals(ki_id: int, period: Period) -> list[AllowanceTotal]:
         select(
             Assignment.helper_id,
             User.display_name,
+            HelperProfile.ki_id,
             func.sum(minutes).label("minutes"),
             func.sum(km).label("km"),
             func.coalesce(func.sum(amount), 0).label("cents"),
@@ -390,8 +397,8 @@ def allowance_totals(ki_id: int, period: Period) -> list[AllowanceTotal]:
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
         .join(HelperProfile, HelperProfile.id == Assignment.helper_id)
         .join(User, User.id == HelperProfile.user_id)
-        .where(_APPROVED, *_takes_place_in(ki_id, period, ReportFilters()))
-        .group_by(Assignment.helper_id, User.display_name)
+        .where(APPROVED, *takes_place_in(ki_id, period, ReportFilters()))
+        .group_by(Assignment.helper_id, User.display_name, HelperProfile.ki_id)
         .order_by(User.display_name, Assignment.helper_id)
     ).all()
     return [
@@ -403,6 +410,7 @@ def allowance_totals(ki_id: int, period: Period) -> list[AllowanceTotal]:
             int(row.cents),
             int(row.assignments),
             int(row.without_rate),
+            row.ki_id == ki_id,
         )
         for row in rows
     ]
@@ -441,7 +449,7 @@ def statement_lines(ki_id: int, helper_id: int, period: Period) -> list[Statemen
             amount.label("cents"),
         )
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(Assignment.helper_id == helper_id, _APPROVED, *_takes_place_in(ki_id, period, ReportFilters()))
+        .where(Assignment.helper_id == helper_id, APPROVED, *takes_place_in(ki_id, period, ReportFilters()))
         .order_by(func.coalesce(HelpRequest.starts_at, HelpRequest.created_at), Assignment.id)
     ).all()
     return [

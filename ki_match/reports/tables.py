@@ -24,10 +24,11 @@ from ki_match.requests.models import RequestKind, RequestStatus
 class Reference:
     """The KI's reference rows, loaded once per page for names and the filter choices."""
 
-    languages: list[Language]
+    languages: list[Language]  # the catalogue, so that past requests keep their language's name
     towns: list[Town]
     topics: list[Topic]
     organisations: list[Organisation]
+    offered_language_ids: frozenset[int] = frozenset()  # the KI's own languages: the filter's choices
 
 
 @dataclass

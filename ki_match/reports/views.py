@@ -13,7 +13,7 @@ URL map
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,14 +29,15 @@ from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, render_form, wants_block
 from ki_match.orgs.queries import current_ki, organisations
-from ki_match.reference.models import Language, Topic, Town
+from ki_match.reference import cache
+from ki_match.reference import queries as reference
 from ki_match.reference.names import language_name
 from ki_match.reports import exports, queries
 from ki_match.reports.charts import bar_chart
-from ki_match.reports.formatting import display
+from ki_match.reports.formatting import display, period_title
 from ki_match.reports.forms import RateForm, ReportForm
 from ki_match.reports.models import AllowanceRate
-from ki_match.reports.services import Column, Period, PeriodKind, Table, Unit, cents_to_text
+from ki_match.reports.services import Column, Period, Table, Unit, cents_to_text
 from ki_match.reports.tables import FILE_STEMS, Reference, build_report
 from ki_match.requests.labels import KIND_LABELS
 
@@ -48,25 +49,14 @@ FORMATS = "csv, xlsx"
 
 
 def _reference(ki) -> Reference:
-    languages = sorted(db.session.scalars(select(Language)), key=lambda item: language_name(item).casefold())
+    languages = sorted(cache.languages(ki), key=lambda item: language_name(item).casefold())
     return Reference(
         languages=languages,
-        towns=list(db.session.scalars(select(Town).where(Town.ki_id == ki.id).order_by(Town.name))),
-        topics=list(db.session.scalars(select(Topic).order_by(Topic.id))),
+        towns=list(cache.towns(ki)),
+        topics=reference.topics(ki),
         organisations=organisations(ki, active_only=False),
+        offered_language_ids=frozenset(language.id for language in reference.languages(ki)),
     )
-
-
-def period_title(period: Period) -> str:
-    if period.kind == PeriodKind.MONTH:
-        return format_date(period.first, "LLLL yyyy")
-    if period.kind == PeriodKind.QUARTER:
-        return _(
-            "%(quarter)d. Quartal %(year)d", quarter=(period.first.month + 2) // 3, year=period.first.year
-        )
-    if period.kind == PeriodKind.YEAR:
-        return str(period.first.year)
-    return f"{format_date(period.first, 'medium')} – {format_date(period.last, 'medium')}"
 
 
 def _form(reference: Reference) -> ReportForm:
@@ -99,18 +89,6 @@ def index():
     return render("reports/index.html", "report_body", **_page_context(form, report))
 
 
-def _download(table: Table, file_format: str, stem: str, period: Period) -> Response:
-    if file_format == "csv":
-        body, mimetype = exports.to_csv(table), exports.CSV_TYPE
-    else:
-        body, mimetype = exports.to_xlsx(table), exports.XLSX_TYPE
-    response = Response(body, mimetype=mimetype)
-    filename = f"ki-match-{stem}-{period.slug}.{file_format}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route(f"/export/<any({REPORT_TABLES}):table>.<any({FORMATS}):file_format>")
 @roles(*STAFF)
 def export(table: str, file_format: str):
@@ -123,7 +101,7 @@ def export(table: str, file_format: str):
     report = build_report(ki.id, period, form.to_filters(), reference)
     if table not in report.tables:  # the month table exists only for periods longer than a month
         abort(404)
-    return _download(report.tables[table], file_format, FILE_STEMS[table], period)
+    return exports.download(report.tables[table], file_format, FILE_STEMS[table], period)
 
 
 # --- the expense allowance ------------------------------------------------------------------
@@ -193,7 +171,7 @@ def allowance_export(file_format: str):
     table, totals = _allowance_table(ki.id, period)
     record("report.allowance_exported", ki_id=ki.id, period=period.slug, helpers=len(totals))
     db.session.commit()
-    return _download(table, file_format, FILE_STEMS["allowance"], period)
+    return exports.download(table, file_format, FILE_STEMS["allowance"], period)
 
 
 def _statement_table(helper: HelperProfile, period: Period, reference: Reference) -> Table:
@@ -283,7 +261,7 @@ def statement_export(profile_id: int, file_format: str):
     table = _statement_table(helper, period, reference)
     record("report.statement_exported", subject=helper, period=period.slug)
     db.session.commit()
-    return _download(table, file_format, f"{FILE_STEMS['statement']}-{helper.id}", period)
+    return exports.download(table, file_format, f"{FILE_STEMS['statement']}-{helper.id}", period)
 
 
 # --- rates ----------------------------------------------------------------------------------

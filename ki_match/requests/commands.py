@@ -34,7 +34,8 @@ def mark_unfilled_command() -> None:
     "--older-than-days",
     type=click.IntRange(min=0),
     default=None,
-    help="Retention period in days (default: RETENTION_DAYS from the configuration, 90).",
+    help="Retention period in days for every KI (default: each KI's own, set under /admin/settings, "
+    "else RETENTION_DAYS from the configuration, 90).",
 )
 def purge_command(older_than_days: int | None) -> None:
     """Forget the client data of requests finished longer ago than the retention period, the

@@ -136,6 +136,7 @@ def unsaved_request(ki: Ki, data: RequestData, based_on: HelpRequest | None = No
     request = HelpRequest(
         id=based_on.id if based_on is not None else None,
         ki_id=ki.id,
+        ki=ki,
         kind=data.kind,
         status=based_on.status if based_on is not None else RequestStatus.DRAFT,
     )

@@ -124,9 +124,11 @@ class AssignmentConfirmed(RequestEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class AssignmentWithdrawn(RequestEvent):
-    """A confirmed helper gave the seat back (by themselves, or deactivated)."""
+    """A confirmed helper gave the seat back (by themselves, or deactivated); ``late``: with
+    less than ``assignments.services.LATE_WITHDRAWAL`` to go."""
 
     assignment: Assignment
+    late: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,6 @@ import re
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     RadioField,
@@ -20,11 +19,12 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 
 from ki_match.clock import NonexistentLocalTime, local_parts, local_to_utc, local_today, utcnow
 from ki_match.core.forms import BaseForm, DayField, WallClockField, WholeNumberField
-from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.orgs.models import Ki
 from ki_match.orgs.queries import organisations
-from ki_match.reference.models import Language, Level, Topic, Town
+from ki_match.reference import queries as reference
+from ki_match.reference.data import GERMAN
+from ki_match.reference.models import Level
 from ki_match.reference.names import language_name, level_label, topic_name
 from ki_match.requests.data import RequestData, missing_to_open
 from ki_match.requests.labels import KIND_LABELS
@@ -236,29 +236,35 @@ class RequestForm(BaseForm):
     # Set by the submit button pressed ("draft" or "open"); never drawn as an input.
     intent = StringField()
 
-    def __init__(self, *args, ki: Ki, status: RequestStatus | None = None, inline: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        ki: Ki,
+        status: RequestStatus | None = None,
+        inline: bool = False,
+        keeping: HelpRequest | None = None,
+        **kwargs,
+    ):
+        # keeping: the request being edited; its language, topic and town stay selectable.
         super().__init__(*args, **kwargs)
         self.ki = ki
         self.status = status
         self.inline = inline
+        kept = [keeping.language, *keeping.alt_languages] if keeping is not None else []
         languages = sorted(
-            (
-                language
-                for language in db.session.scalars(select(Language).where(Language.active.is_(True)))
-                if language.code != "de"
-            ),
+            (language for language in reference.languages(ki, keep=kept) if language.code != GERMAN),
             key=lambda language: language_name(language).casefold(),
         )
         options = [SelectChoice(str(language.id), language_name(language)) for language in languages]
         self.language_id.choices = [SelectChoice("0", _l("Bitte wählen")), *options]
         self.alt_language_ids.choices = options
         self.min_level.choices = [SelectChoice(str(int(level)), level_label(level)) for level in Level]
-        topics = db.session.scalars(select(Topic).where(Topic.active.is_(True)).order_by(Topic.id))
+        topics = reference.active_topics(ki, keep=keeping.topic if keeping is not None else None)
         self.topic_id.choices = [
             SelectChoice("0", _l("ohne Thema")),
             *(SelectChoice(str(topic.id), topic_name(topic)) for topic in topics),
         ]
-        towns = db.session.scalars(select(Town).where(Town.ki_id == ki.id).order_by(Town.name))
+        towns = reference.served_towns(ki, keep=keeping.town_id if keeping is not None else None)
         self.town_id.choices = [
             SelectChoice("0", _l("keine Angabe")),
             *(SelectChoice(str(town.id), town.name) for town in towns),

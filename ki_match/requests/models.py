@@ -112,6 +112,7 @@ class HelpRequest(db.Model):
     escalate_after_hours: Mapped[int | None] = mapped_column(SmallInteger)
     escalate_limit: Mapped[int | None] = mapped_column(SmallInteger)
 
+    ki = relationship("Ki")
     language = relationship("Language")
     alt_languages = relationship("Language", secondary=request_alt_language)
     topic = relationship("Topic")

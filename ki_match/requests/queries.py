@@ -97,13 +97,19 @@ def row_in_ki(model: type[Offer] | type[Assignment], ki: Ki, row_id: int):
     )
 
 
+def own_helper(ki: Ki, profile: HelperProfile):
+    """``profile``'s id, as long as she is a helper of the KI: what scopes a helper's own offers and
+    assignments. Their requests may be another KI's (the shared pool)."""
+    return select(HelperProfile.id).where(HelperProfile.id == profile.id, HelperProfile.ki_id == ki.id)
+
+
 def helper_rows(model: type[Offer] | type[Assignment], ki: Ki, profile: HelperProfile, load):
-    """A helper's offers (or assignments) within the KI, each request with what a card shows
+    """A helper's offers (or assignments), whichever KI asked, each request with what a card shows
     (``load``: how the request comes along, ``contains_eager`` or ``selectinload``)."""
     return (
         select(model)
         .join(HelpRequest, HelpRequest.id == model.request_id)
-        .where(model.helper_id == profile.id, HelpRequest.ki_id == ki.id)
+        .where(model.helper_id.in_(own_helper(ki, profile)))
         .options(*request_details(load(model.request)))
     )
 

@@ -4,7 +4,8 @@ A request's client reference and exact place are not only in its own columns:
 people type them into its notes, an urgent reason, the conversation with the
 organisation, a reason for calling it off or declining, an hours report; and the
 mails about the request repeat them. The purge empties all of these for requests
-finished ``RETENTION_DAYS`` ago (README.md, "Privacy and retention", lists
+finished their KI's retention period ago (``orgs.settings``: the KI's own, else
+``RETENTION_DAYS``; README.md, "Privacy and retention", lists
 them). What remains — language, town, kind, times, helpers, hours, kilometres,
 statuses and who changed them when — still counts in reports.
 """
@@ -20,6 +21,8 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
+from ki_match.orgs.models import Ki
+from ki_match.orgs.settings import settings_for
 from ki_match.outbox.retention import forget_request_mail
 from ki_match.requests.events import ClientDataPurged
 from ki_match.requests.models import Assignment, HelpRequest, Offer, RequestStatus, RequestStatusChange
@@ -34,7 +37,8 @@ BATCH = 500
 
 
 def retention_days(older_than_days: int | None = None) -> int:
-    """The retention period: the one given (``purge --older-than-days``), else RETENTION_DAYS."""
+    """The installation's retention period, for what belongs to no one KI (network addresses,
+    ended logins): the one given (``purge --older-than-days``), else RETENTION_DAYS."""
     if older_than_days is not None:
         return older_than_days
     return int(current_app.config.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
@@ -43,33 +47,41 @@ def retention_days(older_than_days: int | None = None) -> int:
 def purge_client_data(older_than_days: int | None = None, now: datetime | None = None) -> dict[int, int]:
     """Forget the client and everything typed about requests finished long enough ago.
 
-    "Finished" counts from the request's last status change (when it became
-    completed, cancelled, unfilled or declined). Returns the number of requests
-    purged per KI; running it again purges nothing new.
+    Each KI keeps them for its own retention period (``older_than_days``, from ``purge
+    --older-than-days``, overrides every KI's). "Finished" counts from the request's last
+    status change (when it became completed, cancelled, unfilled or declined). Returns the
+    number of requests purged per KI; running it again purges nothing new.
     """
-    days = retention_days(older_than_days)
     now = now or utcnow()
+    purged = {}
+    for ki in db.session.scalars(select(Ki).order_by(Ki.id)):
+        days = older_than_days if older_than_days is not None else settings_for(ki).retention_days
+        ids = _finished_before(ki, now - timedelta(days=days))
+        for start in range(0, len(ids), BATCH):
+            _purge(ids[start : start + BATCH], now)
+        if ids:
+            record("requests.client_data_purged", ki_id=ki.id, count=len(ids), older_than_days=days)
+            purged[ki.id] = len(ids)
+    db.session.commit()
+    return purged
+
+
+def _finished_before(ki: Ki, before: datetime) -> list[int]:
     finished_at = (
         select(func.max(RequestStatusChange.at))
         .where(RequestStatusChange.request_id == HelpRequest.id)
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        select(HelpRequest.id, HelpRequest.ki_id).where(
-            HelpRequest.status.in_(FINISHED),
-            HelpRequest.client_data_purged_at.is_(None),
-            func.coalesce(finished_at, HelpRequest.updated_at) < now - timedelta(days=days),
+    return list(
+        db.session.scalars(
+            select(HelpRequest.id).where(
+                HelpRequest.ki_id == ki.id,
+                HelpRequest.status.in_(FINISHED),
+                HelpRequest.client_data_purged_at.is_(None),
+                func.coalesce(finished_at, HelpRequest.updated_at) < before,
+            )
         )
-    ).all()
-    per_ki: dict[int, list[int]] = {}
-    for request_id, ki_id in rows:
-        per_ki.setdefault(ki_id, []).append(request_id)
-    for ki_id, ids in per_ki.items():
-        for start in range(0, len(ids), BATCH):
-            _purge(ids[start : start + BATCH], now)
-        record("requests.client_data_purged", ki_id=ki_id, count=len(ids), older_than_days=days)
-    db.session.commit()
-    return {ki_id: len(ids) for ki_id, ids in per_ki.items()}
+    )
 
 
 def _purge(ids: list[int], now: datetime) -> None:

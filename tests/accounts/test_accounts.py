@@ -45,7 +45,7 @@ def register(client, email="amina@example.org", **fields):
         "privacy": "y",
     }
     data.update(fields)
-    return client.post("/register", data=data)
+    return client.post("/k/hoexter/register", data=data)
 
 
 def new_client(app, address="192.0.2.1"):
@@ -812,7 +812,7 @@ def test_htmx_login_gets_only_the_form_back_and_204_on_success(app, client, crea
 
 
 def test_htmx_registration_errors_come_back_as_the_form_fragment(app, client):
-    response = client.post("/register", data={"email": "x"}, headers=htmx_headers("register-form"))
+    response = client.post("/k/hoexter/register", data={"email": "x"}, headers=htmx_headers("register-form"))
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert body.lstrip().startswith('<form id="register-form"') and "<html" not in body

@@ -53,7 +53,7 @@ def delivered_link(transport, kind: str, to: str) -> tuple[str, str]:
 
 def test_verification_link_goes_out_working_and_is_stored_nowhere(app, client, transport):
     client.post(
-        "/register",
+        "/k/hoexter/register",
         data={
             "email": "amina@example.org",
             "display_name": "Amina",

@@ -1,4 +1,5 @@
-"""Organisations for admins: list, create, edit, (de)activate, members, invitations, lead time."""
+"""Organisations for admins: list, create, edit, (de)activate, members, invitations; the lead time
+is shown with a link to the settings page."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def test_list_shows_organisations_with_active_members(client, admin, db, ki, cre
     assert "Asylkreis Warburg" in html and "Warburg" in html
     assert f"/admin/organisations/{organisation.id}" in html
     assert "<td>1</td>" in html
-    assert 'name="lead_time_days"' in html and 'value="3"' in html
+    assert "3 Werktage Vorlauf" in html and 'href="/admin/settings"' in html
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.INITIATIVE, Role.HELPER])
@@ -137,19 +138,6 @@ def test_another_kis_organisation_does_not_exist(client, admin, db):
     assert client.get(f"/admin/organisations/{organisation.id}").status_code == 404
     assert client.post(f"/admin/organisations/{organisation.id}/active").status_code == 404
     assert "Fremde Initiative" not in _html(client.get("/admin/organisations"))
-
-
-def test_lead_time_setting(client, admin, db, ki):
-    assert client.post("/admin/organisations/lead-time", data={"lead_time_days": "5"}).status_code == 303
-    db.session.expire_all()
-    assert db.session.scalar(select(Ki).where(Ki.id == ki.id)).lead_time_days == 5
-    bad = client.post(
-        "/admin/organisations/lead-time",
-        data={"lead_time_days": "31"},
-        headers=htmx_headers("lead-time-settings"),
-    )
-    assert bad.status_code == 422
-    assert "<html" not in _html(bad) and "von 0 bis 30" in _html(bad)
 
 
 def test_admin_navigation_has_organisations(client, admin):

@@ -17,6 +17,7 @@ from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
     HelpRequest,
+    OfferStatus,
     RequestKind,
     RequestStatus,
 )
@@ -27,6 +28,7 @@ from tests.factories import (
     assignment_for,
     make_request,
     move_into_past,
+    offer_to,
     set_status,
 )
 from tests.support import htmx_headers, outbox
@@ -105,18 +107,32 @@ def test_upcoming_and_past_assignments(client, amina, coordinator):
         AssignmentStatus.NO_SHOW,
     )
 
+    waiting = offer_to(
+        make_request(created_by=coordinator, starts_in=timedelta(days=4)), amina, OfferStatus.ACCEPTED
+    )
+
     body = client.get("/assignments").get_data(as_text=True)
-    upcoming, past = body.split('id="past-heading"')
+    upcoming, rest = body.split('id="waiting-heading"')
+    waiting_part, rest = rest.split('id="called-off-heading"')
+    called_off, past = rest.split('id="past-heading"')
     assert "Kommende Einsätze (3)" in upcoming
     positions = [upcoming.index(f'/assignments/{a.id}"') for a in (soon, later)]
     assert positions == sorted(positions)
     assert f'/assignments/{written.id}"' in upcoming and "fertig bis" in upcoming
-    for assignment in (to_report, reported, withdrawn, cancelled, no_show):
+    assert "Bestätigt – der Einsatz ist Ihrer." in upcoming
+    # said yes, not confirmed yet: waiting, and it leads to the offer in the inbox
+    assert f'/inbox#offer-card-{waiting.id}"' in waiting_part
+    assert "das Integrationszentrum bestätigt noch" in waiting_part
+    # given back or called off, but still ahead: never among the past ones
+    for assignment in (withdrawn, cancelled):
+        assert f'/assignments/{assignment.id}"' in called_off
+    assert "Von Ihnen abgesagt." in called_off and "Vom Integrationszentrum abgesagt." in called_off
+    assert "Bestätigt" not in called_off
+    for assignment in (to_report, reported, no_show):
         assert f'/assignments/{assignment.id}"' in past
     assert past.index(f'/assignments/{to_report.id}"') < past.index(f'/assignments/{reported.id}"')
     assert "bitte melden Sie nach dem Einsatz Ihre Stunden" in past
     assert "Stunden gemeldet, das Integrationszentrum prüft sie" in past
-    assert "Von Ihnen abgesagt." in past and "Vom Integrationszentrum abgesagt." in past
     assert "nicht erschienen" in past
     assert "Brakel" in upcoming
     # the lists never show where exactly or for whom
@@ -244,6 +260,37 @@ def test_withdraw_frees_the_seat_reopens_the_request_and_tells_the_coordinator(
     assert outbox("assignment_withdrawn", to=coordinator.email)
     page = client.get("/assignments").get_data(as_text=True)
     assert "Sie haben den Einsatz abgesagt" in page
+
+
+def test_a_late_withdrawal_goes_to_every_coordinator_at_once(client, amina, coordinator, create_user):
+    """Under 48 hours to go: the page says so first, and every coordinator of the KI hears of it
+    (the one responsible for the request, and the others)."""
+    colleague = create_user(Role.COORDINATOR)
+    soon = assignment_for(
+        make_request(created_by=coordinator, starts_in=timedelta(hours=30)), amina, coordinator
+    )
+    page = client.get(f"/assignments/{soon.id}").get_data(as_text=True)
+    assert "weniger als 48 Stunden" in page
+
+    client.post(f"/assignments/{soon.id}/withdraw", data={"reason": "Bus fällt aus"})
+    mails = outbox("assignment_withdrawn")
+    assert {mail.to_address for mail in mails} == {coordinator.email, colleague.email}
+    assert all("Kurzfristige Absage" in mail.subject for mail in mails)
+    assert "Kurzfristig: Der Einsatz beginnt in weniger als 48 Stunden." in mails[0].body_text
+
+
+def test_a_withdrawal_in_good_time_goes_to_the_coordinator_responsible(
+    client, amina, coordinator, create_user
+):
+    create_user(Role.COORDINATOR)
+    later = assignment_for(
+        make_request(created_by=coordinator, starts_in=timedelta(days=5)), amina, coordinator
+    )
+    assert "weniger als 48 Stunden" not in client.get(f"/assignments/{later.id}").get_data(as_text=True)
+    client.post(f"/assignments/{later.id}/withdraw", data={"reason": "Termin"})
+    mails = outbox("assignment_withdrawn")
+    assert [mail.to_address for mail in mails] == [coordinator.email]
+    assert "Kurzfristig" not in mails[0].subject + mails[0].body_text
 
 
 def test_withdraw_with_htmx_navigates_to_the_list(client, confirmed):

@@ -16,11 +16,12 @@ import os
 import re
 import threading
 import traceback
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import axe_playwright_python
 import pytest
@@ -35,7 +36,7 @@ from ki_match.accounts.services import hash_password, user_by_email
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperKind, HelperLanguage, HelperProfile
-from ki_match.orgs.models import Organisation
+from ki_match.orgs.models import Ki, Organisation
 from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
@@ -168,6 +169,32 @@ class LiveServer:
         assert match, f"no link in the {kind!r} mail:\n{text}"
         link = urlsplit(match.group(0))
         return self.url + link.path + (f"?{link.query}" if link.query else "")
+
+    def deactivate_ki(self, slug: str) -> None:
+        """A KI a test made, out of the way again: the demo installation has one active KI, whose
+        visitors go straight to its front door."""
+        with self.app.app_context():
+            ki = db.session.scalar(select(Ki).where(Ki.slug == slug))
+            if ki is not None:
+                ki.active = False
+                db.session.commit()
+
+    def operator(self, password: str) -> str:
+        """A new installation operator with this password; their e-mail address."""
+        email = f"betrieb.{uuid.uuid4().hex[:8]}@land.example"
+        with self.app.app_context():
+            db.session.add(
+                User(
+                    ki_id=None,
+                    email=email,
+                    display_name="Betrieb",
+                    role=Role.OPERATOR,
+                    password_hash=hash_password(password),
+                    email_verified_at=utcnow(),
+                )
+            )
+            db.session.commit()
+        return email
 
 
 def _ensure_demo_logins() -> None:
@@ -402,6 +429,34 @@ def settle(page) -> None:
     page.wait_for_function("() => !(window.__kiMatchHtmxBusy && window.__kiMatchHtmxBusy())")
 
 
+def search_as_you_type(page, label: str, text: str) -> None:
+    """Type ``text`` into the search box and wait for the results that answer all of it.
+
+    The scripts are deferred, so a field can be on screen before htmx listens to it: right
+    after a link's click, keys typed before the page's load event would send no request.
+    """
+    field = page.get_by_label(label)
+    field.wait_for()
+    page.wait_for_load_state("load")
+    with page.expect_response(lambda response: f"q={quote(text)}" in response.url):
+        field.press_sequentially(text)
+    settle(page)
+
+
+def main_navigation(page):
+    return page.get_by_role("navigation", name="Hauptnavigation")
+
+
+def open_menu(page) -> None:
+    """Open the main navigation's menu where it is collapsed (a narrow screen); on a wide screen its
+    links are already in view and nothing happens."""
+    menu = page.locator(".nav-menu")
+    toggle = menu.locator("summary")
+    if toggle.is_visible() and not menu.evaluate("(menu) => menu.open"):
+        toggle.click()
+        expect(menu).to_have_attribute("open", "")
+
+
 # --- accessibility --------------------------------------------------------------------------
 
 AXE_RUN = """
@@ -471,6 +526,62 @@ def log_in(live_server) -> Callable:
         page.get_by_label("E-Mail-Adresse").fill(email)
         page.get_by_label("Passwort", exact=True).fill(password)
         page.locator("#login-form").get_by_role("button", name="Anmelden").click()
-        page.get_by_role("button", name="Abmelden").wait_for()
+        # Logged in: the page has a way out (on a phone it waits in the closed menu, out of sight).
+        page.locator("form[action='/logout']").first.wait_for(state="attached")
+
+    return act
+
+
+def accept_invitation(page, link: str, password: str) -> None:
+    """Open the invitation from the mail and set a password, which logs the invitee in."""
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Willkommen bei KI-Match")
+    page.get_by_label("Neues Passwort").fill(password)
+    page.get_by_label("Passwort wiederholen").fill(password)
+    page.get_by_role("button", name="Konto einrichten").click()
+    expect(page.locator("#flash")).to_contain_text("Ihr Konto ist eingerichtet")
+
+
+def add_weekly_slot(page, day: str, starts: str, ends: str) -> None:
+    """On the helper's "when" page: add a weekly time and wait until it is saved."""
+    page.get_by_label("Tag", exact=True).select_option(label=day)
+    page.get_by_label("von", exact=True).fill(starts)
+    page.get_by_label("bis", exact=True).fill(ends)
+    page.get_by_role("button", name="Zeit hinzufügen").click()
+    expect(page.locator("#slot-list [role=status]")).to_have_text(
+        f"Neue Zeit gespeichert: {day} {starts}–{ends}."
+    )
+
+
+def fill_request(page, *, language: str, day: str, town: str, place: str, client_ref: str) -> None:
+    """On a new request's form: one appointment of 90 minutes at 10:00, ready to be opened."""
+    page.get_by_label("Sprache", exact=True).select_option(label=language)
+    page.get_by_label("Datum").fill(day)
+    page.get_by_label("Beginn (Uhrzeit)").fill("10:00")
+    page.get_by_label("Dauer in Minuten").fill("90")
+    page.get_by_label("Stadt").select_option(label=town)
+    page.get_by_label("Genauer Ort").fill(place)
+    page.get_by_label("Kennung der Klientin oder des Klienten").fill(client_ref)
+    expect(page.locator("#form-feedback")).to_contain_text("Alle nötigen Angaben sind da.")
+
+
+def confirm_address(page, link: str) -> None:
+    """Open the mailed link that confirms an address, confirm, and arrive at the login."""
+    page.goto(link)
+    page.get_by_role("button", name="Adresse bestätigen").click()
+    page.wait_for_url(re.compile(r"/login$"))
+
+
+@pytest.fixture
+def register() -> Callable:
+    """Fill in the open registration form and send it."""
+
+    def act(page, name: str, email: str, password: str) -> None:
+        page.get_by_label("Ihr Name").fill(name)
+        page.get_by_label("E-Mail-Adresse").fill(email)
+        page.get_by_label("Neues Passwort").fill(password)
+        page.get_by_label("Passwort wiederholen").fill(password)
+        page.get_by_label("Ich habe die Datenschutzhinweise gelesen.").check()
+        page.get_by_role("button", name="Registrieren").click()
 
     return act

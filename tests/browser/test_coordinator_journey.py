@@ -19,6 +19,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
+from tests.browser.conftest import fill_request
 from tests.factories import next_tuesday
 
 pytestmark = pytest.mark.browser
@@ -77,14 +78,14 @@ def test_coordinator_offers_two_helper_accepts_coordinator_confirms(new_page, li
         "link", name="Neue Anfrage"
     ).click()
     expect(coordinator.get_by_role("heading", level=1)).to_have_text("Neue Anfrage")
-    coordinator.get_by_label("Sprache", exact=True).select_option(label="Paschtu")
-    coordinator.get_by_label("Datum").fill(next_tuesday().isoformat())
-    coordinator.get_by_label("Beginn (Uhrzeit)").fill("10:00")
-    coordinator.get_by_label("Dauer in Minuten").fill("90")
-    coordinator.get_by_label("Stadt").select_option(label="Brakel")
-    coordinator.get_by_label("Genauer Ort").fill("Ausländerbehörde, Zimmer 3")
-    coordinator.get_by_label("Kennung der Klientin oder des Klienten").fill(f"Fall P-{suffix}")
-    expect(coordinator.locator("#form-feedback")).to_contain_text("Alle nötigen Angaben sind da.")
+    fill_request(
+        coordinator,
+        language="Paschtu",
+        day=next_tuesday().isoformat(),
+        town="Brakel",
+        place="Ausländerbehörde, Zimmer 3",
+        client_ref=f"Fall P-17{suffix}",
+    )
     coordinator.get_by_role("button", name="Anfrage öffnen").click()
     expect(coordinator).to_have_url(re.compile(r"/requests/\d+$"))
     request_path = re.search(r"/requests/\d+$", coordinator.url).group(0)
@@ -144,7 +145,7 @@ def test_coordinator_offers_two_helper_accepts_coordinator_confirms(new_page, li
     other = new_page()
     log_in(other, second_email, PASSWORD)
     other.goto("/inbox")
-    expect(other.locator("#answered-offers-heading")).to_be_visible()
+    expect(other.locator("#done-offers-heading")).to_be_visible()
     expect(other.locator(".offer-card", has_text="Paschtu")).to_contain_text("Zurückgezogen")
     assert live_server.latest_mail("offer_withdrawn", second_email)
     assert live_server.latest_mail("assignment_confirmed", first_email)
@@ -159,6 +160,7 @@ def test_helper_pages_list_profile_and_checks(page, live_server, axe, log_in):
     expect(page.get_by_role("heading", level=1)).to_have_text("Helfende")
     axe.check(page)
 
+    page.wait_for_load_state("load")  # htmx (deferred) listens from here on
     page.get_by_label("Name").press_sequentially(f"shirin k. {suffix}", delay=30)
     expect(page.locator("#helper-count")).to_have_text("1 Person")
     expect(page).to_have_url(re.compile(r"q=shirin"))

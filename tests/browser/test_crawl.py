@@ -1,7 +1,8 @@
 """Every page a person can reach from the navigation, for each role, in a real browser.
 
-On each page: it loads, no console or page errors, no CSP violations, no axe
-violations (WCAG 2.1 A/AA), one <h1>, and <html lang> and dir are set.
+On each page, at a desktop's width and at a phone's (390×844): it loads, no console or page
+errors, no CSP violations, no axe violations (WCAG 2.1 A/AA), one <h1>, and <html lang> and dir
+are set; on the phone the <h1> is on the first screen.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.browser
 
 MAX_DEPTH = 2
 ROLES = [None, Role.HELPER, Role.COORDINATOR, Role.INITIATIVE, Role.ADMIN]
+DESKTOP = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
 
 
 def page_problems(page, response, axe) -> list[str]:
@@ -48,6 +51,32 @@ def page_problems(page, response, axe) -> list[str]:
     return found
 
 
+def problems_at_both_widths(page, response, axe) -> list[str]:
+    """The page's problems at the width it was loaded at, then at the other one (desktop, phone).
+
+    The page is loaded once and looked at twice: the viewport changes, the document stays. The
+    next page starts at the width this one ends at, so each page costs one resize.
+    """
+    found = []
+    for size in (page.viewport_size, PHONE if page.viewport_size == DESKTOP else DESKTOP):
+        page.set_viewport_size(size)
+        label = "on a phone" if size == PHONE else "on a desktop"
+        problems = page_problems(page, response, axe)
+        if size == PHONE:
+            problems += content_on_the_first_screen(page)
+        found += [f"{label}: {problem}" for problem in problems]
+    return found
+
+
+def content_on_the_first_screen(page) -> list[str]:
+    """On a phone the page's own content (its h1) is in view before any scrolling, not pushed
+    down by the navigation."""
+    bottom = page.evaluate("() => document.querySelector('h1')?.getBoundingClientRect().bottom ?? 0")
+    if bottom > PHONE["height"]:
+        return [f"the <h1> ends {bottom:.0f} px down, below the first screen ({PHONE['height']} px)"]
+    return []
+
+
 def links_in_navigation(page, origin: str) -> list[str]:
     hrefs = page.eval_on_selector_all("nav a[href], footer a[href]", "links => links.map((a) => a.href)")
     paths = []
@@ -60,7 +89,8 @@ def links_in_navigation(page, origin: str) -> list[str]:
 
 
 def crawl(page, origin: str, axe) -> tuple[list[str], dict[str, list[str]]]:
-    """Breadth-first from the start page through the links of <nav> and the footer.
+    """Breadth-first from the start page through the links of <nav> and the footer, each page
+    at a desktop's width and a phone's.
 
     Each path once: the same page with another filter (``/requests?tab=open``)
     is the same template, and visiting every tab would double the time.
@@ -72,7 +102,7 @@ def crawl(page, origin: str, axe) -> tuple[list[str], dict[str, list[str]]]:
         path, depth = queue.popleft()
         response = page.goto(path)
         visited.append(path)
-        problems = page_problems(page, response, axe)
+        problems = problems_at_both_widths(page, response, axe)
         if problems:
             failures[path] = problems
         if depth >= MAX_DEPTH:
@@ -177,7 +207,7 @@ def test_failed_login_swaps_in_errors_next_to_the_fields(page, axe):
 
 # (who, page, form id, submit button, first invalid field when sent empty)
 EMPTY_FORMS = [
-    (None, "/register", "register-form", "Registrieren", "display_name"),
+    (None, "/k/hoexter/register", "register-form", "Registrieren", "display_name"),
     (None, "/password/forgot", "forgot-form", "Link anfordern", "email"),
     (Role.HELPER, "/account", "password-form", "Passwort ändern", "current_password"),
     (Role.ADMIN, "/admin/users/invite", "invite-form", "Einladung senden", "display_name"),

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
+from tests.browser.conftest import main_navigation
 
 pytestmark = pytest.mark.browser
 
@@ -23,26 +24,18 @@ def unique(name: str) -> str:
     return f"{name}.{uuid.uuid4().hex[:8]}"
 
 
-def main_navigation(page):
-    return page.get_by_role("navigation", name="Hauptnavigation")
-
-
-def test_helper_registers_confirms_and_is_approved(new_page, live_server, axe, log_in):
+def test_helper_registers_confirms_and_is_approved(new_page, live_server, axe, log_in, register):
     email = f"{unique('amina')}@example.org"
     name = f"Amina K. {uuid.uuid4().hex[:4]}"
 
-    # A volunteer finds the sign-up from the start page.
+    # A volunteer finds the sign-up from her KI's front door (other journeys add KIs, so the
+    # installation's start page may be the chooser).
     helper = new_page()
-    helper.goto("/")
+    helper.goto("/k/hoexter/")
     main_navigation(helper).get_by_role("link", name="Als Helfer*in registrieren").click()
-    helper.wait_for_url(re.compile(r"/register$"))
+    helper.wait_for_url(re.compile(r"/k/hoexter/register$"))
     axe.check(helper)
-    helper.get_by_label("Ihr Name").fill(name)
-    helper.get_by_label("E-Mail-Adresse").fill(email)
-    helper.get_by_label("Neues Passwort").fill(NEW_PASSWORD)
-    helper.get_by_label("Passwort wiederholen").fill(NEW_PASSWORD)
-    helper.get_by_label("Ich habe die Datenschutzhinweise gelesen.").check()
-    helper.get_by_role("button", name="Registrieren").click()
+    register(helper, name, email, NEW_PASSWORD)
     helper.wait_for_url(re.compile(r"/check-mail/register$"))
     expect(helper.get_by_role("heading", level=1)).to_have_text("Bitte sehen Sie in Ihr Postfach")
     axe.check(helper)
@@ -56,7 +49,9 @@ def test_helper_registers_confirms_and_is_approved(new_page, live_server, axe, l
     axe.check(helper)
 
     log_in(helper, email, NEW_PASSWORD)
-    expect(helper.get_by_role("heading", name="Ihr Profil wartet auf Freigabe")).to_be_visible()
+    # Nothing entered yet: the start page names the first step, not "waiting for approval".
+    expect(helper.get_by_text("Schritt 1 von 5:")).to_be_visible()
+    expect(helper.get_by_role("heading", name="Ihr Profil wartet auf Freigabe")).to_have_count(0)
     axe.check(helper)
 
     # A coordinator sees the new helper among the approvals and approves them.
@@ -139,8 +134,9 @@ def test_after_logout_back_shows_no_personal_data(page, live_server, axe, log_in
     content = page.content()
     assert email not in content and name not in content, "the account page came back after logout"
 
-    page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Sprache verbindet"))
+    page.goto("/k/hoexter/")  # a visitor again, at her KI's front door
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kreis Höxter")
+    expect(page.locator("main").get_by_role("link", name="Als Helfer*in registrieren")).to_be_visible()
     expect(main_navigation(page).get_by_role("button", name="Abmelden")).to_have_count(0)
     assert name not in page.content()
     axe.check(page)

@@ -22,9 +22,11 @@ from ki_match.requests.models import (
     FillMode,
     HelpRequest,
     Offer,
+    OfferStatus,
     RequestKind,
     RequestStatus,
 )
+from tests.browser.conftest import main_navigation, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -109,9 +111,8 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
     page.set_viewport_size(PHONE)
     log_in(page, email, PASSWORD)
 
-    page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
-        "link", name=re.compile("^Anfragen")
-    ).click()
+    open_menu(page)
+    main_navigation(page).get_by_role("link", name=re.compile("^Anfragen")).click()
     expect(page).to_have_url(re.compile(r"/inbox$"))
     card = page.locator(f"#offer-card-{offer_id}")
     expect(card).to_contain_text("Sorani")
@@ -169,7 +170,105 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
     assert _reported(live_server.app, assignment_id) == (100, 18)
     axe.check(page)
 
-    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Einsätze").click()
+    open_menu(page)
+    main_navigation(page).get_by_role("link", name="Einsätze").click()
     expect(page.get_by_role("heading", name=re.compile("^Vergangene Einsätze"))).to_be_visible()
     expect(page.locator("main")).to_contain_text("Stunden gemeldet")
+    axe.check(page)
+
+
+def _answered_history(app, offer_id: int, count: int) -> None:
+    """``count`` declined offers for copies of the open offer's request, older than it."""
+    with app.app_context():
+        first = db.session.get(Offer, offer_id)
+        asked = first.request
+        for index in range(count):
+            request = HelpRequest(
+                ki_id=asked.ki_id,
+                kind=asked.kind,
+                status=RequestStatus.OPEN,
+                language_id=asked.language_id,
+                starts_at=asked.starts_at + timedelta(days=index + 1),
+                duration_minutes=60,
+                town_id=asked.town_id,
+                fill_mode=asked.fill_mode,
+            )
+            db.session.add(request)
+            db.session.flush()
+            db.session.add(
+                Offer(
+                    request_id=request.id,
+                    helper_id=first.helper_id,
+                    status=OfferStatus.DECLINED,
+                    created_at=utcnow() - timedelta(days=count - index),
+                    answered_at=utcnow(),
+                )
+            )
+        db.session.commit()
+
+
+def test_a_long_history_stays_one_short_page_on_a_phone(page, live_server, axe, log_in):
+    email, offer_id = _approved_helper_with_an_offer(live_server.app)
+    _answered_history(live_server.app, offer_id, 12)
+    page.set_viewport_size(PHONE)
+    log_in(page, email, PASSWORD)
+    page.goto("/inbox")
+
+    # The offer to answer comes first; the answered ones are short lines, ten at a time.
+    first = page.locator("article").first
+    expect(first).to_have_id(f"offer-card-{offer_id}")
+    expect(first.get_by_role("button", name="Zusagen")).to_be_visible()
+    done = page.get_by_role("region", name=re.compile("^Erledigt"))
+    expect(done.get_by_role("heading", level=2)).to_have_text("Erledigt (12)")
+    expect(done.locator("article")).to_have_count(10)
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    assert height < 3000
+    axe.check(page)
+
+    done.get_by_role("link", name="Nächste Seite").click()
+    expect(page).to_have_url(re.compile(r"/inbox\?page=2$"))
+    expect(page.locator("#done-offers-heading")).to_be_focused()
+    expect(page.locator("#done-offers-heading")).to_have_text("Erledigt (12)")
+    expect(page.locator(".done-list article")).to_have_count(2)
+    expect(page.locator(f"#offer-card-{offer_id}")).to_be_visible()  # still on top
+    axe.check(page)
+
+    # A hundred answers more: the first page grows no taller (its lines may wrap differently).
+    _answered_history(live_server.app, offer_id, 100)
+    page.goto("/inbox")
+    expect(done.get_by_role("heading", level=2)).to_have_text("Erledigt (112)")
+    assert page.evaluate("() => document.documentElement.scrollHeight") <= height + 40
+
+
+def test_helper_takes_a_yes_back_and_gives_it_again_on_a_phone(page, live_server, axe, log_in):
+    email, offer_id = _approved_helper_with_an_offer(live_server.app)
+    with live_server.app.app_context():
+        db.session.get(Offer, offer_id).request.fill_mode = FillMode.COORDINATOR_CONFIRMS
+        db.session.commit()
+    page.set_viewport_size(PHONE)
+    log_in(page, email, PASSWORD)
+    page.goto("/inbox")
+    card = page.locator(f"#offer-card-{offer_id}")
+    status = page.locator(f"#offer-status-{offer_id}")
+
+    card.get_by_role("button", name="Zusagen").click()
+    expect(status).to_have_text("Danke! Sie haben zugesagt. Das Integrationszentrum bestätigt den Einsatz.")
+    expect(status).to_be_focused()
+    axe.check(page)
+
+    card.get_by_role("button", name="Zusage zurücknehmen").click()
+    expect(status).to_contain_text("Ihre Zusage ist zurückgenommen.")
+    expect(status).to_be_focused()
+    expect(card.get_by_role("button", name="Zusagen")).to_be_visible()
+    axe.check(page)
+
+    card.get_by_role("button", name="Zusagen").click()
+    expect(status).to_have_text("Danke! Sie haben zugesagt. Das Integrationszentrum bestätigt den Einsatz.")
+    with live_server.app.app_context():
+        assert db.session.get(Offer, offer_id).status == OfferStatus.ACCEPTED
+
+    # "Meine Einsätze" files it as waiting, in the same words
+    page.goto("/assignments")
+    waiting = page.get_by_role("region", name=re.compile("^Wartet auf Bestätigung"))
+    expect(waiting).to_contain_text("das Integrationszentrum bestätigt noch")
     axe.check(page)

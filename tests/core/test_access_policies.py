@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from ki_match.access import Policy, public
-from ki_match.accounts.models import Role
+from ki_match.accounts.models import Role, User
 from ki_match.extensions import db
 from ki_match.reference.services import ensure_reference_data
 from ki_match.requests.models import HelpRequest, Offer
@@ -196,3 +196,21 @@ def test_anonymous_only_pages_send_logged_in_users_home(client, login_as, path):
     response = client.post(path, headers=htmx_headers("login-form"))
     assert (response.status_code, response.headers["HX-Redirect"]) == (204, "/")
     assert "<form" not in response.get_data(as_text=True)
+
+
+def test_the_operator_sees_no_ki_data_anywhere(app, world):
+    """The operator belongs to no KI: every KI page refuses (403/404, never a 500), and what the
+    operator may open (the operator's pages, the account, public pages) names none of a KI's people."""
+    people = db.session.scalars(select(User).where(User.ki_id.is_not(None))).all()
+    personal = {user.email for user in people} | {user.display_name for user in people} | {"F-001"}
+    client = log_in(app, world.email(Role.OPERATOR), PASSWORD)
+    for route in all_routes(app, methods={"GET"}):
+        url = build_url(route, world)
+        response = client.get(url)
+        assert response.status_code < 500, f"{route.id} answered {response.status_code} to the operator"
+        policy = route.policy(app)
+        if not (policy.public or Role.OPERATOR in policy.roles):
+            assert response.status_code == 403, route.id
+        if response.status_code == 200:
+            body = response.get_data(as_text=True)
+            assert not [value for value in personal if value in body], f"{route.id} shows a KI's people"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import click
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -24,24 +23,6 @@ def count(db, model) -> int:
 
 def reference_counts(db) -> dict[str, int]:
     return {model.__name__: count(db, model) for model in (Ki, Town, Language, Topic)}
-
-
-@pytest.fixture
-def cli(app, db):
-    """Run a command as ``flask --app app …`` would, after committing what the test set up.
-
-    A development command is not in ``app.cli`` (Flask finds it through its entry point):
-    pass its command object first, then its arguments."""
-    runner = app.test_cli_runner()
-
-    def invoke(*args, **kwargs):
-        db.session.commit()
-        command, args = (args[0], args[1:]) if isinstance(args[0], click.Command) else (None, args)
-        result = runner.invoke(command, args=list(args), **kwargs)
-        db.session.expire_all()
-        return result
-
-    return invoke
 
 
 # --- seed --------------------------------------------------------------------------------------
@@ -111,6 +92,70 @@ def test_create_admin_refuses_weak_credentials(cli, db, email, password):
     result = cli("create-admin", email, "--password", password)
     assert result.exit_code != 0
     assert count(db, User) == 0
+
+
+def test_create_admin_for_another_ki(cli, db):
+    from ki_match.installation.setup import create_ki
+
+    heinsberg = create_ki("heinsberg", "Kreis Heinsberg").ki
+    result = cli(
+        "create-admin", "it@kreis-heinsberg.example", "--ki", "heinsberg", "--password", ADMIN_PASSWORD
+    )
+    assert result.exit_code == 0, result.output
+    assert "Kreis Heinsberg" in result.output
+    admin = db.session.scalar(select(User).where(User.email == "it@kreis-heinsberg.example"))
+    assert (admin.role, admin.ki_id) == (Role.ADMIN, heinsberg.id)
+
+
+def test_create_admin_asks_which_ki_when_there_are_several(cli, db):
+    from ki_match.installation.setup import create_ki
+
+    create_ki("heinsberg", "Kreis Heinsberg")
+    result = cli("create-admin", "it@kreis-heinsberg.example", "--password", ADMIN_PASSWORD)
+    assert result.exit_code != 0
+    assert "--ki" in result.output
+    assert db.session.scalar(select(User).where(User.email == "it@kreis-heinsberg.example")) is None
+
+
+def test_create_admin_refuses_a_ki_that_does_not_exist(cli, db):
+    result = cli(
+        "create-admin", "it@kreis-heinsberg.example", "--ki", "heinsberg", "--password", ADMIN_PASSWORD
+    )
+    assert result.exit_code != 0
+    assert "ki create" in result.output
+    assert count(db, User) == 0 and db.session.scalar(select(Ki).where(Ki.slug == "heinsberg")) is None
+
+
+def test_operator_create_makes_an_operator_in_no_ki_who_lands_on_the_operator_pages(cli, db, client):
+    result = cli("operator", "create", "Betrieb@Land.example", "--password", ADMIN_PASSWORD)
+    assert result.exit_code == 0, result.output
+    operator = db.session.scalar(select(User).where(User.email == "betrieb@land.example"))
+    assert (operator.role, operator.ki_id, operator.display_name) == (Role.OPERATOR, None, "Betrieb")
+    assert operator.email_verified_at is not None
+
+    response = client.post("/login", data={"email": "betrieb@land.example", "password": ADMIN_PASSWORD})
+    assert response.status_code == 303
+    assert client.get("/").headers["Location"] == "/operator"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("betrieb@land.example", "--password", "kurz"),
+        ("betrieb@land.example", "--password", "passwort1234"),
+        ("keine-adresse", "--password", ADMIN_PASSWORD),
+    ],
+)
+def test_operator_create_refuses_weak_credentials(cli, db, args):
+    result = cli("operator", "create", *args)
+    assert result.exit_code != 0
+    assert count(db, User) == 0
+
+
+def test_operator_create_refuses_a_duplicate(cli, db, create_user):
+    create_user(Role.COORDINATOR, email="betrieb@land.example")
+    result = cli("operator", "create", "betrieb@land.example", "--password", ADMIN_PASSWORD)
+    assert result.exit_code != 0 and "exists" in result.output
 
 
 # --- demo --------------------------------------------------------------------------------------

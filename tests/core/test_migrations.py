@@ -10,18 +10,21 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from ki_match import create_app
 from ki_match.config import database_url
 from ki_match.core.health import migration_heads
 from ki_match.extensions import db
+from ki_match.reference.data import TOPICS
+from ki_match.requests.models import RequestKind
 
 
 def _scratch_databases(tmp_path) -> Iterator[callable]:
@@ -107,6 +110,41 @@ def overlap_guard(connection) -> set[str]:
     )
 
 
+@contextmanager
+def newer_schema_for_the_factories():
+    """Inside, an older revision's database also has the tables and columns the models added later,
+    so that the factories (which write through the newest models) can build a world on it; they
+    go again, with what was written into them, before the test upgrades."""
+    found = inspect(db.engine)
+    present = set(found.get_table_names())
+    tables = [table for table in db.metadata.sorted_tables if table.name not in present]
+    columns = [
+        (table.name, column)
+        for table in db.metadata.sorted_tables
+        if table.name in present
+        for column in table.columns
+        if column.name not in {c["name"] for c in found.get_columns(table.name)}
+    ]
+    with db.engine.begin() as connection:
+        for table in tables:
+            table.create(connection)
+        for table, column in columns:
+            default = (
+                f" DEFAULT {column.server_default.arg.text}" if column.server_default is not None else ""
+            )
+            kind = column.type.compile(connection.dialect)
+            connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}{default}"))
+    try:
+        yield
+    finally:
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(tables):
+                table.drop(connection)
+            for table, column in columns:
+                connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column.name}"))
+
+
 def test_upgrade_downgrade_upgrade(scratch_app):
     model_tables = set(db.metadata.tables)
 
@@ -174,12 +212,13 @@ def test_contact_shares_come_from_the_old_flag_for_the_helpers_confirmed_before_
     from ki_match.accounts.models import Role
     from ki_match.audit.models import AuditEvent
     from ki_match.clock import utcnow
-    from ki_match.initiatives.models import ContactShare
     from ki_match.reference.services import ensure_reference_data
     from ki_match.requests.models import AssignmentStatus, RequestStatus
     from tests.factories import booked, make_helper, make_request, make_user
 
-    upgrade(revision="0008")
+    # The rows are made by today's factories at the newest revision, then taken back to 0008:
+    # the models know only the newest schema.
+    upgrade()
     ensure_reference_data()
     coordinator = make_user(Role.COORDINATOR)
     member = make_user(Role.INITIATIVE)
@@ -200,22 +239,23 @@ def test_contact_shares_come_from_the_old_flag_for_the_helpers_confirmed_before_
             at=shared_at,
         )
     )
-    db.session.execute(
-        text("UPDATE help_request SET contact_shared = true WHERE id = :id"), {"id": request.id}
-    )
     db.session.commit()
     request_id, organisation_id = request.id, member.organisation_id
     before_id, coordinator_id = before.id, coordinator.id
     db.session.remove()
+    downgrade(revision="0008")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE help_request SET contact_shared = true WHERE id = :id"), {"id": request_id}
+        )
 
     upgrade(revision="0009")
-    [share] = db.session.scalars(db.select(ContactShare)).all()
-    assert (share.request_id, share.helper_id, share.organisation_id) == (
-        request_id,
-        before_id,
-        organisation_id,
-    )
-    assert share.shared_by_id == coordinator_id and share.ended_at is None
+    shares = db.session.execute(
+        text("SELECT request_id, helper_id, organisation_id, shared_by_id, ended_at FROM contact_share")
+    ).all()
+    assert [tuple(share) for share in shares] == [
+        (request_id, before_id, organisation_id, coordinator_id, None)
+    ]
     # Dropping the column kept the request's rows (a rebuilt table would have cascaded them away).
     kept = db.session.scalar(
         text("SELECT count(*) FROM assignment WHERE request_id = :id"), {"id": request_id}
@@ -229,3 +269,121 @@ def test_contact_shares_come_from_the_old_flag_for_the_helpers_confirmed_before_
             text("SELECT contact_shared FROM help_request WHERE id = :id"), {"id": request_id}
         ).scalar()
     assert bool(flag) is True
+
+
+def _row_counts() -> dict[str, int]:
+    with db.engine.connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(table(name))).scalar()
+            for name in table_names(db.engine) - {"alembic_version"}
+        }
+
+
+def test_rebuilding_user_account_keeps_every_row_that_points_at_it(scratch_app):
+    """0011 makes ``user_account.ki_id`` nullable for operators, which rebuilds the table on
+    SQLite. Sessions, tokens, helper profiles, requests, offers and the audit log point at
+    accounts: none of their rows may go, neither up nor down (env.py switches SQLite's foreign
+    keys off around the migrations and checks them before committing)."""
+    from ki_match.accounts.models import Role, TokenPurpose
+    from ki_match.accounts.services import issue_token
+    from ki_match.accounts.sessions import start_session
+    from ki_match.reference.services import ensure_reference_data
+    from tests.factories import make_helper, make_request, make_user, offer_to
+
+    upgrade()
+    ensure_reference_data()
+    coordinator = make_user(Role.COORDINATOR)
+    helper = make_helper()
+    offer_to(make_request(created_by=coordinator), helper, sent_by_id=coordinator.id)
+    start_session(helper.user, "127.0.0.1", "test")  # also an audit row naming the helper
+    issue_token(coordinator, TokenPurpose.RESET_PASSWORD)
+    operator = make_user(Role.OPERATOR)
+    start_session(operator, "127.0.0.1", "test")
+    db.session.commit()
+    before = _row_counts()
+    assert before["user_session"] == 2 and before["account_token"] == 1 and before["offer"] == 1
+    db.session.remove()
+
+    downgrade(revision="0010")
+    # Only the operator goes (a schema without the role has no place for them), with their login.
+    expected = before | {
+        "user_account": before["user_account"] - 1,
+        "user_session": before["user_session"] - 1,
+    }
+    # (Tables of later revisions are gone at 0010; every other table keeps its rows.)
+    back = _row_counts()
+    assert back == {name: count for name, count in expected.items() if name in back}
+    with db.engine.connect() as connection:
+        actors = connection.execute(text("SELECT count(*) FROM audit_event WHERE actor_id IS NULL")).scalar()
+    assert actors >= 1  # the operator's login stays in the log, by no one
+
+    upgrade()
+    assert _row_counts() == expected
+    with db.engine.connect() as connection:
+        assert schema_differences(connection) == []
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_reference_data_per_ki_from_the_shared_rows(scratch_app):
+    """0012: every KI offers all languages it had, gets its own copy of the topics, and its
+    helpers and requests point at its own; going back collapses the copies and keeps the rows."""
+    from ki_match.helpers.models import helper_topic
+    from ki_match.orgs.models import Ki
+    from ki_match.reference.models import Topic
+    from ki_match.reference.services import ensure_reference_data
+    from tests.factories import make_helper, make_request
+
+    upgrade(revision="0009")
+    with newer_schema_for_the_factories():
+        first = ensure_reference_data()
+        # The second KI as the old schema had it: no topics of its own (they were shared).
+        second = Ki(slug="zweites", name="Zweites KI")
+        db.session.add(second)
+        db.session.flush()
+        db.session.execute(
+            text("INSERT INTO town (ki_id, name, lat, lon) VALUES (:ki, 'Paderborn', 51.7189, 8.7575)"),
+            {"ki": second.id},
+        )
+        health = db.session.scalar(db.select(Topic).where(Topic.code == "health"))
+        mine, theirs = make_helper(ki=first), make_helper(ki=second, home=None)
+        mine.topics, theirs.topics = [health], [health]
+        request = make_request(ki=second, where=None, kind=RequestKind.REMOTE, topic_id=health.id)
+        db.session.commit()
+        ids = {"first": first.id, "second": second.id, "health": health.id, "mine": mine.id}
+        ids |= {"theirs": theirs.id, "request": request.id}
+
+    upgrade(revision="0012_reference")
+    with db.engine.connect() as connection:
+
+        def one(sql, **params):
+            return connection.execute(text(sql), params).scalar()
+
+        assert one("SELECT count(*) FROM topic") == 2 * len(TOPICS)
+        languages = one("SELECT count(*) FROM language")
+        assert one("SELECT count(*) FROM ki_language WHERE ki_id = :ki", ki=ids["second"]) == languages
+        copy = one("SELECT id FROM topic WHERE ki_id = :ki AND code = 'health'", ki=ids["second"])
+        assert copy != ids["health"]
+        assert one("SELECT ki_id FROM topic WHERE id = :id", id=ids["health"]) == ids["first"]
+        assert one("SELECT topic_id FROM help_request WHERE id = :id", id=ids["request"]) == copy
+        topic_of = "SELECT topic_id FROM helper_topic WHERE helper_id = :helper"
+        assert one(topic_of, helper=ids["theirs"]) == copy
+        assert one(topic_of, helper=ids["mine"]) == ids["health"]
+        assert one("SELECT count(*) FROM town WHERE served") == 11
+        assert one("SELECT count(*) FROM assignment") == 0  # nothing else was touched
+        assert one("SELECT count(*) FROM help_request") == 1
+
+    downgrade(revision="0009")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM topic")).scalar() == len(TOPICS)
+        assert (
+            connection.execute(
+                text("SELECT topic_id FROM help_request WHERE id = :id"), {"id": ids["request"]}
+            ).scalar()
+            == ids["health"]
+        )
+        helpers = connection.execute(
+            select(helper_topic.c.helper_id).where(helper_topic.c.topic_id == ids["health"])
+        ).scalars()
+        assert set(helpers) == {ids["mine"], ids["theirs"]}

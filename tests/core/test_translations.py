@@ -167,8 +167,8 @@ def _page(client, path: str, status: int = 200) -> str:
     return response.get_data(as_text=True)
 
 
-def test_welcome_page_in_english(english):
-    html = _page(english, "/")
+def test_front_door_in_english(english):
+    html = _page(english, "/k/hoexter/")
     assert '<html lang="en"' in html
     for text in ("How it works", "For helpers", "For coordinators", "Log in", "language guides"):
         assert text in html
@@ -196,7 +196,7 @@ def test_error_page_in_english(english):
 
 def test_german_stays_the_default(translated_app):
     client = translated_app.test_client()
-    welcome = _page(client, "/")
+    welcome = _page(client, "/k/hoexter/")
     assert '<html lang="de"' in welcome
     assert "So funktioniert es" in welcome
     assert "How it works" not in welcome

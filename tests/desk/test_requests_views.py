@@ -576,6 +576,33 @@ def test_candidates_partial(client, coordinator, make_request, available_helper)
     assert "<html" in body(client.get(f"/requests/{request.id}/candidates"))
 
 
+def test_a_long_list_shows_the_best_with_a_link_to_all(client, coordinator, make_request, available_helper):
+    for index in range(22):
+        available_helper(display_name=f"Passt {index:02d}")
+    for index in range(12):
+        available_helper(display_name=f"Fast {index:02d}", slots=[(3, time(9), time(13))])
+    request = make_request()
+
+    html = body(client.get(f"/requests/{request.id}"))
+    passend, fast = html.split('id="why-not-heading"')[0].split("Fast passend <span")
+    assert passend.count('class="candidate"') == 20 and "(22)" in passend
+    assert fast.count('class="candidate near-miss"') == 10 and "(12)" in fast
+    all_url = f"/requests/{request.id}?alle=1#candidates-heading"
+    assert f'<a href="{all_url}">Alle 22 passenden Personen zeigen</a>' in passend
+    assert f'<a href="{all_url}">Alle 12 fast passenden Personen zeigen</a>' in fast
+
+    everything = body(client.get(f"/requests/{request.id}?alle=1"))
+    assert everything.count('class="candidate"') == 22
+    assert everything.count('class="candidate near-miss"') == 12
+    assert "zeigen</a>" not in everything.split('id="why-not-heading"')[0]
+    # the list that reloads itself after offers went out stays complete
+    assert f'hx-get="/requests/{request.id}/candidates?alle=1" hx-trigger="offers-changed' in everything
+    partial = body(
+        client.get(f"/requests/{request.id}/candidates?alle=1", headers=htmx_headers("candidates"))
+    )
+    assert partial.count('class="candidate"') == 22
+
+
 def test_why_not_lists_every_failed_rule(client, coordinator, make_request, available_helper):
     far = available_helper(
         display_name="Yusuf T.", languages=(("ar", Level.B1), ("de", Level.A2)), home="Warburg"

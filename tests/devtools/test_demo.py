@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -34,14 +35,21 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
+from tests.support import frozen_clock
 
 HOLDING = (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW)
 
 
+LOADED_AT: list[datetime] = []
+
+
 @pytest.fixture(scope="module")
 def loaded(shared_app, reset_database):
+    """The demo, loaded at the instant kept in ``LOADED_AT`` (so another load can be compared)."""
     with shared_app.app_context():
-        summary = load_demo()
+        LOADED_AT.append(utcnow().replace(microsecond=0))
+        with frozen_clock(LOADED_AT[-1]):
+            summary = load_demo()
         yield shared_app, summary
         db.session.remove()
     reset_database()
@@ -85,7 +93,7 @@ def test_demo_logins_work_and_their_start_page_renders(demo, app, email):
     client = app.test_client()
     response = client.post("/login", data={"email": email, "password": content.DEMO_PASSWORD})
     assert response.status_code == 303, response.get_data(as_text=True)
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200  # the operator's start is /operator
 
 
 def test_demo_helpers_agreed_to_the_current_consent_text(demo):
@@ -109,6 +117,7 @@ def test_demo_roles(demo):
         content.COORDINATOR_EMAIL: Role.COORDINATOR,
         content.INITIATIVE_EMAIL: Role.INITIATIVE,
         content.SPRACHLOTSIN_EMAIL: Role.HELPER,
+        content.OPERATOR_EMAIL: Role.OPERATOR,
     }
     initiative = db.session.scalar(select(User).where(User.email == content.INITIATIVE_EMAIL))
     assert initiative.organisation.name == "Asylkreis Brakel"
@@ -145,7 +154,7 @@ def test_the_matching_engine_agrees_with_every_assignment_and_waiting_offer(demo
     from ki_match.matching import queries
     from ki_match.matching.engine import Words, hard_rule_failures
 
-    languages = queries.languages()
+    languages = queries.languages(ensure_reference_data().id)
     german, words = queries.german_id(languages), Words()
     checked = 0
     for request in all_of(HelpRequest):
@@ -312,7 +321,10 @@ def test_loader_is_deterministic(demo, tmp_path):
     fresh = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'second.sqlite3'}"})
     with fresh.app_context():
         upgrade()
-        load_demo()
+        # At the first load's instant: a request that ended between the two loads would
+        # otherwise be completed in one and not in the other.
+        with frozen_clock(LOADED_AT[-1]):
+            load_demo()
         second = snapshot()
         db.session.remove()
         db.engine.dispose()

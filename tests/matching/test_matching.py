@@ -183,7 +183,7 @@ def test_history_facts_come_from_one_pass_over_assignments(
     past(5, AssignmentStatus.COMPLETED, other, client_ref="Familie B-2")
     db.session.commit()
 
-    german = queries.german_id(queries.languages())
+    german = queries.german_id(queries.languages(ki.id))
     found = queries.helper_facts(ki.id, queries.request_facts(tuesday_request), german)
     facts = {h.id: h for h in found}
     assert facts[amina.id].recent_assignments == 2

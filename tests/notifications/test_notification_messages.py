@@ -26,7 +26,15 @@ from ki_match.offers.tokens import answer_url, offer_from_token
 from ki_match.outbox.models import OutboxMessage
 from ki_match.requests import lifecycle
 from ki_match.requests.models import Offer, OfferStatus
-from tests.factories import CLIENT_REF, PLACE, assignment_for, make_request, move_into_past, offer_to
+from tests.factories import (
+    CLIENT_REF,
+    PLACE,
+    assignment_for,
+    make_request,
+    make_user,
+    move_into_past,
+    offer_to,
+)
 from tests.outbox_helpers import queue_verification
 from tests.support import outbox
 
@@ -163,14 +171,14 @@ CAUSES = {
         "verify_email",
     ),
     "invitation": (
-        _nothing,
-        lambda w, _: accounts.invite_user(
+        lambda w: make_user(Role.ADMIN, ki=w["ki"]),
+        lambda w, admin: accounts.invite_user(
             w["ki"],
             email="kollegin@kreis.example",
             display_name="Kollegin",
             role=Role.COORDINATOR,
             organisation=None,
-            invited_by=w["coordinator"],
+            invited_by=admin,
         ),
         "invitation",
     ),

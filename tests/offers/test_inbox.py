@@ -16,12 +16,14 @@ from ki_match.notifications.recipients import offers_sent
 from ki_match.offers import tokens
 from ki_match.offers.answers import Answer, accept_offer
 from ki_match.offers.confirming import confirm_offer
+from ki_match.offers.rules import OfferError
 from ki_match.offers.tokens import answer_url
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Topic
 from ki_match.requests.events import OffersSent
 from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
+    AssignmentStatus,
     FillMode,
     HelpRequest,
     Offer,
@@ -29,7 +31,15 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.factories import CLIENT_REF, PLACE, language, make_request, offer_to
+from tests.factories import (
+    CLIENT_REF,
+    PLACE,
+    assignment_for,
+    booked,
+    language,
+    make_request,
+    offer_to,
+)
 from tests.support import htmx_headers, outbox
 
 
@@ -106,10 +116,13 @@ def test_written_translation_shows_due_date_and_no_town(client, logged_in, coord
     assert "schriftlich" in card and "km von Ihrem Wohnort" not in card
 
 
-def test_pending_on_top_newest_first_answered_below_with_their_status(client, logged_in, coordinator):
+def test_open_offers_soonest_first_then_waiting_then_done(client, logged_in, coordinator):
     now = utcnow()
+    later = offer_to(make_request(created_by=coordinator, starts_in=timedelta(days=9)), logged_in)
     older = offer_to(make_request(created_by=coordinator), logged_in, created_at=now - timedelta(hours=5))
     newer = offer_to(make_request(created_by=coordinator), logged_in, created_at=now - timedelta(hours=1))
+    sooner = offer_to(make_request(created_by=coordinator, starts_in=timedelta(days=1)), logged_in)
+    waiting = offer_to(make_request(created_by=coordinator), logged_in, OfferStatus.ACCEPTED)
     declined = offer_to(
         make_request(created_by=coordinator),
         logged_in,
@@ -122,13 +135,92 @@ def test_pending_on_top_newest_first_answered_below_with_their_status(client, lo
     )
 
     body = client.get("/inbox").get_data(as_text=True)
-    open_part, answered_part = body.split('id="answered-offers-heading"')
-    assert "Offene Anfragen (2)" in open_part
-    assert open_part.index(f"offer-card-{newer.id}") < open_part.index(f"offer-card-{older.id}")
-    assert f"offer-card-{declined.id}" in answered_part and f"offer-card-{withdrawn.id}" in answered_part
+    open_part, rest = body.split('id="waiting-offers-heading"')
+    waiting_part, done_part = rest.split('id="done-offers-heading"')
+    assert "Offene Anfragen (4)" in open_part
+    # soonest first; of two at the same time, the newer offer first
+    order = [open_part.index(f"offer-card-{offer.id}") for offer in (sooner, newer, older, later)]
+    assert order == sorted(order)
+    assert f"offer-card-{waiting.id}" in waiting_part and "Wartet auf Bestätigung (1)" in waiting_part
+    assert "das Integrationszentrum bestätigt noch" in card_html(body, waiting.id)
+    assert "Erledigt (2)" in done_part
+    assert f"offer-card-{declined.id}" in done_part and f"offer-card-{withdrawn.id}" in done_part
     assert "Abgesagt." in card_html(body, declined.id)
     assert "Zurückgezogen" in card_html(body, withdrawn.id)
     assert "Zusagen" not in card_html(body, declined.id)
+
+
+def test_without_anything_waiting_there_is_no_waiting_group(client, logged_in, coordinator):
+    offer_to(make_request(created_by=coordinator), logged_in)
+    body = client.get("/inbox").get_data(as_text=True)
+    assert "waiting-offers-heading" not in body and "Erledigt (0)" in body
+
+
+def test_a_done_offer_says_what_its_assignment_is_now(client, logged_in, coordinator):
+    confirmed = assignment_for(make_request(created_by=coordinator), logged_in, coordinator)
+    cancelled = booked(make_request(created_by=coordinator), logged_in, status=AssignmentStatus.CANCELLED)
+    body = client.get("/inbox").get_data(as_text=True)
+    done_part = body.split('id="done-offers-heading"')[1]
+    shown = card_html(done_part, confirmed.offer_id)
+    assert "Bestätigt – der Einsatz ist Ihrer." in shown
+    assert f'href="/assignments/{confirmed.id}"' in shown
+    # an assignment the KI called off is never shown as confirmed
+    called_off = card_html(done_part, cancelled.offer_id)
+    assert "Vom Integrationszentrum abgesagt." in called_off and "Bestätigt" not in called_off
+
+
+def _answered_offers(helper, coordinator, n: int) -> list[Offer]:
+    now = utcnow()
+    return [
+        offer_to(
+            make_request(created_by=coordinator),
+            helper,
+            OfferStatus.DECLINED,
+            created_at=now - timedelta(hours=n - index),
+            answered_at=now,
+        )
+        for index in range(n)
+    ]
+
+
+def test_answered_offers_come_a_page_at_a_time_newest_first(client, logged_in, coordinator):
+    offers = _answered_offers(logged_in, coordinator, 12)  # oldest first
+    body = client.get("/inbox").get_data(as_text=True)
+    assert "Erledigt (12)" in body
+    shown = re.findall(r'<article id="offer-card-(\d+)"', body)
+    assert shown == [str(offer.id) for offer in reversed(offers[2:])]
+    assert 'href="/inbox?page=2"' in body and "Seite 1 von 2" in body
+
+    second = client.get("/inbox?page=2").get_data(as_text=True)
+    assert re.findall(r'<article id="offer-card-(\d+)"', second) == [str(offers[1].id), str(offers[0].id)]
+    assert 'href="/inbox?page=1"' in second
+    # the poll keeps the page the helper is reading
+    assert 'hx-get="/inbox?page=2" hx-trigger="every 30s"' in second
+
+
+def test_a_page_link_swaps_the_list_and_moves_the_focus_to_its_heading(client, logged_in, coordinator):
+    _answered_offers(logged_in, coordinator, 11)
+    headers = {**htmx_headers("offer-list"), "HX-Trigger": "done-page-next"}
+    response = client.get("/inbox?page=2", headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="offer-list"') and "<h1" not in body
+    assert re.search(r'<h2 id="done-offers-heading"[^>]*data-focus-after-swap', body)
+    assert len(re.findall(r'<article id="offer-card-', body)) == 1
+
+
+def test_a_page_past_the_end_shows_the_last_one(client, logged_in, coordinator):
+    _answered_offers(logged_in, coordinator, 3)
+    response = client.get("/inbox?page=7")
+    assert response.status_code == 200
+    assert len(re.findall(r'<article id="offer-card-', response.get_data(as_text=True))) == 3
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "99999999999999999999"])
+def test_a_page_number_that_is_none_says_so(client, logged_in, page):
+    response = client.get(f"/inbox?page={page}")
+    assert response.status_code == 400
+    assert "eine Seitenzahl" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -360,13 +452,16 @@ def test_another_helpers_offer_is_not_found(client, logged_in, coordinator, crea
     assert f"offer-card-{offer.id}" not in client.get("/inbox").get_data(as_text=True)
 
 
-def test_an_offer_of_another_ki_is_not_found(client, logged_in):
+def test_an_offer_of_another_ki_is_hers_and_names_that_ki(client, logged_in):
+    """An offer from another KI can only come through the shared pool: it is addressed to her, so
+    her inbox shows it, marked with the asking KI (tests/offers/test_pool.py sends them)."""
     other_ki = Ki(slug="paderborn", name="Kreis Paderborn")
     db.session.add(other_ki)
     db.session.commit()
     offer = offer_to(make_request(ki=other_ki, where=None, kind=RequestKind.REMOTE), logged_in)
-    assert client.post(f"/offers/{offer.id}/accept").status_code == 404
-    assert f"offer-card-{offer.id}" not in client.get("/inbox").get_data(as_text=True)
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert f"offer-card-{offer.id}" in inbox
+    assert "Kreis Paderborn" in inbox
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.INITIATIVE, Role.ADMIN])
@@ -569,3 +664,61 @@ def test_answer_link_posts_are_rate_limited_per_address(make_app, mailed_offer, 
         assert client.post("/offers/answer/guess").status_code == 404
     assert client.post("/offers/answer/guess").status_code == 429
     assert client.get(mailed_links(amina)["accept"]).status_code == 200  # reading stays possible
+
+
+# --- taking a yes back ----------------------------------------------------------------------
+
+
+def test_a_yes_not_yet_confirmed_can_be_taken_back_and_given_again(client, logged_in, coordinator):
+    offer = offer_to(make_request(created_by=coordinator), logged_in)
+    headers = htmx_headers(f"offer-card-{offer.id}")
+    accepted = client.post(f"/offers/{offer.id}/accept", headers=headers).get_data(as_text=True)
+    assert f'action="/offers/{offer.id}/take-back"' in accepted
+
+    response = client.post(f"/offers/{offer.id}/take-back", headers=headers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<article id="offer-card-{offer.id}"')
+    assert "Ihre Zusage ist zurückgenommen." in body
+    assert f'action="/offers/{offer.id}/accept"' in body  # it asks again
+    assert db.session.get(Offer, offer.id).status == OfferStatus.PENDING
+    mails = outbox("offer_declined", to=coordinator.email)
+    assert mails and "Zusage zurückgenommen" in mails[-1].subject
+
+    again = client.post(f"/offers/{offer.id}/accept", headers=headers)
+    assert again.status_code == 200
+    assert db.session.get(Offer, offer.id).status == OfferStatus.ACCEPTED
+    assert len(outbox("offer_accepted", to=coordinator.email)) == 2  # each yes is its own mail
+
+
+def test_taking_back_without_javascript_returns_to_the_inbox(client, logged_in, coordinator):
+    offer = offer_to(make_request(created_by=coordinator), logged_in, OfferStatus.ACCEPTED)
+    response = client.post(f"/offers/{offer.id}/take-back")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/inbox")
+    assert db.session.get(Offer, offer.id).status == OfferStatus.PENDING
+
+
+def test_a_confirmed_yes_cannot_be_taken_back(client, logged_in, coordinator):
+    """The coordinator confirmed first: the take-back that comes second is refused, and says so."""
+    offer = offer_to(make_request(created_by=coordinator), logged_in, OfferStatus.ACCEPTED)
+    confirm_offer(offer.id, coordinator)
+    response = client.post(f"/offers/{offer.id}/take-back", headers=htmx_headers(f"offer-card-{offer.id}"))
+    assert response.status_code == 409
+    assert "kann nicht mehr zurückgenommen werden" in response.get_data(as_text=True)
+    assert db.session.get(Offer, offer.id).status == OfferStatus.ACCEPTED
+
+
+def test_a_yes_taken_back_cannot_be_confirmed(client, logged_in, coordinator):
+    """The helper took it back first: the confirmation that comes second is refused."""
+    offer = offer_to(make_request(created_by=coordinator), logged_in, OfferStatus.ACCEPTED)
+    assert client.post(f"/offers/{offer.id}/take-back").status_code == 303
+    with pytest.raises(OfferError):
+        confirm_offer(offer.id, coordinator)
+    assert db.session.get(Offer, offer.id).status == OfferStatus.PENDING
+
+
+def test_only_ones_own_yes_can_be_taken_back(client, logged_in, coordinator, create_helper):
+    other = offer_to(make_request(created_by=coordinator), create_helper(), OfferStatus.ACCEPTED)
+    response = client.post(f"/offers/{other.id}/take-back")
+    assert response.status_code == 404
+    assert db.session.get(Offer, other.id).status == OfferStatus.ACCEPTED

@@ -217,13 +217,6 @@ def test_police_certificate_rule(app, create_helper):
     assert app.config["POLICE_CERTIFICATE_VALID_YEARS"] == 5
 
 
-def test_dashboard_links_to_the_set_up(client, create_helper, auth):
-    profile = create_helper(approved=False, languages=(), home=None, consented=False)
-    auth.login(profile.user.email)
-    page = text(client.get("/"))
-    assert 'href="/profile/setup"' in page
-
-
 # --- the guided set-up ---------------------------------------------------------------------
 
 
@@ -341,9 +334,31 @@ def test_a_language_appears_once(client, helper):
     )
     page = text(response)
     assert response.status_code == 422
-    assert "Diese Sprache steht schon in Ihrer Liste" in page
-    assert f'<option selected value="{arabic.id}">' in page  # what was typed is still there
-    assert '<option selected value="3">B1</option>' in page
+    assert "Diese Sprache steht schon in Ihrer Liste" in page  # a stale page or a second tab
+    assert "aus der Liste" not in page  # one message, not two
+    assert '<option selected value="3">B1</option>' in page  # what was typed is still there
+    assert len(reload(helper).languages) == 2
+
+
+def test_the_picker_offers_only_languages_not_added_yet(client, helper):
+    def offered() -> set[int]:
+        page = text(client.get("/profile/languages"))
+        picker = page.split('<select id="language"')[1].split("</select>")[0]
+        return {int(value) for value in re.findall(r'<option value="(\d+)">', picker)}
+
+    arabic, german, farsi = language("ar"), language("de"), language("fa")
+    assert farsi.id in offered()
+    assert arabic.id not in offered() and german.id not in offered()  # Arabic and German are in the list
+    client.post("/profile/languages", data={"language": str(farsi.id), "level": "7"})
+    assert farsi.id not in offered()
+    client.post(f"/profile/languages/{farsi.id}/delete")
+    assert farsi.id in offered()  # removed from the list: offered again
+
+
+def test_a_language_the_ki_does_not_offer_is_refused(client, helper):
+    response = client.post("/profile/languages", data={"language": "999999", "level": "3"})
+    assert response.status_code == 422
+    assert "Bitte wählen Sie eine Sprache aus der Liste." in text(response)
     assert len(reload(helper).languages) == 2
 
 
@@ -745,3 +760,10 @@ def test_missing_items_name_their_step(app, create_helper):
         "slots",
         "consent",
     ]
+
+
+def test_the_directory_hint_links_to_the_privacy_page(client, helper):
+    page = text(client.get("/profile/more"))
+    hint = page.split('id="directory_opt_in-hint"')[1].split("</p>")[0]
+    assert "Ihre E-Mail-Adresse und Telefonnummer sehen sie nie." in hint
+    assert 'href="/privacy"' in hint

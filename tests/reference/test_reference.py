@@ -183,8 +183,8 @@ def test_seeded_topics_show_in_german_and_as_translated(app, db):
                 assert topic_name(t) == in_english(t.name)
 
 
-def test_a_topic_added_by_an_admin_shows_its_stored_name(app, db):
-    topic = Topic(code="asylum", name="Asylverfahren")
+def test_a_topic_added_by_an_admin_shows_its_stored_name(app, db, ki):
+    topic = Topic(ki_id=ki.id, code="asylum", name="Asylverfahren")
     db.session.add(topic)
     db.session.commit()
     with app.test_request_context():

@@ -3,7 +3,7 @@ completing, no-shows, approving reported hours, unfilled requests and retention.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
@@ -34,7 +34,7 @@ from ki_match.requests.models import (
 from ki_match.requests.retention import purge_client_data
 from tests.concurrency import race
 from tests.factories import CLIENT_REF, PLACE, assignment_for, make_request, move_into_past, offer_to
-from tests.support import outbox
+from tests.support import frozen_clock, outbox
 
 # --- people ---------------------------------------------------------------------------------
 
@@ -147,6 +147,31 @@ def test_send_offers_answer_deadline_never_after_the_appointment(helper, coordin
     send_offers(request.id, [helper().id], coordinator, expires_in=timedelta(days=2))
     [offer] = offers_of(request)
     assert offer.expires_at == db.session.get(HelpRequest, request.id).starts_at
+
+
+@pytest.mark.parametrize(
+    ("sent", "deadline"),
+    [
+        (datetime(2026, 12, 8, 9, 54, 10, tzinfo=UTC), datetime(2026, 12, 9, 10, 0, tzinfo=UTC)),
+        (datetime(2026, 12, 8, 9, 0, 0, 1, tzinfo=UTC), datetime(2026, 12, 9, 9, 15, tzinfo=UTC)),
+        (
+            datetime(2026, 12, 8, 9, 45, tzinfo=UTC),
+            datetime(2026, 12, 9, 9, 45, tzinfo=UTC),
+        ),  # on the quarter
+        (
+            datetime(2026, 12, 8, 23, 53, tzinfo=UTC),
+            datetime(2026, 12, 10, 0, 0, tzinfo=UTC),
+        ),  # past midnight
+    ],
+)
+def test_send_offers_answer_deadline_is_a_quarter_hour(helper, coordinator, sent, deadline):
+    """Never "bis 10:54": the deadline is rounded up to the next quarter hour (Berlin's too)."""
+    request = make_request(starts_at=datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
+    with frozen_clock(sent):
+        send_offers(request.id, [helper().id], coordinator, expires_in=timedelta(days=1))
+    [offer] = offers_of(request)
+    assert offer.expires_at == deadline
+    assert offer.expires_at.astimezone(BERLIN).minute % 15 == 0
 
 
 @pytest.mark.parametrize("attempt", range(3))

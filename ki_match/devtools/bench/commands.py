@@ -98,6 +98,18 @@ def fresh_database(server_url: str | None, keep: bool, echo, label: str = "bench
 )
 @click.option("--keep", is_flag=True, help="Keep the bench database and print its URL.")
 @click.option(
+    "--kept",
+    is_flag=True,
+    help="Measure the kept bench database of --database-url (from --build-only --keep) instead of building one.",
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Measure N times on the same data set; each figure is the median of the runs, with its spread.",
+)
+@click.option(
     "--build-only", is_flag=True, help="Build the data set, measure nothing (with --keep, for --http)."
 )
 @click.option("--http", "http_url", metavar="URL", help="Drive a running server on a bench database instead.")
@@ -114,6 +126,8 @@ def bench_command(
     samples: int,
     target_url: str | None,
     keep: bool,
+    kept: bool,
+    repeat: int,
     build_only: bool,
     http_url: str | None,
     concurrency: int,
@@ -121,19 +135,21 @@ def bench_command(
     as_json: bool,
 ) -> None:
     """Matching and page latencies on a synthetic data set of SCALE helpers (README: Performance)."""
+    if (http_url or kept) and not target_url:
+        raise click.UsageError("--http and --kept need --database-url of the kept bench database.")
     if http_url:
-        if not target_url:
-            raise click.UsageError("--http needs --database-url of the bench database the server runs on.")
         figures = _drive(http_url, target_url, concurrency, duration, seed)
+    elif kept:
+        figures = _measure_kept(target_url, seed, samples, repeat)
     else:
         figures = _build_and_measure(
-            QUICK_SCALE if quick else scale, seed, kis, samples, target_url, keep, build_only
+            QUICK_SCALE if quick else scale, seed, kis, samples, repeat, target_url, keep, build_only
         )
     if as_json:
         click.echo(json.dumps(figures, sort_keys=True))
 
 
-def _build_and_measure(scale, seed, kis, samples, server_url, keep, build_only) -> dict:
+def _build_and_measure(scale, seed, kis, samples, repeat, server_url, keep, build_only) -> dict:
     from flask_migrate import upgrade
 
     from ki_match.devtools.bench import dataset, harness
@@ -161,7 +177,9 @@ def _build_and_measure(scale, seed, kis, samples, server_url, keep, build_only) 
                 "build_s": round(built.seconds, 1),
             }
             if not build_only:
-                figures |= harness.measure(app, data, seed=seed, samples=samples, echo=click.echo)
+                figures |= harness.measure_repeated(
+                    app, data, seed=seed, samples=samples, repeat=repeat, echo=click.echo
+                )
                 click.echo(f"  peak RSS {figures['peak_rss_mb']} MB")
             else:
                 figures |= {"peak_rss_mb": harness.peak_rss_mb(), "coordinators": data.coordinators[:3]}
@@ -173,11 +191,9 @@ def _build_and_measure(scale, seed, kis, samples, server_url, keep, build_only) 
     return figures
 
 
-def _drive(http_url: str, bench_url: str, concurrency: int, duration: float, seed: int) -> dict:
-    import random
-
+def _open_kept(bench_url: str):
+    """The app on a kept bench database, and what the harness needs to know about it."""
     from ki_match.devtools.bench import dataset, harness
-    from ki_match.devtools.bench import http as load
 
     app = harness.bench_app(database_url(bench_url))
     with app.app_context():
@@ -189,11 +205,35 @@ def _drive(http_url: str, bench_url: str, concurrency: int, duration: float, see
         raise click.ClickException(
             "this database holds no bench data set (build one with --build-only --keep)"
         )
+    return app, data, {"scale": data.scale, "kis": data.kis, "database": dialect}
+
+
+def _measure_kept(bench_url: str, seed: int, samples: int, repeat: int) -> dict:
+    from ki_match.devtools.bench import harness
+
+    app, data, figures = _open_kept(bench_url)
+    click.echo(f"Measuring the kept bench database: {data.scale} helpers in {data.kis} KIs …")
+    try:
+        return figures | harness.measure_repeated(
+            app, data, seed=seed, samples=samples, repeat=repeat, echo=click.echo
+        )
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _drive(http_url: str, bench_url: str, concurrency: int, duration: float, seed: int) -> dict:
+    import random
+
+    from ki_match.devtools.bench import harness
+    from ki_match.devtools.bench import http as load
+
+    app, data, figures = _open_kept(bench_url)
     found = harness.pages(app, data, random.Random(seed))
     try:
-        figures = load.run(
+        return figures | load.run(
             http_url, data, found, concurrency=concurrency, duration=duration, seed=seed, echo=click.echo
         )
     except load.LoginFailed as error:
         raise click.ClickException(str(error)) from None
-    return {"scale": data.scale, "kis": data.kis, "database": dialect, **figures}

@@ -1,4 +1,4 @@
-"""The bench's people: each KI's coordinators and initiatives, and its helpers with all they bring.
+"""The bench's people: each KI's admin, coordinators and initiatives, and its helpers with all they bring.
 
 The helpers follow the demo's (``ki_match.devtools.demo``): communities by the
 people the Kreis Höxter has helpers from, with their languages and levels,
@@ -31,6 +31,10 @@ from ki_match.profile.services import CONSENT_VERSION
 from ki_match.reference.models import Level
 
 DOMAIN = "bench.example"
+
+
+def admin_email(number: int) -> str:
+    return f"admin-{number}@{DOMAIN}"
 
 
 def coordinator_email(number: int) -> str:
@@ -83,6 +87,9 @@ class People:
         )
 
     def staff(self, helpers: int) -> None:
+        # The KI's first admin, as ``flask ki create`` would invite (here without a mail).
+        self.numbers["admin"] += 1
+        self.user(admin_email(self.numbers["admin"]), "Administration", Role.ADMIN)
         # About one coordinator per 150 helpers: the state's 54 KIs have one to three each.
         for _ in range(max(2, helpers // 150)):
             self.numbers["coordinator"] += 1
@@ -181,7 +188,10 @@ class People:
             "phone": None,
             "home_town_id": self.kreis.towns[home].id,
             "max_travel_km": rng.choice((15, 20, 25, 25, 30, 40)) if mode != "towns" else None,
-            "remote_ok": rng.random() < 0.55,
+            "remote_ok": (remote := rng.random() < 0.55),
+            # A third of those working at a distance may be asked by other KIs (the shared pool).
+            "pool_remote_ok": remote and rng.random() < 0.33,
+            "pool_in_person_ok": False,
             "gender": gender,
             "kind": "sprachlotse" if sprachlotse else "volunteer",
             "qualification_completed_on": (created.date() - timedelta(days=30)) if sprachlotse else None,

@@ -27,7 +27,16 @@ ADMIN_EMAIL = "admin@ki-hoexter.example"
 COORDINATOR_EMAIL = "koordination@ki-hoexter.example"
 INITIATIVE_EMAIL = "initiative@asylkreis-brakel.example"
 SPRACHLOTSIN_EMAIL = "sprachlotse@ki-hoexter.example"
-DEMO_LOGINS = (ADMIN_EMAIL, COORDINATOR_EMAIL, INITIATIVE_EMAIL, SPRACHLOTSIN_EMAIL)
+# The installation's operator, above the KIs (in none of them).
+OPERATOR_EMAIL = "betrieb@ki-match.example"
+DEMO_LOGINS = (ADMIN_EMAIL, COORDINATOR_EMAIL, INITIATIVE_EMAIL, SPRACHLOTSIN_EMAIL, OPERATOR_EMAIL)
+# How the demo KI is reached (the settings page's fields); every "call us" shows them. Made up.
+KI_CONTACT = {
+    "contact_phone": "05271 965-4321",
+    "contact_email": "integration@ki-hoexter.example",
+    "postal_address": "Kommunales Integrationszentrum\nMusterstraße 1\n37671 Höxter",
+    "office_hours": "Mo–Do 9–15 Uhr, Fr 9–12 Uhr",
+}
 
 MAIL_DOMAINS = ("mail.example", "web.example", "postfach.example", "online.example")
 

@@ -47,12 +47,15 @@ def load_demo(seed: int = SEED) -> str:
     reference = {
         "towns": {t.name: t for t in db.session.scalars(select(Town).where(Town.ki_id == ki.id))},
         "languages": {lang.code: lang for lang in db.session.scalars(select(Language))},
-        "topics": {t.code: t for t in db.session.scalars(select(Topic))},
+        "topics": {t.code: t for t in db.session.scalars(select(Topic).where(Topic.ki_id == ki.id))},
         # Hashing is slow on purpose; once for all demo accounts keeps loading fast.
         "password_hash": hash_password(content.DEMO_PASSWORD),
     }
+    for setting, value in content.KI_CONTACT.items():
+        setattr(ki, setting, value)
     people = People(rng, now, today, ki, reference)
     admin, coordinators = people.staff()
+    people.operator(content.OPERATOR_EMAIL)
     organisations, members = people.organisations()
     db.session.flush()  # profiles and requests point at these users
     helpers, sprachlotsin = people.helpers(coordinators)
@@ -112,4 +115,5 @@ def _login_roles() -> list[tuple[str, str]]:
         (content.COORDINATOR_EMAIL, Role.COORDINATOR.value),
         (content.INITIATIVE_EMAIL, Role.INITIATIVE.value),
         (content.SPRACHLOTSIN_EMAIL, Role.HELPER.value),
+        (content.OPERATOR_EMAIL, Role.OPERATOR.value),
     ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from ki_match.accounts.models import User
-from ki_match.clock import local_to_utc
+from ki_match.clock import local_to_utc, round_up_to_quarter_hour
 from ki_match.devtools.demo import content
 from ki_match.devtools.demo.clock import Timeline, road_km
 from ki_match.devtools.demo.demand import IN_PERSON, Shape
@@ -253,7 +253,10 @@ class History:
             sent_by_id=coordinator.id,
             created_at=sent,
             answered_at=answered,
-            expires_at=expires or min(sent + timedelta(hours=48), anchor - timedelta(hours=1)),
+            # Answer-by times are quarter hours, as offers.sending sets them.
+            expires_at=round_up_to_quarter_hour(
+                expires or min(sent + timedelta(hours=48), anchor - timedelta(hours=1))
+            ),
             decline_reason=self.rng.choice(content.DECLINE_REASONS)
             if status == OfferStatus.DECLINED
             else None,

@@ -137,6 +137,12 @@ class People:
 
     # --- staff and organisations -------------------------------------------------------
 
+    def operator(self, email: str) -> User:
+        """The installation's operator: in no KI."""
+        user = self.user(email, "Betrieb (Land NRW)", Role.OPERATOR, email_verified_at=self.now)
+        user.ki_id = None
+        return user
+
     def staff(self) -> tuple[User, list[User]]:
         admin, coordinators = None, []
         for email, name, role in content.STAFF:

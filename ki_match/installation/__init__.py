@@ -1,0 +1,1 @@
+"""The installation above the KIs: setting a KI up, closing it, and what its operator sees."""

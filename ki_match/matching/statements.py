@@ -1,0 +1,223 @@
+"""The statements matching runs (``matching.queries``), each built once per process and dialect.
+
+Everything that varies from one ranking to the next is a bound parameter: the
+candidates' ids (``:known``), the KI, the request's times, topic and client. So
+SQLAlchemy reuses each statement's cache key and compiled form instead of
+building and hashing the same select again on every ranking (about half of a
+ranking's CPU time before), and on PostgreSQL psycopg prepares each text once
+per connection.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import Integer, and_, any_, bindparam, case, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from ki_match.accounts.models import User
+from ki_match.helpers.models import (
+    Absence,
+    AvailabilitySlot,
+    HelperLanguage,
+    HelperProfile,
+    helper_town,
+)
+from ki_match.helpers.queries import matchable_filter
+from ki_match.orgs.models import Ki
+from ki_match.reference.models import Town
+from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
+
+
+def _matchable_helpers():
+    """The KI's (``:ki_id``) helpers who may receive offers at all (one rule, see helpers.queries)."""
+    return select(HelperProfile.id).where(HelperProfile.ki_id == bindparam("ki_id"), matchable_filter())
+
+
+def _among(dialect: str):
+    """``column IN :known`` for the candidates' ids, in a form whose statement text is the same
+    whatever the candidates: on PostgreSQL one array parameter (``= ANY``), so psycopg prepares
+    each statement once per connection and PostgreSQL plans it once; elsewhere the ids are
+    written into the statement (a bound parameter per helper would make each candidate count
+    a new statement to parse)."""
+    if dialect == "postgresql":
+        array = bindparam("known", type_=ARRAY(Integer))
+        return lambda column: column == any_(array)
+    listed = bindparam("known", expanding=True, literal_execute=True)
+    return lambda column: column.in_(listed)
+
+
+@cache
+def statement(name: str, dialect: str, *variant):
+    """The statement ``name`` for ``dialect`` (and ``variant``), built on first use."""
+    return _BUILDERS[name](_among(dialect), dialect, *variant)
+
+
+def _ki_languages(among, dialect):
+    return select(HelperLanguage.helper_id, HelperLanguage.language_id, HelperLanguage.level).where(
+        HelperLanguage.helper_id.in_(_matchable_helpers())
+    )
+
+
+def _known_languages(among, dialect):
+    return select(HelperLanguage.helper_id, HelperLanguage.language_id, HelperLanguage.level).where(
+        among(HelperLanguage.helper_id)
+    )
+
+
+_HOME = Town.__table__.alias("home")
+
+
+def _profiles(among, dialect):
+    """Account and profile of each candidate, with their home town."""
+    home = _HOME
+    return (
+        select(
+            HelperProfile.id,
+            User.display_name,
+            User.active,
+            HelperProfile.approved_at,
+            HelperProfile.consent_given_at,
+            HelperProfile.gender,
+            HelperProfile.kind,
+            HelperProfile.qualification_completed_on,
+            HelperProfile.max_travel_km,
+            HelperProfile.remote_ok,
+            HelperProfile.monthly_cap,
+            home.c.id,
+            home.c.name,
+            home.c.lat,
+            home.c.lon,
+            HelperProfile.ki_id,
+            Ki.name,
+            Ki.shares_pool,
+            HelperProfile.pool_remote_ok,
+            HelperProfile.pool_in_person_ok,
+        )
+        .join(User, User.id == HelperProfile.user_id)
+        .join(Ki, Ki.id == HelperProfile.ki_id)
+        .outerjoin(home, home.c.id == HelperProfile.home_town_id)
+        .where(among(HelperProfile.id))
+    )
+
+
+def _slots_statement(among, dialect):
+    return select(
+        AvailabilitySlot.helper_id,
+        AvailabilitySlot.weekday,
+        AvailabilitySlot.starts,
+        AvailabilitySlot.ends,
+    ).where(among(AvailabilitySlot.helper_id))
+
+
+def _absences_statement(among, dialect):
+    return select(Absence.helper_id, Absence.first_day, Absence.last_day).where(
+        among(Absence.helper_id), Absence.last_day >= bindparam("since")
+    )
+
+
+def _served_statement(among, dialect):
+    return select(helper_town.c.helper_id, helper_town.c.town_id).where(among(helper_town.c.helper_id))
+
+
+def _nearby_statement(among, dialect):
+    return (
+        select(
+            Assignment.helper_id,
+            Assignment.starts_at,
+            Assignment.ends_at,
+            Town.id,
+            Town.name,
+            Town.lat,
+            Town.lon,
+        )
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .outerjoin(Town, Town.id == HelpRequest.town_id)
+        .where(
+            among(Assignment.helper_id),
+            Assignment.status == AssignmentStatus.CONFIRMED,
+            Assignment.starts_at < bindparam("window_end"),
+            Assignment.ends_at > bindparam("window_start"),
+            HelpRequest.id != bindparam("request_id"),
+        )
+    )
+
+
+def _tally(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _history_statement(among, dialect):
+    """What a candidate's assignments alone tell, in whichever KI: this month's and the last 30
+    days' (for the cap and fairness) and the no-shows. The index ix_assignment_helper_history
+    holds every column read, so this never touches a request, however long the history."""
+    holding = Assignment.status.in_(
+        [AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW]
+    )
+    return (
+        select(
+            Assignment.helper_id,
+            _tally(
+                and_(
+                    holding,
+                    Assignment.starts_at >= bindparam("month_start"),
+                    Assignment.starts_at < bindparam("month_end"),
+                )
+            ),
+            _tally(
+                and_(
+                    holding,
+                    Assignment.starts_at >= bindparam("recent_start"),
+                    Assignment.starts_at <= bindparam("now"),
+                )
+            ),
+            _tally(Assignment.status == AssignmentStatus.NO_SHOW),
+        )
+        .where(among(Assignment.helper_id))
+        .group_by(Assignment.helper_id)
+    )
+
+
+def _experience_statement(among, dialect):
+    """Completed assignments on the request's topic (``:topic_id``) and for its client
+    (``:client_ref``). Topics and client references belong to one KI, so these are requests of
+    the asking KI (``:ki_id``): a few, not the candidates' whole history."""
+    same_topic = HelpRequest.topic_id == bindparam("topic_id")
+    same_client = HelpRequest.client_ref == bindparam("client_ref")
+    return (
+        select(Assignment.helper_id, _tally(same_topic), _tally(same_client))
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(
+            among(Assignment.helper_id),
+            Assignment.status == AssignmentStatus.COMPLETED,
+            HelpRequest.ki_id == bindparam("ki_id"),
+            or_(same_topic, same_client),
+        )
+        .group_by(Assignment.helper_id)
+    )
+
+
+def _answers_statement(among, dialect):
+    this_request = Offer.request_id == bindparam("request_id")
+    return (
+        select(Offer.helper_id, Offer.status, func.count(), func.max(case((this_request, 1), else_=0)))
+        .where(
+            among(Offer.helper_id),
+            Offer.status.in_([OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED]),
+        )
+        .group_by(Offer.helper_id, Offer.status)
+    )
+
+
+_BUILDERS = {
+    "ki_languages": _ki_languages,
+    "known_languages": _known_languages,
+    "profiles": _profiles,
+    "slots": _slots_statement,
+    "absences": _absences_statement,
+    "served": _served_statement,
+    "nearby": _nearby_statement,
+    "history": _history_statement,
+    "experience": _experience_statement,
+    "answers": _answers_statement,
+}

@@ -1,0 +1,115 @@
+"""A KI's settings: what it says to the public, how long it keeps data, when it reminds, whom
+its coordinators may invite.
+
+Each setting is a column of ``ki``; a NULL there means the installation's default from the
+configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``).
+Every reader asks ``settings_for(ki)``, never the configuration, so a KI's own value wins
+everywhere at once. ``change_settings`` is the one way to change them (admins, /admin/settings).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, fields
+
+from flask import current_app
+
+from ki_match.audit.services import record
+from ki_match.orgs.models import Ki
+
+# Setting → the configuration key of its default.
+CONFIGURED = {
+    "retention_days": "RETENTION_DAYS",
+    "reminder_hours_before": "REMINDER_HOURS_BEFORE",
+    "police_certificate_valid_years": "POLICE_CERTIFICATE_VALID_YEARS",
+}
+# What a person may type as a KI's contact; the audit log names the field, not the text.
+TEXTS = ("contact_phone", "contact_email", "postal_address", "office_hours", "privacy_notice")
+NUMBERS = (*CONFIGURED, "lead_time_days")
+FLAGS = ("coordinators_invite_helpers",)
+# The ranges of the settings page, also CHECK constraints of ``ki``.
+RANGES = {
+    "retention_days": (7, 3650),
+    "reminder_hours_before": (1, 168),
+    "police_certificate_valid_years": (1, 10),
+    "lead_time_days": (0, 30),
+}
+
+
+@dataclass(frozen=True)
+class KiSettings:
+    """The values in force for one KI: its own, else the configuration's."""
+
+    contact_phone: str | None
+    contact_email: str | None
+    postal_address: str | None
+    office_hours: str | None
+    privacy_notice: str | None
+    retention_days: int
+    reminder_hours_before: int
+    police_certificate_valid_years: int
+    lead_time_days: int
+    coordinators_invite_helpers: bool
+
+    @property
+    def has_contact(self) -> bool:
+        return any((self.contact_phone, self.contact_email, self.postal_address, self.office_hours))
+
+    @property
+    def phone_link(self) -> str | None:
+        """The number for a ``tel:`` link (``tel_number``)."""
+        return tel_number(self.contact_phone)
+
+
+# "+49 (0)5271": the trunk 0 a caller inside the country dials, wrong after the country code.
+TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
+
+
+def tel_number(number: str | None) -> str | None:
+    """A phone number as a ``tel:`` link needs it: its digits, with a leading + for an
+    international number, nothing else ("05271 965-0" → "052719650", "+49 (0)5271 965-0" →
+    "+4952719650"). Digits of other scripts (Arabic-Indic …) count as digits. None when the
+    text holds no digit at all; people still read the number as it was typed."""
+    text = (number or "").strip()
+    international = text.startswith("+")
+    if international:
+        text = TRUNK_ZERO.sub("", text)
+    digits = "".join(str(unicodedata.decimal(character)) for character in text if character.isdecimal())
+    if not digits:
+        return None
+    return f"+{digits}" if international else digits
+
+
+def default(setting: str) -> int:
+    """The installation's value of a setting a KI has not set itself."""
+    return int(current_app.config[CONFIGURED[setting]])
+
+
+def settings_for(ki: Ki) -> KiSettings:
+    values = {field.name: getattr(ki, field.name) for field in fields(KiSettings)}
+    for setting in CONFIGURED:
+        if values[setting] is None:
+            values[setting] = default(setting)
+    return KiSettings(**values)
+
+
+def change_settings(ki: Ki, actor, **values) -> list[str]:
+    """Set the given settings (None: back to the default) and audit each change; the caller
+    commits. Returns the names of the settings that changed."""
+    changed = []
+    for name, new in values.items():
+        if name not in TEXTS + NUMBERS + FLAGS:
+            raise ValueError(f"not a KI setting: {name}")
+        if name in TEXTS:
+            new = (new or "").strip() or None
+        old = getattr(ki, name)
+        if old == new:
+            continue
+        setattr(ki, name, new)
+        changed.append(name)
+        if name in TEXTS:
+            record("ki.settings_changed", actor=actor, subject=ki, ki_id=ki.id, field=name)
+        else:
+            record("ki.settings_changed", actor=actor, subject=ki, ki_id=ki.id, field=name, old=old, new=new)
+    return changed
