@@ -47,6 +47,15 @@
     }
   });
 
+  // A search field asks for its results itself while it is typed in. Leaving it fires "change",
+  // which bubbles to the filter form (hx-trigger "change"): pressing on a result would ask for the
+  // same results again, and their answer, swapped in between press and release, would take the
+  // link from under the pointer and the browser would drop the click. Keep that "change" to itself.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field && field.matches && field.matches("input[type=search][hx-get]")) event.stopPropagation();
+  }, true);
+
   // The newest action wins. A live feature sends its request a moment after the event behind it
   // (hx-trigger "delay:", e.g. search as you type); if meanwhile a newer event sent a request into
   // the same place (a tab or page link, another filter), the older one must not overtake it and
