@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import JSON, String, Text, select
 
 from ki_match import create_app
+from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db
 from ki_match.outbox import delivery
 from ki_match.outbox.models import OutboxMessage
@@ -44,6 +45,14 @@ def build_app(uri: str, **overrides) -> Flask:
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, **overrides})
     app.test_client_class = RequestIsolatingClient
     return app
+
+
+def audit_events(action: str) -> list[AuditEvent]:
+    """The audit events of ``action`` in the order they were written (a table has no order of its
+    own: PostgreSQL fills the space the last test's rows left, so rows can come back in any order)."""
+    return list(
+        db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+    )
 
 
 def outbox(kind: str | None = None, to: str | None = None) -> list[OutboxMessage]:

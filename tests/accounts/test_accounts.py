@@ -12,13 +12,12 @@ from sqlalchemy import func, select
 
 from ki_match.accounts import services
 from ki_match.accounts.models import AccountToken, Role, TokenPurpose, User, UserSession
-from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki, Organisation
 from tests.factories import PASSWORD
-from tests.support import htmx_headers, link_in, outbox
+from tests.support import audit_events, htmx_headers, link_in, outbox
 
 NEW_PASSWORD = "ein ganz neues Passwort"
 WRONG_LOGIN = "E-Mail-Adresse oder Passwort ist falsch."
@@ -30,10 +29,6 @@ def sha256(raw: str) -> str:
 
 def user_with(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
-
-
-def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
 def register(client, email="amina@example.org", **fields):
@@ -105,7 +100,7 @@ def test_registration_mails_a_link_whose_get_changes_nothing_and_post_verifies(a
     assert (response.status_code, response.headers["Location"]) == (303, "/login")
     db.session.refresh(user)
     assert user.email_verified_at is not None
-    assert events("account.verified")[0].subject_id == user.id
+    assert audit_events("account.verified")[0].subject_id == user.id
 
     again = client.post(link)
     assert again.status_code == 404
@@ -203,7 +198,7 @@ def test_login_starts_a_fresh_session(app, client, create_user):
         sid = session["sid"]
     row = db.session.scalar(select(UserSession).where(UserSession.token_hash == sha256(sid)))
     assert row.user_id == user.id and row.revoked_at is None
-    assert [event.actor_id for event in events("login.success")] == [user.id]
+    assert [event.actor_id for event in audit_events("login.success")] == [user.id]
     assert logged_in(client)
 
 
@@ -252,7 +247,7 @@ def test_logout_revokes_the_session_even_for_a_copied_cookie(app, client, create
     response = replay.get("/account")
     assert response.status_code == 303 and response.headers["Location"].startswith("/login")
     assert db.session.scalar(select(UserSession.revoked_at)) is not None
-    assert [event.actor_id for event in events("logout")] == [user.id]
+    assert [event.actor_id for event in audit_events("logout")] == [user.id]
 
 
 def test_idle_and_old_sessions_end(app, client, create_user):
@@ -287,7 +282,7 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(app, create_user
     assert wrong[0] == unknown[0] == 422
     assert WRONG_LOGIN in wrong[1]
     assert wrong == unknown
-    failures = events("login.failure")
+    failures = audit_events("login.failure")
     assert len(failures) == 2
     # The account tried is the subject; whoever tried is not known, so no actor (not its owner).
     assert [event.actor_id for event in failures] == [None, None]
@@ -317,7 +312,7 @@ def test_reset_request_answers_the_same_for_known_and_unknown_addresses(app, cli
     assert (known.status_code, known.headers["Location"]) == (303, "/check-mail/reset")
     assert (unknown.status_code, unknown.headers["Location"]) == (303, "/check-mail/reset")
     assert [mail.to_address for mail in outbox("reset_password")] == [user.email]
-    assert [event.subject_id for event in events("password.reset_requested")] == [user.id]
+    assert [event.subject_id for event in audit_events("password.reset_requested")] == [user.id]
 
 
 def test_reset_requests_for_known_and_unknown_addresses_do_the_same_work(
@@ -346,7 +341,7 @@ def test_reset_requests_for_known_and_unknown_addresses_do_the_same_work(
         select(AccountToken).where(AccountToken.purpose == TokenPurpose.RESET_PASSWORD)
     )
     assert [token.user_id for token in tokens] == [user.id]
-    assert len(events("password.reset_unknown")) == 2
+    assert len(audit_events("password.reset_unknown")) == 2
 
 
 def test_reset_sets_a_new_password_once_and_ends_every_session(app, client, create_user):
@@ -372,7 +367,7 @@ def test_reset_sets_a_new_password_once_and_ends_every_session(app, client, crea
     assert client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
     db.session.refresh(user)
     assert user.password_hash.startswith("$argon2id$")
-    assert [event.subject_id for event in events("password.reset")] == [user.id]
+    assert [event.subject_id for event in audit_events("password.reset")] == [user.id]
 
 
 def test_reset_link_expires_after_the_configured_time(app, client, create_user):
@@ -445,7 +440,7 @@ def test_invited_person_sets_a_password_and_can_log_in(app, client, login_as):
     assert (response.status_code, response.headers["Location"]) == (303, "/admin/users")
     invited = user_with("karin@kreis.example")
     assert invited.role == Role.COORDINATOR and invited.password_hash is None
-    assert [(event.actor_id, event.subject_id) for event in events("account.invited")] == [
+    assert [(event.actor_id, event.subject_id) for event in audit_events("account.invited")] == [
         (admin.id, invited.id)
     ]
     (mail,) = outbox("invitation", to="karin@kreis.example")
@@ -585,7 +580,9 @@ def test_deactivated_user_is_logged_out_and_cannot_log_in(app, client, login_as,
     assert (response.status_code, response.headers["Location"]) == (303, "/admin/users")
     db.session.refresh(coordinator)
     assert coordinator.active is False
-    assert [(e.actor_id, e.subject_id) for e in events("account.deactivated")] == [(admin.id, coordinator.id)]
+    assert [(e.actor_id, e.subject_id) for e in audit_events("account.deactivated")] == [
+        (admin.id, coordinator.id)
+    ]
 
     assert not logged_in(their_browser)
     response = new_client(app).post("/login", data={"email": coordinator.email, "password": PASSWORD})
@@ -606,7 +603,7 @@ def test_user_list_viewing_is_audited(app, client, login_as, create_user):
     admin = login_as(Role.ADMIN)
     response = client.get("/admin/users")
     assert "Karin Koordination" in response.get_data(as_text=True)
-    (event,) = events("account.list_viewed")
+    (event,) = audit_events("account.list_viewed")
     assert event.actor_id == admin.id and event.detail == {"count": 2}
 
 
@@ -621,7 +618,7 @@ def test_coordinator_approves_a_verified_helper(app, client, login_as, create_he
     page = client.get("/helpers/approvals")
     html = page.get_data(as_text=True)
     assert "Amina K." in html and "Noch Unbestätigt" not in html
-    assert [e.actor_id for e in events("helper.list_viewed")] == [coordinator.id]
+    assert [e.actor_id for e in audit_events("helper.list_viewed")] == [coordinator.id]
 
     response = client.post(f"/helpers/{waiting.id}/approve")
     assert (response.status_code, response.headers["Location"]) == (303, "/helpers/approvals")
@@ -629,7 +626,9 @@ def test_coordinator_approves_a_verified_helper(app, client, login_as, create_he
     assert waiting.approved_at is not None and waiting.approved_by_id == coordinator.id
     (mail,) = outbox("helper_approved")
     assert mail.to_address == waiting.user.email
-    assert [(e.actor_id, e.subject_id) for e in events("helper.approved")] == [(coordinator.id, waiting.id)]
+    assert [(e.actor_id, e.subject_id) for e in audit_events("helper.approved")] == [
+        (coordinator.id, waiting.id)
+    ]
 
     client.post(f"/helpers/{unverified.id}/approve")
     db.session.refresh(unverified)
@@ -659,7 +658,7 @@ def test_approving_a_helper_of_another_ki_is_not_found(app, client, login_as):
     assert response.status_code == 404
     db.session.refresh(foreign)
     assert foreign.approved_at is None
-    assert outbox("helper_approved") == [] and events("helper.approved") == []
+    assert outbox("helper_approved") == [] and audit_events("helper.approved") == []
 
 
 # --- rate limits ----------------------------------------------------------------------------

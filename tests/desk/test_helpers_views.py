@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User, UserSession
 from ki_match.assignments.queries import monthly_load
-from ki_match.audit.models import AuditEvent
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.activation import set_account_active
@@ -25,15 +24,11 @@ from tests.factories import (
     set_status,
     town,
 )
-from tests.support import htmx_headers
+from tests.support import audit_events, htmx_headers
 
 
 def body(response) -> str:
     return response.get_data(as_text=True)
-
-
-def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
 @pytest.fixture
@@ -70,7 +65,7 @@ def test_list_shows_the_kis_helpers_with_their_state(client, coordinator, create
     assert "Fremde Person" not in page
     assert "wartet auf Freigabe" in page and "deaktiviert" in page
     assert f'href="/helpers/{amina.id}"' in page and f'href="/helpers/{waiting.id}"' in page
-    assert events("helper.list_viewed")[-1].detail["count"] == 3
+    assert audit_events("helper.list_viewed")[-1].detail["count"] == 3
 
 
 @pytest.mark.parametrize(
@@ -161,7 +156,7 @@ def test_profile_page_shows_the_helper_history_and_load_and_is_audited(client, c
     assert "Arabisch" in page
     assert f'href="/requests/{assignment.request_id}"' in page
     assert "Einsätze pro Monat" in page
-    [event] = events("helper.viewed")
+    [event] = audit_events("helper.viewed")
     assert (event.subject_type, event.subject_id, event.actor_id) == (
         "helper_profile",
         amina.id,
@@ -216,7 +211,7 @@ def test_checks_are_saved_and_audited_without_dates(client, coordinator, create_
     assert profile.qualification_completed_on == date(2024, 5, 2)
     assert profile.confidentiality_signed_on == date(2024, 5, 3)
     assert profile.police_certificate_seen_on is None
-    [event] = events("helper.checks_updated")
+    [event] = audit_events("helper.checks_updated")
     assert event.detail == {"checks": ["qualification_completed_on", "confidentiality_signed_on"]}
     assert "2024" not in str(event.detail)
 
@@ -264,7 +259,7 @@ def test_deactivate_and_reactivate(client, coordinator, create_helper, auth):
     assert response.status_code == 303 and response.headers["Location"] == f"/helpers/{amina.id}"
     assert db.session.get(User, amina.user_id).active is False
     assert "ist deaktiviert" in body(client.get(f"/helpers/{amina.id}"))
-    assert events("account.deactivated")[0].actor_id == coordinator.id
+    assert audit_events("account.deactivated")[0].actor_id == coordinator.id
     client.post(f"/helpers/{amina.id}/reactivate")
     assert db.session.get(User, amina.user_id).active is True
 

@@ -6,17 +6,15 @@ import ast
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 import ki_match
 from ki_match.accounts.models import Role
-from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db as db_extension
 from ki_match.notifications.labels import KIND_LABELS, kind_label
 from ki_match.orgs.models import Ki
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from ki_match.reference.services import ensure_reference_data
-from tests.support import htmx_headers
+from tests.support import audit_events, htmx_headers
 
 PAGE = "/benachrichtigungen"
 
@@ -62,10 +60,6 @@ def reload(row: OutboxMessage) -> OutboxMessage:
     return db_extension.session.get(OutboxMessage, row.id)
 
 
-def audit(action: str) -> list[AuditEvent]:
-    return list(db_extension.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMIN])
 def test_staff_see_counts_and_the_messages_that_need_a_decision(client, login_as, outbox_rows, role):
     login_as(role)
@@ -87,7 +81,7 @@ def test_staff_see_counts_and_the_messages_that_need_a_decision(client, login_as
     assert f'id="mark-sent-{outbox_rows["failed"].id}"' not in html
     assert f'id="mark-sent-{outbox_rows["in_doubt"].id}"' in html
     assert 'href="/benachrichtigungen"' in html  # the navigation item
-    assert audit("outbox.viewed")
+    assert audit_events("outbox.viewed")
 
 
 @pytest.mark.parametrize("role", [Role.HELPER, Role.INITIATIVE])
@@ -116,7 +110,7 @@ def test_send_again_without_javascript(client, login_as, outbox_rows):
     row = reload(failed)
     assert row.status == DeliveryStatus.PENDING
     assert row.attempts == 0 and row.claimed_until is None
-    (event,) = audit("outbox.sent_again")
+    (event,) = audit_events("outbox.sent_again")
     assert event.actor_id == user.id and event.subject_id == failed.id
     assert event.detail["previous"] == "failed"
     assert "Die Nachricht wird erneut gesendet." in client.get(PAGE).get_data(as_text=True)
@@ -145,7 +139,7 @@ def test_mark_an_in_doubt_message_as_sent(client, login_as, outbox_rows):
     assert "Die Nachricht ist als gesendet vermerkt." in response.get_data(as_text=True)
     row = reload(in_doubt)
     assert row.status == DeliveryStatus.SENT and row.sent_at is not None
-    assert audit("outbox.marked_sent")
+    assert audit_events("outbox.marked_sent")
 
 
 def test_only_messages_in_doubt_can_be_marked_as_sent(client, login_as, outbox_rows):
@@ -156,7 +150,7 @@ def test_only_messages_in_doubt_can_be_marked_as_sent(client, login_as, outbox_r
     assert response.status_code == 409
     assert "Nur Nachrichten mit unklarem Versand" in response.get_data(as_text=True)
     assert reload(failed).status == DeliveryStatus.FAILED
-    assert audit("outbox.marked_sent") == []
+    assert audit_events("outbox.marked_sent") == []
 
 
 def test_a_sent_message_is_not_sent_again(client, login_as, outbox_rows):

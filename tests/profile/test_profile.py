@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role
-from ki_match.audit.models import AuditEvent
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import (
@@ -26,7 +25,7 @@ from ki_match.helpers.services import add_months, is_matchable, missing_items, p
 from ki_match.profile.services import CONSENT_VERSION, local_today
 from ki_match.reference.models import Level, Topic
 from tests.factories import PASSWORD, language, town
-from tests.support import htmx_headers
+from tests.support import audit_events, htmx_headers
 
 
 @pytest.fixture
@@ -55,10 +54,6 @@ def other_helper(create_helper):
 def reload(profile: HelperProfile) -> HelperProfile:
     db.session.expire_all()
     return db.session.get(HelperProfile, profile.id)
-
-
-def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
 def text(response) -> str:
@@ -301,7 +296,7 @@ def test_add_a_language_without_javascript(client, helper):
     page = text(client.get(response.headers["Location"]))
     assert "Zentralkurdisch (Sorani) (C1) ist gespeichert." in page
     assert {e.language.code: e.level for e in reload(helper).languages} == {"ar": 7, "de": 4, "ckb": 5}
-    (event,) = events("profile.changed")
+    (event,) = audit_events("profile.changed")
     assert event.detail == {"section": "languages", "change": "added"}
     assert (event.subject_type, event.subject_id, event.actor_id) == (
         "helper_profile",
@@ -407,7 +402,7 @@ def test_remove_a_language(client, helper):
     assert response.status_code == 200
     assert "Arabisch ist entfernt." in text(response)
     assert [e.language.code for e in reload(helper).languages] == ["de"]
-    assert [e.detail["change"] for e in events("profile.changed")] == ["removed"]
+    assert [e.detail["change"] for e in audit_events("profile.changed")] == ["removed"]
     response = client.post(f"/profile/languages/{language('de').id}/delete?setup=1")
     assert response.headers["Location"] == "/profile/languages?setup=1"
     page = text(client.get("/profile/languages"))
@@ -497,7 +492,7 @@ def test_add_slots_with_htmx(client, helper):
         (1, time(12), time(14)),
     ]
     assert profile.monthly_cap == 3
-    assert [e.detail["change"] for e in events("profile.changed")] == [
+    assert [e.detail["change"] for e in audit_events("profile.changed")] == [
         "cap_changed",
         "slot_added",
         "slot_added",
@@ -664,7 +659,7 @@ def test_more_saves_topics_kind_gender_directory_and_locale(client, helper):
     assert profile.directory_opt_in is True
     assert profile.qualification_completed_on is None
     assert profile.user.locale == "en"
-    assert len(events("directory.opted_in")) == 1
+    assert len(audit_events("directory.opted_in")) == 1
     # the interface follows the chosen language
     assert '<html lang="en"' in text(client.get("/profile"))
 
@@ -706,7 +701,7 @@ def test_consent_given_and_withdrawn(client, helper):
     assert profile.consent_version == CONSENT_VERSION and profile.consent_given_at is not None
     assert is_matchable(profile)
     assert db.session.scalar(select(HelperProfile.id).where(matchable_filter())) == helper.id
-    (given,) = events("consent.given")
+    (given,) = audit_events("consent.given")
     assert (given.subject_id, given.actor_id, given.detail) == (
         helper.id,
         helper.user_id,
@@ -720,7 +715,7 @@ def test_consent_given_and_withdrawn(client, helper):
     assert (profile.consent_given_at, profile.consent_version) == (None, None)
     assert not is_matchable(profile)
     assert db.session.scalar(select(HelperProfile.id).where(matchable_filter())) is None
-    (withdrawn,) = events("consent.withdrawn")
+    (withdrawn,) = audit_events("consent.withdrawn")
     assert withdrawn.detail == {"version": CONSENT_VERSION}
     assert "Sie haben Ihre Einwilligung widerrufen" in text(client.get("/profile"))
 

@@ -12,7 +12,6 @@ from sqlalchemy import func, select, update
 from ki_match.accounts.models import Role, User
 from ki_match.assignments import queries as assignment_queries
 from ki_match.assignments.services import approve_report, report_hours, reportable
-from ki_match.audit.models import AuditEvent
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence
@@ -34,7 +33,7 @@ from ki_match.requests.models import (
 from ki_match.requests.retention import purge_client_data
 from tests.concurrency import race
 from tests.factories import CLIENT_REF, PLACE, assignment_for, make_request, move_into_past, offer_to
-from tests.support import frozen_clock, outbox
+from tests.support import audit_events, frozen_clock, outbox
 
 # --- people ---------------------------------------------------------------------------------
 
@@ -43,10 +42,6 @@ from tests.support import frozen_clock, outbox
 def helper(create_helper):
     """A helper who may receive offers: approved, verified, consent given."""
     return partial(create_helper, consented=True)
-
-
-def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
 def offers_of(request: HelpRequest) -> list[Offer]:
@@ -72,7 +67,7 @@ def test_send_offers_creates_offers_mails_them_and_marks_the_request_offered(hel
     assert [(o.status, o.sent_by_id) for o in offers] == [(OfferStatus.PENDING, coordinator.id)] * 2
     assert outbox("offer", to=amina.user.email) and outbox("offer", to=bilal.user.email)
     assert status_of(request) == RequestStatus.OFFERED
-    assert len(events("offer.sent")) == 2
+    assert len(audit_events("offer.sent")) == 2
     change = db.session.scalar(
         select(RequestStatusChange).where(RequestStatusChange.to_status == RequestStatus.OFFERED)
     )
@@ -203,7 +198,7 @@ def test_withdraw_offer_ends_it_and_tells_the_helper(helper, coordinator, before
     assert offer.status == OfferStatus.WITHDRAWN
     [mail] = outbox("offer_withdrawn", to=amina.user.email)
     assert "zurückgezogen" in mail.body_text
-    assert events("offer.withdrawn")[0].actor_id == coordinator.id
+    assert audit_events("offer.withdrawn")[0].actor_id == coordinator.id
 
 
 def test_withdrawing_the_last_offer_out_reopens_the_request(helper, coordinator):
@@ -304,7 +299,7 @@ def test_reschedule_moves_request_and_assignments_and_tells_everyone(helper, coo
     assert "noch einmal zu" in to_accepted.body_text
     local = new_start.astimezone(BERLIN)
     assert f"{local:%H:%M}" in to_waiting.body_text
-    [event] = events("request.rescheduled")
+    [event] = audit_events("request.rescheduled")
     assert event.detail["assignments_moved"] == 1 and event.detail["offers_asked_again"] == 1
 
 
@@ -343,7 +338,7 @@ def test_reschedule_without_a_change_does_nothing(helper, coordinator):
     starts = db.session.get(HelpRequest, request.id).starts_at
     assert not lifecycle.reschedule(request.id, starts, 90, coordinator).changed
     assert not outbox("request_rescheduled")
-    assert not events("request.rescheduled")
+    assert not audit_events("request.rescheduled")
 
 
 def test_reschedule_refuses_the_past_and_finished_requests(coordinator):
@@ -472,7 +467,7 @@ def test_mark_no_show(helper, coordinator):
     db.session.expire_all()
     assert db.session.get(Assignment, assignment.id).status == AssignmentStatus.NO_SHOW
     assert outbox("assignment_no_show", to=amina.user.email)
-    assert events("assignment.no_show")[0].actor_id == coordinator.id
+    assert audit_events("assignment.no_show")[0].actor_id == coordinator.id
     with pytest.raises(RequestError, match="nicht bestätigt"):
         lifecycle.no_show(assignment.id, coordinator)
 
@@ -632,7 +627,7 @@ def test_purge_forgets_client_data_of_requests_finished_long_ago(app):
         assert db.session.get(HelpRequest, request.id).language_id is not None
     assert _client_data(recent) == (CLIENT_REF, PLACE)
     assert _client_data(running) == (CLIENT_REF, PLACE)
-    [event] = events("requests.client_data_purged")
+    [event] = audit_events("requests.client_data_purged")
     assert event.detail == {"count": 4, "older_than_days": 90}
     assert sum(purge_client_data().values()) == 0  # idempotent
 
