@@ -154,7 +154,9 @@ def test_deactivating_asks_first_then_closes_and_reopens(db, client, operator, k
     db.session.refresh(ki)
     assert ki.active
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.actor_id == operator.id, AuditEvent.subject_type == "ki")
+        select(AuditEvent.action)
+        .where(AuditEvent.actor_id == operator.id, AuditEvent.subject_type == "ki")
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["ki.deactivated", "ki.reactivated"]
 
