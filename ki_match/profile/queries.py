@@ -51,12 +51,6 @@ def topics_to_pick(ki: Ki, profile: HelperProfile) -> list[Topic]:
     return active + [topic for topic in profile.topics if topic not in active]
 
 
-def towns_by_id(ki: Ki, ids: list[int]) -> list[Town]:
-    if not ids:
-        return []
-    return list(db.session.scalars(select(Town).where(Town.ki_id == ki.id, Town.id.in_(ids))))
-
-
 def topics_by_id(ki: Ki, ids: list[int]) -> list[Topic]:
     if not ids:
         return []
