@@ -27,10 +27,15 @@ class KeptTranslations(Domain):
     def get_translations(self):
         if not has_app_context():
             return super().get_translations()
-        locale = get_locale()
-        kept = g.get("_kept_translations")
+        # Each touch of ``g`` goes through a Werkzeug proxy, and get_locale() alone takes four:
+        # the locale Flask-Babel already settled on for this request (a force_locale block sets
+        # its own) is read from its namespace on g in one step; get_locale() only the first time,
+        # or should Flask-Babel ever keep it elsewhere.
+        here = g._get_current_object()
+        locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None) or get_locale()
+        kept = getattr(here, "_kept_translations", None)
         if kept is None or kept[0] is not locale or kept[1] is not self:
-            kept = g._kept_translations = (locale, self, super().get_translations())
+            kept = here._kept_translations = (locale, self, super().get_translations())
         return kept[2]
 
 

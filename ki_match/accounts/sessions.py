@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ki_match.accounts.models import User, UserSession
@@ -40,17 +41,23 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
 SEEN_PRECISION = timedelta(minutes=5)
 
 
-def user_for_session(raw: str) -> User | None:
-    """The user of a live session, or None if it was revoked, idle or too old.
-
-    Every request asks this: one statement reads the session, its user and the user's KI (which
-    every page shows and scopes by), where three would each be a round trip."""
-    found = db.session.execute(
+@cache
+def _session_and_user():
+    """Every request asks this: the session, its user and the user's KI (which every page shows
+    and scopes by) in one round trip. Built once, on first use (the mappers must be complete): a
+    statement object keeps its cache key, so a request pays neither for building it nor for
+    working out which compiled SQL it is."""
+    return (
         select(UserSession, User)
         .join(User, User.id == UserSession.user_id)
         .options(joinedload(User.ki))
-        .where(UserSession.token_hash == digest(raw))
-    ).first()
+        .where(UserSession.token_hash == bindparam("token_hash"))
+    )
+
+
+def user_for_session(raw: str) -> User | None:
+    """The user of a live session, or None if it was revoked, idle or too old."""
+    found = db.session.execute(_session_and_user(), {"token_hash": digest(raw)}).first()
     if found is None:
         return None
     row, user = found
