@@ -87,13 +87,13 @@ class OfferCard:
         return f"offer-card-{self.offer.id}"
 
 
-def _card(offer: Offer, profile: HelperProfile, assignments: dict[int, Assignment]) -> OfferCard:
+def _card(offer: Offer, profile: HelperProfile, assignment: Assignment | None = None) -> OfferCard:
     town, home = offer.request.town, profile.home_town
     return OfferCard(
         offer=offer,
         closed=why_closed(offer) if offer.status == OfferStatus.PENDING else None,
         distance=round(distance_km(home, town)) if town is not None and home is not None else None,
-        assignment=assignments.get(offer.id),
+        assignment=assignment,
     )
 
 
@@ -126,17 +126,16 @@ def _inbox_context(profile: HelperProfile, wanted_page: int = 1, **extra) -> dic
     answered ones, newest first, so the page stays short however long the helper's history."""
     ki = current_ki()
     done = queries.done_offers(ki, profile, wanted_page)
-    accepted = [offer.id for offer in done.items if offer.status == OfferStatus.ACCEPTED]
-    assignments = queries.assignments_by_offer(accepted)
-    pending = [_card(offer, profile, {}) for offer in queries.pending_offers(ki, profile)]
+    current = queries.current_offers(ki, profile)
+    pending = [_card(offer, profile) for offer in current.pending]
     # A pending offer that can no longer be answered is done with: the newest page shows it first.
     closed = [card for card in pending if not card.answerable] if done.page == 1 else []
-    done.items = closed + [_card(offer, profile, assignments) for offer in done.items]
+    done.items = closed + [_card(offer, profile, assignment) for offer, assignment in done.items]
     done.total += len(closed)
     open_cards = sorted((card for card in pending if card.answerable), key=_soonest_first)
     return {
         "open_cards": open_cards,
-        "waiting_cards": [_card(offer, profile, {}) for offer in queries.waiting_offers(ki, profile)],
+        "waiting_cards": [_card(offer, profile) for offer in current.waiting],
         "done": done,
         "focus_done": triggered_by("done-page-"),
         "decline_forms": _decline_forms(open_cards) | extra.pop("decline_forms", {}),
@@ -166,7 +165,7 @@ def _answered(offer_id: int, message: str, *, failed: bool = False):
         flash(message, "error" if failed else "success")
         return redirect_to(url_for("offers.inbox"))
     offer = get_offer(offer_id)
-    card = _card(offer, get_profile(), queries.assignments_by_offer([offer.id]))
+    card = _card(offer, get_profile(), queries.assignment_of(offer.id))
     return render(
         "offers/inbox.html",
         "offer_card",
@@ -226,7 +225,7 @@ def decline(offer_id: int):
         profile = get_profile()
         target = f"offer-card-{offer_id}"
         if wants_block("offer_card", target):
-            card = _card(offer, profile, {})
+            card = _card(offer, profile)
             return render(
                 "offers/inbox.html",
                 "offer_card",
@@ -301,7 +300,7 @@ def answered(token: str):
     if offer.status == OfferStatus.PENDING:
         return redirect(url_for("offers.answer_by_link", token=token), code=303)
     if offer.status == OfferStatus.ACCEPTED:
-        confirmed = offer.id in queries.assignments_by_offer([offer.id])
+        confirmed = queries.assignment_of(offer.id) is not None
         message = _accepted_message(AcceptOutcome.CONFIRMED if confirmed else AcceptOutcome.ACCEPTED)
     elif offer.status == OfferStatus.DECLINED:
         message = _declined_message()
