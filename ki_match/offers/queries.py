@@ -39,19 +39,21 @@ _OWN = select(HelperProfile.id).where(
 )
 
 
-def _inbox_rows(*columns):
-    """The helper's offers with what their cards show: the request and its details, and what the
-    offer became (``Assignment``, None while it became nothing).
+def _inbox_rows(*columns, details=True):
+    """The helper's offers with the request and what the offer became (``Assignment``, None while
+    it became nothing); ``details``: with everything an open card shows of the request, else the
+    language only, as an answered one shows it.
 
     Built once with bound parameters: the inbox polls, and a statement that is not rebuilt per
     call keeps its cache key, so SQLAlchemy neither rebuilds nor re-keys it.
     """
+    request = contains_eager(Offer.request)
     return (
         select(Offer, Assignment, *columns)
         .join(HelpRequest, HelpRequest.id == Offer.request_id)
         .outerjoin(Assignment, Assignment.offer_id == Offer.id)  # at most one: offer_id is unique
         .where(Offer.helper_id.in_(_OWN))
-        .options(*request_details(contains_eager(Offer.request)))
+        .options(*request_details(request) if details else (request.joinedload(HelpRequest.language),))
         .order_by(*_NEWEST_FIRST)
     )
 
@@ -62,7 +64,7 @@ _WAITING = and_(Offer.status == OfferStatus.ACCEPTED, Assignment.id.is_(None))
 _CURRENT = _inbox_rows().where(or_(Offer.status == OfferStatus.PENDING, _WAITING))
 # How many answered offers there are in all comes along with each row of the page.
 _DONE = (
-    _inbox_rows(func.count().over())
+    _inbox_rows(func.count().over(), details=False)
     .where(Offer.status != OfferStatus.PENDING, ~_WAITING)
     .limit(bindparam("size"))
     .offset(bindparam("skip"))

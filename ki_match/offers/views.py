@@ -37,15 +37,18 @@ from ki_match.offers.answers import (
     decline_offer,
     take_back_acceptance,
 )
+from ki_match.offers.display import request_when
 from ki_match.offers.forms import AcceptForm, DeclineForm
 from ki_match.offers.loaders import get_offer
 from ki_match.offers.rules import OfferError, cannot_accept_message, why_closed, why_helper_cannot_accept
 from ki_match.offers.tokens import offer_from_token
+from ki_match.orgs.models import Ki
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.geo import distance_km
 from ki_match.requests.models import Assignment, Offer, OfferStatus
 
 bp = Blueprint("offers", __name__)
+bp.add_app_template_global(request_when)
 
 # Answer links need no login, so the address is what limits guessing; override in config.
 DEFAULT_LINK_LIMIT = "30 per hour"
@@ -62,8 +65,8 @@ def _link_limit() -> str:
 class OfferCard:
     offer: Offer
     closed: str | None  # why it can no longer be answered; None while it can
-    distance: int | None  # km from the helper's home town, as the crow flies
     assignment: Assignment | None  # what this offer became, if anything
+    helper: HelperProfile  # whose card it is
 
     @property
     def answerable(self) -> bool:
@@ -83,17 +86,29 @@ class OfferCard:
         return standing_text(self.standing, closed=self.closed, assignment=self.assignment)
 
     @property
+    def distance(self) -> int | None:
+        """Km from the helper's home town, as the crow flies (asked of open cards only: an answered
+        one shows no place, and its request comes without its town)."""
+        town, home = self.offer.request.town, self.helper.home_town
+        return round(distance_km(home, town)) if town is not None and home is not None else None
+
+    @property
+    def other_ki(self) -> Ki | None:
+        """The KI that asked, when it is not the helper's own (a request of the shared pool)."""
+        request = self.offer.request
+        return request.ki if request.ki_id != self.helper.ki_id else None
+
+    @property
     def dom_id(self) -> str:
         return f"offer-card-{self.offer.id}"
 
 
 def _card(offer: Offer, profile: HelperProfile, assignment: Assignment | None = None) -> OfferCard:
-    town, home = offer.request.town, profile.home_town
     return OfferCard(
         offer=offer,
         closed=why_closed(offer) if offer.status == OfferStatus.PENDING else None,
-        distance=round(distance_km(home, town)) if town is not None and home is not None else None,
         assignment=assignment,
+        helper=profile,
     )
 
 
