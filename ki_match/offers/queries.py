@@ -15,7 +15,7 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.requests.lifecycle import ACCEPTING
 from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
-from ki_match.requests.queries import helper_rows, request_details
+from ki_match.requests.queries import helper_rows
 
 # Answered offers are history: the inbox shows them a page at a time, newest first.
 DONE_PAGE_SIZE = 10
@@ -39,6 +39,17 @@ _OWN = select(HelperProfile.id).where(
 )
 
 
+def _card_details(request):
+    """``requests.queries.request_details`` with the alternative languages joined in too: the few
+    current offers come with them in one statement, not a second one (hence ``unique()``)."""
+    return (
+        request.joinedload(HelpRequest.language),
+        request.joinedload(HelpRequest.alt_languages),
+        request.joinedload(HelpRequest.topic),
+        request.joinedload(HelpRequest.town),
+    )
+
+
 def _inbox_rows(*columns, details=True):
     """The helper's offers with the request and what the offer became (``Assignment``, None while
     it became nothing); ``details``: with everything an open card shows of the request, else the
@@ -53,7 +64,7 @@ def _inbox_rows(*columns, details=True):
         .join(HelpRequest, HelpRequest.id == Offer.request_id)
         .outerjoin(Assignment, Assignment.offer_id == Offer.id)  # at most one: offer_id is unique
         .where(Offer.helper_id.in_(_OWN))
-        .options(*request_details(request) if details else (request.joinedload(HelpRequest.language),))
+        .options(*(_card_details(request) if details else (request.joinedload(HelpRequest.language),)))
         .order_by(*_NEWEST_FIRST)
     )
 
@@ -85,7 +96,7 @@ class CurrentOffers:
 
 def current_offers(ki: Ki, profile: HelperProfile) -> CurrentOffers:
     """The offers still waiting for someone: the helper (pending) or the KI (accepted), in one query."""
-    rows = db.session.execute(_CURRENT, {"helper_id": profile.id, "ki_id": ki.id})
+    rows = db.session.execute(_CURRENT, {"helper_id": profile.id, "ki_id": ki.id}).unique()
     found = CurrentOffers([], [])
     for offer, _assignment in rows:
         (found.pending if offer.status == OfferStatus.PENDING else found.waiting).append(offer)
