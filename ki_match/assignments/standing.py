@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ki_match.clock import BERLIN, utcnow
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
@@ -101,21 +102,22 @@ def standing_text(found: Standing, *, closed: str | None = None, assignment: Ass
             "Erledigt – Stunden bestätigt am %(date)s.",
             date=format_date(assignment.approved_at.astimezone(BERLIN).date(), "d. MMMM yyyy"),
         )
-    return _texts()[found]
+    return str(_TEXTS[found])
 
 
-def _texts() -> dict[Standing, str]:
-    return {
-        Standing.OPEN: _("Wartet auf Ihre Antwort."),
-        Standing.DECLINED: _("Abgesagt."),
-        Standing.NOT_NEEDED: _("Zurückgezogen – Sie müssen nichts weiter tun."),
-        Standing.EXPIRED: _("Abgelaufen."),
-        Standing.WAITING: _("Zugesagt – das Integrationszentrum bestätigt noch."),
-        Standing.CONFIRMED: _("Bestätigt – der Einsatz ist Ihrer."),
-        Standing.TO_REPORT: _("Bestätigt – bitte melden Sie nach dem Einsatz Ihre Stunden."),
-        Standing.REPORTED: _("Erledigt – Stunden gemeldet, das Integrationszentrum prüft sie."),
-        Standing.APPROVED: _("Erledigt – Stunden bestätigt."),
-        Standing.NO_SHOW: _("Als nicht erschienen vermerkt."),
-        Standing.WITHDRAWN_BY_HELPER: _("Von Ihnen abgesagt."),
-        Standing.CANCELLED: _("Vom Integrationszentrum abgesagt."),
-    }
+# Marked for translation once; each line is translated when it is read, so a page of cards pays
+# for the lines it shows, not for all twelve per card.
+_TEXTS = {
+    Standing.OPEN: _l("Wartet auf Ihre Antwort."),
+    Standing.DECLINED: _l("Abgesagt."),
+    Standing.NOT_NEEDED: _l("Zurückgezogen – Sie müssen nichts weiter tun."),
+    Standing.EXPIRED: _l("Abgelaufen."),
+    Standing.WAITING: _l("Zugesagt – das Integrationszentrum bestätigt noch."),
+    Standing.CONFIRMED: _l("Bestätigt – der Einsatz ist Ihrer."),
+    Standing.TO_REPORT: _l("Bestätigt – bitte melden Sie nach dem Einsatz Ihre Stunden."),
+    Standing.REPORTED: _l("Erledigt – Stunden gemeldet, das Integrationszentrum prüft sie."),
+    Standing.APPROVED: _l("Erledigt – Stunden bestätigt."),
+    Standing.NO_SHOW: _l("Als nicht erschienen vermerkt."),
+    Standing.WITHDRAWN_BY_HELPER: _l("Von Ihnen abgesagt."),
+    Standing.CANCELLED: _l("Vom Integrationszentrum abgesagt."),
+}

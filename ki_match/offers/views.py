@@ -37,15 +37,18 @@ from ki_match.offers.answers import (
     decline_offer,
     take_back_acceptance,
 )
+from ki_match.offers.display import request_when
 from ki_match.offers.forms import AcceptForm, DeclineForm
 from ki_match.offers.loaders import get_offer
 from ki_match.offers.rules import OfferError, cannot_accept_message, why_closed, why_helper_cannot_accept
 from ki_match.offers.tokens import offer_from_token
+from ki_match.orgs.models import Ki
 from ki_match.orgs.queries import current_ki
 from ki_match.reference.geo import distance_km
 from ki_match.requests.models import Assignment, Offer, OfferStatus
 
 bp = Blueprint("offers", __name__)
+bp.add_app_template_global(request_when)
 
 # Answer links need no login, so the address is what limits guessing; override in config.
 DEFAULT_LINK_LIMIT = "30 per hour"
@@ -62,8 +65,8 @@ def _link_limit() -> str:
 class OfferCard:
     offer: Offer
     closed: str | None  # why it can no longer be answered; None while it can
-    distance: int | None  # km from the helper's home town, as the crow flies
     assignment: Assignment | None  # what this offer became, if anything
+    helper: HelperProfile  # whose card it is
 
     @property
     def answerable(self) -> bool:
@@ -83,17 +86,29 @@ class OfferCard:
         return standing_text(self.standing, closed=self.closed, assignment=self.assignment)
 
     @property
+    def distance(self) -> int | None:
+        """Km from the helper's home town, as the crow flies (asked of open cards only: an answered
+        one shows no place, and its request comes without its town)."""
+        town, home = self.offer.request.town, self.helper.home_town
+        return round(distance_km(home, town)) if town is not None and home is not None else None
+
+    @property
+    def other_ki(self) -> Ki | None:
+        """The KI that asked, when it is not the helper's own (a request of the shared pool)."""
+        request = self.offer.request
+        return request.ki if request.ki_id != self.helper.ki_id else None
+
+    @property
     def dom_id(self) -> str:
         return f"offer-card-{self.offer.id}"
 
 
-def _card(offer: Offer, profile: HelperProfile, assignments: dict[int, Assignment]) -> OfferCard:
-    town, home = offer.request.town, profile.home_town
+def _card(offer: Offer, profile: HelperProfile, assignment: Assignment | None = None) -> OfferCard:
     return OfferCard(
         offer=offer,
         closed=why_closed(offer) if offer.status == OfferStatus.PENDING else None,
-        distance=round(distance_km(home, town)) if town is not None and home is not None else None,
-        assignment=assignments.get(offer.id),
+        assignment=assignment,
+        helper=profile,
     )
 
 
@@ -126,17 +141,16 @@ def _inbox_context(profile: HelperProfile, wanted_page: int = 1, **extra) -> dic
     answered ones, newest first, so the page stays short however long the helper's history."""
     ki = current_ki()
     done = queries.done_offers(ki, profile, wanted_page)
-    accepted = [offer.id for offer in done.items if offer.status == OfferStatus.ACCEPTED]
-    assignments = queries.assignments_by_offer(accepted)
-    pending = [_card(offer, profile, {}) for offer in queries.pending_offers(ki, profile)]
+    current = queries.current_offers(ki, profile)
+    pending = [_card(offer, profile) for offer in current.pending]
     # A pending offer that can no longer be answered is done with: the newest page shows it first.
     closed = [card for card in pending if not card.answerable] if done.page == 1 else []
-    done.items = closed + [_card(offer, profile, assignments) for offer in done.items]
+    done.items = closed + [_card(offer, profile, assignment) for offer, assignment in done.items]
     done.total += len(closed)
     open_cards = sorted((card for card in pending if card.answerable), key=_soonest_first)
     return {
         "open_cards": open_cards,
-        "waiting_cards": [_card(offer, profile, {}) for offer in queries.waiting_offers(ki, profile)],
+        "waiting_cards": [_card(offer, profile) for offer in current.waiting],
         "done": done,
         "focus_done": triggered_by("done-page-"),
         "decline_forms": _decline_forms(open_cards) | extra.pop("decline_forms", {}),
@@ -166,7 +180,7 @@ def _answered(offer_id: int, message: str, *, failed: bool = False):
         flash(message, "error" if failed else "success")
         return redirect_to(url_for("offers.inbox"))
     offer = get_offer(offer_id)
-    card = _card(offer, get_profile(), queries.assignments_by_offer([offer.id]))
+    card = _card(offer, get_profile(), queries.assignment_of(offer.id))
     return render(
         "offers/inbox.html",
         "offer_card",
@@ -226,7 +240,7 @@ def decline(offer_id: int):
         profile = get_profile()
         target = f"offer-card-{offer_id}"
         if wants_block("offer_card", target):
-            card = _card(offer, profile, {})
+            card = _card(offer, profile)
             return render(
                 "offers/inbox.html",
                 "offer_card",
@@ -301,7 +315,7 @@ def answered(token: str):
     if offer.status == OfferStatus.PENDING:
         return redirect(url_for("offers.answer_by_link", token=token), code=303)
     if offer.status == OfferStatus.ACCEPTED:
-        confirmed = offer.id in queries.assignments_by_offer([offer.id])
+        confirmed = queries.assignment_of(offer.id) is not None
         message = _accepted_message(AcceptOutcome.CONFIRMED if confirmed else AcceptOutcome.ACCEPTED)
     elif offer.status == OfferStatus.DECLINED:
         message = _declined_message()
