@@ -34,6 +34,17 @@ class HelperProfile(db.Model):
     __table_args__ = (
         CheckConstraint("max_travel_km IS NULL OR max_travel_km BETWEEN 0 AND 300", name="travel_range"),
         CheckConstraint("monthly_cap BETWEEN 0 AND 100", name="cap_range"),
+        # The shared pool looks for the few helpers of each sharing KI who agreed to be asked
+        # (``helpers.queries.pool_filter``); the predicates read as its ``is_(True)`` renders.
+        *(
+            Index(
+                f"ix_helper_profile_{column}".removesuffix("_ok"),
+                "ki_id",
+                postgresql_where=text(f"{column} IS true"),
+                sqlite_where=text(f"{column} IS 1"),
+            )
+            for column in ("pool_in_person_ok", "pool_remote_ok")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
