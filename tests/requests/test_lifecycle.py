@@ -528,15 +528,14 @@ def test_mark_unfilled_moves_past_seeking_requests_and_expires_their_offers(help
     filled = make_request(starts_in=timedelta(days=1, hours=6))
     assignment_for(filled, helper(), coordinator)
     future = make_request(starts_in=timedelta(days=3))
-    today = now.astimezone(BERLIN).date()
-    written = make_request(
-        kind=RequestKind.WRITTEN, starts_in=None, where=None, due_on=today + timedelta(days=1)
-    )
-    written_ok = make_request(
-        kind=RequestKind.WRITTEN, starts_in=None, where=None, due_on=today + timedelta(days=2)
-    )
-
     later = now + timedelta(days=2, hours=1)  # the frozen clock of the cron run
+    # Due dates from the cron run's own Berlin day: late in the evening "later" is a day further on.
+    run_day = later.astimezone(BERLIN).date()
+    written = make_request(
+        kind=RequestKind.WRITTEN, starts_in=None, where=None, due_on=run_day - timedelta(days=1)
+    )
+    written_ok = make_request(kind=RequestKind.WRITTEN, starts_in=None, where=None, due_on=run_day)
+
     result = lifecycle.mark_unfilled(later)
 
     assert (result.unfilled, result.offers_expired) == (3, 1)
