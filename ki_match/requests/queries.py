@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ki_match.accounts.models import Role, User
@@ -187,14 +187,21 @@ def any_offer_out(request: HelpRequest) -> bool:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    change: RequestStatusChange
+    change: Row  # the change's at, from_status, to_status and note
     actor_name: str | None
 
 
 @cache
 def _status_history_statement():
+    # The columns shown, not the entities: nothing to track in the session.
     return (
-        select(RequestStatusChange, User.display_name)
+        select(
+            RequestStatusChange.at,
+            RequestStatusChange.from_status,
+            RequestStatusChange.to_status,
+            RequestStatusChange.note,
+            User.display_name,
+        )
         .outerjoin(User, User.id == RequestStatusChange.actor_id)
         .where(RequestStatusChange.request_id == bindparam("request_id"))
         .order_by(RequestStatusChange.at, RequestStatusChange.id)
@@ -204,7 +211,7 @@ def _status_history_statement():
 def status_history(request: HelpRequest) -> list[HistoryEntry]:
     """Every status change of the request with who made it, oldest first."""
     rows = db.session.execute(_status_history_statement(), {"request_id": request.id})
-    return [HistoryEntry(change, name) for change, name in rows]
+    return [HistoryEntry(row, row.display_name) for row in rows]
 
 
 @cache
