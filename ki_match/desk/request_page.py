@@ -41,9 +41,9 @@ def _show_all() -> bool:
     return request.args.get("alle") == "1"
 
 
-def candidates_context(help_request: HelpRequest, *, partial: bool = False) -> dict:
+def candidates_context(help_request: HelpRequest, *, partial: bool = False, offer_states=None) -> dict:
     """The candidates block: the ranked list (its best, or all of it when asked), who was asked
-    already, whether offers can go out."""
+    already (``offer_states``, read here unless the caller has them), whether offers can go out."""
     result = match(help_request, pool=True)
     show_all = _show_all()
     if result.pool:
@@ -51,7 +51,7 @@ def candidates_context(help_request: HelpRequest, *, partial: bool = False) -> d
     return {
         "req": help_request,
         "result": result,
-        "offer_states": queries.offer_states(help_request),
+        "offer_states": queries.offer_states(help_request) if offer_states is None else offer_states,
         "can_offer": help_request.status in ACCEPTING,
         "partial": partial,
         "show_all": show_all,
@@ -69,12 +69,14 @@ def audit_pool_rows(board: OfferBoard) -> None:
 
 def page_context(help_request: HelpRequest, **parts) -> dict:
     """Everything the whole page shows; ``parts`` replaces a block's defaults (a form with errors)."""
+    board = offer_board(help_request)
     return {
-        **candidates_context(help_request),
+        # Who was asked: from the offers the board has read, not read a second time.
+        **candidates_context(help_request, offer_states=board.offer_states),
         "history": queries.status_history(help_request),
         "editable": is_editable(help_request),
         "follow_ups": steps_for(help_request),
-        "board": offer_board(help_request),
+        "board": board,
         "life": lifecycle(help_request),
         "panel": submitted_panel(help_request),
         "why_not_name": "",

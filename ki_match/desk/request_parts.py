@@ -88,6 +88,12 @@ class OfferBoard:
     seats_taken: int = 0
 
     @property
+    def offer_states(self) -> dict[int, OfferStatus]:
+        """helper id → status of the offer the request sent them (``requests.queries.offer_states``
+        from the rows the board has already read)."""
+        return {row.offer.helper_id: row.offer.status for row in self.rows if row.offer is not None}
+
+    @property
     def polling(self) -> bool:
         """Refresh only while someone may still answer."""
         return self.req.status in ACCEPTING and any(
@@ -113,8 +119,8 @@ def _actions(row: OfferRow, seeking: bool, now) -> OfferRow:
 
 def offer_board(req: HelpRequest) -> OfferBoard:
     """Everyone asked or confirmed for ``req``, in the order they were asked, with their actions."""
-    offers = rows_of(req, Offer, Offer.created_at, Offer.id)
-    assignments = rows_of(req, Assignment, Assignment.seat, Assignment.id)
+    offers = rows_of(req, Offer)
+    assignments = rows_of(req, Assignment)
     by_offer = {a.offer_id: a for a in assignments if a.offer_id is not None}
     listed = {offer.id for offer in offers}
     rows = [OfferRow(offer, by_offer.get(offer.id)) for offer in offers]
@@ -185,12 +191,13 @@ def lifecycle(
 
 @dataclass
 class SubmittedPanel:
-    submitted_comments: list
-    confirm_form: FlaskForm
-    ask_form: FlaskForm
-    decline_form: FlaskForm
-    contact_form: FlaskForm
-    can_share_contact: bool
+    submitted_comments: list = field(default_factory=list)
+    # None for the KI's own request, whose block draws nothing.
+    confirm_form: FlaskForm | None = None
+    ask_form: FlaskForm | None = None
+    decline_form: FlaskForm | None = None
+    contact_form: FlaskForm | None = None
+    can_share_contact: bool = False
     # The confirmed helpers, each with whether the organisation sees their contact.
     contacts: list[tuple[HelperProfile, bool]] = field(default_factory=list)
     submitted_message: str | None = None
@@ -202,10 +209,13 @@ def _contacts(req: HelpRequest) -> list[tuple[HelperProfile, bool]]:
 
 
 def submitted_panel(req: HelpRequest, *, message: str | None = None, **forms: FlaskForm) -> SubmittedPanel:
-    """Take over, ask back or decline while it is submitted; the conversation; the helpers' contacts."""
-    can_share = req.organisation_id is not None and req.status in HELPER_CONFIRMED
+    """Take over, ask back or decline while it is submitted; the conversation; the helpers' contacts.
+    Only a request an organisation sent in has them: for the KI's own, no forms are built."""
+    if req.organisation_id is None:
+        return SubmittedPanel(submitted_message=message)
+    can_share = req.status in HELPER_CONFIRMED
     return SubmittedPanel(
-        submitted_comments=initiative_queries.comments(req) if req.organisation_id else [],
+        submitted_comments=initiative_queries.comments(req),
         confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None),
         ask_form=forms.get("ask_form") or AskForm(formdata=None),
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),

@@ -158,9 +158,13 @@ class Words:
 
     def __init__(self) -> None:
         self._translations = get_translations()
+        # The same few dozen messages for every helper: each looked up once.
+        self._found: dict[str, str] = {}
 
     def gettext(self, message: str, **variables) -> str:
-        text = self._translations.ugettext(message)
+        text = self._found.get(message)
+        if text is None:
+            text = self._found[message] = self._translations.ugettext(message)
         return text % variables if variables else text
 
     def ngettext(self, singular: str, plural: str, num: int, **variables) -> str:

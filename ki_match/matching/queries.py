@@ -27,7 +27,6 @@ from ki_match.helpers.availability import Slot
 from ki_match.helpers.models import (
     Absence,
     AvailabilitySlot,
-    HelperKind,
     HelperLanguage,
     HelperProfile,
 )
@@ -38,7 +37,7 @@ from ki_match.orgs.models import Ki
 from ki_match.reference import cache as reference_cache
 from ki_match.reference.cache import LanguageRow
 from ki_match.reference.models import Town
-from ki_match.requests.models import HelpRequest, OfferStatus
+from ki_match.requests.models import HelpRequest
 
 GERMAN = "de"
 
@@ -129,9 +128,9 @@ def _languages_of(statement, **params) -> dict[int, dict[int, int]]:
     """Every language (id → level) of each helper the ``statement`` (helper id, language id,
     level) reads.
 
-    For a whole KI this is also the pre-filter: who speaks one of the request's languages is
-    decided from these rows, so the database reads the KI's few hundred helpers' languages
-    by key instead of every speaker of Arabic in the state.
+    For a whole KI this is also the pre-filter: the statement reads the languages of the KI's
+    matchable helpers who speak one of the request's languages, found among the KI's few hundred
+    helpers by key instead of among every speaker of Arabic in the state.
     """
     spoken: dict[int, dict[int, int]] = defaultdict(dict)
     for helper_id, language_id, level in _rows(statement, **params):
@@ -189,9 +188,10 @@ def _candidates(
     """Every candidate's languages, and the candidates' ids: for a whole KI the matchable helpers
     who speak one of the request's languages, decided from their language rows; else ``ids``."""
     if ids is None:
-        languages = _languages_of(statements.statement("ki_languages", dialect), ki_id=ki_id)
-        wanted = set(facts.language_ids)
-        return languages, [helper_id for helper_id, spoken in languages.items() if wanted & spoken.keys()]
+        languages = _languages_of(
+            statements.statement("ki_languages", dialect), ki_id=ki_id, wanted=list(facts.language_ids)
+        )
+        return languages, list(languages)
     # The ids once (the shared pool's select reads the state's speakers of the language), then
     # their languages by key.
     chosen = [helper_id for (helper_id,) in _rows(ids)]
@@ -305,13 +305,12 @@ class _Answers:
 def _offer_answers(chosen: list[int], dialect: str, facts: RequestFacts) -> _Answers:
     """How each candidate answered offers so far, and whether they declined this very request."""
     answers = _Answers()
-    for helper_id, status, count, here in _rows(
+    for helper_id, answered, accepted, declined_here in _rows(
         statements.statement("answers", dialect), known=chosen, request_id=facts.id or 0
     ):
-        answers.answered[helper_id] += count
-        if status == OfferStatus.ACCEPTED:
-            answers.accepted[helper_id] += count
-        elif status == OfferStatus.DECLINED and here:
+        answers.answered[helper_id] = answered
+        answers.accepted[helper_id] = accepted or 0
+        if declined_here:
             answers.declined_this_request.add(helper_id)
     return answers
 
@@ -336,11 +335,10 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         helper_id,
         name,
         active,
-        approved_at,
-        consent_at,
+        approved,
+        consent,
         gender,
-        kind,
-        qualified_on,
+        qualified,
         max_km,
         remote_ok,
         cap,
@@ -360,12 +358,12 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         id=helper_id,
         name=name,
         active=active,
-        approved=approved_at is not None,
-        consent=consent_at is not None,
+        approved=approved,
+        consent=consent,
         languages=spoken,
         german_level=spoken.get(gathered.german_id),
-        gender=gender.value if gender else None,
-        qualified=kind == HelperKind.SPRACHLOTSE and qualified_on is not None,
+        gender=gender or None,
+        qualified=qualified,
         home=Place(home_id, home_name, home_lat, home_lon) if home_id is not None else None,
         served_town_ids=frozenset(gathered.served.get(helper_id, ())),
         max_travel_km=max_km,

@@ -12,13 +12,27 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Integer, and_, any_, bindparam, case, func, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    TypeDecorator,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ki_match.accounts.models import User
 from ki_match.helpers.models import (
     Absence,
     AvailabilitySlot,
+    HelperKind,
     HelperLanguage,
     HelperProfile,
     helper_town,
@@ -34,28 +48,51 @@ def _matchable_helpers():
     return select(HelperProfile.id).where(HelperProfile.ki_id == bindparam("ki_id"), matchable_filter())
 
 
-def _among(dialect: str):
-    """``column IN :known`` for the candidates' ids, in a form whose statement text is the same
-    whatever the candidates: on PostgreSQL one array parameter (``= ANY``), so psycopg prepares
-    each statement once per connection and PostgreSQL plans it once; elsewhere the ids are
-    written into the statement (a bound parameter per helper would make each candidate count
-    a new statement to parse)."""
+def _listed(dialect: str, name: str = "known"):
+    """``column IN :name`` for a list of ids (by default the candidates'), in a form whose
+    statement text is the same whatever the ids: on PostgreSQL one array parameter (``= ANY``),
+    so psycopg prepares each statement once per connection and PostgreSQL plans it once;
+    elsewhere the ids are written into the statement (a bound parameter per id would make each
+    count a new statement to parse)."""
     if dialect == "postgresql":
-        array = bindparam("known", type_=ARRAY(Integer))
+        array = cast(bindparam(name, type_=_IdArray()), ARRAY(Integer))
         return lambda column: column == any_(array)
-    listed = bindparam("known", expanding=True, literal_execute=True)
+    listed = bindparam(name, expanding=True, literal_execute=True)
     return lambda column: column.in_(listed)
+
+
+class _IdArray(TypeDecorator):
+    """A list of ids sent as PostgreSQL's array text (``{1,2,3}``), cast to an array in the
+    statement: psycopg would dump the list element by element in Python, several times a ranking."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return "{" + ",".join(map(str, value)) + "}"
+
+
+def _one_of(column, values):
+    """``column IN (values)`` for a few fixed values, as plain equalities: an IN list is an
+    expanding parameter, which SQLAlchemy re-renders into the statement on every execution."""
+    return or_(*(column == value for value in values))
 
 
 @cache
 def statement(name: str, dialect: str, *variant):
     """The statement ``name`` for ``dialect`` (and ``variant``), built on first use."""
-    return _BUILDERS[name](_among(dialect), dialect, *variant)
+    return _BUILDERS[name](_listed(dialect), dialect, *variant)
 
 
 def _ki_languages(among, dialect):
+    """Every language of the KI's (``:ki_id``) matchable helpers who speak one of the request's
+    languages (``:wanted``) at any level: German's level counts too, so all of theirs."""
+    wanted = _listed(dialect, "wanted")
+    speakers = select(HelperLanguage.helper_id).where(
+        wanted(HelperLanguage.language_id), HelperLanguage.helper_id.in_(_matchable_helpers())
+    )
     return select(HelperLanguage.helper_id, HelperLanguage.language_id, HelperLanguage.level).where(
-        HelperLanguage.helper_id.in_(_matchable_helpers())
+        HelperLanguage.helper_id.in_(speakers)
     )
 
 
@@ -76,11 +113,14 @@ def _profiles(among, dialect):
             HelperProfile.id,
             User.display_name,
             User.active,
-            HelperProfile.approved_at,
-            HelperProfile.consent_given_at,
-            HelperProfile.gender,
-            HelperProfile.kind,
-            HelperProfile.qualification_completed_on,
+            # Flags, not the moments and the enum: nothing to convert per row.
+            HelperProfile.approved_at.is_not(None),
+            HelperProfile.consent_given_at.is_not(None),
+            type_coerce(HelperProfile.gender, String),
+            and_(
+                HelperProfile.kind == HelperKind.SPRACHLOTSE,
+                HelperProfile.qualification_completed_on.is_not(None),
+            ),
             HelperProfile.max_travel_km,
             HelperProfile.remote_ok,
             HelperProfile.monthly_cap,
@@ -151,8 +191,8 @@ def _history_statement(among, dialect):
     """What a candidate's assignments alone tell, in whichever KI: this month's and the last 30
     days' (for the cap and fairness) and the no-shows. The index ix_assignment_helper_history
     holds every column read, so this never touches a request, however long the history."""
-    holding = Assignment.status.in_(
-        [AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW]
+    holding = _one_of(
+        Assignment.status, [AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW]
     )
     return (
         select(
@@ -198,14 +238,21 @@ def _experience_statement(among, dialect):
 
 
 def _answers_statement(among, dialect):
-    this_request = Offer.request_id == bindparam("request_id")
+    """Per candidate: offers answered (or let expire), those accepted, and whether they declined
+    this very request (``:request_id``)."""
+    declined_here = and_(Offer.status == OfferStatus.DECLINED, Offer.request_id == bindparam("request_id"))
     return (
-        select(Offer.helper_id, Offer.status, func.count(), func.max(case((this_request, 1), else_=0)))
+        select(
+            Offer.helper_id,
+            func.count(),
+            _tally(Offer.status == OfferStatus.ACCEPTED),
+            func.max(case((declined_here, 1), else_=0)),
+        )
         .where(
             among(Offer.helper_id),
-            Offer.status.in_([OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED]),
+            _one_of(Offer.status, [OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED]),
         )
-        .group_by(Offer.helper_id, Offer.status)
+        .group_by(Offer.helper_id)
     )
 
 

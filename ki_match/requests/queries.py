@@ -6,8 +6,9 @@ The coordinators' list and the dashboard's counts are in ``requests.lists``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ki_match.accounts.models import Role, User
@@ -50,19 +51,27 @@ def responsible_coordinators(request: HelpRequest) -> list[User]:
 # --- one request ---------------------------------------------------------------------------
 
 
-def request_in_ki(ki: Ki, request_id: int) -> HelpRequest | None:
-    # One row each: joined into the request's statement rather than a statement apiece.
-    return db.session.scalar(
+@cache
+def _request_in_ki_statement():
+    # Built once (the ids are parameters): SQLAlchemy reuses its cache key instead of walking
+    # the loader options again on every page. Everything joined into the request's one
+    # statement, the few alternative languages too, rather than a statement apiece.
+    return (
         select(HelpRequest)
-        .where(HelpRequest.id == request_id, HelpRequest.ki_id == ki.id)
+        .where(HelpRequest.id == bindparam("request_id"), HelpRequest.ki_id == bindparam("ki_id"))
         .options(
             joinedload(HelpRequest.language),
-            selectinload(HelpRequest.alt_languages),
+            joinedload(HelpRequest.alt_languages),
             joinedload(HelpRequest.town),
             joinedload(HelpRequest.topic),
             joinedload(HelpRequest.organisation),
         )
     )
+
+
+def request_in_ki(ki: Ki, request_id: int) -> HelpRequest | None:
+    found = db.session.execute(_request_in_ki_statement(), {"request_id": request_id, "ki_id": ki.id})
+    return found.unique().scalar_one_or_none()
 
 
 def request_of_organisation(ki: Ki, organisation_id: int | None, request_id: int) -> HelpRequest | None:
@@ -114,14 +123,22 @@ def helper_rows(model: type[Offer] | type[Assignment], ki: Ki, profile: HelperPr
     )
 
 
-def rows_of(request: HelpRequest, model: type[Offer] | type[Assignment], *order) -> list:
-    """The request's offers (or assignments) in ``order``, each with its helper's name loaded."""
-    return db.session.scalars(
+@cache
+def _rows_of_statement(model: type[Offer] | type[Assignment]):
+    # Built once per model; the helper and her account joined in (one row each).
+    order = (Offer.created_at, Offer.id) if model is Offer else (Assignment.seat, Assignment.id)
+    return (
         select(model)
-        .where(model.request_id == request.id)
-        .options(selectinload(model.helper).selectinload(HelperProfile.user))
+        .where(model.request_id == bindparam("request_id"))
+        .options(joinedload(model.helper).joinedload(HelperProfile.user))
         .order_by(*order)
-    ).all()
+    )
+
+
+def rows_of(request: HelpRequest, model: type[Offer] | type[Assignment]) -> list:
+    """The request's offers in the order they were sent (or its assignments by seat), each with
+    its helper's name loaded."""
+    return db.session.scalars(_rows_of_statement(model), {"request_id": request.id}).all()
 
 
 # --- seats and offers of one request ---------------------------------------------------------
@@ -170,26 +187,41 @@ def any_offer_out(request: HelpRequest) -> bool:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    change: RequestStatusChange
+    change: Row  # the change's at, from_status, to_status and note
     actor_name: str | None
+
+
+@cache
+def _status_history_statement():
+    # The columns shown, not the entities: nothing to track in the session.
+    return (
+        select(
+            RequestStatusChange.at,
+            RequestStatusChange.from_status,
+            RequestStatusChange.to_status,
+            RequestStatusChange.note,
+            User.display_name,
+        )
+        .outerjoin(User, User.id == RequestStatusChange.actor_id)
+        .where(RequestStatusChange.request_id == bindparam("request_id"))
+        .order_by(RequestStatusChange.at, RequestStatusChange.id)
+    )
 
 
 def status_history(request: HelpRequest) -> list[HistoryEntry]:
     """Every status change of the request with who made it, oldest first."""
-    rows = db.session.execute(
-        select(RequestStatusChange, User.display_name)
-        .outerjoin(User, User.id == RequestStatusChange.actor_id)
-        .where(RequestStatusChange.request_id == request.id)
-        .order_by(RequestStatusChange.at, RequestStatusChange.id)
-    )
-    return [HistoryEntry(change, name) for change, name in rows]
+    rows = db.session.execute(_status_history_statement(), {"request_id": request.id})
+    return [HistoryEntry(row, row.display_name) for row in rows]
+
+
+@cache
+def _offer_states_statement():
+    return select(Offer.helper_id, Offer.status).where(Offer.request_id == bindparam("request_id"))
 
 
 def offer_states(request: HelpRequest) -> dict[int, OfferStatus]:
     """helper id → status of the offer this request already sent them."""
-    return dict(
-        db.session.execute(select(Offer.helper_id, Offer.status).where(Offer.request_id == request.id)).all()
-    )
+    return dict(db.session.execute(_offer_states_statement(), {"request_id": request.id}).all())
 
 
 def helpers_named(ki: Ki, text: str, limit: int = 10) -> list[tuple[int, str]]:
