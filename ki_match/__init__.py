@@ -163,6 +163,8 @@ def register_event_handlers(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from ki_match.access import enforce_access
+    from ki_match.db import end_reading
+    from ki_match.extensions import db
     from ki_match.htmx import add_vary
     from ki_match.security import set_security_headers
 
@@ -173,6 +175,12 @@ def register_request_hooks(app: Flask) -> None:
     @app.teardown_appcontext
     def forget_ki(_exc):
         g.pop("ki", None)
+
+    # Runs before Flask-SQLAlchemy's own teardown closes the session (teardowns run last first).
+    @app.teardown_appcontext
+    def end_transaction(exc):
+        if exc is None and db.session.registry.has():
+            end_reading(db.session())
 
 
 def register_errorhandlers(app: Flask) -> None:

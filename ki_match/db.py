@@ -7,10 +7,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Enum, ForeignKey, MetaData, String, Table, event
+from sqlalchemy import Column, DateTime, Enum, ForeignKey, MetaData, String, Table, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
@@ -117,6 +117,26 @@ def _postgres_settings(dbapi_connection, connection_record):
         cursor.execute(f"SET random_page_cost = {RANDOM_PAGE_COST}")
     # A SET inside a transaction that is rolled back is undone, so end this one now.
     dbapi_connection.commit()
+
+
+def end_reading(session: Session) -> None:
+    """End a request's transaction that wrote nothing with COMMIT instead of the ROLLBACK that
+    closing the session would send, so the connection keeps its prepared statements.
+
+    psycopg prepares a statement on the server once it has run it five times on a connection, and
+    PostgreSQL then skips planning it again: the planning took longer than the execution for most
+    of a page's statements. But psycopg forgets every prepared statement on ROLLBACK (and deallocates
+    them), and each request ended with one, so nothing was ever prepared. For a transaction that
+    wrote nothing, COMMIT and ROLLBACK leave the database the same; PostgreSQL itself says whether
+    it wrote (a transaction gets an id with its first write or row lock). Anything not yet flushed
+    is left to the rollback, as before."""
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    wrote = session.scalar(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL"))
+    if not wrote:
+        session.commit()
 
 
 @event.listens_for(Engine, "connect")
