@@ -13,6 +13,8 @@ URL map
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -34,7 +36,7 @@ from ki_match.reference import queries as reference
 from ki_match.reference.names import language_name
 from ki_match.reports import exports, queries
 from ki_match.reports.charts import bar_chart
-from ki_match.reports.formatting import display, period_title
+from ki_match.reports.formatting import Figures, display, period_title
 from ki_match.reports.forms import RateForm, ReportForm
 from ki_match.reports.models import AllowanceRate
 from ki_match.reports.services import Column, Period, Table, Unit, cents_to_text
@@ -66,12 +68,13 @@ def _form(reference: Reference) -> ReportForm:
 
 
 def _page_context(form: ReportForm, report=None) -> dict:
+    cell = Figures()
     return {
         "form": form,
         "report": report,
         "period_title": period_title(report.period) if report else None,
-        "cell": display,
-        "chart": bar_chart,
+        "cell": cell,
+        "chart": partial(bar_chart, shown=cell),
         "partial": wants_block("report_body") or wants_block("allowance_body"),
         "is_admin": current_user.role == Role.ADMIN,
     }
