@@ -236,12 +236,16 @@ def _request_counts_statement(in_use: tuple[str, ...], month_count: int):
             HelpRequest.kind.label("kind"),
             HelpRequest.organisation_id.label("requester"),
             _month_of(HelpRequest.created_at, period).label("month"),
+            # Each request's status as 0/1 flags, once here rather than in each of the seven
+            # GROUP BYs: a shorter statement with fewer parameters, which psycopg then caches.
+            case((HelpRequest.status.in_(FILLED), 1), else_=0).label("filled"),
+            case((HelpRequest.status.in_(DECIDED), 1), else_=0).label("decided"),
+            case((HelpRequest.status == RequestStatus.UNFILLED, 1), else_=0).label("unfilled"),
             unmet().label("unmet"),
         )
         .where(*_made_in_parameters(in_use))
         .cte("made")
     )
-    status = cast(made.c.status, String)
 
     def by(dimension: str):
         key = made.c[dimension]
@@ -249,9 +253,9 @@ def _request_counts_statement(in_use: tuple[str, ...], month_count: int):
             literal(dimension).label("dimension"),
             cast(key, String).label("key"),
             func.count().label("total"),
-            func.sum(case((status.in_([s.value for s in FILLED]), 1), else_=0)).label("filled"),
-            func.sum(case((status.in_([s.value for s in DECIDED]), 1), else_=0)).label("decided"),
-            func.sum(case((status == RequestStatus.UNFILLED.value, 1), else_=0)).label("unfilled"),
+            func.sum(made.c.filled).label("filled"),
+            func.sum(made.c.decided).label("decided"),
+            func.sum(made.c.unfilled).label("unfilled"),
             func.sum(made.c.unmet).label("unmet"),
         ).group_by(key)
 
