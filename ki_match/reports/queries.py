@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -39,6 +40,7 @@ from ki_match.accounts.models import User
 from ki_match.clock import local_midnight
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
+from ki_match.orgs.models import Organisation
 from ki_match.reports.models import AllowanceRate
 from ki_match.reports.services import Month, Period, ReportFilters
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, RequestStatus
@@ -409,6 +411,20 @@ def _helper_load_statement(in_use: tuple[str, ...]):
         func.sum(inner.c.top).label("top_helpers"),
         func.sum(case((inner.c.top == 1, inner.c.done), else_=0)).label("top_assignments"),
     ).group_by(inner.c.bucket)
+
+
+# --- the filters' choices -------------------------------------------------------------------
+
+_ORGANISATIONS = (
+    select(Organisation.id, Organisation.name)
+    .where(Organisation.ki_id == bindparam("ki_id"))
+    .order_by(Organisation.name)
+)
+
+
+def organisations(ki_id: int) -> list[Row]:
+    """The KI's requesting organisations, active or not (past requests keep theirs): id and name, by name."""
+    return db.session.execute(_ORGANISATIONS, {"ki_id": ki_id}).all()
 
 
 # --- the expense allowance ------------------------------------------------------------------

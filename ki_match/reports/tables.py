@@ -26,8 +26,8 @@ class Reference:
 
     languages: list[Language]  # the catalogue, so that past requests keep their language's name
     towns: list[Town]
-    topics: list[Topic]
-    organisations: list[Organisation]
+    topics: list[Topic]  # or the rows reference.cache keeps: what is read is id, code and name
+    organisations: list[Organisation]  # or rows of id and name
     offered_language_ids: frozenset[int] = frozenset()  # the KI's own languages: the filter's choices
 
 

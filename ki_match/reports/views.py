@@ -14,6 +14,7 @@ URL map
 from __future__ import annotations
 
 from functools import partial
+from operator import attrgetter
 
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import format_date
@@ -30,7 +31,7 @@ from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, render_form, wants_block
-from ki_match.orgs.queries import current_ki, organisations
+from ki_match.orgs.queries import current_ki
 from ki_match.reference import cache
 from ki_match.reference import queries as reference
 from ki_match.reference.names import language_name
@@ -55,9 +56,9 @@ def _reference(ki) -> Reference:
     return Reference(
         languages=languages,
         towns=list(cache.towns(ki)),
-        topics=reference.topics(ki),
-        organisations=organisations(ki, active_only=False),
-        offered_language_ids=frozenset(language.id for language in reference.languages(ki)),
+        topics=sorted(cache.topics(ki), key=attrgetter("id")),
+        organisations=queries.organisations(ki.id),
+        offered_language_ids=frozenset(db.session.scalars(reference.offered(ki))),
     )
 
 
