@@ -9,6 +9,10 @@ The report's four statements are big (the request counts alone hold some fifty e
 and building one, then deriving its cache key, costs more CPU than the database spends on it.
 So each is built once per process and shape (which filters are in use, how many months the
 period has) from stand-ins whose values are bind parameters, and runs with the call's values.
+
+Why so long: every SELECT of the reports is here, as each domain keeps them: the figures and
+the expense allowance share the conditions on the period, and the figures' statements come
+with the stand-ins they are built from.
 """
 
 from __future__ import annotations
