@@ -8,6 +8,8 @@ in app.css (the CSP forbids inline styles); the same numbers stand in a table ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from markupsafe import Markup, escape
 
 from ki_match.reports.formatting import display
@@ -26,15 +28,18 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
 
 
-def bar_chart(table: Table, value_index: int = 1, *, chart_id: str | None = None) -> Markup:
-    """Horizontal bars of one numeric column of ``table``, one bar per row."""
+def bar_chart(
+    table: Table, value_index: int = 1, *, chart_id: str | None = None, shown: Callable = display
+) -> Markup:
+    """Horizontal bars of one numeric column of ``table``, one bar per row; ``shown`` writes a value."""
     chart_id = chart_id or f"chart-{table.key}"
     rows = [row for row in table.rows if row[value_index] is not None]
     unit = table.columns[value_index].unit
     values = [float(row[value_index]) for row in rows]
+    texts = [shown(row[value_index], unit) for row in rows]
     biggest = max(values, default=0) or 1
     height = max(len(rows), 1) * (BAR_HEIGHT + GAP) + GAP
-    described = "; ".join(f"{row[0]}: {display(row[value_index], unit)}" for row in rows)
+    described = "; ".join(f"{row[0]}: {text}" for row, text in zip(rows, texts, strict=True))
     title = f"{table.title} – {table.columns[value_index].label}"
     parts = [
         f'<svg class="chart" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
@@ -43,7 +48,7 @@ def bar_chart(table: Table, value_index: int = 1, *, chart_id: str | None = None
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(described or "–")}</desc>',
     ]
-    for index, (row, value) in enumerate(zip(rows, values, strict=True)):
+    for index, (row, value, text) in enumerate(zip(rows, values, texts, strict=True)):
         y = GAP + index * (BAR_HEIGHT + GAP)
         width = round(BAR_AREA * value / biggest, 1) if value else 0
         middle = y + BAR_HEIGHT / 2
@@ -56,7 +61,7 @@ def bar_chart(table: Table, value_index: int = 1, *, chart_id: str | None = None
         )
         parts.append(
             f'<text class="chart-value" x="{LABEL_WIDTH + width + 6}" y="{middle}" '
-            f'dominant-baseline="middle">{escape(display(row[value_index], unit))}</text>'
+            f'dominant-baseline="middle">{escape(text)}</text>'
         )
     parts.append(
         f'<line class="chart-axis" x1="{LABEL_WIDTH}" y1="0" x2="{LABEL_WIDTH}" y2="{height}"></line>'

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from babel.numbers import NumberPattern, parse_pattern
-from flask_babel import format_currency, format_date, get_locale
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, parse_pattern
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from ki_match.reports.services import Period, PeriodKind, Unit, cents_as_euros
@@ -27,25 +28,41 @@ def _formatted(value, pattern: str, locale) -> str:
     return _pattern(pattern).apply(value, locale)
 
 
-def _number(value, pattern: str) -> str:
-    return _formatted(value, pattern, get_locale())
-
-
-def display(value, unit: Unit) -> str:
-    """A figure as the page shows it, in the reader's locale; "–" where there is none."""
+def display(value, unit: Unit, locale: Locale | None = None) -> str:
+    """A figure as the page shows it, in ``locale`` (by default the reader's); "–" where there is none."""
     if value is None:
         return "–"
     if unit == Unit.TEXT:
         return str(value)
+    locale = locale or get_locale()
     if unit == Unit.SHARE:
-        return _number(value * 100, "#,##0.0") + NBSP + "%"
+        return _formatted(value * 100, "#,##0.0", locale) + NBSP + "%"
     if unit in (Unit.MINUTES_AS_HOURS, Unit.DURATION):
-        return _number(value / 60, "#,##0.0") + NBSP + "h"
+        return _formatted(value / 60, "#,##0.0", locale) + NBSP + "h"
     if unit == Unit.KM:
-        return _number(value, "#,##0") + NBSP + "km"
+        return _formatted(value, "#,##0", locale) + NBSP + "km"
     if unit == Unit.CENTS:
-        return format_currency(cents_as_euros(value), "EUR")
-    return _number(value, "#,##0")
+        return format_currency(cents_as_euros(value), "EUR", locale=locale)
+    return _formatted(value, "#,##0", locale)
+
+
+class Figures:
+    """``display`` for one page: the reader's locale looked up once, each figure formatted once.
+
+    A report shows some 500 figures, most of them a few small numbers, and Flask-Babel's
+    get_locale goes through several context proxies on every call.
+    """
+
+    def __init__(self, locale: Locale | None = None):
+        self.locale = locale or get_locale()
+        self._shown: dict[tuple, str] = {}
+
+    def __call__(self, value, unit: Unit) -> str:
+        key = (type(value), value, unit)  # 1 and 1.0 are equal keys but may not read the same
+        shown = self._shown.get(key)
+        if shown is None:
+            shown = self._shown[key] = display(value, unit, self.locale)
+        return shown
 
 
 def csv_text(value, unit: Unit) -> str:

@@ -34,6 +34,7 @@ kilometres × cents per kilometre. Money is kept in integer cents throughout.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -188,6 +189,27 @@ class Table:
 
     def cells(self, row: list) -> list[tuple[object, Unit]]:
         return [(row[index], self.unit_of(row, index)) for index in range(len(self.columns))]
+
+    def shown_rows(self, cell: Callable[[object, Unit], str]) -> list[list[tuple[str, bool]]]:
+        """The rows as a page writes them with ``cell``: each cell's text, and whether it is a number.
+
+        Formatting here rather than cell by cell in the template saves a report page some 300
+        template calls.
+        """
+        return [
+            [(cell(value, unit), unit != Unit.TEXT) for value, unit in self.cells(row)] for row in self.rows
+        ]
+
+    def shown_footer(self, cell: Callable[[object, Unit], str]) -> list[tuple[str, bool]]:
+        """The footer likewise: its label as it is, nothing for an empty cell."""
+        (label, label_unit), *cells = self.cells(self.footer)
+        return [
+            (label, label_unit != Unit.TEXT),
+            *(
+                (cell(value, unit) if value not in (None, "") else "", unit != Unit.TEXT)
+                for value, unit in cells
+            ),
+        ]
 
 
 def share(part: int, whole: int) -> float | None:

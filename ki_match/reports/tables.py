@@ -26,8 +26,8 @@ class Reference:
 
     languages: list[Language]  # the catalogue, so that past requests keep their language's name
     towns: list[Town]
-    topics: list[Topic]
-    organisations: list[Organisation]
+    topics: list[Topic]  # or the rows reference.cache keeps: what is read is id, code and name
+    organisations: list[Organisation]  # or rows of id and name
     offered_language_ids: frozenset[int] = frozenset()  # the KI's own languages: the filter's choices
 
 
@@ -87,8 +87,9 @@ def _dimension_columns(first: str) -> list[Column]:
 
 
 def _dimension_table(key: str, first: str, counts: dict, names: dict, order=None) -> Table:
+    unnamed = _("ohne Angabe")  # translated once, not for every row as an argument of get()
     rows = [
-        [names.get(item, _("ohne Angabe")), c.total, c.filled, c.unfilled, share(c.filled, c.decided)]
+        [names.get(item, unnamed), c.total, c.filled, c.unfilled, share(c.filled, c.decided)]
         for item, c in counts.items()
     ]
     if order is None:
@@ -171,8 +172,9 @@ def _dimension_tables(counts, period: Period, reference: Reference, language_nam
 
 def _unmet_table(counts, language_names: dict) -> Table:
     """Demand no helper met, by language: whom to recruit next."""
+    unnamed = _("ohne Angabe")
     rows = [
-        [language_names.get(key, _("ohne Angabe")), c.unmet, c.unfilled, c.unmet - c.unfilled]
+        [language_names.get(key, unnamed), c.unmet, c.unfilled, c.unmet - c.unfilled]
         for key, c in counts["language"].items()
         if c.unmet
     ]

@@ -13,6 +13,9 @@ URL map
 
 from __future__ import annotations
 
+from functools import partial
+from operator import attrgetter
+
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -28,13 +31,13 @@ from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, render_form, wants_block
-from ki_match.orgs.queries import current_ki, organisations
+from ki_match.orgs.queries import current_ki
 from ki_match.reference import cache
 from ki_match.reference import queries as reference
 from ki_match.reference.names import language_name
 from ki_match.reports import exports, queries
 from ki_match.reports.charts import bar_chart
-from ki_match.reports.formatting import display, period_title
+from ki_match.reports.formatting import Figures, display, period_title
 from ki_match.reports.forms import RateForm, ReportForm
 from ki_match.reports.models import AllowanceRate
 from ki_match.reports.services import Column, Period, Table, Unit, cents_to_text
@@ -53,9 +56,9 @@ def _reference(ki) -> Reference:
     return Reference(
         languages=languages,
         towns=list(cache.towns(ki)),
-        topics=reference.topics(ki),
-        organisations=organisations(ki, active_only=False),
-        offered_language_ids=frozenset(language.id for language in reference.languages(ki)),
+        topics=sorted(cache.topics(ki), key=attrgetter("id")),
+        organisations=queries.organisations(ki.id),
+        offered_language_ids=frozenset(db.session.scalars(reference.offered(ki))),
     )
 
 
@@ -66,12 +69,13 @@ def _form(reference: Reference) -> ReportForm:
 
 
 def _page_context(form: ReportForm, report=None) -> dict:
+    cell = Figures()
     return {
         "form": form,
         "report": report,
         "period_title": period_title(report.period) if report else None,
-        "cell": display,
-        "chart": bar_chart,
+        "cell": cell,
+        "chart": partial(bar_chart, shown=cell),
         "partial": wants_block("report_body") or wants_block("allowance_body"),
         "is_admin": current_user.role == Role.ADMIN,
     }
