@@ -46,9 +46,9 @@ from ki_match.helpers.models import (
 from ki_match.helpers.queries import matchable_filter
 from ki_match.orgs.models import Ki
 from ki_match.reference import cache
-from ki_match.reference.cache import LanguageRow, TopicRow
+from ki_match.reference.cache import LanguageRow, TopicRow, TownRow
 from ki_match.reference.geo import distance_km
-from ki_match.reference.models import Language, Level, Town, ki_language
+from ki_match.reference.models import Language, Level, ki_language
 from ki_match.requests.models import HelpRequest, RequestStatus, request_alt_language
 
 PAGE_SIZE = 20
@@ -62,10 +62,10 @@ GERMAN = "de"
 class TownMap:
     """The KI's towns by name and the great-circle distance of every pair (km)."""
 
-    towns: list[Town]
+    towns: tuple[TownRow, ...]
     km: dict[tuple[int, int], float]
 
-    def by_id(self) -> dict[int, Town]:
+    def by_id(self) -> dict[int, TownRow]:
         return {town.id: town for town in self.towns}
 
     def within(self, home_id: int | None, max_km: int | None) -> list[int]:
@@ -77,7 +77,13 @@ class TownMap:
 
 
 def town_map(ki: Ki) -> TownMap:
-    towns = list(cache.towns(ki))
+    return _town_map(cache.towns(ki))
+
+
+# Worked out once per process and set of towns (the kept towns, a new tuple when they change); the
+# map is never changed, so the requests can share it.
+@functools.lru_cache(maxsize=256)
+def _town_map(towns: tuple[TownRow, ...]) -> TownMap:
     km = {(a.id, b.id): (0.0 if a.id == b.id else distance_km(a, b)) for a in towns for b in towns}
     return TownMap(towns, km)
 

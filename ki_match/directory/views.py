@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from flask import Blueprint, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
-from markupsafe import Markup
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
@@ -52,23 +51,23 @@ class Names:
     def topic(self, topic) -> str:
         return self.topics[topic.id]
 
-    # A card's lists, each joined once here rather than in a loop of the template (twenty cards a
-    # page), escaped as the template escapes; a name missing from the lookups shows as nothing.
-    def languages_of(self, card) -> Markup:
+    # A card's lists, each joined here rather than in a loop of the template (twenty cards a page);
+    # plain text, which the template escapes; a name missing from the lookups shows as nothing.
+    def languages_of(self, card) -> str:
         return _listed(
-            Markup("{} ({})").format(self.languages.get(language.id, ""), self.levels[level])
+            f"{self.languages.get(language.id, '')} ({self.levels[level]})"
             for language, level in card.languages
         )
 
-    def days_of(self, card) -> Markup:
+    def days_of(self, card) -> str:
         return _listed(self.days[day] for day in card.weekdays)
 
-    def topics_of(self, card) -> Markup:
+    def topics_of(self, card) -> str:
         return _listed(self.topics.get(topic.id, "") for topic in card.topics)
 
 
-def _listed(items) -> Markup:
-    return Markup(", ").join(items) or Markup("–")
+def _listed(names) -> str:
+    return ", ".join(names) or "–"
 
 
 def _by_name(languages, name=language_name):
