@@ -82,6 +82,10 @@ def assignments_of(ki: Ki, profile: HelperProfile) -> MyAssignments:
     return MyAssignments(list(upcoming), list(waiting), list(called_off), list(past))
 
 
+def _awaiting_approval(ki_id) -> tuple:
+    return (HelpRequest.ki_id == ki_id, Assignment.reported_at.is_not(None), Assignment.approved_at.is_(None))
+
+
 def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
     """Reported hours and kilometres the coordinators have not approved yet, oldest report first.
 
@@ -90,11 +94,7 @@ def reports_awaiting_approval(ki: Ki) -> list[Assignment]:
     return db.session.scalars(
         select(Assignment)
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(
-            HelpRequest.ki_id == ki.id,
-            Assignment.reported_at.is_not(None),
-            Assignment.approved_at.is_(None),
-        )
+        .where(*_awaiting_approval(ki.id))
         .options(
             selectinload(Assignment.helper).selectinload(HelperProfile.user),
             *request_details(selectinload(Assignment.request)),
@@ -118,16 +118,16 @@ def upcoming_assignments(profile: HelperProfile, limit: int = 5) -> list[Assignm
     ).all()
 
 
-def hours_awaiting_approval_count(ki: Ki) -> int:
-    return db.session.scalar(
+def hours_awaiting_approval_count(ki_id):
+    """How many reports wait for approval (``reports_awaiting_approval``), as a subquery the
+    dashboard counts along with the rest; ``ki_id`` a number or a bind parameter."""
+    return (
         select(func.count())
         .select_from(Assignment)
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
-        .where(
-            HelpRequest.ki_id == ki.id,
-            Assignment.reported_at.is_not(None),
-            Assignment.approved_at.is_(None),
-        )
+        .where(*_awaiting_approval(ki_id))
+        .correlate(None)
+        .scalar_subquery()
     )
 
 

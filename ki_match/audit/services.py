@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import String, cast, or_, select, update
+from sqlalchemy import String, cast, insert, or_, select, update
 
 from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db
@@ -30,22 +30,31 @@ def record(
     any model row with an ``id`` (its table name is kept as the type): the person
     or the row the event concerns, which is how a person's export finds it.
     """
+    event = AuditEvent(**_event(action, actor, subject, ki_id, detail))
+    db.session.add(event)
+    return event
+
+
+def record_at_once(action: str, *, actor=None, subject=None, ki_id: int | None = None, **detail) -> None:
+    """``record`` with a plain INSERT, sent at once, for a page that reads and writes only this:
+    the session's unit of work (a flush) costs such a page more than the insert itself."""
+    db.session.execute(insert(AuditEvent.__table__), _event(action, actor, subject, ki_id, detail))
+
+
+def _event(action: str, actor, subject, ki_id: int | None, detail: dict) -> dict:
     if actor is NOBODY:
         actor = None
     elif actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    ip = request.remote_addr if has_request_context() else None
-    event = AuditEvent(
-        action=action,
-        actor_id=getattr(actor, "id", None),
-        ki_id=ki_id or getattr(subject, "ki_id", None) or getattr(actor, "ki_id", None),
-        subject_type=subject.__tablename__ if subject is not None else None,
-        subject_id=getattr(subject, "id", None),
-        ip=ip,
-        detail=detail or None,
-    )
-    db.session.add(event)
-    return event
+    return {
+        "action": action,
+        "actor_id": getattr(actor, "id", None),
+        "ki_id": ki_id or getattr(subject, "ki_id", None) or getattr(actor, "ki_id", None),
+        "subject_type": subject.__tablename__ if subject is not None else None,
+        "subject_id": getattr(subject, "id", None),
+        "ip": request.remote_addr if has_request_context() else None,
+        "detail": detail or None,
+    }
 
 
 # Keys of an event's detail that could hold a network address; they go with ``ip``.

@@ -10,11 +10,25 @@ A page of the directory is a fixed number of queries, whatever its length.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from ki_match.accounts.models import User
@@ -32,9 +46,9 @@ from ki_match.helpers.models import (
 from ki_match.helpers.queries import matchable_filter
 from ki_match.orgs.models import Ki
 from ki_match.reference import cache
-from ki_match.reference import queries as reference
+from ki_match.reference.cache import LanguageRow, TopicRow, TownRow
 from ki_match.reference.geo import distance_km
-from ki_match.reference.models import Language, Level, Topic, Town
+from ki_match.reference.models import Language, Level, ki_language
 from ki_match.requests.models import HelpRequest, RequestStatus, request_alt_language
 
 PAGE_SIZE = 20
@@ -48,10 +62,10 @@ GERMAN = "de"
 class TownMap:
     """The KI's towns by name and the great-circle distance of every pair (km)."""
 
-    towns: list[Town]
+    towns: tuple[TownRow, ...]
     km: dict[tuple[int, int], float]
 
-    def by_id(self) -> dict[int, Town]:
+    def by_id(self) -> dict[int, TownRow]:
         return {town.id: town for town in self.towns}
 
     def within(self, home_id: int | None, max_km: int | None) -> list[int]:
@@ -63,7 +77,13 @@ class TownMap:
 
 
 def town_map(ki: Ki) -> TownMap:
-    towns = list(cache.towns(ki))
+    return _town_map(cache.towns(ki))
+
+
+# Worked out once per process and set of towns (the kept towns, a new tuple when they change); the
+# map is never changed, so the requests can share it.
+@functools.lru_cache(maxsize=256)
+def _town_map(towns: tuple[TownRow, ...]) -> TownMap:
     km = {(a.id, b.id): (0.0 if a.id == b.id else distance_km(a, b)) for a in towns for b in towns}
     return TownMap(towns, km)
 
@@ -202,13 +222,13 @@ class DirectoryCard:
 
     name: str
     kind: HelperKind
-    languages: tuple[tuple[Language, int], ...]
+    languages: tuple[tuple[LanguageRow, int], ...]
     german: int | None
     home_town: str | None
     towns: tuple[str, ...]
     remote_ok: bool
     weekdays: tuple[int, ...]
-    topics: tuple[Topic, ...]
+    topics: tuple[TopicRow, ...]
 
 
 @dataclass(frozen=True)
@@ -220,13 +240,34 @@ class DirectoryPage:
 
 
 def directory_page(ki: Ki, filters: DirectoryFilters, towns: TownMap) -> Page:
-    """One page of the directory, by name: six queries whatever the page size."""
+    """One page of the directory, by name: two queries whatever the page size (three for a page
+    past the last)."""
     conditions = directory_conditions(ki, filters, towns)
-    total = db.session.scalar(select(func.count(HelperProfile.id)).where(*conditions))
-    page, pages = page_number(total, filters.page, PAGE_SIZE)
-    # An alias: the conditions check the helper's own account in correlated EXISTS on ``User``.
-    account = aliased(User)
-    rows = db.session.execute(
+    wanted = max(1, filters.page)
+    rows = _page_rows(conditions, wanted)
+    if rows:
+        total = rows[0].total
+    elif wanted == 1:
+        total = 0
+    else:  # past the last page: count, then show the last one
+        total = db.session.scalar(select(func.count(HelperProfile.id)).where(*conditions))
+    page, pages = page_number(total, wanted, PAGE_SIZE)
+    if page != wanted and total:
+        rows = _page_rows(conditions, page)
+    if not rows:
+        return Page([], total, page, pages)
+    return Page(_cards(rows, _card_facts(ki, [row.id for row in rows]), towns), total, page, pages)
+
+
+# An alias: the conditions check the helper's own account in correlated EXISTS on ``User``. Made once,
+# as every alias of a class is a new one, whose columns SQLAlchemy adapts again.
+_ACCOUNT = aliased(User)
+
+
+def _page_rows(conditions: list[ColumnElement[bool]], page: int) -> list[Row]:
+    """The helpers of one page, each row with how many there are in all (``total``)."""
+    account = _ACCOUNT
+    return db.session.execute(
         select(
             HelperProfile.id,
             account.display_name,
@@ -234,6 +275,7 @@ def directory_page(ki: Ki, filters: DirectoryFilters, towns: TownMap) -> Page:
             HelperProfile.remote_ok,
             HelperProfile.home_town_id,
             HelperProfile.max_travel_km,
+            func.count().over().label("total"),
         )
         .join(account, account.id == HelperProfile.user_id)
         .where(*conditions)
@@ -241,38 +283,53 @@ def directory_page(ki: Ki, filters: DirectoryFilters, towns: TownMap) -> Page:
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
-    if not rows:
-        return Page([], total, page, pages)
-    return Page(_cards(rows, _card_facts([row.id for row in rows]), towns), total, page, pages)
 
 
-def _card_facts(ids: list[int]) -> dict[str, dict]:
-    """For the helpers of one page: languages, weekdays with slots, topics and named towns, by helper id."""
+@functools.cache
+def _card_facts_statement():
+    """What the cards of a page show beside the helpers' own columns, one row a fact: (helper id,
+    fact, value, level) for a language (by id, with its level), a weekday with slots, a topic (by id)
+    and a town named among those served (by id)."""
+    ids = bindparam("ids", expanding=True)
+    return union_all(
+        select(
+            HelperLanguage.helper_id, literal("language"), HelperLanguage.language_id, HelperLanguage.level
+        ).where(HelperLanguage.helper_id.in_(ids)),
+        select(AvailabilitySlot.helper_id, literal("weekday"), AvailabilitySlot.weekday, null()).where(
+            AvailabilitySlot.helper_id.in_(ids)
+        ),
+        select(helper_topic.c.helper_id, literal("topic"), helper_topic.c.topic_id, null()).where(
+            helper_topic.c.helper_id.in_(ids)
+        ),
+        select(helper_town.c.helper_id, literal("town"), helper_town.c.town_id, null()).where(
+            helper_town.c.helper_id.in_(ids)
+        ),
+    )
+
+
+def _card_facts(ki: Ki, ids: list[int]) -> dict[str, dict]:
+    """For the helpers of one page: languages, weekdays with slots, topics and named towns, by helper id.
+
+    Languages and topics are the reference data each process keeps (a helper's topics are her KI's).
+    """
+    languages = {language.id: language for language in cache.languages(ki)}
+    topics = {topic.id: topic for topic in cache.topics(ki)}
     facts: dict[str, dict] = {name: defaultdict(list) for name in ("languages", "topics")}
     facts |= {name: defaultdict(set) for name in ("weekdays", "towns")}
-    for helper_id, language, level in db.session.execute(
-        select(HelperLanguage.helper_id, Language, HelperLanguage.level)
-        .join(Language, Language.id == HelperLanguage.language_id)
-        .where(HelperLanguage.helper_id.in_(ids))
-    ):
-        facts["languages"][helper_id].append((language, level))
-    for helper_id, weekday in db.session.execute(
-        select(AvailabilitySlot.helper_id, AvailabilitySlot.weekday)
-        .where(AvailabilitySlot.helper_id.in_(ids))
-        .distinct()
-    ):
-        facts["weekdays"][helper_id].add(weekday)
-    for helper_id, topic in db.session.execute(
-        select(helper_topic.c.helper_id, Topic)
-        .join(Topic, Topic.id == helper_topic.c.topic_id)
-        .where(helper_topic.c.helper_id.in_(ids))
-        .order_by(Topic.name)
-    ):
-        facts["topics"][helper_id].append(topic)
-    for helper_id, town_id in db.session.execute(
-        select(helper_town.c.helper_id, helper_town.c.town_id).where(helper_town.c.helper_id.in_(ids))
-    ):
-        facts["towns"][helper_id].add(town_id)
+    for helper_id, fact, value, level in db.session.execute(_card_facts_statement(), {"ids": ids}).all():
+        if fact == "language":
+            facts["languages"][helper_id].append((languages[value], level))
+        elif fact == "weekday":
+            facts["weekdays"][helper_id].add(value)
+        elif fact == "topic":
+            if value in topics:  # always: she chose among her KI's topics
+                facts["topics"][helper_id].append(topics[value])
+        else:
+            facts["towns"][helper_id].add(value)
+    # By name, as the database orders names: the order in which the kept topics come.
+    order = {topic_id: position for position, topic_id in enumerate(topics)}
+    for chosen in facts["topics"].values():
+        chosen.sort(key=lambda topic: order[topic.id])
     return facts
 
 
@@ -305,9 +362,24 @@ def _cards(rows, facts: dict[str, dict], towns: TownMap) -> list[DirectoryCard]:
     return cards
 
 
-def directory_languages(ki: Ki) -> list[Language]:
+@functools.cache
+def _offered_statement():
+    return select(ki_language.c.language_id).where(ki_language.c.ki_id == bindparam("ki_id"))
+
+
+def directory_languages(ki: Ki) -> list[LanguageRow]:
     """Languages one can look for: the KI's active languages but German (everyone speaks it)."""
-    return [language for language in reference.languages(ki) if language.active and language.code != GERMAN]
+    offered = set(db.session.scalars(_offered_statement(), {"ki_id": ki.id}))
+    return [
+        language
+        for language in cache.languages(ki)
+        if language.id in offered and language.active and language.code != GERMAN
+    ]
+
+
+def directory_topics(ki: Ki) -> list[TopicRow]:
+    """Topics one can look for: the KI's active ones, in the order they were made."""
+    return sorted((topic for topic in cache.topics(ki) if topic.active), key=lambda topic: topic.id)
 
 
 # --- coverage ---------------------------------------------------------------------------------

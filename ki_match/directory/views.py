@@ -3,6 +3,7 @@ filtered page its own URL, the results swapped in place by htmx."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import Blueprint, request, url_for
@@ -11,7 +12,7 @@ from flask_login import current_user
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
-from ki_match.audit.services import record
+from ki_match.audit.services import record_at_once
 from ki_match.core.args import page_arg
 from ki_match.directory import queries, services
 from ki_match.directory.forms import KIND_LABELS, CoverageFilterForm, DirectoryFilterForm
@@ -21,7 +22,6 @@ from ki_match.helpers.availability import weekday_names
 from ki_match.helpers.models import HelperKind
 from ki_match.htmx import render, triggered_by, wants_block
 from ki_match.orgs.queries import current_ki
-from ki_match.reference import queries as reference
 from ki_match.reference.models import Level
 from ki_match.reference.names import language_name, level_label, topic_name
 from ki_match.requests.models import RequestStatus
@@ -51,13 +51,34 @@ class Names:
     def topic(self, topic) -> str:
         return self.topics[topic.id]
 
+    # A card's lists, each joined here rather than in a loop of the template (twenty cards a page);
+    # plain text, which the template escapes; a name missing from the lookups shows as nothing.
+    def languages_of(self, card) -> str:
+        return _listed(
+            f"{self.languages.get(language.id, '')} ({self.levels[level]})"
+            for language, level in card.languages
+        )
 
-def _by_name(languages):
-    return sorted(languages, key=lambda language: language_name(language).casefold())
+    def days_of(self, card) -> str:
+        return _listed(self.days[day] for day in card.weekdays)
+
+    def topics_of(self, card) -> str:
+        return _listed(self.topics.get(topic.id, "") for topic in card.topics)
 
 
-def _new_request_url(language_code: str) -> str:
-    return url_for(NEW_REQUEST.get(current_user.role, "requests.new"), language=language_code)
+def _listed(names) -> str:
+    return ", ".join(names) or "–"
+
+
+def _by_name(languages, name=language_name):
+    return sorted(languages, key=lambda language: name(language).casefold())
+
+
+def _new_request_url():
+    """Where a card's "Anfrage stellen" leads, by language code: built once per language and page
+    (the cards of a search mostly share one)."""
+    endpoint = NEW_REQUEST.get(current_user.role, "requests.new")
+    return functools.cache(lambda language_code: url_for(endpoint, language=language_code))
 
 
 # --- the directory ---------------------------------------------------------------------------
@@ -82,16 +103,18 @@ def _directory_args(filters: DirectoryFilters, codes: dict[int, str], topics: di
 def index():
     ki = current_ki()
     towns = queries.town_map(ki)
-    languages = _by_name(queries.directory_languages(ki))
-    topics = reference.active_topics(ki)
+    locale = str(get_locale() or "de")
+    languages = queries.directory_languages(ki)
+    topics = queries.directory_topics(ki)
     # Names looked up once per request: the cards and the text search use each many times.
     names = Names(
-        languages={language.id: language_name(language) for language in languages},
+        languages={language.id: language_name(language, locale) for language in languages},
         topics={topic.id: topic_name(topic) for topic in topics},
         levels={int(level): level_label(level) for level in Level},
         kinds={kind: str(label) for kind, label in KIND_LABELS.items()},
-        days=weekday_names(str(get_locale() or "de")),
+        days=weekday_names(locale),
     )
+    languages = _by_name(languages, names.language)
     form = DirectoryFilterForm(
         formdata=request.args,
         languages=languages,
@@ -137,7 +160,7 @@ def index():
         wanted = [language for language in spoken if language.id in filters.language_ids]
         return (wanted or spoken or [None])[0]
 
-    record("directory.searched", ki_id=ki.id, count=len(page.items), total=page.total)
+    record_at_once("directory.searched", ki_id=ki.id, count=len(page.items), total=page.total)
     response = render(
         "directory/index.html",
         "directory_results",
@@ -149,7 +172,7 @@ def index():
         suggestions=services.suggestions(ki, filters, towns) if not page.total else [],
         names=names,
         request_language=request_language,
-        new_request_url=_new_request_url,
+        new_request_url=_new_request_url(),
         partial=wants_block("directory_results"),
         focus_results=triggered_by("page-"),
         example_town=towns.towns[0].name if towns.towns else None,

@@ -51,13 +51,14 @@ def profile_of(user: User) -> HelperProfile | None:
     return db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user.id))
 
 
-def _awaiting(ki: Ki, *columns):
-    """The KI's verified, active helpers not yet approved (joined with their account)."""
+def _awaiting(ki_id, *columns):
+    """The KI's verified, active helpers not yet approved (joined with their account); ``ki_id`` a
+    number or a bind parameter."""
     return (
         select(*columns)
         .join(User, User.id == HelperProfile.user_id)
         .where(
-            HelperProfile.ki_id == ki.id,
+            HelperProfile.ki_id == ki_id,
             HelperProfile.approved_at.is_(None),
             User.active.is_(True),
             User.email_verified_at.is_not(None),
@@ -68,7 +69,7 @@ def _awaiting(ki: Ki, *columns):
 def awaiting_approval(ki: Ki) -> list[HelperProfile]:
     """Verified helpers not yet approved, oldest first."""
     return db.session.scalars(
-        _awaiting(ki, HelperProfile)
+        _awaiting(ki.id, HelperProfile)
         .options(
             selectinload(HelperProfile.user),
             selectinload(HelperProfile.home_town),
@@ -78,8 +79,9 @@ def awaiting_approval(ki: Ki) -> list[HelperProfile]:
     ).all()
 
 
-def count_awaiting_approval(ki: Ki) -> int:
-    return db.session.scalar(_awaiting(ki, func.count(HelperProfile.id)))
+def awaiting_approval_count(ki_id):
+    """How many helpers wait for approval, as a subquery the dashboard counts along with the rest."""
+    return _awaiting(ki_id, func.count(HelperProfile.id)).correlate(None).scalar_subquery()
 
 
 # --- the coordinators' list of helpers ------------------------------------------------------

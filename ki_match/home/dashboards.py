@@ -6,8 +6,10 @@ from sqlalchemy import func, select
 
 from ki_match.accounts.models import Role, User
 from ki_match.assignments import queries as assignment_queries
+from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers import queries as helper_queries
+from ki_match.home import queries as home_queries
 from ki_match.initiatives.labels import INITIATIVE_STATUS, initiative_status
 from ki_match.initiatives.queries import step_counts
 from ki_match.offers import queries as offer_queries
@@ -32,15 +34,10 @@ def _helper(user: User) -> dict:
 
 
 def _coordinator(user: User) -> dict:
-    ki = current_ki()
+    ki, now = current_ki(), utcnow()
     return {
-        "awaiting_approval": helper_queries.count_awaiting_approval(ki),
-        "status_counts": request_lists.status_counts(ki),
-        "open_soon": request_lists.open_soon_count(ki),
-        "unanswered_offers": request_lists.unanswered_offer_count(ki),
-        "hours_to_approve": assignment_queries.hours_awaiting_approval_count(ki),
-        "attention": request_lists.needing_attention(ki),
-        "attention_reasons": request_lists.attention_reasons,
+        "figures": home_queries.dashboard_figures(ki, now),
+        "attention": request_lists.needing_attention(ki, now),
         "attention_labels": ATTENTION_LABELS,
         "status_tabs": STATUS_TABS,
     }

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy import Row, and_, bindparam, case, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ki_match.clock import BERLIN, local_midnight, utcnow
 from ki_match.db import Page, folded, page_number
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki, Organisation
+from ki_match.reference import cache as reference_data
+from ki_match.reference.cache import LanguageRow, TownRow
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus, request_alt_language
 
 
@@ -51,34 +55,47 @@ class RequestFilters:
     page: int = 1
 
 
-def _stale_offer(now: datetime):
-    return exists().where(
-        Offer.request_id == HelpRequest.id,
-        Offer.status == OfferStatus.PENDING,
-        Offer.created_at < now - STALE_OFFER,
-    )
+def attention_times(now: datetime) -> dict:
+    """The moments ``attention_condition`` compares with, by name: the bind parameters of the
+    dashboard's statements, which are built once and run with these."""
+    return {
+        "now": now,
+        "soon_end": now + SOON,
+        "stale_before": now - STALE_OFFER,
+        "today": now.astimezone(BERLIN).date(),
+        "soon_day": (now + SOON).astimezone(BERLIN).date(),
+    }
 
 
 def attention_condition(now: datetime):
     """Needs attention: still seeking and starting (or due) within 48 hours, an offer
-    unanswered for more than 24 hours, or sent in by an initiative and not taken on yet.
+    unanswered for more than 24 hours, or sent in by an initiative and not taken on yet."""
+    return _attention(**attention_times(now))
+
+
+def _attention(now, soon_end, stale_before, today, soon_day):
+    """``attention_condition`` for the moments of ``attention_times`` (values or bind parameters).
 
     Offers wait for an answer only on requests still seeking (filling, cancelling and the
     unfilled run withdraw or expire them), so the status comes first: the database looks at
     the KI's few seeking or submitted requests, and only theirs offers, instead of every
     unanswered offer in the state.
     """
-    soon_day = (now + SOON).astimezone(BERLIN).date()
     seeking = HelpRequest.status.in_(SEEKING)
     starts_soon = or_(
-        and_(HelpRequest.starts_at >= now, HelpRequest.starts_at < now + SOON),
-        and_(HelpRequest.due_on >= now.astimezone(BERLIN).date(), HelpRequest.due_on <= soon_day),
+        and_(HelpRequest.starts_at >= now, HelpRequest.starts_at < soon_end),
+        and_(HelpRequest.due_on >= today, HelpRequest.due_on <= soon_day),
+    )
+    stale_offer = exists().where(
+        Offer.request_id == HelpRequest.id,
+        Offer.status == OfferStatus.PENDING,
+        Offer.created_at < stale_before,
     )
     return and_(
         HelpRequest.status.in_((*SEEKING, RequestStatus.SUBMITTED)),
         or_(
             and_(seeking, starts_soon),
-            and_(seeking, _stale_offer(now)),
+            and_(seeking, stale_offer),
             HelpRequest.status == RequestStatus.SUBMITTED,
         ),
     )
@@ -259,65 +276,128 @@ def attention_reasons(
     return reasons
 
 
-def needing_attention(ki: Ki, limit: int = 5) -> Page:
-    """The next requests needing attention, soonest first, for the dashboard."""
-    now = utcnow()
-    condition = and_(HelpRequest.ki_id == ki.id, attention_condition(now))
-    total = db.session.scalar(select(func.count()).select_from(HelpRequest).where(condition))
-    requests = list(
-        db.session.scalars(
-            select(HelpRequest)
-            .where(condition)
-            .options(*_AS_LISTED)
-            .order_by(schedule_key().asc().nulls_last(), HelpRequest.id)
-            .limit(limit)
-        )
-    )
-    return Page(requests, total, 1, 1, offer_summaries([r.id for r in requests]))
-
-
 # --- the dashboard ---------------------------------------------------------------------------
+#
+# The start page of every coordinator: its statements are built once per process, with bind
+# parameters for the KI and the moments of ``attention_times``, so that a visit only runs them
+# (``ki_match.home.queries`` counts everything in one statement).
 
 
-def status_counts(ki: Ki) -> dict[RequestStatus, int]:
-    rows = db.session.execute(
-        select(HelpRequest.status, func.count())
-        .where(HelpRequest.ki_id == ki.id)
-        .group_by(HelpRequest.status)
+def bound_attention_times() -> dict:
+    """Bind parameters in place of the moments of ``attention_times``."""
+    return {name: bindparam(name) for name in attention_times(utcnow())}
+
+
+def request_figures(ki_id, times: dict):
+    """The dashboard's counts of the KI's requests, one column each: per status (named by it), starting
+    soon with nobody confirmed (``open_soon``) and needing attention (``attention``); ``ki_id`` and
+    ``times`` (see ``attention_times``) values or bind parameters."""
+    open_soon = and_(
+        HelpRequest.status.in_(SEEKING),
+        HelpRequest.starts_at >= times["now"],
+        HelpRequest.starts_at < times["soon_end"],
     )
-    counts = dict.fromkeys(RequestStatus, 0)
-    counts.update({status: count for status, count in rows})
-    return counts
+    return select(
+        *(func.count().filter(HelpRequest.status == status).label(status.value) for status in RequestStatus),
+        func.count().filter(open_soon).label("open_soon"),
+        func.count().filter(_attention(**times)).label("attention"),
+    ).where(HelpRequest.ki_id == ki_id)
 
 
-def open_soon_count(ki: Ki, within: timedelta = timedelta(hours=48)) -> int:
-    """Requests starting within ``within`` that still have nobody confirmed."""
-    now = utcnow()
-    return db.session.scalar(
-        select(func.count())
-        .select_from(HelpRequest)
-        .where(
-            HelpRequest.ki_id == ki.id,
-            HelpRequest.status.in_([RequestStatus.OPEN, RequestStatus.OFFERED]),
-            HelpRequest.starts_at >= now,
-            HelpRequest.starts_at < now + within,
-        )
-    )
+def unanswered_offer_count(ki_id):
+    """How many offers wait for an answer, as a subquery the dashboard counts along with the rest.
 
-
-def unanswered_offer_count(ki: Ki) -> int:
-    # Only requests still seeking have unanswered offers (see ``attention_condition``); saying so
-    # reads the KI's seeking requests' offers, not every unanswered offer in the state.
-    return db.session.scalar(
+    Only requests still seeking have unanswered offers (see ``_attention``); saying so reads the
+    KI's seeking requests' offers, not every unanswered offer in the state.
+    """
+    return (
         select(func.count())
         .select_from(Offer)
         .join(HelpRequest, HelpRequest.id == Offer.request_id)
         .where(
-            HelpRequest.ki_id == ki.id,
-            HelpRequest.status.in_(SEEKING),
-            Offer.status == OfferStatus.PENDING,
+            HelpRequest.ki_id == ki_id, HelpRequest.status.in_(SEEKING), Offer.status == OfferStatus.PENDING
+        )
+        .correlate(None)
+        .scalar_subquery()
+    )
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """A line of the dashboard's attention list: the request as the line shows it, and why."""
+
+    id: int
+    starts_at: datetime | None
+    duration_minutes: int | None
+    due_on: date | None
+    language: LanguageRow | None
+    alt_languages: tuple[LanguageRow, ...]
+    town: TownRow | None
+    reasons: tuple[Attention, ...]
+
+
+@cache
+def _attention_statement():
+    """The first requests needing attention, soonest first, each with its oldest unanswered offer
+    and a row per alternative language (none: one row without)."""
+    oldest_pending = (
+        select(func.min(Offer.created_at))
+        .where(Offer.request_id == HelpRequest.id, Offer.status == OfferStatus.PENDING)
+        .scalar_subquery()
+    )
+    first = (
+        select(
+            HelpRequest.id,
+            HelpRequest.status,
+            HelpRequest.starts_at,
+            HelpRequest.duration_minutes,
+            HelpRequest.due_on,
+            HelpRequest.language_id,
+            HelpRequest.town_id,
+            oldest_pending.label("oldest_pending"),
+        )
+        .where(HelpRequest.ki_id == bindparam("ki_id"), _attention(**bound_attention_times()))
+        .order_by(schedule_key().asc().nulls_last(), HelpRequest.id)
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+    return (
+        select(first, request_alt_language.c.language_id.label("alt_language_id"))
+        .outerjoin(request_alt_language, request_alt_language.c.request_id == first.c.id)
+        .order_by(
+            func.coalesce(first.c.starts_at, first.c.due_on).asc().nulls_last(),
+            first.c.id,
+            request_alt_language.c.language_id,
         )
     )
+
+
+def needing_attention(ki: Ki, now: datetime, limit: int = 5) -> list[AttentionItem]:
+    """The next requests needing attention, soonest first, with their reasons."""
+    rows: dict[int, Row] = {}
+    alternatives: dict[int, list[int]] = defaultdict(list)
+    for row in db.session.execute(
+        _attention_statement(), {"ki_id": ki.id, "limit": limit, **attention_times(now)}
+    ):
+        rows.setdefault(row.id, row)
+        if row.alt_language_id is not None:
+            alternatives[row.id].append(row.alt_language_id)
+    # Names from the reference data each process keeps: the lines query no language or town.
+    languages = {language.id: language for language in reference_data.languages(ki)}
+    towns = {town.id: town for town in reference_data.towns(ki)}
+    return [
+        AttentionItem(
+            id=row.id,
+            starts_at=row.starts_at,
+            duration_minutes=row.duration_minutes,
+            due_on=row.due_on,
+            language=languages.get(row.language_id),
+            alt_languages=tuple(languages[language_id] for language_id in alternatives[row.id]),
+            town=towns.get(row.town_id),
+            reasons=tuple(attention_reasons(row, OfferSummary(oldest_pending=row.oldest_pending), now)),
+        )
+        for row in rows.values()
+    ]
 
 
 def requests_of_organisation(organisation: Organisation, limit: int = 20) -> list[HelpRequest]:

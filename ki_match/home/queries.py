@@ -1,0 +1,51 @@
+"""What the start pages count: every figure of the coordinators' dashboard in one statement, built
+once per process and run with the KI and the moments of ``requests.lists.attention_times``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import bindparam
+
+from ki_match.assignments import queries as assignment_queries
+from ki_match.extensions import db
+from ki_match.helpers import queries as helper_queries
+from ki_match.orgs.models import Ki
+from ki_match.requests import lists as request_lists
+from ki_match.requests.models import RequestStatus
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    status_counts: dict[RequestStatus, int]
+    awaiting_approval: int  # helpers
+    open_soon: int  # requests starting within 48 hours with nobody confirmed
+    unanswered_offers: int
+    hours_to_approve: int  # reported assignments
+    attention: int  # requests needing attention (the dashboard lists the first few)
+
+
+@cache
+def _figures_statement():
+    """The counts over the KI's requests, and the others beside them as subqueries."""
+    ki_id = bindparam("ki_id")
+    return request_lists.request_figures(ki_id, request_lists.bound_attention_times()).add_columns(
+        request_lists.unanswered_offer_count(ki_id).label("unanswered_offers"),
+        helper_queries.awaiting_approval_count(ki_id).label("awaiting_approval"),
+        assignment_queries.hours_awaiting_approval_count(ki_id).label("hours_to_approve"),
+    )
+
+
+def dashboard_figures(ki: Ki, now: datetime) -> DashboardFigures:
+    parameters = {"ki_id": ki.id, **request_lists.attention_times(now)}
+    row = db.session.execute(_figures_statement(), parameters).one()._mapping
+    return DashboardFigures(
+        status_counts={status: row[status.value] for status in RequestStatus},
+        awaiting_approval=row["awaiting_approval"],
+        open_soon=row["open_soon"],
+        unanswered_offers=row["unanswered_offers"],
+        hours_to_approve=row["hours_to_approve"],
+        attention=row["attention"],
+    )
