@@ -46,8 +46,11 @@ def test_pages_read_keep_their_prepared_statements(postgres, client, login_as):
     """psycopg prepares a statement after its fifth run on a connection and forgets all of them on
     ROLLBACK: with the request's transaction rolled back, none would ever be prepared."""
     login_as(Role.COORDINATOR)
+    # One connection in the pool, which every request below and the check after them use in turn.
+    postgres.session.remove()
+    postgres.engine.dispose()
     for _ in range(7):
         assert client.get("/accessibility").status_code == 200
-    postgres.session.remove()
+    assert postgres.engine.pool.checkedin() == 1
     prepared = postgres.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("user_session" in statement for statement in prepared)
