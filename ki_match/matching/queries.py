@@ -14,6 +14,7 @@ same select again on every ranking (about half of a ranking's CPU time before).
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from ki_match.helpers.models import (
     HelperLanguage,
     HelperProfile,
 )
-from ki_match.helpers.queries import matchable_filter, pool_filter
+from ki_match.helpers.queries import matchable_filter, pool_filter, sharing_kis
 from ki_match.matching import statements
 from ki_match.matching.engine import IN_PERSON, Busy, HelperFacts, Kind, Place, RequestFacts
 from ki_match.orgs.models import Ki
@@ -77,25 +78,56 @@ def german_id(by_id: dict[int, LanguageRow]) -> int | None:
     return next((language.id for language in by_id.values() if language.code == GERMAN), None)
 
 
-def pool_helpers(facts: RequestFacts):
-    """Helpers of other sharing KIs who agreed to be asked for this kind of request and speak one of
+def pool_helpers(facts: RequestFacts) -> list[int]:
+    """The ids of the helpers of other sharing KIs who agreed to be asked for this kind of request and speak one of
     its languages at its level: the language index narrows the state's helpers first. The pool
     shows candidates only (no near misses), so whoever cannot be one by their week plan or an
     absence is left out here already (``_free_then``): a language may have hundreds of speakers
-    in the state, few of them free at that hour."""
+    in the state, few of them free at that hour.
+
+    The sharing KIs are read first and given as a list: with them as a subquery, planning this
+    statement took as long as running it."""
+    sharing = sharing_kis(facts.ki_id)
+    if not sharing:
+        return []
     in_person = facts.kind in IN_PERSON
-    return (
+    statement = (
         select(HelperLanguage.helper_id)
         .join(HelperProfile, HelperProfile.id == HelperLanguage.helper_id)
         .where(
             HelperLanguage.language_id.in_(facts.language_ids),
             HelperLanguage.level >= facts.min_level,
-            pool_filter(facts.ki_id, in_person),
+            pool_filter(facts.ki_id, in_person, sharing_ki_ids=sharing),
             matchable_filter(),
             *_free_then(HelperLanguage.helper_id, facts),
         )
         .distinct()
     )
+    with _planned_once():
+        return [helper_id for (helper_id,) in _rows(statement)]
+
+
+@contextmanager
+def _planned_once():
+    """On PostgreSQL, the statements run inside use the plan kept with their prepared statement.
+
+    PostgreSQL plans a prepared statement anew for its parameters on every run while it thinks
+    that pays (``plan_cache_mode = auto``). For the shared pool's select it does not: planning it
+    took longer than running it (a join of six tables), and its one generic plan served every
+    request as well. The setting is the transaction's, and set back as it was right after."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    before = connection.exec_driver_sql(
+        "SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'force_generic_plan', true)"
+    ).scalar()
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(
+            "SELECT set_config('plan_cache_mode', %(before)s, true)", {"before": before}
+        )
 
 
 def _free_then(helper_id, facts: RequestFacts) -> tuple:
@@ -192,9 +224,8 @@ def _candidates(
             statements.statement("ki_languages", dialect), ki_id=ki_id, wanted=list(facts.language_ids)
         )
         return languages, list(languages)
-    # The ids once (the shared pool's select reads the state's speakers of the language), then
-    # their languages by key.
-    chosen = [helper_id for (helper_id,) in _rows(ids)]
+    # The ids once (a list already: the shared pool's helpers), then their languages by key.
+    chosen = ids if isinstance(ids, list) else [helper_id for (helper_id,) in _rows(ids)]
     if not chosen:
         return {}, chosen
     return _languages_of(statements.statement("known_languages", dialect), known=chosen), chosen

@@ -44,14 +44,6 @@ def match(request: HelpRequest, *, pool: bool = False) -> MatchResult:
     return result
 
 
-def match_shared_pool(request: HelpRequest) -> list:
-    """What a request page costs when the KI's own pool has no candidate: its own helpers ranked,
-    then the other sharing KIs' candidates (returned). For the benchmark; the page calls ``match``."""
-    facts, helpers, name, german = _facts(request)
-    rank(facts, helpers, name)
-    return _pool_candidates(request, facts, german, name)
-
-
 def _pool_candidates(request: HelpRequest, facts, german, name) -> list:
     others = queries.helper_facts(request.ki_id, facts, german, ids=queries.pool_helpers(facts))
     for helper in others:

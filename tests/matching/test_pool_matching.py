@@ -105,16 +105,48 @@ def test_the_pool_is_filtered_by_language_in_sql(ki, coordinator, elsewhere):
     )
     request = tuesday_request(ki, coordinator)
 
-    chosen = set(db.session.scalars(queries.pool_helpers(queries.request_facts(request))))
+    chosen = set(queries.pool_helpers(queries.request_facts(request)))
 
     assert chosen == {tigrinya.id}
     assert arabic.id not in chosen and too_weak.id not in chosen
 
 
+def test_the_pool_query_leaves_the_planner_setting_as_it_found_it(ki, coordinator, elsewhere):
+    """On PostgreSQL the pool's select runs with its kept plan; the transaction's setting is put
+    back afterwards, whatever it was."""
+    tigrinya = saba(elsewhere)
+    request = tuesday_request(ki, coordinator)
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    connection.exec_driver_sql("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+
+    assert queries.pool_helpers(queries.request_facts(request)) == [tigrinya.id]
+    assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+
+
+def test_no_pool_query_when_no_other_ki_shares(ki, coordinator, elsewhere):
+    saba(elsewhere)
+    elsewhere.shares_pool = False
+    request = tuesday_request(ki, coordinator)
+    db.session.flush()
+    ran = []
+
+    def note(connection, cursor, statement, *args):
+        ran.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert queries.pool_helpers(queries.request_facts(request)) == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert ran and not [statement for statement in ran if "helper_language" in statement]
+
+
 def test_an_own_helper_is_never_in_the_pool_query(ki, coordinator, elsewhere):
     own = in_pool(make_available_helper(ki=ki, languages=TIGRINYA))
     request = tuesday_request(ki, coordinator)
-    assert own.id not in set(db.session.scalars(queries.pool_helpers(queries.request_facts(request))))
+    assert own.id not in set(queries.pool_helpers(queries.request_facts(request)))
 
 
 def test_an_assignment_in_her_own_ki_blocks_the_time(ki, coordinator, elsewhere):
@@ -268,7 +300,7 @@ def test_the_pool_leaves_out_in_sql_only_those_the_week_plan_or_an_absence_rules
         request = tuesday_request(
             ki, coordinator, starts_at=berlin(tuesday, time(hour, minute)), minutes=minutes
         )
-        kept = set(db.session.scalars(queries.pool_helpers(queries.request_facts(request))))
+        kept = set(queries.pool_helpers(queries.request_facts(request)))
         for name, helper in helpers.items():
             failed = {failure.rule for failure in services.why_not(request, helper)}
             if not failed & {"slot", "absent"}:
