@@ -7,8 +7,9 @@ other offers once it is full, the events and the mails are exactly those of a
 confirmation. Under the request's lock like every change of its seats.
 
 Who may be booked: a helper of the request's own KI (another KI's helper is asked
-through the shared pool and answers there) not asked for this request yet (an
-offer out is answered on the offers block instead). A full candidate is booked
+through the shared pool and answers there) without an offer out for this request
+(that one is answered on the offers block instead); an offer that is over
+(declined, expired, withdrawn) becomes the booking's. A full candidate is booked
 as is. A near miss, who fails exactly one rule of the list, only with an override
 and its reason, kept in the audit and the request's history. Some rules are never
 overridden: a helper who may not be matched at all (inactive, not approved, no
@@ -33,6 +34,8 @@ from ki_match.offers.rules import OfferError, profile_now, refuse, why_profile_c
 from ki_match.requests import lifecycle
 from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
 
+# An earlier offer in these states may be answered again by a booking.
+OVER = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)
 # Rules of the matching engine no reason can set aside.
 NEVER_OVERRIDDEN = frozenset({"active", "approved", "consent", "pool", "busy"})
 
@@ -64,11 +67,14 @@ def override_for(request: HelpRequest, profile: HelperProfile) -> Failure | None
     return failures[0] if failures else None
 
 
-def can_book(request: HelpRequest, candidate: Candidate) -> bool:
+def can_book(request: HelpRequest, candidate: Candidate, offer_status: OfferStatus | None = None) -> bool:
     """Whether the request's candidate list offers "Direkt einplanen" for this entry (read without
     a lock; ``book_directly`` checks everything again under it): an own KI's candidate or a near
-    miss whose one failed rule may be set aside, while the request is seeking."""
+    miss whose one failed rule may be set aside, while the request is seeking, with no offer out
+    (``offer_status``: of the request's offer to them, if any)."""
     if request.status not in lifecycle.ACCEPTING or request.is_over():
+        return False
+    if offer_status is not None and offer_status not in OVER:
         return False
     if candidate.helper.ki_id not in (None, request.ki_id):
         return False
@@ -86,10 +92,24 @@ def _bookable(request: HelpRequest, profile: HelperProfile | None) -> HelperProf
         refuse(_l("Für diese Anfrage werden keine Helfenden mehr gesucht."))
     if request.is_over():
         refuse(_l("Der Termin ist schon vorbei."))
-    asked = db.session.scalar(
-        select(Offer.id).where(Offer.request_id == request.id, Offer.helper_id == profile.id)
+    return profile
+
+
+def _offer_to_book(request: HelpRequest, profile: HelperProfile, coordinator: User) -> Offer:
+    """The accepted offer the assignment is made from: a new one, or the helper's earlier offer
+    for this request that is over (declined, expired, withdrawn) answered again by phone. An
+    offer still waiting or accepted is answered or confirmed on the offers block instead."""
+    held = db.session.scalar(
+        select(Assignment.id).where(Assignment.request_id == request.id, Assignment.helper_id == profile.id)
     )
-    if asked is not None:
+    if held is not None:
+        refuse(_l("%(name)s war für diese Anfrage schon eingeplant.", name=profile.user.display_name))
+    offer = db.session.scalar(
+        select(Offer)
+        .where(Offer.request_id == request.id, Offer.helper_id == profile.id)
+        .execution_options(populate_existing=True)
+    )
+    if offer is not None and offer.status not in OVER:
         refuse(
             _l(
                 "%(name)s wurde für diese Anfrage schon angefragt. Tragen Sie die Antwort bei den "
@@ -97,7 +117,12 @@ def _bookable(request: HelpRequest, profile: HelperProfile | None) -> HelperProf
                 name=profile.user.display_name,
             )
         )
-    return profile
+    if offer is None:
+        offer = Offer(request_id=request.id, helper_id=profile.id, sent_by_id=coordinator.id)
+        db.session.add(offer)
+    offer.status, offer.answered_at = OfferStatus.ACCEPTED, utcnow()
+    db.session.flush()
+    return offer
 
 
 def book_directly(
@@ -116,15 +141,7 @@ def book_directly(
     if override is not None and reason is None:
         db.session.rollback()
         raise ReasonNeeded(_l("Bitte geben Sie einen Grund für die Ausnahme an."))
-    offer = Offer(
-        request_id=request.id,
-        helper_id=profile.id,
-        status=OfferStatus.ACCEPTED,
-        sent_by_id=coordinator.id,
-        answered_at=utcnow(),
-    )
-    db.session.add(offer)
-    db.session.flush()
+    offer = _offer_to_book(request, profile, coordinator)
     record(
         "offer.booked_directly",
         actor=coordinator,

@@ -186,10 +186,16 @@ def test_the_candidate_list_links_to_direct_booking(client, desk, tuesday_reques
     page = body(client.get(f"/requests/{request.id}"))
     assert f'href="{book_url(request, amina)}"' in page
     assert f'href="{book_url(request, carla)}"' in page and "Direkt einplanen (mit Ausnahme)" in page
-    # someone asked already is answered on the offers block instead
+    # someone asked already is answered on the offers block instead; who said no can be booked
     offer_to(request, amina)
+    offer_to(request, carla, OfferStatus.DECLINED)
     page = body(client.get(f"/requests/{request.id}"))
     assert f'href="{book_url(request, amina)}"' not in page
+    assert f'href="{book_url(request, carla)}"' not in page  # two rules now: the week plan and her no
+    bilal = available_helper(display_name="Bilal S.")
+    offer_to(request, bilal, OfferStatus.DECLINED)
+    page = body(client.get(f"/requests/{request.id}"))
+    assert f'href="{book_url(request, bilal)}"' in page
 
 
 def test_booking_a_candidate_without_htmx(client, desk, tuesday_request, amina):

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ki_match.accounts.models import Role, User
+from ki_match.assignments.services import withdraw_assignment
 from ki_match.extensions import db
 from ki_match.offers.answers import AcceptOutcome, Answer, accept_offer, answer_recordable, record_answer
 from ki_match.offers.booking import ReasonNeeded, book_directly
@@ -312,3 +313,29 @@ def test_a_confirmation_after_a_booking_filled_the_request_is_refused(
     book_directly(request.id, amina.id, coordinator)
     with pytest.raises(OfferError, match="besetzt"):
         confirm_offer(waiting.id, coordinator)
+
+
+def test_a_helper_who_said_no_and_calls_back_is_booked_on_her_own_offer(tuesday_request, amina, coordinator):
+    request = tuesday_request(status=RequestStatus.OFFERED)
+    said_no = offer_to(request, amina, OfferStatus.DECLINED)
+    # "hat diese Anfrage abgelehnt" is the one rule she fails: an exception with its reason
+    with pytest.raises(ReasonNeeded):
+        book_directly(request.id, amina.id, coordinator)
+    assert fresh(Offer, said_no.id).status == OfferStatus.DECLINED
+
+    assignment = book_directly(request.id, amina.id, coordinator, "hat es sich anders überlegt")
+
+    assert assignment.offer_id == said_no.id
+    assert fresh(Offer, said_no.id).status == OfferStatus.ACCEPTED
+    assert db.session.scalar(select(func.count()).select_from(Offer)) == 1
+    [event] = audit_events("offer.booked_directly")
+    assert event.detail["override"] == "declined"
+
+
+def test_a_helper_who_gave_her_seat_back_is_not_booked_again(tuesday_request, amina, coordinator):
+    request = tuesday_request()
+    assignment = factories.assignment_for(request, amina, coordinator)
+    withdraw_assignment(assignment.id, amina.user, "krank")
+    assert fresh(HelpRequest, request.id).status == RequestStatus.OPEN
+    with pytest.raises(OfferError, match="schon eingeplant"):
+        book_directly(request.id, amina.id, coordinator, "noch einmal")
