@@ -44,6 +44,13 @@ def render(
     return make_response(body, status, trigger=trigger)
 
 
+def render_in_place(template: str, block: str, element_id: str, status: int = 200, **context) -> Response:
+    """Only ``block``, swapped over the element ``element_id`` whatever target the request named:
+    a form sent from inside a region that its success answer replaces keeps its errors in place."""
+    body = render_block(template, block, **context)
+    return make_response(body, status, retarget=f"#{element_id}", reswap="outerHTML")
+
+
 def render_form(template: str, block: str | None = None, *, form, **context) -> Response:
     """A page (or its block) with ``form``: 422 once the form was sent back with errors."""
     return render(template, block, status=422 if form.errors else 200, form=form, **context)

@@ -14,6 +14,7 @@ application for the few tests that need other settings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import time
 from functools import partial
 
 import click
@@ -25,8 +26,17 @@ from ki_match.extensions import db as _db
 from ki_match.extensions import limiter
 from ki_match.helpers.models import HelperProfile
 from ki_match.reference.services import ensure_reference_data
+from ki_match.requests.models import HelpRequest
 from tests.databases import Baseline, migrate, new_database
-from tests.factories import PASSWORD, make_available_helper, make_helper, make_user
+from tests.factories import (
+    PASSWORD,
+    berlin,
+    make_available_helper,
+    make_helper,
+    make_request,
+    make_user,
+    next_tuesday,
+)
 from tests.support import build_app
 
 
@@ -139,6 +149,13 @@ def available_helper(ki) -> Callable[..., HelperProfile]:
 def coordinator(create_user) -> User:
     """A coordinator of the KI (not logged in)."""
     return create_user(Role.COORDINATOR)
+
+
+@pytest.fixture
+def tuesday_request(ki, coordinator) -> Callable[..., HelpRequest]:
+    """Requests of the coordinator for next Tuesday 10:00, the time ``available_helper`` keeps free
+    (Arabic, in Brakel); columns given by name win (tests/factories.py ``make_request``)."""
+    return partial(make_request, ki=ki, created_by=coordinator, starts_at=berlin(next_tuesday(), time(10)))
 
 
 class AuthActions:

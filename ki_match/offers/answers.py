@@ -1,12 +1,16 @@
 """The helper answers an offer: yes, no, or taking back a yes not yet confirmed.
 
 The same rules for every way in: the inbox, the one-tap link in the e-mail,
-and (on the helper's behalf) deleting one's account.
+deleting one's account, and a coordinator recording the answer the helper gave
+by phone or in person (``record_answer``): a yes or a no goes through ``_accept``
+or ``_decline_pending`` whoever gives it, so overlap, seats, first-to-accept and
+"too late" are the same rules under the same lock.
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -17,7 +21,14 @@ from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.offers.confirming import confirm_locked
-from ki_match.offers.rules import locked_offer, refuse, too_late, why_helper_cannot_accept
+from ki_match.offers.rules import (
+    locked_offer,
+    refuse,
+    too_late,
+    why_helper_cannot_accept,
+    why_helper_cannot_be_confirmed,
+)
+from ki_match.requests import lifecycle
 from ki_match.requests.events import OfferAccepted, OfferDeclined
 from ki_match.requests.models import Assignment, FillMode, HelpRequest, Offer, OfferStatus
 
@@ -32,6 +43,28 @@ class AcceptOutcome(enum.StrEnum):
     CONFIRMED = "confirmed"  # first to accept: the assignment is theirs
 
 
+@dataclass(frozen=True)
+class OnBehalf:
+    """A coordinator records the answer a helper gave by phone or in person: the coordinator is the
+    actor of record, the audit names the helper and the channel, the history shows the note."""
+
+    coordinator: User
+    note: str | None = None
+    channel: str = "phone"
+
+    def detail(self, helper_user: User) -> dict:
+        """What the audit record keeps besides actor and subject."""
+        return {"on_behalf_of": helper_user.id, "channel": self.channel, "note": self.note}
+
+    def history_note(self, helper_user: User, answer: Answer) -> str:
+        said = (
+            _l("%(name)s hat telefonisch zugesagt", name=helper_user.display_name)
+            if answer == Answer.ACCEPT
+            else _l("%(name)s hat telefonisch abgesagt", name=helper_user.display_name)
+        )
+        return f"{said} ({self.note})" if self.note else str(said)
+
+
 def _own_locked_offer(offer_id: int, helper_user: User) -> tuple[Offer, HelpRequest]:
     offer, request = locked_offer(offer_id)
     if offer.helper.user_id != helper_user.id:
@@ -43,38 +76,108 @@ def accept_offer(offer_id: int, helper_user: User) -> AcceptOutcome:
     """A yes; refused, before anything else is said about the offer, while the helper may not be
     matched (their consent withdrawn, say): that is what they can change."""
     offer, request = _own_locked_offer(offer_id, helper_user)
-    unmatchable = why_helper_cannot_accept(offer)
+    return _accept(offer, request, helper_user)
+
+
+def decline_offer(offer_id: int, helper_user: User, reason: str | None = None) -> None:
+    offer, request = _own_locked_offer(offer_id, helper_user)
+    _decline_pending(offer, request, helper_user, reason)
+
+
+def record_answer(
+    offer_id: int, coordinator: User, answer: Answer, note: str | None = None
+) -> AcceptOutcome | None:
+    """A coordinator records the helper's yes or no given by phone or in person; the outcome of a
+    yes as for the helper's own tap, None for a no.
+
+    Only for a helper of the request's own KI, by a coordinator of that KI: another KI's helper
+    (the shared pool) answers in the app or to their own KI, whose coordinators know them; the
+    request page does not offer it for them."""
+    offer, request = locked_offer(offer_id)
+    if coordinator.ki_id != request.ki_id or offer.helper.ki_id != request.ki_id:
+        refuse(_l("Antworten kann nur die Koordination des KIs der helfenden Person eintragen."))
+    on_behalf = OnBehalf(coordinator, (note or "").strip()[:300] or None)
+    helper_user = offer.helper.user
+    if answer == Answer.ACCEPT:
+        return _accept(offer, request, helper_user, on_behalf)
+    _decline_pending(offer, request, helper_user, on_behalf.note, on_behalf)
+    return None
+
+
+def answer_recordable(offer: Offer) -> bool:
+    """Whether the request page offers to record this offer's answer (read without a lock; the
+    rules say it again under it): a pending offer of a helper of the request's own KI, in time."""
+    request = offer.request
+    return (
+        offer.status == OfferStatus.PENDING
+        and offer.helper.ki_id == request.ki_id
+        and too_late(offer, request) is None
+    )
+
+
+def _accept(
+    offer: Offer, request: HelpRequest, helper_user: User, on_behalf: OnBehalf | None = None
+) -> AcceptOutcome:
+    """The one way a yes is given, under the request's lock the caller holds."""
+    actor = on_behalf.coordinator if on_behalf else helper_user
+    unmatchable = why_helper_cannot_be_confirmed(offer) if on_behalf else why_helper_cannot_accept(offer)
     if unmatchable:
         refuse(unmatchable)
     if offer.status == OfferStatus.ACCEPTED:
         db.session.rollback()
         return AcceptOutcome.ACCEPTED
     if offer.status == OfferStatus.DECLINED:
-        refuse(_l("Sie haben diese Anfrage bereits abgelehnt."))
+        refuse(
+            _l("%(name)s hat diese Anfrage bereits abgelehnt.", name=helper_user.display_name)
+            if on_behalf
+            else _l("Sie haben diese Anfrage bereits abgelehnt.")
+        )
     reason = too_late(offer, request)
     if reason:
         refuse(reason)
     offer.status = OfferStatus.ACCEPTED
     offer.answered_at = utcnow()
-    record("offer.accepted", actor=helper_user, subject=offer)
+    _record_answer("offer.accepted", offer, request, helper_user, on_behalf, Answer.ACCEPT)
     if request.fill_mode == FillMode.FIRST_TO_ACCEPT:
-        confirm_locked(offer, request, actor=helper_user)
+        confirm_locked(offer, request, actor=actor)
         db.session.commit()
         return AcceptOutcome.CONFIRMED
-    publish(OfferAccepted(request=request, actor=helper_user, offer=offer))
+    publish(OfferAccepted(request=request, actor=actor, offer=offer))
     db.session.commit()
     return AcceptOutcome.ACCEPTED
 
 
-def decline_offer(offer_id: int, helper_user: User, reason: str | None = None) -> None:
-    offer, request = _own_locked_offer(offer_id, helper_user)
+def _decline_pending(
+    offer: Offer,
+    request: HelpRequest,
+    helper_user: User,
+    reason: str | None,
+    on_behalf: OnBehalf | None = None,
+) -> None:
+    """The one way a no is given to a pending offer, under the request's lock the caller holds."""
     if offer.status == OfferStatus.DECLINED:
         db.session.rollback()
         return
     if offer.status != OfferStatus.PENDING:
         refuse(_l("Diese Anfrage ist nicht mehr offen."))
     offer.decline_reason = (reason or "").strip()[:300] or None
-    _decline(offer, request, helper_user, retracted=False)
+    _decline(offer, request, helper_user, retracted=False, on_behalf=on_behalf)
+
+
+def _record_answer(
+    action: str,
+    offer: Offer,
+    request: HelpRequest,
+    helper_user: User,
+    on_behalf: OnBehalf | None,
+    answer: Answer,
+) -> None:
+    """The audit record of an answer; one given on the helper's behalf also goes into the history."""
+    if on_behalf is None:
+        record(action, actor=helper_user, subject=offer)
+        return
+    record(action, actor=on_behalf.coordinator, subject=offer, **on_behalf.detail(helper_user))
+    lifecycle.remark(request, on_behalf.coordinator, on_behalf.history_note(helper_user, answer))
 
 
 def retract_acceptance(offer_id: int, helper_user: User) -> None:
@@ -103,9 +206,18 @@ def take_back_acceptance(offer_id: int, helper_user: User) -> None:
     db.session.commit()
 
 
-def _decline(offer: Offer, request: HelpRequest, helper_user: User, *, retracted: bool) -> None:
+def _decline(
+    offer: Offer,
+    request: HelpRequest,
+    helper_user: User,
+    *,
+    retracted: bool,
+    on_behalf: OnBehalf | None = None,
+) -> None:
     offer.status = OfferStatus.DECLINED
     offer.answered_at = utcnow()
-    record("offer.retracted" if retracted else "offer.declined", actor=helper_user, subject=offer)
-    publish(OfferDeclined(request=request, actor=helper_user, offer=offer, retracted=retracted))
+    action = "offer.retracted" if retracted else "offer.declined"
+    _record_answer(action, offer, request, helper_user, on_behalf, Answer.DECLINE)
+    actor = on_behalf.coordinator if on_behalf else helper_user
+    publish(OfferDeclined(request=request, actor=actor, offer=offer, retracted=retracted))
     db.session.commit()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, TextAreaField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ki_match.core.forms import BaseForm, id_number
 
@@ -37,3 +38,47 @@ class SendOffersForm(BaseForm):
     def validate_helper_ids(self, field):
         if not field.data:
             raise ValidationError(_l("Bitte wählen Sie mindestens eine Person aus."))
+
+
+# --- acting for a helper (ki_match.desk.on_behalf) ------------------------------------------
+
+
+def _note(label, description):
+    """A free text of at most 300 characters; empty is checked by the form where it is needed."""
+    return TextAreaField(
+        label,
+        description=description,
+        validators=[Length(max=300, message=_l("Bitte höchstens 300 Zeichen."))],
+        render_kw={"maxlength": 300, "rows": 2},
+    )
+
+
+class PhoneAnswerForm(BaseForm):
+    """The helper's yes or no, given by phone or in person, as a coordinator records it."""
+
+    answer = RadioField(
+        _l("Antwort der helfenden Person"),
+        choices=[
+            SelectChoice("accept", _l("hat telefonisch zugesagt")),
+            SelectChoice("decline", _l("hat telefonisch abgesagt")),
+        ],
+        validators=[InputRequired(_l("Bitte wählen Sie: zugesagt oder abgesagt."))],
+    )
+    note = _note(_l("Notiz (freiwillig)"), _l("Zum Beispiel: „Am Telefon, kommt mit dem Bus.“"))
+
+
+class BookForm(BaseForm):
+    """Booking a helper without an offer round; a near miss needs the reason for the exception."""
+
+    reason = _note(_l("Notiz (freiwillig)"), _l("Höchstens 300 Zeichen. Steht im Verlauf der Anfrage."))
+
+    def __init__(self, *args, reason_needed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason_needed = reason_needed
+        if reason_needed:
+            self.reason.label.text = str(_l("Grund für die Ausnahme"))
+            self.reason.flags.required = True
+
+    def validate_reason(self, field):
+        if self.reason_needed and not (field.data or "").strip():
+            raise ValidationError(_l("Bitte geben Sie einen Grund für die Ausnahme an."))

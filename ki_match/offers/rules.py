@@ -82,13 +82,17 @@ NOT_CONFIRMABLE_BECAUSE = {
 
 
 def _helper_now(offer: Offer) -> HelperProfile:
-    """The offer's helper and account as committed now (under the request's lock, when the caller
+    return profile_now(offer.helper_id)
+
+
+def profile_now(helper_id: int) -> HelperProfile | None:
+    """The helper and account as committed now (under the request's lock, when the caller
     holds it): consent or the account may have changed since the page was read."""
     profile = db.session.scalar(
-        select(HelperProfile)
-        .where(HelperProfile.id == offer.helper_id)
-        .execution_options(populate_existing=True)
+        select(HelperProfile).where(HelperProfile.id == helper_id).execution_options(populate_existing=True)
     )
+    if profile is None:
+        return None
     db.session.scalar(
         select(User).where(User.id == profile.user_id).execution_options(populate_existing=True)
     )
@@ -119,7 +123,12 @@ def cannot_accept_message(reason: Unmatchable) -> str:
 
 def why_helper_cannot_be_confirmed(offer: Offer) -> str | None:
     """Why the offer's helper may not be confirmed now, in words for the coordinator; None while they may."""
-    profile = _helper_now(offer)
+    return why_profile_cannot_be_confirmed(_helper_now(offer))
+
+
+def why_profile_cannot_be_confirmed(profile: HelperProfile) -> str | None:
+    """Why this helper (read as committed now by the caller) may not be confirmed, in words for
+    the coordinator; None while they may."""
     reason = unmatchable(profile)
     if reason is None:
         return None

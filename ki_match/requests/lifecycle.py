@@ -186,6 +186,13 @@ def mark_filled(request: HelpRequest, actor) -> None:
     transition(request, S.FILLED, actor=actor)
 
 
+def remark(request: HelpRequest, actor, note) -> None:
+    """A line in the request's history that changes no status (its status stays on both sides):
+    something a person did for the request that its history must show, such as an answer taken
+    by phone or a direct booking. The note is cut to the history's 300 characters."""
+    _history(request, request.status, request.status, actor, str(note)[:300])
+
+
 def seat_freed(request: HelpRequest, actor, note) -> None:
     """A confirmed helper gave their seat back: a filled request looks for someone again."""
     if request.status == S.FILLED:
