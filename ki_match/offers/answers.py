@@ -46,7 +46,8 @@ class AcceptOutcome(enum.StrEnum):
 @dataclass(frozen=True)
 class OnBehalf:
     """A coordinator records the answer a helper gave by phone or in person: the coordinator is the
-    actor of record, the audit names the helper and the channel, the history shows the note."""
+    actor of record, the audit names the helper and the channel (whether there is a note, never
+    its words: the audit holds no personal data), the history shows the note."""
 
     coordinator: User
     note: str | None = None
@@ -54,7 +55,7 @@ class OnBehalf:
 
     def detail(self, helper_user: User) -> dict:
         """What the audit record keeps besides actor and subject."""
-        return {"on_behalf_of": helper_user.id, "channel": self.channel, "note": self.note}
+        return {"on_behalf_of": helper_user.id, "channel": self.channel, "with_note": self.note is not None}
 
     def history_note(self, helper_user: User, answer: Answer) -> str:
         said = (

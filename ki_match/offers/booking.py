@@ -149,7 +149,8 @@ def book_directly(
         on_behalf_of=profile.user_id,
         channel="direct",
         override=override.rule if override else None,
-        reason=reason,
+        # The reason's words go to the history (purged with the request), not the audit.
+        with_reason=reason is not None,
     )
     lifecycle.remark(request, coordinator, _history_note(profile, override, reason))
     assignment = confirm_locked(offer, request, actor=coordinator)
