@@ -745,6 +745,7 @@ def test_list_tabs_filter_by_status_and_count(client, coordinator, make_request)
     counts = dict(re.findall(r'id="tab-(\w+)"[^>]*>[^<]*<span class="count">(\d+)</span>', html))
     assert counts == {
         "attention": "0",
+        "soon": "0",
         "submitted": "0",
         "open": "2",
         "offered": "1",
@@ -961,7 +962,7 @@ def test_dashboard_figures_link_to_their_lists_and_show_what_needs_attention(
     soon = make_request(starts_at=utcnow() + timedelta(hours=5))
     later = make_request(starts_at=utcnow() + timedelta(days=5))
     html = body(client.get("/"))
-    assert 'href="/requests?tab=attention"' in html
+    assert 'href="/requests?tab=soon"' in html
     assert 'href="/requests?tab=offered"' in html
     assert 'href="/helpers/approvals"' in html
     assert 'href="/requests?tab=open"' in html  # the status table links to its tabs
