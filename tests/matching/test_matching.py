@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-import pytest
 from sqlalchemy import event
 
 from ki_match.clock import utcnow
@@ -13,33 +12,7 @@ from ki_match.helpers.models import Absence, HelperKind
 from ki_match.matching import services
 from ki_match.reference.models import Level
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestKind, RequestStatus
-from tests.factories import language, town
-
-
-@pytest.fixture
-def tuesday_request(ki, coordinator):
-    """Next week's Tuesday, 10:00–11:30 in Brakel, Arabic at B2."""
-    today = utcnow().date()
-    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 + 7)
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    starts = datetime.combine(tuesday, time(10), ZoneInfo("Europe/Berlin"))
-    request = HelpRequest(
-        ki_id=ki.id,
-        kind=RequestKind.ACCOMPANIMENT,
-        status=RequestStatus.OPEN,
-        language_id=language("ar").id,
-        min_level=Level.B2,
-        starts_at=starts,
-        duration_minutes=90,
-        town_id=town("Brakel").id,
-        client_ref="Familie A-17",
-        created_by_id=coordinator.id,
-    )
-    db.session.add(request)
-    db.session.commit()
-    return request
+from tests.factories import language
 
 
 def test_match_ranks_candidates_and_lists_near_misses(tuesday_request, available_helper):
