@@ -51,6 +51,24 @@ def render_in_place(template: str, block: str, element_id: str, status: int = 20
     return make_response(body, status, retarget=f"#{element_id}", reswap="outerHTML")
 
 
+def render_with_regions(
+    template: str,
+    block: str,
+    regions: tuple[str, ...],
+    status: int = 200,
+    *,
+    trigger: str | None = None,
+    **context,
+) -> Response:
+    """``block`` of ``template`` for htmx's target, then each other block of ``regions`` out of band:
+    drawn with ``oob`` true, so that its element says ``hx-swap-oob`` and replaces the one of its id."""
+    body = render_block(template, block, **context)
+    body += "".join(
+        render_block(template, region, **context, oob=True) for region in regions if region != block
+    )
+    return make_response(body, status, trigger=trigger)
+
+
 def render_form(template: str, block: str | None = None, *, form, **context) -> Response:
     """A page (or its block) with ``form``: 422 once the form was sent back with errors."""
     return render(template, block, status=422 if form.errors else 200, form=form, **context)

@@ -7,7 +7,9 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from html.parser import HTMLParser
 
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
@@ -130,3 +132,56 @@ def frozen_clock(instant: datetime) -> Iterator[None]:
     finally:
         for module in patched:
             module.utcnow = real
+
+
+@dataclass
+class Region:
+    """One top-level element of an htmx answer: its attributes and its markup."""
+
+    attrs: dict[str, str | None]
+    html: str
+
+    @property
+    def oob(self) -> bool:
+        return "hx-swap-oob" in self.attrs
+
+
+class _TopLevel(HTMLParser):
+    VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text, self.depth, self.found = text, 0, {}
+        self.lines = [0]
+        for line in text.splitlines(keepends=True):
+            self.lines.append(self.lines[-1] + len(line))
+        self.current: tuple[str, dict, int] | None = None
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.lines[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        if self.depth == 0:
+            self.current = (tag, dict(attrs), self._offset())
+        self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        self.depth -= 1
+        if self.depth == 0 and self.current is not None:
+            _tag, attrs, start = self.current
+            end = self.text.index(">", self._offset()) + 1
+            self.found[attrs.get("id")] = Region(attrs, self.text[start:end])
+            self.current = None
+
+
+def regions(html: str) -> dict[str | None, Region]:
+    """The top-level elements of an htmx answer (the swapped block and its out-of-band regions) by id."""
+    parser = _TopLevel(html)
+    parser.feed(html)
+    parser.close()
+    return parser.found

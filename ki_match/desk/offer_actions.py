@@ -1,8 +1,9 @@
 """What coordinators do with the people asked for a request: send offers, confirm, withdraw, record a
 no-show, approve reported hours (also from the list of hours waiting for approval).
 
-Each answers htmx with the request page's ``offers`` block (the outcome announced in it) and
-everything else with a 303 back to the request page.
+Each answers htmx with the request page's ``offers`` block (the outcome announced in it) and the
+page's other state regions (``request_page.state_answer``), and everything else with a 303 back to
+the request page.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from ki_match.assignments.loaders import get_assignment
 from ki_match.assignments.services import approve_report
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import requests as bp
-from ki_match.desk.request_page import request_page
-from ki_match.desk.request_parts import offer_board
+from ki_match.desk.request_page import request_page, state_answer
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.matching.pool import name_for
@@ -44,20 +44,18 @@ def _back(help_request: HelpRequest, anchor: str = "offers") -> str:
 def offers_answer(
     help_request: HelpRequest, message: str, *, failed: bool = False, status: int | None = None
 ):
-    """The offers block with the outcome announced in it; without htmx, back to the request page."""
+    """The offers block with the outcome announced in it, and the page's other state regions with
+    it; without htmx, back to the request page."""
     if not wants_block("offers"):
         flash(message, "error" if failed else "success")
         return redirect_to(_back(help_request))
     db.session.expire_all()  # a failed rule rolled back; read what is true now
     help_request = get_request(help_request.id)
-    return render(
-        PAGE,
+    return state_answer(
+        help_request,
         "offers",
         status=status or (409 if failed else 200),
-        # The candidate list marks who was asked; it reloads itself on this event.
-        trigger=None if failed else "offers-changed",
-        req=help_request,
-        board=offer_board(help_request),
+        changed=not failed,
         offers_message=message,
         offers_failed=failed,
     )
@@ -119,10 +117,11 @@ def send_offers(request_id: int):
 @bp.route("/<int:request_id>/offers")
 @roles(*STAFF)
 def offers(request_id: int):
-    """The offers block alone, for its own refresh; the whole request page otherwise."""
+    """The offers block for its own refresh (with the other state regions: an answer can fill the
+    request); the whole request page otherwise."""
     help_request = get_request(request_id)
     if wants_block("offers"):
-        return render(PAGE, "offers", req=help_request, board=offer_board(help_request))
+        return state_answer(help_request, "offers", changed=False)
     return redirect_to(_back(help_request))
 
 

@@ -1,8 +1,10 @@
 """What coordinators do to a request as a whole: move it, call it off, close it; and, for one an
 organisation sent in, take it over, ask back, decline it, share the helper's contact.
 
-A refused form or rule answers htmx with its block of the request page (``request_lifecycle`` or
-``submitted_actions``) showing why; a change that went through goes back to the request page.
+Each answers htmx with its block of the request page (``request_lifecycle`` or
+``submitted_actions``) saying what happened or why it was refused, and the page's other state
+regions with it (``request_page.state_answer``); without JavaScript, a change that went through goes
+back to the request page.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from ki_match.access import roles
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import requests as bp
-from ki_match.desk.request_page import request_page
+from ki_match.desk.request_page import request_page, state_answer
 from ki_match.desk.request_parts import lifecycle as lifecycle_part
 from ki_match.desk.request_parts import submitted_panel
 from ki_match.extensions import db
-from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.htmx import redirect_to, wants_block
 from ki_match.initiatives import contacts
 from ki_match.initiatives import services as initiatives
 from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
@@ -30,9 +32,6 @@ from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest
 
-PAGE = "requests/show.html"
-
-
 # --- another time, or the end ------------------------------------------------------------------
 
 
@@ -42,14 +41,24 @@ def _lifecycle_answer(request_id: int, status: int, **forms):
     help_request = get_request(request_id)
     life = lifecycle_part(help_request, **forms)
     if wants_block("request_lifecycle"):
-        return render(PAGE, "request_lifecycle", status=status, req=help_request, life=life)
+        return state_answer(help_request, "request_lifecycle", status=status, changed=False, life=life)
     return request_page(help_request, status=status, life=life)
 
 
 def _done(help_request: HelpRequest, message: str, warnings=()):
+    """What went through: said in the lifecycle block, the page's state with it; without htmx, back to
+    the page with the message."""
+    checks = [
+        _("Bitte prüfen: %(name)s – %(reason)s.", name=name, reason=reason) for name, reason in warnings
+    ]
+    if wants_block("request_lifecycle"):
+        db.session.expire_all()
+        help_request = get_request(help_request.id)
+        life = lifecycle_part(help_request, message=message, done=True, warnings=checks)
+        return state_answer(help_request, "request_lifecycle", life=life)
     flash(message, "success")
-    for name, reason in warnings:
-        flash(_("Bitte prüfen: %(name)s – %(reason)s.", name=name, reason=reason), "error")
+    for check in checks:
+        flash(check, "error")
     return redirect_to(url_for("requests.show", request_id=help_request.id))
 
 
@@ -104,22 +113,29 @@ def complete(request_id: int):
 # --- a request an organisation sent in ----------------------------------------------------------
 
 
-def _submitted_answer(request_id: int, *, status: int = 200, message: str | None = None, **forms):
-    """The block swapped in place for htmx; without JavaScript, back to the request page."""
+def _submitted_answer(
+    request_id: int, *, status: int = 200, message: str | None = None, opened: bool = False, **forms
+):
+    """The block swapped in place for htmx, the page's state with it (``opened``: the request is open
+    for matching now, and the focus goes to its candidates); without JavaScript, back to the page."""
     help_request = get_request(request_id)
     if wants_block("submitted_actions"):
-        panel = submitted_panel(help_request, message=message, **forms)
-        return render(PAGE, "submitted_actions", status=status, req=help_request, panel=panel)
+        panel = submitted_panel(help_request, message=message, opened=opened, **forms)
+        return state_answer(
+            help_request, "submitted_actions", status=status, changed=message is not None, panel=panel
+        )
     if message:
         flash(message, "success")
     for form in forms.values():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
-    return redirect_to(url_for("requests.show", request_id=help_request.id))
+    return redirect_to(
+        url_for("requests.show", request_id=help_request.id, _anchor="candidates-heading" if opened else None)
+    )
 
 
-def _step(request_id: int, form, step, message: str, form_name: str):
+def _step(request_id: int, form, step, message: str, form_name: str, *, opens: bool = False):
     help_request = get_request(request_id)
     if not form.validate():
         return _submitted_answer(request_id, status=422, **{form_name: form})
@@ -129,7 +145,7 @@ def _step(request_id: int, form, step, message: str, form_name: str):
         db.session.rollback()
         form.form_errors.append(str(error))
         return _submitted_answer(request_id, status=409, **{form_name: form})
-    return _submitted_answer(request_id, message=message)
+    return _submitted_answer(request_id, message=message, opened=opens)
 
 
 @bp.route("/<int:request_id>/submitted/accept", methods=["POST"])
@@ -141,6 +157,7 @@ def take_over(request_id: int):
         lambda req: lifecycle.take_over(req.id, actor()),
         _("Die Anfrage ist übernommen und offen für die Vermittlung. Die Initiative ist informiert."),
         "confirm_form",
+        opens=True,
     )
 
 

@@ -71,6 +71,14 @@ def _prefill_language(form: RequestForm, code: str | None) -> None:
         form.language_id.data = language.id
 
 
+def _shown(help_request: HelpRequest, *, opened: bool) -> str:
+    """The request page; once the request was opened for matching, at its candidates (the page
+    puts the focus on their heading)."""
+    return url_for(
+        "requests.show", request_id=help_request.id, _anchor="candidates-heading" if opened else None
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*STAFF)
 def new():
@@ -88,7 +96,7 @@ def new():
         else _("Die Anfrage ist als Entwurf gespeichert."),
         "success",
     )
-    return redirect_to(url_for("requests.show", request_id=created.id))
+    return redirect_to(_shown(created, opened=created.status == RequestStatus.OPEN))
 
 
 @bp.route("/<int:request_id>/duplicate")
@@ -125,10 +133,11 @@ def edit(request_id: int):
     form = _form(help_request.status, keeping=help_request)
     if not form.validate():
         return _render_form(form, editing=help_request, status=422)
+    was = help_request.status
     lifecycle.edit(help_request, form.to_data(), actor(), open_now=form.intent.data == "open")
     db.session.commit()
     flash(_("Die Änderungen sind gespeichert."), "success")
-    return redirect_to(url_for("requests.show", request_id=help_request.id))
+    return redirect_to(_shown(help_request, opened=help_request.status != was))
 
 
 @bp.route("/validate", methods=["POST"])

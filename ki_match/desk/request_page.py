@@ -1,10 +1,10 @@
 """The request page: the request, who was asked, its lifecycle, an organisation's panel, the ranked
 candidates, "why not this person?" and the history.
 
-The page and each of its blocks get their data here (``page_context``); the
-actions that swap one block build that block's part the same way
-(``ki_match.desk.request_parts``), so a block shows the same after an action as
-after a reload.
+The page and each of its blocks get their data here (``page_context``). Every action on the page
+answers through ``state_answer``: the block it targets, and every other region that shows the
+request's state (``STATE_REGIONS``) out of band, each built by ``ki_match.desk.request_parts`` as
+on a reload, so the page never shows two states at once.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from ki_match.desk.blueprints import requests as bp
 from ki_match.desk.request_parts import OfferBoard, lifecycle, offer_board, submitted_panel
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
-from ki_match.htmx import render, wants_block
+from ki_match.htmx import render, render_with_regions, wants_block
+from ki_match.matching.placement import explain
 from ki_match.matching.pool import Sight
-from ki_match.matching.services import match, why_not
+from ki_match.matching.services import match
 from ki_match.offers.escalation import steps_for
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries
@@ -67,23 +68,64 @@ def audit_pool_rows(board: OfferBoard) -> None:
         record("pool.helpers_viewed", subject=board.req, helpers=foreign)
 
 
+# The blocks of the page that show the request's state; each draws one element with its name as id
+# (``_`` → ``-``), and ``flash_cleared`` empties the messages of the page's load. An action on the
+# page answers with all of them (``state_answer``).
+STATE_REGIONS = (
+    "request_head",
+    "request_facts",
+    "offers",
+    "request_lifecycle",
+    "submitted_actions",
+    "request_history",
+    "flash_cleared",
+)
+
+# The client event after which the candidate list reloads itself (who was asked, whether offers can
+# still go out): sent with every answer to an action that went through.
+CHANGED = "offers-changed"
+
+
+def state_context(help_request: HelpRequest, **parts) -> dict:
+    """What the state regions show; ``parts`` replaces a region's defaults (``board``, ``life``,
+    ``panel`` built with a message or a form with errors) or adds to them (``offers_message``)."""
+    return {
+        "req": help_request,
+        "editable": is_editable(help_request),
+        "history": queries.status_history(help_request),
+        "board": parts.pop("board", None) or offer_board(help_request),
+        "life": parts.pop("life", None) or lifecycle(help_request),
+        "panel": parts.pop("panel", None) or submitted_panel(help_request),
+        **parts,
+    }
+
+
+def state_answer(help_request: HelpRequest, block: str, *, status: int = 200, changed: bool = True, **parts):
+    """The answer to an action on the request page: ``block`` (htmx's target, with what the action
+    says) and every other state region out of band, all read now. ``changed``: the candidate list
+    reloads itself too."""
+    return render_with_regions(
+        PAGE,
+        block,
+        STATE_REGIONS,
+        status,
+        trigger=CHANGED if changed else None,
+        **state_context(help_request, **parts),
+    )
+
+
 def page_context(help_request: HelpRequest, **parts) -> dict:
     """Everything the whole page shows; ``parts`` replaces a block's defaults (a form with errors)."""
-    board = offer_board(help_request)
+    state = state_context(help_request, **parts)
     return {
         # Who was asked: from the offers the board has read, not read a second time.
-        **candidates_context(help_request, offer_states=board.offer_states),
-        "history": queries.status_history(help_request),
-        "editable": is_editable(help_request),
+        **candidates_context(help_request, offer_states=state["board"].offer_states),
         "follow_ups": steps_for(help_request),
-        "board": board,
-        "life": lifecycle(help_request),
-        "panel": submitted_panel(help_request),
         "why_not_name": "",
         "why_not_matches": None,
         "why_not_helper": None,
-        "why_not_failures": None,
-        **parts,
+        "why_not_answer": None,
+        **state,
     }
 
 
@@ -131,15 +173,15 @@ def why_not_view(request_id: int):
     help_request = get_request(request_id)
     name = text_arg("name", 120) or ""
     helper, matches = _helper_asked_about(help_request, name, int_arg("helper_id"))
-    failures = None
+    explained = None
     if helper is not None:
-        failures = why_not(help_request, helper)
+        explained = explain(help_request, helper, shown={} if _show_all() else SHOWN)
         record("request.why_not", subject=helper, request_id=help_request.id)
     answer = {
         "why_not_name": name,
         "why_not_matches": matches,
         "why_not_helper": helper,
-        "why_not_failures": failures,
+        "why_not_answer": explained,
     }
     if wants_block("why_not_result"):
         response = render(PAGE, "why_not_result", req=help_request, **answer)

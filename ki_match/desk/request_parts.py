@@ -18,6 +18,7 @@ from ki_match.initiatives import queries as initiative_queries
 from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
 from ki_match.initiatives.services import HELPER_CONFIRMED, confirmed_helpers
 from ki_match.matching.pool import Sight, shown_name, sight
+from ki_match.offers.confirming import withdrawn_by_confirming
 from ki_match.requests.forms import CancelForm, RescheduleForm
 from ki_match.requests.labels import ASSIGNMENT_LABELS, OFFER_LABELS
 from ki_match.requests.lifecycle import ACCEPTING, RESCHEDULABLE, can_transition
@@ -32,6 +33,8 @@ from ki_match.requests.models import (
 from ki_match.requests.queries import rows_of
 
 HOLDING = frozenset({AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW})
+# Offers still out: asked and not answered, or accepted and not confirmed (``requests.queries.open_offers``).
+OUT = frozenset({OfferStatus.PENDING, OfferStatus.ACCEPTED})
 
 
 # --- who was asked ------------------------------------------------------------------------------
@@ -47,6 +50,8 @@ class OfferRow:
     can_withdraw: bool = False
     can_mark_no_show: bool = False
     can_approve: bool = False
+    # How many other people's offers confirming this one withdraws (it takes the last seat).
+    withdraws_others: int = 0
 
     @property
     def helper(self):
@@ -117,6 +122,15 @@ def _actions(row: OfferRow, seeking: bool, now) -> OfferRow:
     return row
 
 
+def _warn_before_confirming(req: HelpRequest, rows: list[OfferRow], seats_taken: int) -> None:
+    """Each confirmable row learns how many other offers its confirmation would withdraw
+    (``offers.confirming``: the request fills, and every offer still out is withdrawn)."""
+    still_out = [row for row in rows if row.assignment is None and row.offer.status in OUT]
+    for row in rows:
+        if row.can_confirm:
+            row.withdraws_others = withdrawn_by_confirming(req, seats_taken, len(still_out) - 1)
+
+
 def offer_board(req: HelpRequest) -> OfferBoard:
     """Everyone asked or confirmed for ``req``, in the order they were asked, with their actions."""
     offers = rows_of(req, Offer)
@@ -126,10 +140,13 @@ def offer_board(req: HelpRequest) -> OfferBoard:
     rows = [OfferRow(offer, by_offer.get(offer.id)) for offer in offers]
     rows += [OfferRow(None, a) for a in assignments if a.offer_id is None or a.offer_id not in listed]
     seeking, now = req.status in ACCEPTING, utcnow()
+    rows = [_actions(row, seeking, now) for row in rows]
+    seats_taken = sum(1 for a in assignments if a.status in HOLDING)
+    _warn_before_confirming(req, rows, seats_taken)
     return OfferBoard(
         req=req,
-        rows=[_actions(row, seeking, now) for row in rows],
-        seats_taken=sum(1 for a in assignments if a.status in HOLDING),
+        rows=rows,
+        seats_taken=seats_taken,
         poll_seconds=current_app.config["OFFERS_POLL_SECONDS"],
     )
 
@@ -144,6 +161,25 @@ class Lifecycle:
     cancel_form: CancelForm
     message: str | None = None
     open: str | None = None  # the part to show unfolded (the one whose form was just refused)
+    done: bool = False  # ``message`` says what went through (else why it was refused)
+    warnings: list[str] = field(default_factory=list)  # what to check after it went through
+
+    @property
+    def shown(self) -> bool:
+        return self.anything or self.completes_later or bool(self.message)
+
+    @property
+    def key(self) -> str:
+        """What the block shows, apart from what was typed: it is drawn again when this changes."""
+        req = self.req
+        parts = (
+            req.status.value,
+            self.can_reschedule,
+            self.can_cancel,
+            self.can_complete,
+            self.completes_later,
+        )
+        return " ".join(str(part) for part in (*parts, req.starts_at, req.due_on, req.duration_minutes))
 
     @property
     def can_reschedule(self) -> bool:
@@ -176,6 +212,8 @@ def lifecycle(
     cancel: CancelForm | None = None,
     message: str | None = None,
     open: str | None = None,
+    done: bool = False,
+    warnings: list[str] | None = None,
 ) -> Lifecycle:
     return Lifecycle(
         req=req,
@@ -183,6 +221,8 @@ def lifecycle(
         cancel_form=cancel or CancelForm(formdata=None, prefix="cancel"),
         message=message,
         open=open,
+        done=done,
+        warnings=list(warnings or ()),
     )
 
 
@@ -201,6 +241,8 @@ class SubmittedPanel:
     # The confirmed helpers, each with whether the organisation sees their contact.
     contacts: list[tuple[HelperProfile, bool]] = field(default_factory=list)
     submitted_message: str | None = None
+    key: str = ""  # what the block shows, apart from what was typed: drawn again when it changes
+    opened: bool = False  # just taken into matching: the focus goes on to the candidates
 
 
 def _contacts(req: HelpRequest) -> list[tuple[HelperProfile, bool]]:
@@ -208,19 +250,25 @@ def _contacts(req: HelpRequest) -> list[tuple[HelperProfile, bool]]:
     return [(helper, helper.id in shared) for helper in confirmed_helpers(req)]
 
 
-def submitted_panel(req: HelpRequest, *, message: str | None = None, **forms: FlaskForm) -> SubmittedPanel:
+def submitted_panel(
+    req: HelpRequest, *, message: str | None = None, opened: bool = False, **forms: FlaskForm
+) -> SubmittedPanel:
     """Take over, ask back or decline while it is submitted; the conversation; the helpers' contacts.
     Only a request an organisation sent in has them: for the KI's own, no forms are built."""
     if req.organisation_id is None:
-        return SubmittedPanel(submitted_message=message)
+        return SubmittedPanel(submitted_message=message, key="none")
     can_share = req.status in HELPER_CONFIRMED
+    comments = initiative_queries.comments(req)
+    contacts = _contacts(req) if can_share else []
     return SubmittedPanel(
-        submitted_comments=initiative_queries.comments(req),
+        submitted_comments=comments,
         confirm_form=forms.get("confirm_form") or ConfirmForm(formdata=None),
         ask_form=forms.get("ask_form") or AskForm(formdata=None),
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
         contact_form=forms.get("contact_form") or ShareContactForm(formdata=None),
         can_share_contact=can_share,
-        contacts=_contacts(req) if can_share else [],
+        contacts=contacts,
         submitted_message=message,
+        opened=opened,
+        key=f"{req.status.value} {len(comments)} " + " ".join(f"{h.id}:{shared}" for h, shared in contacts),
     )

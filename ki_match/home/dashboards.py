@@ -16,7 +16,7 @@ from ki_match.offers import queries as offer_queries
 from ki_match.orgs.queries import current_ki
 from ki_match.profile.services import progress
 from ki_match.requests import lists as request_lists
-from ki_match.requests.labels import ATTENTION_LABELS, STATUS_TABS
+from ki_match.requests.labels import ATTENTION_LABELS
 
 
 def for_user(user: User) -> dict:
@@ -39,7 +39,6 @@ def _coordinator(user: User) -> dict:
         "figures": home_queries.dashboard_figures(ki, now),
         "attention": request_lists.needing_attention(ki, now),
         "attention_labels": ATTENTION_LABELS,
-        "status_tabs": STATUS_TABS,
     }
 
 

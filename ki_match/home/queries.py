@@ -1,5 +1,6 @@
 """What the start pages count: every figure of the coordinators' dashboard in one statement, built
-once per process and run with the KI and the moments of ``requests.lists.attention_times``."""
+once per process and run with the KI and the moments of ``requests.lists.attention_times``. Each
+figure counts exactly what the list it links to shows (tests/home/test_dashboard_tiles.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ki_match.extensions import db
 from ki_match.helpers import queries as helper_queries
 from ki_match.orgs.models import Ki
 from ki_match.requests import lists as request_lists
+from ki_match.requests.lists import Tab
 from ki_match.requests.models import RequestStatus
 
 
@@ -21,10 +23,23 @@ from ki_match.requests.models import RequestStatus
 class DashboardFigures:
     status_counts: dict[RequestStatus, int]
     awaiting_approval: int  # helpers
-    open_soon: int  # requests starting within 48 hours with nobody confirmed
-    unanswered_offers: int
+    open_soon: int  # the requests of the tab "soon": still seeking, within the next 48 hours
     hours_to_approve: int  # reported assignments
     attention: int  # requests needing attention (the dashboard lists the first few)
+
+    @property
+    def offered(self) -> int:
+        """The requests of the tab "offered": someone asked, not filled yet."""
+        return self.status_counts[RequestStatus.OFFERED]
+
+    @property
+    def by_tab(self) -> list[tuple[Tab, tuple[RequestStatus, ...], int]]:
+        """The status table's rows: each tab that lists requests by status, its statuses and how
+        many requests it lists (a tab of two statuses is one row: its link shows both)."""
+        return [
+            (tab, statuses, sum(self.status_counts[status] for status in statuses))
+            for tab, statuses in request_lists.TAB_STATUSES.items()
+        ]
 
 
 @cache
@@ -32,7 +47,6 @@ def _figures_statement():
     """The counts over the KI's requests, and the others beside them as subqueries."""
     ki_id = bindparam("ki_id")
     return request_lists.request_figures(ki_id, request_lists.bound_attention_times()).add_columns(
-        request_lists.unanswered_offer_count(ki_id).label("unanswered_offers"),
         helper_queries.awaiting_approval_count(ki_id).label("awaiting_approval"),
         assignment_queries.hours_awaiting_approval_count(ki_id).label("hours_to_approve"),
     )
@@ -45,7 +59,6 @@ def dashboard_figures(ki: Ki, now: datetime) -> DashboardFigures:
         status_counts={status: row[status.value] for status in RequestStatus},
         awaiting_approval=row["awaiting_approval"],
         open_soon=row["open_soon"],
-        unanswered_offers=row["unanswered_offers"],
         hours_to_approve=row["hours_to_approve"],
         attention=row["attention"],
     )

@@ -102,7 +102,7 @@ def confirm_locked(offer: Offer, request: HelpRequest, actor: User) -> Assignmen
     assignment = _seat(offer, request, actor)
     record("assignment.confirmed", actor=actor, subject=assignment, request_id=request.id)
     withdrawn = []
-    filled = queries.holding_count(request.id) >= request.helpers_needed
+    filled = is_full(request, queries.holding_count(request.id))
     if filled:
         lifecycle.mark_filled(request, actor)
         withdrawn = _withdraw_the_others(request, actor)
@@ -114,6 +114,18 @@ def confirm_locked(offer: Offer, request: HelpRequest, actor: User) -> Assignmen
         )
     )
     return assignment
+
+
+def is_full(request: HelpRequest, holding: int) -> bool:
+    """Every seat taken once ``holding`` helpers hold one: the request fills."""
+    return holding >= request.helpers_needed
+
+
+def withdrawn_by_confirming(request: HelpRequest, holding: int, others_out: int) -> int:
+    """How many of the ``others_out`` offers still out (pending, or accepted and not confirmed)
+    confirming one more helper withdraws: all of them once that fills the request, else none.
+    Said to the coordinator before confirming."""
+    return others_out if is_full(request, holding + 1) else 0
 
 
 def _withdraw_the_others(request: HelpRequest, actor: User) -> list[Offer]:

@@ -45,6 +45,7 @@ ASSIGNMENT_LABELS = {
 
 TAB_LABELS = {
     Tab.ATTENTION: _l("braucht Aufmerksamkeit"),
+    Tab.SOON: _l("nächste 48 Stunden, nicht besetzt"),
     Tab.SUBMITTED: _l("eingereicht"),
     Tab.OPEN: _l("offen"),
     Tab.OFFERED: _l("angefragt"),
@@ -59,19 +60,7 @@ TAB_LABELS = {
 
 ATTENTION_LABELS = {
     Attention.SOON: _l("beginnt in weniger als 48 Stunden und ist noch nicht besetzt"),
+    Attention.DUE_SOON: _l("ist in den nächsten 48 Stunden fällig und noch nicht besetzt"),
     Attention.STALE_OFFER: _l("eine Anfrage an Helfende ist seit über 24 Stunden unbeantwortet"),
     Attention.SUBMITTED: _l("von einer Initiative eingereicht, noch nicht übernommen"),
-}
-
-# Which tab of the request list shows the requests behind a status (dashboard links).
-STATUS_TABS = {
-    "open": Tab.OPEN,
-    "offered": Tab.OFFERED,
-    "filled": Tab.FILLED,
-    "draft": Tab.DRAFT,
-    "unfilled": Tab.UNFILLED,
-    "completed": Tab.COMPLETED,
-    "cancelled": Tab.CANCELLED,
-    "declined": Tab.CANCELLED,
-    "submitted": Tab.SUBMITTED,
 }

@@ -22,6 +22,7 @@ from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestSta
 
 class Tab(enum.StrEnum):
     ATTENTION = "attention"
+    SOON = "soon"  # still seeking and happening (or due) within 48 hours: the dashboard's tile
     SUBMITTED = "submitted"  # sent in by an initiative, waiting to be accepted, asked or declined
     OPEN = "open"
     OFFERED = "offered"
@@ -73,6 +74,23 @@ def attention_condition(now: datetime):
     return _attention(**attention_times(now))
 
 
+def _soon(now, soon_end, today, soon_day):
+    """Still seeking and starting within 48 hours, or a written translation due by the day 48 hours
+    from now: one condition for the dashboard's tile, its tab and the attention list's reason."""
+    return and_(
+        HelpRequest.status.in_(SEEKING),
+        or_(
+            and_(HelpRequest.starts_at >= now, HelpRequest.starts_at < soon_end),
+            and_(HelpRequest.due_on >= today, HelpRequest.due_on <= soon_day),
+        ),
+    )
+
+
+def soon_condition(now: datetime):
+    times = attention_times(now)
+    return _soon(times["now"], times["soon_end"], times["today"], times["soon_day"])
+
+
 def _attention(now, soon_end, stale_before, today, soon_day):
     """``attention_condition`` for the moments of ``attention_times`` (values or bind parameters).
 
@@ -82,10 +100,6 @@ def _attention(now, soon_end, stale_before, today, soon_day):
     unanswered offer in the state.
     """
     seeking = HelpRequest.status.in_(SEEKING)
-    starts_soon = or_(
-        and_(HelpRequest.starts_at >= now, HelpRequest.starts_at < soon_end),
-        and_(HelpRequest.due_on >= today, HelpRequest.due_on <= soon_day),
-    )
     stale_offer = exists().where(
         Offer.request_id == HelpRequest.id,
         Offer.status == OfferStatus.PENDING,
@@ -94,28 +108,33 @@ def _attention(now, soon_end, stale_before, today, soon_day):
     return and_(
         HelpRequest.status.in_((*SEEKING, RequestStatus.SUBMITTED)),
         or_(
-            and_(seeking, starts_soon),
+            _soon(now, soon_end, today, soon_day),
             and_(seeking, stale_offer),
             HelpRequest.status == RequestStatus.SUBMITTED,
         ),
     )
 
 
+# The tabs that list requests by status, and their statuses.
+TAB_STATUSES = {
+    Tab.SUBMITTED: (RequestStatus.SUBMITTED,),
+    Tab.OPEN: (RequestStatus.OPEN,),
+    Tab.OFFERED: (RequestStatus.OFFERED,),
+    Tab.FILLED: (RequestStatus.FILLED,),
+    Tab.DRAFT: (RequestStatus.DRAFT,),
+    Tab.UNFILLED: (RequestStatus.UNFILLED,),
+    Tab.COMPLETED: (RequestStatus.COMPLETED,),
+    Tab.CANCELLED: (RequestStatus.CANCELLED, RequestStatus.DECLINED),
+}
+
+
 def tab_condition(tab: Tab, now: datetime):
-    statuses = {
-        Tab.SUBMITTED: (RequestStatus.SUBMITTED,),
-        Tab.OPEN: (RequestStatus.OPEN,),
-        Tab.OFFERED: (RequestStatus.OFFERED,),
-        Tab.FILLED: (RequestStatus.FILLED,),
-        Tab.DRAFT: (RequestStatus.DRAFT,),
-        Tab.UNFILLED: (RequestStatus.UNFILLED,),
-        Tab.COMPLETED: (RequestStatus.COMPLETED,),
-        Tab.CANCELLED: (RequestStatus.CANCELLED, RequestStatus.DECLINED),
-    }
-    if tab in statuses:
-        return HelpRequest.status.in_(statuses[tab])
+    if tab in TAB_STATUSES:
+        return HelpRequest.status.in_(TAB_STATUSES[tab])
     if tab == Tab.ATTENTION:
         return attention_condition(now)
+    if tab == Tab.SOON:
+        return soon_condition(now)
     if tab == Tab.WEEK:
         today = now.astimezone(BERLIN).date()
         monday = today + timedelta(days=7 - today.weekday())
@@ -254,6 +273,7 @@ def offer_summaries(request_ids: list[int]) -> dict[int, OfferSummary]:
 
 class Attention(enum.StrEnum):
     SOON = "soon"
+    DUE_SOON = "due_soon"  # a written translation: due, not starting
     STALE_OFFER = "stale_offer"
     SUBMITTED = "submitted"
 
@@ -267,8 +287,10 @@ def attention_reasons(
     reasons = []
     starts_soon = request.starts_at is not None and now <= request.starts_at < now + SOON
     due_soon = request.due_on is not None and today <= request.due_on <= soon_day
-    if request.status in SEEKING and (starts_soon or due_soon):
+    if request.status in SEEKING and starts_soon:
         reasons.append(Attention.SOON)
+    elif request.status in SEEKING and due_soon:
+        reasons.append(Attention.DUE_SOON)
     if offers and offers.oldest_pending and offers.oldest_pending < now - STALE_OFFER:
         reasons.append(Attention.STALE_OFFER)
     if request.status == RequestStatus.SUBMITTED:
@@ -289,37 +311,15 @@ def bound_attention_times() -> dict:
 
 
 def request_figures(ki_id, times: dict):
-    """The dashboard's counts of the KI's requests, one column each: per status (named by it), starting
-    soon with nobody confirmed (``open_soon``) and needing attention (``attention``); ``ki_id`` and
-    ``times`` (see ``attention_times``) values or bind parameters."""
-    open_soon = and_(
-        HelpRequest.status.in_(SEEKING),
-        HelpRequest.starts_at >= times["now"],
-        HelpRequest.starts_at < times["soon_end"],
-    )
+    """The dashboard's counts of the KI's requests, one column each: per status (named by it), the
+    tab ``Tab.SOON`` (``open_soon``) and needing attention (``attention``); ``ki_id`` and ``times``
+    (see ``attention_times``) values or bind parameters."""
+    open_soon = _soon(times["now"], times["soon_end"], times["today"], times["soon_day"])
     return select(
         *(func.count().filter(HelpRequest.status == status).label(status.value) for status in RequestStatus),
         func.count().filter(open_soon).label("open_soon"),
         func.count().filter(_attention(**times)).label("attention"),
     ).where(HelpRequest.ki_id == ki_id)
-
-
-def unanswered_offer_count(ki_id):
-    """How many offers wait for an answer, as a subquery the dashboard counts along with the rest.
-
-    Only requests still seeking have unanswered offers (see ``_attention``); saying so reads the
-    KI's seeking requests' offers, not every unanswered offer in the state.
-    """
-    return (
-        select(func.count())
-        .select_from(Offer)
-        .join(HelpRequest, HelpRequest.id == Offer.request_id)
-        .where(
-            HelpRequest.ki_id == ki_id, HelpRequest.status.in_(SEEKING), Offer.status == OfferStatus.PENDING
-        )
-        .correlate(None)
-        .scalar_subquery()
-    )
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,35 @@
     var wanted = root.matches('[aria-invalid="true"]') ? root : root.querySelector('[aria-invalid="true"]');
     if (!wanted) {
       wanted = root.matches("[data-focus-after-swap]") ? root : root.querySelector("[data-focus-after-swap]");
+      // The message of an action that moves the work on elsewhere (a request opened for matching:
+      // its candidates) names where the focus goes instead; the message stays in its live region.
+      var onward = wanted && document.getElementById(wanted.getAttribute("data-focus-target") || "");
+      if (onward) wanted = onward;
     }
     if (wanted) {
       event.detail.focusHandled = true;
       wanted.focus();
     }
+  });
+
+  // A page opened at one of its parts (#candidates-heading after a request was opened) starts with
+  // the keyboard there too, when that part may take the focus (tabindex="-1"): scrolling alone
+  // leaves a screen-reader or keyboard user at the top.
+  document.addEventListener("DOMContentLoaded", function () {
+    var id = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
+    var part = id && document.getElementById(id);
+    if (part && part.getAttribute("tabindex") === "-1") part.focus();
+  });
+
+  // The request page answers each action with every region that shows the request's state, out of
+  // band. A region whose data-oob-key is the same as the one on the page shows nothing new: it is
+  // left as it is, with the focus and whatever was typed into its forms.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var detail = event.detail;
+    var current = detail.target;
+    var fresh = detail.fragment && detail.fragment.firstElementChild;
+    if (!current || !fresh || !current.hasAttribute || !current.hasAttribute("data-oob-key")) return;
+    if (fresh.getAttribute("data-oob-key") === current.getAttribute("data-oob-key")) detail.shouldSwap = false;
   });
 
   // A list that refreshes itself (the helper's inbox) must not throw away what someone is typing:

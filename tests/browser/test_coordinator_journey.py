@@ -87,8 +87,8 @@ def test_coordinator_offers_two_helper_accepts_coordinator_confirms(new_page, li
         client_ref=f"Fall P-17{suffix}",
     )
     coordinator.get_by_role("button", name="Anfrage öffnen").click()
-    expect(coordinator).to_have_url(re.compile(r"/requests/\d+$"))
-    request_path = re.search(r"/requests/\d+$", coordinator.url).group(0)
+    expect(coordinator).to_have_url(re.compile(r"/requests/\d+#candidates-heading$"))
+    request_path = re.search(r"/requests/\d+", coordinator.url).group(0)
 
     # Candidates with their reasons; nobody asked yet.
     candidates = coordinator.locator("#candidates")
@@ -112,7 +112,7 @@ def test_coordinator_offers_two_helper_accepts_coordinator_confirms(new_page, li
     # the candidate list reloaded itself and marks both as asked
     expect(candidates.locator(".candidate", has_text=first)).to_contain_text("schon angefragt")
     expect(candidates.get_by_label(first)).to_have_count(0)
-    assert coordinator.url.endswith(request_path)
+    assert request_path in coordinator.url
     axe.check(coordinator)
 
     # The first helper accepts in their own browser.
@@ -130,6 +130,9 @@ def test_coordinator_offers_two_helper_accepts_coordinator_confirms(new_page, li
     expect(first_row.get_by_role("button", name="Bestätigen")).to_be_visible()
     axe.check(coordinator)
 
+    # Confirming takes the only seat: the page says before that the other offer is withdrawn.
+    expect(first_row).to_contain_text("eine weitere Anfrage wird zurückgezogen")
+    coordinator.once("dialog", lambda dialog: dialog.accept())
     first_row.get_by_role("button", name="Bestätigen").click()
     expect(status).to_contain_text(f"{first} ist bestätigt.")
     expect(offers.locator(".offer-row", has_text=first)).to_contain_text("bestätigt am")

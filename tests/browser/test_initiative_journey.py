@@ -123,6 +123,10 @@ def test_initiative_asks_from_the_directory_and_sees_the_helper_found(new_page, 
     axe.check(coordinator)
     panel.get_by_role("button", name="In die Vermittlung übernehmen").click()
     expect(coordinator.locator("#submitted-actions")).to_contain_text("übernommen")
+    # Open for matching now: the whole page says so, and the work goes on at the candidates.
+    expect(coordinator.locator("#request-head .status-badge")).to_have_text("offen")
+    expect(coordinator.get_by_role("heading", name="Wer passt?")).to_be_focused()
+    expect(coordinator.locator("#request-history")).to_contain_text("eingereicht → offen")
     axe.check(coordinator)
 
     initiative.reload()

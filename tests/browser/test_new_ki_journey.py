@@ -168,7 +168,7 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     )
     expect(coordinator.locator("#candidates-preview")).to_contain_text(helper_name)
     coordinator.get_by_role("button", name="Anfrage öffnen").click()
-    expect(coordinator).to_have_url(re.compile(r"/requests/\d+$"))
+    expect(coordinator).to_have_url(re.compile(r"/requests/\d+#candidates-heading$"))
     candidates = coordinator.locator("#candidates")
     expect(candidates).to_contain_text(helper_name)
     expect(candidates).to_contain_text("Muttersprache Amharisch")

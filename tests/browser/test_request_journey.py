@@ -99,7 +99,8 @@ def test_coordinator_creates_a_request_and_sees_candidates_rerank(page, live_ser
     axe.check(page)
 
     page.get_by_role("button", name="Anfrage öffnen").click()
-    expect(page).to_have_url(re.compile(r"/requests/\d+$"))
+    expect(page).to_have_url(re.compile(r"/requests/\d+#candidates-heading$"))
+    expect(page.get_by_role("heading", name="Wer passt?")).to_be_focused()
     expect(page.locator("#flash")).to_contain_text("Die Anfrage ist offen.")
     expect(page.locator("#candidates")).to_contain_text(tigrinya)
     expect(page.locator("#candidates")).to_contain_text("Muttersprache Tigrinya")

@@ -26,7 +26,7 @@ from ki_match.requests.models import (
     RequestStatus,
 )
 from tests.factories import assignment_for, make_helper, make_request, move_into_past, offer_to, other_ki
-from tests.support import htmx_headers, outbox
+from tests.support import htmx_headers, outbox, regions
 
 OFFERS = htmx_headers("offers")
 LIFECYCLE = htmx_headers("request-lifecycle")
@@ -114,7 +114,9 @@ def test_offers_partial_and_its_page_fallback(client, coordinator, helper):
     response = client.get(f"/requests/{request.id}/offers", headers=OFFERS)
     fragment = body(response)
     assert response.status_code == 200
-    assert fragment.lstrip().startswith("<section") and "<h1" not in fragment
+    # the block first, then the page's other state regions out of band; never the whole page
+    assert fragment.lstrip().startswith('<section id="offers"') and "<html" not in fragment
+    assert not regions(fragment)["offers"].oob and regions(fragment)["request-head"].oob
     assert "zugesagt" in fragment and "Bestätigen" in fragment
     without_js = client.get(f"/requests/{request.id}/offers")
     assert without_js.status_code == 303
@@ -215,7 +217,8 @@ def test_confirm_that_lost_the_race_is_a_409_fragment_with_the_reason(
     response = client.post(f"/requests/offers/{second.id}/confirm", headers=OFFERS)
     fragment = body(response)
     assert response.status_code == 409
-    assert "<h1" not in fragment and 'id="offers"' in fragment
+    assert "<html" not in fragment and 'id="offers"' in fragment
+    assert "besetzt</p>" in regions(fragment)["request-head"].html  # the true state beside the reason
     assert 'role="status"' in fragment and "inzwischen besetzt" in fragment
     assert "offer-state-error" in fragment
     # without JavaScript: back to the page, with the reason
@@ -314,13 +317,20 @@ def test_reschedule_moves_the_request_and_tells_the_helpers(client, coordinator,
         data={"reschedule-day": day, "reschedule-start": clock, "reschedule-duration_minutes": "45"},
         headers=LIFECYCLE,
     )
-    assert response.status_code == 204
-    assert response.headers["HX-Redirect"] == f"/requests/{request.id}"
+    assert response.status_code == 200
+    assert "neue Termin ist gespeichert" in regions(body(response))["request-lifecycle"].html
     moved = fresh(HelpRequest, request.id)
     assert (moved.starts_at, moved.duration_minutes) == (new_start, 45)
     assert fresh(Assignment, assignment.id).starts_at == new_start
     assert outbox("request_rescheduled", to=amina.user.email)
-    assert "neue Termin ist gespeichert" in body(client.get(f"/requests/{request.id}"))
+    # without JavaScript: back to the page, which says so
+    day, clock = _local(new_start + timedelta(hours=1))
+    response = client.post(
+        f"/requests/{request.id}/reschedule",
+        data={"reschedule-day": day, "reschedule-start": clock, "reschedule-duration_minutes": "45"},
+    )
+    assert response.status_code == 303
+    assert "neue Termin ist gespeichert" in body(client.get(response.headers["Location"]))
 
 
 def test_reschedule_form_errors_are_422_next_to_the_fields(client, coordinator):
@@ -337,7 +347,7 @@ def test_reschedule_form_errors_are_422_next_to_the_fields(client, coordinator):
         assert "Vergangenheit" in page and "Bitte geben Sie die Uhrzeit an." in page and "720 Minuten" in page
         assert f'value="{yesterday}"' in page and 'value="5"' in page
         assert 'id="reschedule" class="explain" open' in page
-        assert ("<h1>" in page) == (not headers)
+        assert ("<html" in page) == (not headers)
     assert fresh(HelpRequest, request.id).duration_minutes == 90
 
 
@@ -432,7 +442,8 @@ def test_mark_completed(client, coordinator, staff, helper):
     move_into_past(db.session.scalar(select(Assignment).where(Assignment.request_id == request.id)))
     assert "Als erledigt markieren" in body(client.get(f"/requests/{request.id}"))
     response = client.post(f"/requests/{request.id}/complete", headers=LIFECYCLE)
-    assert response.status_code == 204 and response.headers["HX-Redirect"] == f"/requests/{request.id}"
+    assert response.status_code == 200 and "Die Anfrage ist erledigt." in body(response)
+    assert "erledigt</p>" in regions(body(response))["request-head"].html
     assert fresh(HelpRequest, request.id).status == RequestStatus.COMPLETED
     assert outbox("report_hours", to=amina.user.email)
 

@@ -146,7 +146,7 @@ def test_create_open_request_records_status_change_and_audit(client, coordinator
     response = client.post("/requests/new", data=form_data(alt_language_ids=[str(language("fa").id)]))
     assert response.status_code == 303
     created = newest_request()
-    assert response.headers["Location"] == f"/requests/{created.id}"
+    assert response.headers["Location"] == f"/requests/{created.id}#candidates-heading"
     assert created.status == RequestStatus.OPEN
     assert created.starts_at == berlin(next_tuesday(), time(10))
     assert created.duration_minutes == 90
@@ -285,7 +285,7 @@ def test_htmx_post_of_an_invalid_form_answers_422_with_the_page(client, coordina
 def test_htmx_post_of_a_valid_form_redirects_with_hx_redirect(client, coordinator):
     response = client.post("/requests/new", data=form_data(), headers=htmx_headers("main"))
     assert response.status_code == 204
-    assert response.headers["HX-Redirect"] == f"/requests/{newest_request().id}"
+    assert response.headers["HX-Redirect"] == f"/requests/{newest_request().id}#candidates-heading"
 
 
 # --- inline validation ----------------------------------------------------------------------
@@ -614,7 +614,7 @@ def test_why_not_lists_every_failed_rule(client, coordinator, make_request, avai
     assert response.status_code == 200
     html = body(response)
     assert "<html" not in html
-    assert "scheitert an diesen Bedingungen" in html
+    assert "scheitert an 3 Bedingungen – steht deshalb in keiner Liste" in html
     assert "Deutsch unter B1" in html and "fährt nicht nach Brakel" in html
     assert "Niveau unter dem geforderten" in html
     # The check concerns the helper: she is the subject (her export finds it), the request in the detail.
@@ -745,6 +745,7 @@ def test_list_tabs_filter_by_status_and_count(client, coordinator, make_request)
     counts = dict(re.findall(r'id="tab-(\w+)"[^>]*>[^<]*<span class="count">(\d+)</span>', html))
     assert counts == {
         "attention": "0",
+        "soon": "0",
         "submitted": "0",
         "open": "2",
         "offered": "1",
@@ -961,7 +962,7 @@ def test_dashboard_figures_link_to_their_lists_and_show_what_needs_attention(
     soon = make_request(starts_at=utcnow() + timedelta(hours=5))
     later = make_request(starts_at=utcnow() + timedelta(days=5))
     html = body(client.get("/"))
-    assert 'href="/requests?tab=attention"' in html
+    assert 'href="/requests?tab=soon"' in html
     assert 'href="/requests?tab=offered"' in html
     assert 'href="/helpers/approvals"' in html
     assert 'href="/requests?tab=open"' in html  # the status table links to its tabs

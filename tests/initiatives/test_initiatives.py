@@ -471,7 +471,9 @@ def test_accept_opens_for_matching_and_mails_in_the_same_transaction(client, sta
 def test_accept_without_javascript_redirects_to_the_request(client, staff, create_user):
     request = _submitted(create_user(Role.INITIATIVE))
     response = client.post(f"/requests/{request.id}/submitted/accept")
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"/requests/{request.id}")
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/requests/{request.id}#candidates-heading"
+    )
 
 
 def test_ask_back_keeps_it_submitted_and_mails_the_initiative(client, staff, create_user, db):

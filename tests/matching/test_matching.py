@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-import pytest
 from sqlalchemy import event
 
 from ki_match.clock import utcnow
@@ -13,49 +12,23 @@ from ki_match.helpers.models import Absence, HelperKind
 from ki_match.matching import services
 from ki_match.reference.models import Level
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestKind, RequestStatus
-from tests.factories import language, town
+from tests.factories import language
 
 
-@pytest.fixture
-def tuesday_request(ki, coordinator):
-    """Next week's Tuesday, 10:00–11:30 in Brakel, Arabic at B2."""
-    today = utcnow().date()
-    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 + 7)
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    starts = datetime.combine(tuesday, time(10), ZoneInfo("Europe/Berlin"))
-    request = HelpRequest(
-        ki_id=ki.id,
-        kind=RequestKind.ACCOMPANIMENT,
-        status=RequestStatus.OPEN,
-        language_id=language("ar").id,
-        min_level=Level.B2,
-        starts_at=starts,
-        duration_minutes=90,
-        town_id=town("Brakel").id,
-        client_ref="Familie A-17",
-        created_by_id=coordinator.id,
-    )
-    db.session.add(request)
-    db.session.commit()
-    return request
-
-
-def test_match_ranks_candidates_and_lists_near_misses(tuesday_request, available_helper):
+def test_match_ranks_candidates_and_lists_near_misses(brakel_request, available_helper):
     amina = available_helper(display_name="Amina K.")
     on_holiday = available_helper(display_name="Basma R.")
     db.session.add(
         Absence(
             helper_id=on_holiday.id,
-            first_day=tuesday_request.starts_at.date() - timedelta(days=2),
-            last_day=tuesday_request.starts_at.date() + timedelta(days=3),
+            first_day=brakel_request.starts_at.date() - timedelta(days=2),
+            last_day=brakel_request.starts_at.date() + timedelta(days=3),
         )
     )
     available_helper(display_name="Olena P.", languages=(("uk", Level.NATIVE), ("de", Level.C1)))
     db.session.commit()
 
-    result = services.match(tuesday_request)
+    result = services.match(brakel_request)
     assert [c.helper.name for c in result.candidates] == ["Amina K."]
     assert "Muttersprache Arabisch" in result.candidates[0].reasons
     assert [c.helper.name for c in result.near_misses] == ["Basma R."]
@@ -63,25 +36,25 @@ def test_match_ranks_candidates_and_lists_near_misses(tuesday_request, available
     assert amina.id == result.candidates[0].helper.id
 
 
-def test_prefilter_leaves_out_unapproved_and_withdrawn_consent(tuesday_request, available_helper):
+def test_prefilter_leaves_out_unapproved_and_withdrawn_consent(brakel_request, available_helper):
     available_helper(display_name="Ohne Freigabe", approved=False)
     no_consent = available_helper(display_name="Ohne Einwilligung")
     no_consent.consent_given_at = None
     db.session.commit()
-    result = services.match(tuesday_request)
+    result = services.match(brakel_request)
     assert result.candidates == [] and result.near_misses == []
 
 
-def test_declined_helpers_are_near_misses_with_that_reason(tuesday_request, available_helper):
+def test_declined_helpers_are_near_misses_with_that_reason(brakel_request, available_helper):
     amina = available_helper(display_name="Amina K.")
-    db.session.add(Offer(request_id=tuesday_request.id, helper_id=amina.id, status=OfferStatus.DECLINED))
+    db.session.add(Offer(request_id=brakel_request.id, helper_id=amina.id, status=OfferStatus.DECLINED))
     db.session.commit()
-    result = services.match(tuesday_request)
+    result = services.match(brakel_request)
     assert result.candidates == []
     assert result.near_misses[0].failures[0].rule == "declined"
 
 
-def test_why_not_lists_every_failed_rule(tuesday_request, available_helper):
+def test_why_not_lists_every_failed_rule(brakel_request, available_helper):
     helper = available_helper(
         display_name="Yusuf T.",
         languages=(("ar", Level.B1), ("de", Level.A2)),
@@ -89,13 +62,13 @@ def test_why_not_lists_every_failed_rule(tuesday_request, available_helper):
         slots=[(3, time(9), time(13))],
     )
     helper.kind = HelperKind.VOLUNTEER
-    tuesday_request.qualified_required = True
+    brakel_request.qualified_required = True
     db.session.commit()
-    rules = [failure.rule for failure in services.why_not(tuesday_request, helper)]
+    rules = [failure.rule for failure in services.why_not(brakel_request, helper)]
     assert rules == ["language", "german", "slot", "qualified", "reach"]
 
 
-def test_number_of_queries_does_not_grow_with_candidates(app, tuesday_request, available_helper):
+def test_number_of_queries_does_not_grow_with_candidates(app, brakel_request, available_helper):
     def statements_for_match() -> int:
         count = 0
 
@@ -107,7 +80,7 @@ def test_number_of_queries_does_not_grow_with_candidates(app, tuesday_request, a
         event.listen(engine, "before_cursor_execute", count_statement)
         try:
             db.session.expire_all()
-            request = db.session.get(HelpRequest, tuesday_request.id)
+            request = db.session.get(HelpRequest, brakel_request.id)
             services.match(request)
         finally:
             event.remove(engine, "before_cursor_execute", count_statement)
@@ -138,9 +111,7 @@ def test_written_translation_ignores_slots_and_travel(ki, coordinator, available
     assert [c.helper.id for c in services.match(request).candidates] == [far_away.id]
 
 
-def test_history_facts_come_from_one_pass_over_assignments(
-    ki, coordinator, tuesday_request, available_helper
-):
+def test_history_facts_come_from_one_pass_over_assignments(ki, coordinator, brakel_request, available_helper):
     """Recent load, topic experience, no-shows and "knows the family" are counted per helper."""
     from ki_match.matching import queries
     from ki_match.reference.models import Topic
@@ -176,7 +147,7 @@ def test_history_facts_come_from_one_pass_over_assignments(
         )
 
     topic_id = db.session.scalar(db.select(Topic.id).where(Topic.code == "health"))
-    tuesday_request.topic_id = topic_id
+    brakel_request.topic_id = topic_id
     past(3, AssignmentStatus.COMPLETED, amina, client_ref="Familie A-17", topic=topic_id)
     past(10, AssignmentStatus.COMPLETED, amina)
     past(60, AssignmentStatus.NO_SHOW, amina)
@@ -184,7 +155,7 @@ def test_history_facts_come_from_one_pass_over_assignments(
     db.session.commit()
 
     german = queries.german_id(queries.languages(ki.id))
-    found = queries.helper_facts(ki.id, queries.request_facts(tuesday_request), german)
+    found = queries.helper_facts(ki.id, queries.request_facts(brakel_request), german)
     facts = {h.id: h for h in found}
     assert facts[amina.id].recent_assignments == 2
     assert facts[amina.id].no_shows == 1
