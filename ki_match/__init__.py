@@ -81,11 +81,13 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.core.views import bp as core
     from ki_match.desk import (
         helper_pages,
+        managed_pages,
         offer_actions,
         request_changes,
         request_form,
         request_list,
         request_page,
+        task_pages,
     )
     from ki_match.desk.blueprints import helpers, requests
     from ki_match.directory.views import bp as directory
@@ -106,7 +108,18 @@ def register_blueprints(app: Flask) -> None:
 
     # The desk's and the profile's routes live in several modules on one blueprint each;
     # importing the modules adds the routes.
-    assert all((helper_pages, offer_actions, request_changes, request_form, request_list, request_page))
+    assert all(
+        (
+            helper_pages,
+            managed_pages,
+            offer_actions,
+            request_changes,
+            request_form,
+            request_list,
+            request_page,
+        )
+    )
+    assert task_pages
     assert all((language_views, week_views))
     for blueprint in (
         home,
