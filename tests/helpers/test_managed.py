@@ -198,3 +198,20 @@ def test_the_invitation_turns_her_into_a_normal_account_keeping_her_profile(ki, 
     assert is_matchable(db.session.get(HelperProfile, profile.id))
     assert authenticate("ahmad@example.org", password).user.id == user.id
     assert audit_events("account.managed_taken_over")
+
+
+def test_another_ki_cannot_send_her_an_offer_even_by_her_id(ki, coordinator):
+    from ki_match.offers.sending import send_offers
+
+    elsewhere = other_ki()
+    sharing(ki, elsewhere)
+    profile = in_pool(make_managed_helper(ki=elsewhere, home="Paderborn"))
+    request = make_request(
+        ki=ki,
+        created_by=coordinator,
+        kind=RequestKind.REMOTE,
+        where=None,
+        starts_at=berlin(next_tuesday(), time(10)),
+    )
+    result = send_offers(request.id, [profile.id], coordinator)
+    assert result.sent == []
