@@ -79,16 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.calendar.views import bp as calendar
     from ki_match.core.health import bp as health
     from ki_match.core.views import bp as core
-    from ki_match.desk import (
-        helper_pages,
-        offer_actions,
-        on_behalf,
-        request_changes,
-        request_form,
-        request_list,
-        request_page,
-    )
-    from ki_match.desk.blueprints import helpers, requests
+    from ki_match.desk import routed_blueprints
     from ki_match.directory.views import bp as directory
     from ki_match.home.frontdoor import bp as frontdoor
     from ki_match.home.views import bp as home
@@ -105,11 +96,8 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.reports.views import bp as reports
     from ki_match.requests.commands import bp as request_commands
 
-    # The desk's and the profile's routes live in several modules on one blueprint each;
-    # importing the modules adds the routes.
-    assert all(
-        (helper_pages, offer_actions, on_behalf, request_changes, request_form, request_list, request_page)
-    )
+    # The profile's routes live in several modules on one blueprint; importing them adds the routes.
+    helpers, requests = routed_blueprints()
     assert all((language_views, week_views))
     for blueprint in (
         home,
@@ -148,7 +136,7 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.helpers import activation
     from ki_match.initiatives import contacts
     from ki_match.initiatives import services as initiatives
-    from ki_match.notifications import recipients
+    from ki_match.notifications import recipients, tasks
     from ki_match.offers import commitments, pool
 
     # A share of a helper's contact ends with her seat before anyone is mailed about the change.
@@ -160,6 +148,7 @@ def register_event_handlers(app: Flask) -> None:
         contacts.HANDLERS,
         initiatives.HANDLERS,
         recipients.HANDLERS,
+        tasks.HANDLERS,
     ):
         subscribe(app, handlers)
 

@@ -41,6 +41,7 @@ from ki_match.accounts.models import Role, User
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperProfile
+from ki_match.notifications.tasks import CoordinatorTask
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from ki_match.reference.models import Language, Town
@@ -210,6 +211,16 @@ def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) ->
     offer = Offer(request_id=request.id, helper_id=helper.id)
     db.session.add(offer)
     db.session.flush()
+    # A call to make about the offer (the coordinators' task list; notifications.tasks).
+    db.session.add(
+        CoordinatorTask(
+            ki_id=ki.id,
+            helper_id=helper.id,
+            request_id=request.id,
+            kind="offer",
+            idempotency_key=f"world-{ki.id}",
+        )
+    )
     db.session.add(
         Assignment(
             request_id=request.id,

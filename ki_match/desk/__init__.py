@@ -6,3 +6,21 @@ A package at the top: its pages bring together what the layers below keep
 authorises its object with the one loader of that object, calls one rule, and
 renders a page or the block htmx asked for.
 """
+
+
+def routed_blueprints():
+    """The desk's two blueprints, with the routes of every module that adds to them."""
+    from ki_match.desk import (  # noqa: F401  (importing a module adds its routes)
+        helper_pages,
+        managed_pages,
+        offer_actions,
+        on_behalf,
+        request_changes,
+        request_form,
+        request_list,
+        request_page,
+        task_pages,
+    )
+    from ki_match.desk.blueprints import helpers, requests
+
+    return helpers, requests

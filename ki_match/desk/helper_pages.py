@@ -17,12 +17,14 @@ from ki_match.clock import local_today, utcnow
 from ki_match.core.args import choice_arg, int_arg, page_arg, text_arg
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import helpers as bp
+from ki_match.desk.managed_forms import NoteForm
 from ki_match.extensions import db
 from ki_match.helpers import availability, queries
 from ki_match.helpers.activation import approve_helper, set_account_active
 from ki_match.helpers.events import FreedCommitments
 from ki_match.helpers.forms import ChecksForm
 from ki_match.helpers.loaders import get_profile
+from ki_match.helpers.managed import ManagedError, set_note
 from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.queries import HelperFilters, HelperState
 from ki_match.helpers.services import CHECK_FIELDS, is_matchable, missing_for_approval, record_checks
@@ -122,6 +124,7 @@ def _profile_context(profile: HelperProfile, **extra) -> dict:
         "gender_labels": GENDER_CHOICES,
         "checks_form": ChecksForm(formdata=None, obj=profile),
         "checks_message": None,
+        "note_form": NoteForm(formdata=None, obj=profile),
     }
     context.update(extra)
     return context
@@ -207,6 +210,24 @@ def deactivate(profile_id: int):
 @roles(*STAFF)
 def reactivate(profile_id: int):
     return _set_active(profile_id, True)
+
+
+@bp.route("/<int:profile_id>/note", methods=["POST"])
+@roles(*STAFF)
+def note(profile_id: int):
+    """The coordinators' internal note on any helper of the KI (never shown to her or others)."""
+    profile = get_profile(profile_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return render("helpers/show.html", status=422, **_profile_context(profile, note_form=form))
+    try:
+        changed = set_note(profile, form.note.data, actor())
+    except ManagedError as error:
+        db.session.rollback()
+        form.note.errors = [str(error)]
+        return render("helpers/show.html", status=422, **_profile_context(profile, note_form=form))
+    flash(_("Notiz gespeichert.") if changed else _("Nichts geändert."), "success")
+    return redirect_to(url_for("helpers.show", profile_id=profile.id, _anchor="note"))
 
 
 # --- approval -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ki_match.accounts.labels import ROLE_LABELS
 from ki_match.accounts.models import Role
+from ki_match.notifications.tasks import open_count
 from ki_match.offers.queries import open_offer_count
 from ki_match.orgs.queries import current_ki
 from ki_match.requests.labels import KIND_LABELS, STATUS_LABELS
@@ -34,12 +35,18 @@ def _open_offers() -> int:
     return open_offer_count(current_ki(), current_user)
 
 
+def _open_tasks() -> int:
+    return open_count(current_ki().id)
+
+
 _START = NavItem("home.index", _l("Übersicht"))
 _DESK = [
     NavItem("requests.index", _l("Anfragen")),
     NavItem("requests.new", _l("Neue Anfrage")),
     NavItem("helpers.index", _l("Helfende")),
     NavItem("helpers.pending", _l("Freigaben")),
+    # Calls to make to helpers the KI manages (notifications.tasks).
+    NavItem("helpers.tasks", _l("Aufgaben"), count=_open_tasks),
 ]
 _REPORTS = NavItem("reports.index", _l("Berichte"))
 _MAIL = NavItem("notifications.status", _l("Benachrichtigungen"))

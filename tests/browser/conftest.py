@@ -565,6 +565,15 @@ def fill_request(page, *, language: str, day: str, town: str, place: str, client
     expect(page.locator("#form-feedback")).to_contain_text("Alle nötigen Angaben sind da.")
 
 
+def open_new_request(page, **fields) -> str:
+    """From the navigation, post a request (``fill_request``'s fields) and open it; its path."""
+    main_navigation(page).get_by_role("link", name="Neue Anfrage").click()
+    fill_request(page, **fields)
+    page.get_by_role("button", name="Anfrage öffnen").click()
+    expect(page).to_have_url(re.compile(r"/requests/\d+$"))
+    return re.search(r"/requests/\d+$", page.url).group(0)
+
+
 def confirm_address(page, link: str) -> None:
     """Open the mailed link that confirms an address, confirm, and arrive at the login."""
     page.goto(link)

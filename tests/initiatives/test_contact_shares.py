@@ -177,3 +177,18 @@ def test_the_coordinators_page_shows_and_switches_the_share_per_helper(client, m
     assert queries.shared_helper_ids(request) == set()
     unshared = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contact.unshared"))
     assert (unshared.subject_type, unshared.subject_id) == ("helper_profile", amira.id)
+
+
+def test_a_managed_helper_without_address_is_shared_by_name_and_phone(client, member, coordinator):
+    from tests.factories import make_managed_helper
+
+    request = _from_organisation(member)
+    ahmad = make_managed_helper(display_name="Ahmad Quellhof", phone="+49 5272 333333")
+    assignment_for(request, ahmad, coordinator)
+    contacts.share_contact(request.id, ahmad.id, coordinator, True)
+
+    html = _initiative_page(client, request)
+    assert "Ahmad Quellhof" in html and "5272 333333" in html
+    assert "None" not in html and "mailto:" not in html
+    (mail,) = outbox("initiative_contact_shared")
+    assert "Ahmad Quellhof" in mail.body_text and "None" not in mail.body_text

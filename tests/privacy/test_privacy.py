@@ -487,3 +487,27 @@ def test_account_page_links_calendar_and_my_data_for_helpers_only(client, auth, 
     auth.as_role(Role.COORDINATOR)
     page = client.get("/account").get_data(as_text=True)
     assert 'href="/calendar"' not in page and 'href="/my-data"' not in page
+
+
+def test_a_managed_helpers_note_and_tasks_are_exported_and_go_with_her_account(app, ki, coordinator):
+    """The coordinators' note is part of her profile (GDPR access), and the calls about her are hers:
+    both are in her export; deleting her account clears the note and deletes the tasks."""
+    from ki_match.helpers.managed import set_note
+    from ki_match.notifications.tasks import CoordinatorTask, queue_task
+    from tests.factories import make_managed_helper
+
+    profile = make_managed_helper(ki=ki)
+    set_note(profile, "ruft lieber abends an", coordinator)
+    request = make_request(created_by=coordinator)
+    queue_task(profile, kind="offer", key="privacy", request_id=request.id)
+    db.session.commit()
+
+    tables = queries.personal_data(profile.user)["tables"]
+    assert tables["helper_profile"][0]["note"] == "ruft lieber abends an"
+    assert [(row["kind"], row["request_id"]) for row in tables["coordinator_task"]] == [("offer", request.id)]
+    assert "done_by_id" not in tables["coordinator_task"][0]  # another person's account
+
+    delete_helper_account(profile.user)
+
+    assert db.session.get(HelperProfile, profile.id).note is None
+    assert db.session.scalar(select(func.count(CoordinatorTask.id))) == 0

@@ -1,0 +1,113 @@
+"""A coordinator creates a helper the KI manages (no e-mail, consent on paper), keeps her profile,
+offers her a request through the usual offer flow, finds the call to make under "Aufgaben" and
+marks it done; axe at desktop width and on a 390 px phone."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from ki_match.accounts.models import Role
+from ki_match.clock import local_today
+from tests.browser.conftest import main_navigation, open_menu, open_new_request
+from tests.factories import next_tuesday
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _check_both_widths(page, axe) -> None:
+    axe.check(page)
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    axe.check(page)
+    page.set_viewport_size(size)
+
+
+def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_page, live_server, axe, log_in):
+    suffix = uuid.uuid4().hex[:4]
+    name = f"Ahmad{suffix} Rahimi"
+    page = new_page()
+    log_in(page, Role.COORDINATOR)
+
+    # From the helpers' list to the form for a managed profile.
+    main_navigation(page).get_by_role("link", name="Helfende", exact=True).click()
+    page.get_by_role("link", name="Verwaltetes Profil anlegen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verwaltetes Profil anlegen")
+    _check_both_widths(page, axe)
+
+    # Nothing typed is lost on an error: no phone and no e-mail.
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Einwilligung liegt schriftlich vor").check()
+    page.get_by_label("Einwilligung unterschrieben am").fill((local_today() - timedelta(days=2)).isoformat())
+    page.problems.expect_console_error("status of 422")
+    page.get_by_role("button", name="Profil anlegen").click()
+    expect(page.locator("#phone-error")).to_have_text("Ohne E-Mail-Adresse braucht es eine Telefonnummer.")
+    expect(page.get_by_label("Name")).to_have_value(name)
+    _check_both_widths(page, axe)
+
+    page.get_by_label("Telefon").fill("05272 98765")
+    page.get_by_role("button", name="Profil anlegen").click()
+    expect(page).to_have_url(re.compile(r"/helpers/\d+/manage$"))
+    expect(page.locator("#flash")).to_contain_text(f"{name} ist angelegt")
+    expect(page.locator("#consent")).to_contain_text("Liegt schriftlich vor")
+
+    # Her languages, town and week, with the helper's own forms.
+    languages = page.locator("#languages")
+    for language, level in (("Somali", "Muttersprache"), ("Deutsch", "B2")):
+        languages.get_by_label("Sprache", exact=True).select_option(label=language)
+        languages.get_by_label("Wie gut?").select_option(label=level)
+        languages.get_by_role("button", name="Sprache hinzufügen").click()
+        expect(page.locator("#flash")).to_contain_text("Sprache gespeichert.")
+    expect(languages).to_contain_text("Somali")
+    where = page.locator("#where")
+    where.get_by_label("Wo wohnen Sie?").select_option(label="Brakel")
+    where.get_by_role("button", name="Orte speichern").click()
+    expect(page.locator("#flash")).to_contain_text("wo die Person hilft")
+    when = page.locator("#when")
+    when.get_by_label("Tag", exact=True).select_option(label="Dienstag")
+    when.get_by_label("von", exact=True).fill("08:00")
+    when.get_by_label("bis", exact=True).fill("18:00")
+    when.get_by_role("button", name="Zeit und Grenze speichern").click()
+    expect(page.locator("#when .rows")).to_contain_text("Dienstag")
+    _check_both_widths(page, axe)
+
+    # A request she fits: she is a candidate like anyone, and the usual offer goes out.
+    request_path = open_new_request(
+        page,
+        language="Somali",
+        day=next_tuesday().isoformat(),
+        town="Brakel",
+        place="Jobcenter Brakel",
+        client_ref=f"Fall S-{suffix}",
+    )
+    candidates = page.locator("#candidates")
+    expect(candidates).to_contain_text(name)
+    candidates.get_by_label(name).check()
+    candidates.get_by_role("button", name="Ausgewählte anfragen").click()
+    expect(page.locator("#offers-status")).to_contain_text(f"Anfrage an {name} verschickt.")
+
+    # No mail for her: a call on the coordinators' task list, counted in the navigation.
+    page.reload()
+    open_menu(page)
+    tasks_link = main_navigation(page).get_by_role("link", name=re.compile(r"^Aufgaben \(\d+\)$"))
+    tasks_link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aufgaben")
+    task = page.locator(".task", has_text=f"Ahmad{suffix} R. anrufen: Angebot für")
+    expect(task).to_contain_text("(Jobcenter Brakel)")
+    expect(task.get_by_role("link", name="05272 98765")).to_be_visible()
+    expect(task.get_by_role("link", name=re.compile(r"Zur Anfrage"))).to_have_attribute("href", request_path)
+    _check_both_widths(page, axe)
+
+    task.get_by_role("button", name=re.compile("^Erledigt")).click()
+    expect(page.locator("#flash")).to_contain_text(f"Erledigt: Ahmad{suffix} R. anrufen")
+    expect(page.locator(".task", has_text=f"Ahmad{suffix} R.")).to_have_count(0)
+    done = page.get_by_role("region", name="Zuletzt erledigt")
+    expect(done).to_contain_text(f"Ahmad{suffix} R. anrufen: Angebot")
+    expect(done).to_contain_text("erledigt am")
+    _check_both_widths(page, axe)
