@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.desk import (
         helper_pages,
         offer_actions,
+        pool_import,
         request_changes,
         request_form,
         request_list,
@@ -106,7 +107,9 @@ def register_blueprints(app: Flask) -> None:
 
     # The desk's and the profile's routes live in several modules on one blueprint each;
     # importing the modules adds the routes.
-    assert all((helper_pages, offer_actions, request_changes, request_form, request_list, request_page))
+    assert all(
+        (helper_pages, offer_actions, pool_import, request_changes, request_form, request_list, request_page)
+    )
     assert all((language_views, week_views))
     for blueprint in (
         home,
