@@ -148,7 +148,7 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.helpers import activation
     from ki_match.initiatives import contacts
     from ki_match.initiatives import services as initiatives
-    from ki_match.notifications import recipients
+    from ki_match.notifications import recipients, tasks
     from ki_match.offers import commitments, pool
 
     # A share of a helper's contact ends with her seat before anyone is mailed about the change.
@@ -160,6 +160,7 @@ def register_event_handlers(app: Flask) -> None:
         contacts.HANDLERS,
         initiatives.HANDLERS,
         recipients.HANDLERS,
+        tasks.HANDLERS,
     ):
         subscribe(app, handlers)
 

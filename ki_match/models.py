@@ -5,6 +5,7 @@ import ki_match.audit.models
 import ki_match.helpers.models
 import ki_match.initiatives.models
 import ki_match.notifications.reminders  # ReminderLog
+import ki_match.notifications.tasks  # CoordinatorTask
 import ki_match.offers.escalation  # EscalationStep
 import ki_match.orgs.models
 import ki_match.outbox.models

@@ -138,6 +138,40 @@ def make_helper(
     return profile
 
 
+def make_managed_helper(
+    *,
+    ki: Ki | None = None,
+    display_name: str = "Ahmad Rahimi",
+    phone: str | None = "05271 12345",
+    consented: bool = True,
+    languages=(("ar", Level.NATIVE), ("de", Level.B1)),
+    home: str | None = "Brakel",
+    slots=((1, time(9), time(13)),),
+    **fields,
+) -> HelperProfile:
+    """A helper the KI manages (``helpers.managed``), made through ``create_managed_helper`` by a
+    coordinator of the KI: no e-mail, Arabic (native) and German (B1), Tuesday 09:00–13:00 in Brakel;
+    ``consented`` records her consent on paper (which approves her)."""
+    from ki_match.helpers.managed import create_managed_helper
+
+    ki = ki or first_ki()
+    profile = create_managed_helper(
+        ki,
+        display_name=display_name,
+        phone=phone,
+        actor=make_user(Role.COORDINATOR, ki=ki),
+        consent_on=date.today() - timedelta(days=1) if consented else None,
+        **fields,
+    )
+    profile.home_town_id = town(home).id if home else None
+    for code, level in languages:
+        db.session.add(HelperLanguage(helper_id=profile.id, language_id=language(code).id, level=level))
+    for weekday, starts, ends in slots:
+        db.session.add(AvailabilitySlot(helper_id=profile.id, weekday=weekday, starts=starts, ends=ends))
+    db.session.commit()
+    return profile
+
+
 def make_available_helper(*, slots=((1, time(9), time(13)),), **fields) -> HelperProfile:
     """An approved, consenting helper with weekly slots (Tuesday 09:00–13:00), living in Brakel."""
     profile = make_helper(**fields)

@@ -28,7 +28,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ki_id: Mapped[int | None] = mapped_column(ForeignKey("ki.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None only for a helper the KI manages without an e-mail address (``managed_by_ki_since``).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     display_name: Mapped[str] = mapped_column(String(120))
@@ -40,6 +41,11 @@ class User(UserMixin, db.Model):
     # Set when the person deleted their account; the row stays, anonymised, for statistics.
     deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A helper "vom KI verwaltet" (``helpers.managed``): a person without e-mail or without wish
+    # to use the app, whose profile the coordinators keep. No password, so no login; what would be
+    # mailed to her becomes a task on the coordinators' list (``notifications.tasks``). Cleared
+    # when she accepts an invitation and sets a password (``accept_invitation``).
+    managed_by_ki_since: Mapped[datetime | None]
 
     organisation = relationship("Organisation")
     ki = relationship("Ki")
@@ -50,6 +56,10 @@ class User(UserMixin, db.Model):
         mailed links and calendar feeds ask. An account of a deactivated KI keeps its data but
         cannot be used until the KI is active again; an operator belongs to no KI."""
         return self.active and self.deleted_at is None and (self.ki is None or self.ki.active)
+
+    @property
+    def is_managed(self) -> bool:
+        return self.managed_by_ki_since is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this before logging a user in

@@ -316,7 +316,8 @@ def request_password_reset(email: str) -> None:
     a commit.
     """
     user = user_by_email(email)
-    known = user is not None and user.may_use_app
+    # A managed helper has no password to reset: her way in is the coordinators' invitation.
+    known = user is not None and user.may_use_app and not user.is_managed
     recipient = user if known else User(email=normalise_email(email), display_name="")
     with db.session.no_autoflush:  # the stand-in's mail must never reach the database
         message = _mail_link(
@@ -349,6 +350,11 @@ def _password_by_link(raw: str, purpose: TokenPurpose, password: str, action: st
         return None
     set_password(user, password)
     user.email_verified_at = user.email_verified_at or utcnow()
+    if purpose == TokenPurpose.INVITATION and user.managed_by_ki_since is not None:
+        # A helper the KI managed takes her profile over (``helpers.managed.invite_managed``):
+        # from now on she logs in and mails reach her instead of becoming tasks.
+        user.managed_by_ki_since = None
+        record("account.managed_taken_over", actor=user, subject=user)
     record(action, actor=user, subject=user)
     db.session.commit()
     return user

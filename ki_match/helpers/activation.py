@@ -30,11 +30,17 @@ def approve_helper(profile: HelperProfile, by: User) -> None:
     """From now on the helper can receive offers."""
     if profile.approved_at is not None:
         return
-    if profile.user.email_verified_at is None:
+    managed = profile.user.is_managed
+    if managed and profile.consent_given_at is None:
+        raise AccountError(_("Bitte zuerst die schriftliche Einwilligung eintragen."))
+    if profile.user.email_verified_at is None and not managed:
         raise AccountError(_("Die E-Mail-Adresse ist noch nicht bestätigt."))
     profile.approved_at = utcnow()
     profile.approved_by_id = by.id
     record("helper.approved", actor=by, subject=profile)
+    if managed:  # no mailbox: the coordinator who approves her tells her
+        db.session.commit()
+        return
     queue_mail(
         kind="helper_approved",
         to=profile.user.email,

@@ -74,6 +74,9 @@ class HelperProfile(db.Model):
     # sha256 of the secret in the private calendar feed URL; resetting it kills the old URL.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The coordinators' internal note: shown to the KI's coordinators and admins only, never to
+    # the helper, an initiative or another KI; exported and deleted with the profile.
+    note: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -28,7 +28,7 @@ def matchable_filter() -> ColumnElement[bool]:
             User.id == HelperProfile.user_id,
             User.active.is_(True),
             User.deleted_at.is_(None),
-            User.email_verified_at.is_not(None),
+            or_(User.email_verified_at.is_not(None), User.managed_by_ki_since.is_not(None)),
         ),
     )
 
@@ -37,13 +37,16 @@ def pool_filter(asking_ki_id: int, in_person: bool) -> ColumnElement[bool]:
     """Helpers another KI (``asking_ki_id``) may ask through the shared pool, as a WHERE clause
     on ``HelperProfile``: of another KI that shares, and agreed to be asked for this kind — in
     person (then only with a travel distance, the one reach that counts across KIs) or at a
-    distance. Whether the asking KI shares is the caller's to check; so is ``matchable_filter``."""
+    distance. Never a helper her KI manages (``helpers.managed``): another KI could not reach her,
+    as only her own KI's coordinators call her. Whether the asking KI shares is the caller's to
+    check; so is ``matchable_filter``."""
     consent = HelperProfile.pool_in_person_ok if in_person else HelperProfile.pool_remote_ok
     return and_(
         HelperProfile.ki_id != asking_ki_id,
         consent.is_(True),
         *((HelperProfile.max_travel_km.is_not(None),) if in_person else ()),
         HelperProfile.ki_id.in_(select(Ki.id).where(Ki.shares_pool.is_(True))),
+        ~exists().where(User.id == HelperProfile.user_id, User.managed_by_ki_since.is_not(None)),
     )
 
 

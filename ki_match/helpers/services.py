@@ -12,6 +12,11 @@ from ki_match.audit.services import record
 from ki_match.helpers.models import HelperProfile
 from ki_match.reference.models import Level
 
+# The consent text a helper agrees to is templates/profile/consent/<CONSENT_VERSION>.html.
+# A new text gets a new version (and a new file); the old file stays, so what someone agreed
+# to can always be shown again. A managed helper's consent on paper is to the same text.
+CONSENT_VERSION = "2026-11"
+
 
 @dataclass(frozen=True)
 class Missing:
@@ -24,7 +29,7 @@ class Missing:
 def missing_items(profile: HelperProfile) -> list[Missing]:
     """What a helper still has to fill in before a coordinator can approve them, in set-up order."""
     missing = []
-    if profile.user.email_verified_at is None:
+    if profile.user.email_verified_at is None and not profile.user.is_managed:
         missing.append(Missing("verify", _l("E-Mail-Adresse bestätigen")))
     if not any(entry.language.code != "de" for entry in profile.languages):
         missing.append(Missing("language", _l("mindestens eine Sprache außer Deutsch")))
@@ -59,7 +64,8 @@ def unmatchable(profile: HelperProfile) -> Unmatchable | None:
 
     The one rule of "matchable", used by every gate: sending offers, accepting one
     (inbox, answer link), confirming one (the desk, first-to-accept), matching and the
-    directory. It is kept equal to ``ki_match.helpers.queries.matchable_filter``
+    directory. A helper the KI manages (``helpers.managed``) has no address to verify: her
+    consent on paper, recorded by a coordinator, stands for it. It is kept equal to ``ki_match.helpers.queries.matchable_filter``
     (tests/profile/test_profile.py checks every combination). Withdrawing consent makes
     it false at once. There is no "paused" state: a helper away for a while enters an
     absence, which matching treats as not available rather than not matchable.
@@ -69,7 +75,7 @@ def unmatchable(profile: HelperProfile) -> Unmatchable | None:
         return Unmatchable.DELETED
     if not user.active:
         return Unmatchable.INACTIVE
-    if user.email_verified_at is None:
+    if user.email_verified_at is None and not user.is_managed:
         return Unmatchable.UNVERIFIED
     if profile.approved_at is None:
         return Unmatchable.UNAPPROVED

@@ -21,6 +21,7 @@ from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.initiatives.queries import shared_helper_ids
+from ki_match.notifications.tasks import queue_task
 from ki_match.outbox.queue import queue_mail
 from ki_match.requests.models import HelpRequest
 from ki_match.requests.queries import responsible_coordinators
@@ -33,7 +34,15 @@ def request_link(request: HelpRequest) -> str:
 
 
 def to_helper(helper: HelperProfile, *, kind: str, key: str, subject, template: str, **context) -> None:
-    """One mail to a helper, in their own interface language: many read German as a second language."""
+    """One mail to a helper, in their own interface language: many read German as a second language.
+
+    To a helper the KI manages (``helpers.managed``) nothing is mailed: the coordinators get a
+    task to call her instead ("Ahmad R. anrufen: Angebot für …"), once per ``key`` as a mail.
+    """
+    if helper.user.is_managed:
+        request = context.get("request")
+        queue_task(helper, kind=kind, key=key, request_id=getattr(request, "id", None))
+        return
     link = context.pop("link", None) or public_url("home.index")
     with force_locale(helper.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         queue_mail(

@@ -36,6 +36,7 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.notifications.mailing import request_link
+from ki_match.notifications.tasks import queue_task
 from ki_match.orgs.models import Ki
 from ki_match.orgs.queries import in_active_ki
 from ki_match.orgs.settings import settings_for
@@ -130,6 +131,10 @@ def remind_assignment(assignment: Assignment) -> None:
     """Queue the reminder and log it, in the caller's transaction."""
     helper = assignment.helper
     request = assignment.request
+    if helper.user.is_managed:  # a helper the KI manages is called, not mailed (mailing.to_helper)
+        queue_task(helper, kind="assignment_reminder", key=_assignment_key(assignment), request_id=request.id)
+        db.session.add(ReminderLog(ki_id=helper.ki_id, key=_assignment_key(assignment)))
+        return
     with force_locale(_locale(helper.user)):
         queue_mail(
             kind="assignment_reminder",

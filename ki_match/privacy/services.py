@@ -80,6 +80,9 @@ RETENTION: dict[str, Retention] = {
     "request_comment": Retention(
         Keep.KEEP, "written by coordinators and initiative members, never by a helper; the author by id"
     ),
+    "coordinator_task": Retention(
+        Keep.ERASE, "a call to make to a person who is gone; who did which task is in the audit log"
+    ),
     "allowance_rate": Retention(Keep.KEEP, "who set a rate, by id; only coordinators and admins set rates"),
 }
 
@@ -173,7 +176,8 @@ def delete_helper_account(user: User) -> Released:
 
     user = db.session.get(User, user_id)
     profile = db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user_id))
-    former = [user.display_name, user.email] + ([profile.phone] if profile and profile.phone else [])
+    # A helper the KI manages may have no address (``helpers.managed``).
+    former = [user.display_name] + [value for value in (user.email, profile and profile.phone) if value]
     former_email = user.email
     person = Person(user.id, profile.id if profile else None)
 
@@ -235,6 +239,7 @@ ERASED_PROFILE = {
     "qualification_completed_on": None,
     "confidentiality_signed_on": None,
     "police_certificate_seen_on": None,
+    "note": None,
 }
 
 

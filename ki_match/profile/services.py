@@ -29,14 +29,17 @@ from ki_match.helpers.models import (
     HelperLanguage,
     HelperProfile,
 )
-from ki_match.helpers.services import Missing, PoliceCertificate, missing_items, police_certificate
+from ki_match.helpers.services import (
+    CONSENT_VERSION,
+    Missing,
+    PoliceCertificate,
+    missing_items,
+    police_certificate,
+)
 from ki_match.orgs.settings import settings_for
 from ki_match.reference.models import Language, Level, Topic, Town
 
-# The consent text a helper agrees to is templates/profile/consent/<CONSENT_VERSION>.html.
-# A new text gets a new version (and a new file); the old file stays, so what someone agreed
-# to can always be shown again.
-CONSENT_VERSION = "2026-11"
+__all__ = ["CONSENT_VERSION"]  # kept here for the callers that read it from the profile
 
 
 class ProfileError(Exception):
