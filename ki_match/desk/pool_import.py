@@ -30,8 +30,9 @@ from ki_match.reference.names import language_name, level_label
 
 
 def modes(user: User) -> list[Mode]:
-    """How this user may make new helpers: by invitation where she may invite helpers."""
-    return [Mode.INVITE] if may_invite(user, Role.HELPER) else []
+    """How this user may make new helpers: by invitation where she may invite helpers, and always
+    as profiles the KI keeps."""
+    return [*([Mode.INVITE] if may_invite(user, Role.HELPER) else []), Mode.MANAGED]
 
 
 @bp.route("/import", methods=["GET", "POST"])

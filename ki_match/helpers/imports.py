@@ -32,6 +32,7 @@ from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.helpers.import_file import Table
 from ki_match.helpers.import_rows import Columns, Field, Row, names_of, phone_key, read_rows
+from ki_match.helpers.managed import create_managed_helper
 from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.helpers.queries import profile_of
 from ki_match.orgs.models import Ki
@@ -112,9 +113,10 @@ class Pool:
     by_email: dict[str, HelperProfile]
     by_name_and_phone: dict[tuple[str, str], HelperProfile]
     other_accounts: set[str]  # addresses of the KI's accounts that are not helpers
+    taken: set[str]  # for managed profiles: addresses of any other account (one address, one account)
 
 
-def _pool(ki: Ki) -> Pool:
+def _pool(ki: Ki, rows: list[Row], mode: Mode) -> Pool:
     profiles = db.session.scalars(
         select(HelperProfile)
         .join(User, User.id == HelperProfile.user_id)
@@ -125,7 +127,7 @@ def _pool(ki: Ki) -> Pool:
             selectinload(HelperProfile.towns),
         )
     ).all()
-    pool = Pool({}, {}, set())
+    pool = Pool({}, {}, set(), set())
     for profile in profiles:
         if profile.user.email:
             pool.by_email[profile.user.email] = profile
@@ -134,6 +136,11 @@ def _pool(ki: Ki) -> Pool:
     pool.other_accounts = set(
         db.session.scalars(select(User.email).where(User.ki_id == ki.id, User.role != Role.HELPER))
     )
+    if mode == Mode.MANAGED:
+        # ``create_managed_helper`` refuses an address any account has, as the coordinators' form
+        # says openly; the preview says it first, so that the import cannot fail half-way.
+        wanted = [row.email for row in rows if row.email and row.email not in pool.by_email]
+        pool.taken = set(db.session.scalars(select(User.email).where(User.email.in_(wanted))))
     return pool
 
 
@@ -143,7 +150,7 @@ def plan(ki: Ki, table: Table, mode: Mode) -> Plan:
     towns = {town.id: town for town in reference.towns(ki)}
     columns, rows = read_rows(table, names_of(languages.values(), towns.values()))
     _mark_duplicates(rows, columns)
-    pool = _pool(ki)
+    pool = _pool(ki, rows, mode)
     return Plan(mode, columns, [_row_plan(row, columns, pool, mode) for row in rows], languages, towns)
 
 
@@ -195,11 +202,13 @@ def _match(row: Row, columns: Columns, pool: Pool) -> HelperProfile | None:
 
 
 def _row_plan(row: Row, columns: Columns, pool: Pool, mode: Mode) -> RowPlan:
-    if row.email in pool.other_accounts:
+    if row.email and row.email in pool.other_accounts:
         row.problem(
             _header(columns, Field.EMAIL),
             _("Zu dieser E-Mail-Adresse gibt es ein Konto, das keine helfende Person ist."),
         )
+    elif row.email and row.email in pool.taken:
+        row.problem(_header(columns, Field.EMAIL), _("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
     profile = _match(row, columns, pool)
     if profile is None and not row.problems:
         if mode == Mode.INVITE and not row.email:
@@ -235,7 +244,7 @@ def changes_for(profile: HelperProfile, row: Row) -> list[Change]:
     changes += [Change(Field.TOWNS, None, town.id, town.id) for town in row.towns if town.id not in served]
     if row.home_town and row.home_town.id != profile.home_town_id:
         changes.append(Change(Field.HOME_TOWN, profile.home_town_id, row.home_town.id))
-    if row.note and hasattr(profile, "note") and row.note != profile.note:
+    if row.note and row.note != profile.note:
         changes.append(Change(Field.NOTE, profile.note, row.note))
     return changes
 
@@ -299,8 +308,12 @@ def contents(row: Row):
 
 
 def _create(ki: Ki, row: Row, mode: Mode, actor: User) -> HelperProfile | None:
-    """The new helper's profile; None for an address of another KI's account, whose owner
-    ``invite_user`` tells instead (the KI must not learn of it)."""
+    """The new helper's profile; when inviting, None for an address of another KI's account, whose
+    owner ``invite_user`` tells instead (the KI must not learn of it)."""
+    if mode == Mode.MANAGED:
+        return create_managed_helper(
+            ki, display_name=row.name, phone=row.phone, email=row.email, actor=actor, commit=False
+        )
     user = invite_user(
         ki,
         email=row.email,
@@ -330,5 +343,5 @@ def _apply(profile: HelperProfile, changes: list[Change], planned: Plan) -> None
             profile.towns.append(planned.towns[change.subject])
         elif change.what == Field.HOME_TOWN:
             profile.home_town = planned.towns[change.new]
-        elif change.what == Field.NOTE and hasattr(profile, "note"):
+        elif change.what == Field.NOTE:
             profile.note = change.new

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from ki_match.accounts.models import Role, User
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.orgs.settings import settings_for
 from tests.factories import PASSWORD, make_user, other_ki
 from tests.helpers.test_pool_import import GOOD, HEADER, german_excel_csv, xlsx
 from tests.support import audit_events, build_app, outbox
@@ -156,7 +155,8 @@ def test_a_forged_mode_or_plan_writes_nothing(client, admin):
     _, page = preview_of(client, german_excel_csv([HEADER, GOOD[0]]))
     action, fields = run_form(page)
     assert client.post(action, data={**fields, "plan": "0" * 64}).status_code == 409
-    assert client.post(action, data={**fields, "mode": "managed"}).status_code == 303  # not offered here
+    # Another mode than the preview's: its plan is another one, so the digest does not match.
+    assert client.post(action, data={**fields, "mode": "managed"}).status_code == 409
     assert client.post(action, data={**fields, "mode": "nonsense"}).status_code == 303
     assert helper_count() == 0
 
@@ -189,15 +189,39 @@ def test_other_roles_are_refused(client, login_as, role):
     assert client.post("/helpers/import/" + "a" * 32, data={}).status_code == 403
 
 
-def test_a_coordinator_imports_only_where_the_ki_lets_her_invite(client, auth, ki):
+def test_a_coordinator_invites_only_where_the_ki_lets_her(client, auth, ki):
     auth.as_role(Role.COORDINATOR)
     page = body(client.get("/helpers/import"))
-    assert "erlaubt Koordinierenden nicht" in page and 'id="import-form"' not in page
-    assert upload(client, german_excel_csv([HEADER, GOOD[0]])).status_code == 200
-    settings_for(ki)  # the settings row exists
+    assert "erlaubt Koordinierenden nicht" in page and 'value="invite"' not in page
+    assert re.search(r'<input checked [^>]*value="managed"', page)
+    data = german_excel_csv([HEADER, GOOD[0]])
+    refused = upload(client, data, mode="invite")
+    assert refused.status_code == 422 and "Bitte wählen Sie, wie neue Helfende angelegt werden." in body(
+        refused
+    )
+    assert upload(client, data, mode="managed").status_code == 303
     ki.coordinators_invite_helpers = True
     db.session.commit()
-    assert upload(client, german_excel_csv([HEADER, GOOD[0]])).status_code == 303
+    assert upload(client, data, mode="invite").status_code == 303
+
+
+def test_managed_profiles_from_the_preview(client, auth):
+    auth.as_role(Role.COORDINATOR)
+    rows = [
+        ["Name", "Telefon", "Sprachen", "Notizen"],
+        ["Hamid Probe", "0176 3456789", "Dari C1", "ruft abends zurück"],
+    ]
+    location, page = preview_of(client, german_excel_csv(rows), mode="managed")
+    assert location.endswith("?mode=managed")
+    assert "Neue Helfende: vom KI verwaltet" in page and "Importieren: 1 neu, 0 aktualisiert" in page
+    action, fields = run_form(page)
+    assert fields["mode"] == "managed"
+    assert client.post(action, data=fields).status_code == 303
+    managed = db.session.scalar(select(User).where(User.display_name == "Hamid Probe"))
+    assert managed.is_managed and managed.email is None
+    assert outbox() == []
+    _, again = preview_of(client, german_excel_csv(rows), mode="managed")
+    assert 'status-badge">unverändert<' in again
 
 
 def test_csrf_token_is_required(migrated, app, folder):

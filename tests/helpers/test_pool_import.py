@@ -468,3 +468,50 @@ def test_an_address_of_another_kis_account_looks_new(ki):
     make_user(Role.COORDINATOR, ki=other_ki(), email="amira.beispiel@example.org")
     planned = plan(ki, read_table(german_excel_csv([HEADER, GOOD[0]])), Mode.INVITE)
     assert planned.rows[0].outcome == Outcome.NEW
+
+
+# --- profiles the KI keeps ----------------------------------------------------------------------
+
+MANAGED_ROWS = [
+    ["Name", "E-Mail", "Telefon", "Sprachen", "Orte", "Notizen"],
+    ["Hamid Probe", "", "0176 3456789", "Dari (Muttersprache), Deutsch B1", "Brakel", "ruft abends zurück"],
+    ["Selam Beispiel", "selam@example.org", "", "Tigrinya (Muttersprache)", "", ""],
+]
+
+
+def test_managed_profiles_get_no_mail_and_keep_the_note(ki, coordinator):
+    table = read_table(german_excel_csv(MANAGED_ROWS))
+    result = run(ki, plan(ki, table, Mode.MANAGED), coordinator)
+    assert (result.created, result.skipped) == (2, 0)
+    hamid = db.session.scalar(
+        select(HelperProfile)
+        .join(User, User.id == HelperProfile.user_id)
+        .where(User.display_name == "Hamid Probe")
+    )
+    assert hamid.user.is_managed and hamid.user.email is None and hamid.phone == "0176 3456789"
+    assert hamid.note == "ruft abends zurück" and [t.name for t in hamid.towns] == ["Brakel"]
+    assert {(e.language.code, e.level) for e in hamid.languages} == {("prs", Level.NATIVE), ("de", Level.B1)}
+    selam = db.session.scalar(select(User).where(User.email == "selam@example.org"))
+    assert selam.is_managed
+    assert outbox() == []
+    assert audit_events("helper.pool_imported")[0].detail["mode"] == "managed"
+    assert set(outcomes(plan(ki, table, Mode.MANAGED)).values()) == {Outcome.UNCHANGED}
+
+
+def test_a_changed_note_is_an_update(ki, coordinator):
+    run(ki, plan(ki, read_table(german_excel_csv(MANAGED_ROWS)), Mode.MANAGED), coordinator)
+    rows = [list(cells) for cells in MANAGED_ROWS]
+    rows[1][5] = "nur vormittags"
+    [hamid, _selam] = plan(ki, read_table(german_excel_csv(rows)), Mode.MANAGED).rows
+    assert hamid.outcome == Outcome.UPDATE
+    assert [(c.what, c.old, c.new) for c in hamid.changes] == [
+        ("note", "ruft abends zurück", "nur vormittags")
+    ]
+
+
+def test_a_managed_profile_cannot_take_an_address_an_account_has(ki, coordinator):
+    make_user(Role.HELPER, ki=other_ki(), email="selam@example.org")
+    planned = plan(ki, read_table(german_excel_csv(MANAGED_ROWS)), Mode.MANAGED)
+    assert outcomes(planned) == {2: Outcome.NEW, 3: Outcome.ERROR}
+    assert problems(planned, 3) == [("E-Mail", "Für diese E-Mail-Adresse gibt es bereits ein Konto.")]
+    assert run(ki, planned, coordinator).created == 1
