@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ki_match.accounts.models import Role, User
@@ -33,7 +33,7 @@ from ki_match.extensions import db
 from ki_match.helpers.import_file import Table
 from ki_match.helpers.import_rows import Columns, Field, Row, names_of, phone_key, read_rows
 from ki_match.helpers.managed import create_managed_helper
-from ki_match.helpers.models import HelperLanguage, HelperProfile
+from ki_match.helpers.models import HelperLanguage, HelperProfile, helper_town
 from ki_match.helpers.queries import profile_of
 from ki_match.orgs.models import Ki
 from ki_match.reference import queries as reference
@@ -263,16 +263,18 @@ class Result:
 def run(ki: Ki, planned: Plan, actor: User) -> Result:
     """Write ``planned``: new helpers, and the changes of the updated ones; rows with errors are
     left out. One transaction and one audit event (counts and ids only)."""
-    created, updated = [], []
+    created, updated, towns = [], [], []
     for row_plan in planned.rows:
         if row_plan.outcome == Outcome.NEW:
             profile = _create(ki, row_plan.row, planned.mode, actor)
             if profile is not None:
-                _apply(profile, list(contents(row_plan.row)), planned)
+                towns += _apply(profile, list(contents(row_plan.row)), new=True)
                 created.append(profile.id)
         elif row_plan.outcome == Outcome.UPDATE:
-            _apply(row_plan.profile, row_plan.changes, planned)
+            towns += _apply(row_plan.profile, row_plan.changes)
             updated.append(row_plan.profile.id)
+    if towns:
+        db.session.execute(insert(helper_town), towns)
     result = Result(
         len(created), len(updated), planned.count(Outcome.UNCHANGED), planned.count(Outcome.ERROR)
     )
@@ -326,22 +328,25 @@ def _create(ki: Ki, row: Row, mode: Mode, actor: User) -> HelperProfile | None:
     return profile_of(user) if user is not None else None
 
 
-def _apply(profile: HelperProfile, changes: list[Change], planned: Plan) -> None:
-    entries = {entry.language_id: entry for entry in profile.languages}
+def _apply(profile: HelperProfile, changes: list[Change], *, new: bool = False) -> list[dict]:
+    """Make ``changes`` to ``profile``; the towns it is to serve are returned as rows of
+    ``helper_town``, which ``run`` inserts at once for all. Rows are written by their keys, so a new
+    profile's empty collections are never loaded (an import of 200 takes seconds, not minutes)."""
+    levels = {} if new else {entry.language_id: entry for entry in profile.languages}
+    towns = []
     for change in changes:
         if change.what == Field.NAME:
             profile.user.display_name = change.new
         elif change.what == Field.PHONE:
             profile.phone = change.new
-        elif change.what == "level" and change.subject in entries:
-            entries[change.subject].level = change.new
+        elif change.what == "level" and change.subject in levels:
+            levels[change.subject].level = change.new
         elif change.what == "level":
-            profile.languages.append(
-                HelperLanguage(language=planned.languages[change.subject], level=change.new)
-            )
+            db.session.add(HelperLanguage(helper_id=profile.id, language_id=change.subject, level=change.new))
         elif change.what == Field.TOWNS:
-            profile.towns.append(planned.towns[change.subject])
+            towns.append({"helper_id": profile.id, "town_id": change.subject})
         elif change.what == Field.HOME_TOWN:
-            profile.home_town = planned.towns[change.new]
+            profile.home_town_id = change.new
         elif change.what == Field.NOTE:
             profile.note = change.new
+    return towns
