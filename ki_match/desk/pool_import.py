@@ -56,11 +56,29 @@ def import_upload():
     )
 
 
+class _Imported(Exception):
+    """The upload is being imported or was imported: a second click, or the back button."""
+
+
 def _upload(token: str) -> uploads.Upload:
     upload = uploads.load(token, ki_id=current_ki().id, user_id=actor().id)
     if upload is None:
-        abort(404)
+        _gone(token)
     return upload
+
+
+def _gone(token: str):
+    """Another KI's, another person's, expired or unknown: 404; this person's imported table:
+    back to the list, which shows the result."""
+    if uploads.taken_or_imported(token, ki_id=current_ki().id, user_id=actor().id):
+        raise _Imported
+    abort(404)
+
+
+@bp.errorhandler(_Imported)
+def _already_imported(_error):
+    flash(_("Diese Datei ist schon importiert."), "success")
+    return redirect_to(url_for("helpers.index"))
 
 
 def _mode(available: list[Mode], value: str | None) -> Mode:
@@ -122,7 +140,7 @@ def import_run(token: str):
     try:
         with uploads.claim(token, ki_id=ki.id, user_id=user.id) as upload:
             if upload is None:
-                abort(404)
+                _gone(token)
             planned = plan(ki, upload.table, mode)
             if planned.fingerprint() != form.plan.data:
                 raise _Stale(planned)

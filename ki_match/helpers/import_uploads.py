@@ -3,7 +3,8 @@
 The table (already read, as text) waits in ``IMPORT_DIR`` (the instance folder) under a random
 token, readable by the app's user only, for ``TTL`` at most; the URL holds the token and nothing
 of the people in the file. Only the person who uploaded it, in her KI, gets it back. ``claim``
-takes it for one import: of two clicks on "Importieren" only one finds it.
+takes it for one import: of two clicks on "Importieren" only one finds it, the other is told
+(``taken_or_imported``).
 
 Why files, not the database: the table is personal data that lives for minutes and must not land
 in backups or replicas. The folder must be shared by all app workers (one machine).
@@ -57,10 +58,14 @@ def store(table: Table, *, filename: str, ki_id: int, user_id: int) -> str:
         "headers": list(table.headers),
         "rows": [[number, list(cells)] for number, cells in table.rows],
     }
-    descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    _write(_path(token), content)
+    return token
+
+
+def _write(path: Path, content: dict) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         json.dump(content, file, ensure_ascii=False)
-    return token
 
 
 def load(token: str, *, ki_id: int, user_id: int) -> Upload | None:
@@ -103,13 +108,22 @@ def claim(token: str, *, ki_id: int, user_id: int):
         with suppress(OSError):
             taken.rename(path)
         raise
+    _write(path.with_suffix(".done"), {"ki": ki_id, "user": user_id})  # owners only, no table
     taken.unlink(missing_ok=True)
 
 
-def discard(token: str) -> None:
+def taken_or_imported(token: str, *, ki_id: int, user_id: int) -> bool:
+    """Whether this user's upload is being imported or was imported (a second click, the back
+    button): she is told so, instead of "not found"."""
     path = _path(token)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    if path is None:
+        return False
+    for marker in (path.with_suffix(".taken"), path.with_suffix(".done")):
+        with suppress(OSError, ValueError):
+            owner = json.loads(marker.read_text(encoding="utf-8"))
+            if owner.get("ki") == ki_id and owner.get("user") == user_id:
+                return True
+    return False
 
 
 def sweep() -> None:

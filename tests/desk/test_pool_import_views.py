@@ -113,8 +113,13 @@ def test_preview_then_import_then_the_same_file_is_unchanged(client, admin, fold
     assert "Import abgeschlossen: 3 neu, 0 aktualisiert, 0 unverändert, 1 Zeilen mit Fehlern" in listing
     assert "Amira Beispiel" in listing and "Hamid Probe" in listing
     assert helper_count() == 3 and len(outbox("invitation")) == 3
-    assert list(folder.iterdir()) == []  # the table is gone once imported
-    assert client.post(action, data=fields).status_code == 404  # and cannot be imported twice
+    assert [path.suffix for path in folder.iterdir()] == [".done"]  # the table is gone once imported
+    assert "Amira" not in next(folder.iterdir()).read_text()
+    again = client.post(action, data=fields)  # a second click, the back button: told, nothing twice
+    assert (again.status_code, again.headers["Location"]) == (303, "/helpers")
+    assert client.get(location).status_code == 303
+    assert "Diese Datei ist schon importiert." in body(client.get("/helpers"))
+    assert len(outbox("invitation")) == 3
 
     _, again = preview_of(client, german_excel_csv([HEADER, *GOOD]))
     assert again.count('status-badge">unverändert<') == 3
@@ -178,6 +183,10 @@ def test_another_ki_and_another_coordinator_get_404(client, admin, auth):
     client.post("/logout")
     auth.login(admin.email, PASSWORD)
     assert client.post(action, data=fields).status_code == 303  # still there for its uploader
+    client.post("/logout")
+    auth.login(colleague.email, PASSWORD)
+    assert client.get(location).status_code == 404  # imported: still nothing for anyone else
+    assert client.post(action, data=fields).status_code == 404
 
 
 @pytest.mark.parametrize("role", [Role.HELPER, Role.INITIATIVE])

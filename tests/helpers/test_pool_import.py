@@ -450,7 +450,11 @@ def test_an_upload_is_claimed_once_and_put_back_on_failure(ki, folder):
         assert upload is not None
         with uploads.claim(token, ki_id=ki.id, user_id=7) as second:
             assert second is None
-    assert list(folder.iterdir()) == []
+        assert uploads.taken_or_imported(token, ki_id=ki.id, user_id=7)
+        assert not uploads.taken_or_imported(token, ki_id=ki.id, user_id=8)
+    assert [path.suffix for path in folder.iterdir()] == [".done"]
+    assert uploads.taken_or_imported(token, ki_id=ki.id, user_id=7)
+    assert not uploads.taken_or_imported(token, ki_id=ki.id + 1, user_id=7)
 
 
 def test_old_uploads_expire(ki, folder):
