@@ -262,3 +262,15 @@ def test_csrf_token_is_required(migrated, app, folder):
     with csrf_app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_preview_switches_between_invitation_and_managed_profiles(client, admin):
+    rows = [["Name", "Telefon"], ["Ohne Adresse", "0151 1"]]
+    location, page = preview_of(client, german_excel_csv(rows))
+    assert 'type="radio" name="mode" id="mode-managed" value="managed"' in page
+    assert "Für eine Einladung fehlt die E-Mail-Adresse." in page and 'id="import-run"' not in page
+    managed = body(client.get(location.replace("mode=invite", "mode=managed")))
+    assert 'status-badge">neu<' in managed and "Importieren: 1 neu, 0 aktualisiert" in managed
+    assert 'value="managed" checked' in managed
+    unknown = body(client.get(location.replace("mode=invite", "mode=nonsense")))
+    assert "Für eine Einladung fehlt die E-Mail-Adresse." in unknown  # the first mode offered
