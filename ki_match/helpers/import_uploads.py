@@ -70,6 +70,7 @@ def _write(path: Path, content: dict) -> None:
 
 def load(token: str, *, ki_id: int, user_id: int) -> Upload | None:
     """The upload behind ``token`` if it is this user's, in this KI, and not expired."""
+    sweep()  # nobody may wait for an upload to be the next one for old tables to go
     path = _path(token)
     return _read(path, token, ki_id, user_id) if path is not None else None
 
