@@ -131,6 +131,7 @@ def from_environment() -> dict:
         "MAIL_CLAIM_SECONDS": mail_claim,
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE / "mail")),
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 10),
+        "IMPORT_DIR": os.environ.get("IMPORT_DIR", str(INSTANCE / "imports")),
         "MAIL_RETRY_BASE_SECONDS": _int("MAIL_RETRY_BASE_SECONDS", 30),
         "MAIL_RETRY_MAX_SECONDS": _int("MAIL_RETRY_MAX_SECONDS", 2 * 3600),
         "MAIL_BATCH_SIZE": _int("MAIL_BATCH_SIZE", 100),
@@ -195,6 +196,8 @@ class BaseConfig:
     MAIL_SECURITY = "starttls"
     MAIL_TIMEOUT = 30
     MAIL_FILE_DIR = str(INSTANCE / "mail")
+    # Pool tables between their preview and their import (helpers.import_uploads), for an hour.
+    IMPORT_DIR = str(INSTANCE / "imports")
     # The worker tries a message this often, waiting base · 2^attempts seconds (capped) in between.
     MAIL_MAX_ATTEMPTS = 10
     MAIL_RETRY_BASE_SECONDS = 30

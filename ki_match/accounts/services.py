@@ -386,13 +386,15 @@ def invite_user(
     role: Role,
     organisation: Organisation | None,
     invited_by: User,
+    commit: bool = True,
 ) -> User | None:
     """An account without password; the invitation link lets the person set one.
 
     An address with an account in *this* KI is refused openly: the inviter sees its accounts
     (user list, helpers) anyway. An address with an account in *another* KI gets the same answer
     as a new one, so inviting does not tell who has an account elsewhere; nothing is created or
-    changed, and the owner is told by mail which KI tried (returns None).
+    changed, and the owner is told by mail which KI tried (returns None). ``commit=False`` leaves
+    the commit to a caller that invites many in one transaction (the pool import).
     """
     if not may_invite(invited_by, role):
         raise AccountError(_("Personen mit dieser Rolle dürfen Sie nicht einladen."))
@@ -405,7 +407,8 @@ def invite_user(
         raise AccountError(_("Für diese E-Mail-Adresse gibt es bereits ein Konto."))
     if existing is not None:
         _tell_invited_elsewhere(existing, ki, invited_by)
-        db.session.commit()
+        if commit:
+            db.session.commit()
         return None
     user = User(
         ki_id=ki.id,
@@ -420,7 +423,8 @@ def invite_user(
         publish(HelperAccountCreated(user))
     send_invitation(user, invited_by)
     record("account.invited", actor=invited_by, subject=user, role=role.value)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return user
 
 

@@ -15,6 +15,7 @@ def routed_blueprints():
         managed_pages,
         offer_actions,
         on_behalf,
+        pool_import,
         request_changes,
         request_form,
         request_list,
