@@ -570,8 +570,9 @@ def open_new_request(page, **fields) -> str:
     main_navigation(page).get_by_role("link", name="Neue Anfrage").click()
     fill_request(page, **fields)
     page.get_by_role("button", name="Anfrage öffnen").click()
-    expect(page).to_have_url(re.compile(r"/requests/\d+$"))
-    return re.search(r"/requests/\d+$", page.url).group(0)
+    # Opened, the page shows its candidates (the focus on their heading).
+    expect(page).to_have_url(re.compile(r"/requests/\d+#candidates-heading$"))
+    return re.search(r"/requests/\d+", page.url).group(0)
 
 
 def confirm_address(page, link: str) -> None:
