@@ -154,6 +154,9 @@ class BaseConfig:
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    # No request body above 4 MB is read at all (413, an error page that says so): the largest
+    # upload is a pool table of at most 2 MB, whose form says so next to the field.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "ki_match" / "translations")

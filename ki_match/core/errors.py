@@ -17,6 +17,7 @@ def _titles() -> dict[int, str]:
         403: _("Kein Zugriff"),
         404: _("Seite nicht gefunden"),
         405: _("Diese Aktion ist hier nicht möglich"),
+        413: _("Die Datei ist zu groß"),
         422: _("Die Eingaben sind unvollständig"),
         429: _("Zu viele Versuche"),
         500: _("Ein Fehler ist aufgetreten"),
@@ -32,6 +33,7 @@ def _texts() -> dict[int, str]:
         ),
         404: _("Die Seite gibt es nicht (mehr). Vielleicht hilft die Startseite weiter."),
         405: _("Bitte nutzen Sie die Schaltflächen auf der Seite."),
+        413: _("Bitte gehen Sie zurück und wählen Sie eine kleinere Datei (höchstens 2 MB)."),
         429: _(
             "Aus Sicherheitsgründen ist eine Pause nötig. Bitte versuchen Sie es in einigen Minuten wieder."
         ),

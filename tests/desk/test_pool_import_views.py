@@ -98,6 +98,20 @@ def test_an_unreadable_file_says_why_next_to_the_field(client, admin, data, mess
     assert not folder.exists() or not list(folder.iterdir())
 
 
+def test_a_file_above_the_limit_says_so_next_to_the_field(client, admin, folder):
+    response = upload(client, b"Name;E-Mail\n" + b"x" * (2 * 1024 * 1024 + 10))
+    assert response.status_code == 422
+    assert "größer als 2 MB" in body(response)
+
+
+def test_a_body_above_every_upload_is_not_read_at_all(client, admin, folder):
+    """Above 4 MB the request is refused before any form is parsed: a page that says why."""
+    response = upload(client, b"x" * (5 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "Die Datei ist zu groß" in body(response)
+    assert not folder.exists() or not list(folder.iterdir())
+
+
 def test_preview_then_import_then_the_same_file_is_unchanged(client, admin, folder):
     data = german_excel_csv([HEADER, *GOOD, BAD_ROW])
     location, page = preview_of(client, data)
