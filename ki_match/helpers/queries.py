@@ -33,34 +33,30 @@ def matchable_filter() -> ColumnElement[bool]:
     )
 
 
-def pool_filter(
-    asking_ki_id: int, in_person: bool, *, sharing_ki_ids: list[int] | None = None
-) -> ColumnElement[bool]:
-    """Helpers another KI (``asking_ki_id``) may ask through the shared pool, as a WHERE clause
-    on ``HelperProfile``: of another KI that shares, and agreed to be asked for this kind — in
-    person (then only with a travel distance, the one reach that counts across KIs) or at a
-    distance. Never a helper her KI manages (``helpers.managed``): another KI could not reach her,
-    as only her own KI's coordinators call her. Whether the asking KI shares is the caller's to
-    check; so is ``matchable_filter``. ``sharing_ki_ids``: the sharing KIs, if the caller has read
-    them (``sharing_kis``); the planner then has one table fewer to join."""
+def pool_filter(asking_ki_id, in_person: bool, *, in_sharing=None) -> ColumnElement[bool]:
+    """Helpers another KI (``asking_ki_id``, a number or a bound parameter) may ask through the
+    shared pool, as a WHERE clause on ``HelperProfile``: of another KI that shares, and agreed to
+    be asked for this kind — in person (then only with a travel distance, the one reach that
+    counts across KIs) or at a distance. Never a helper her KI manages (``helpers.managed``):
+    another KI could not reach her, as only her own KI's coordinators call her. Whether the asking
+    KI shares is the caller's to check; so is ``matchable_filter``. ``in_sharing``: the condition
+    that her KI shares, if the caller has read the sharing KIs (``sharing_kis``: matching gives
+    them as a list, so the planner has one table fewer to join); else a subquery."""
     consent = HelperProfile.pool_in_person_ok if in_person else HelperProfile.pool_remote_ok
-    sharing = sharing_ki_ids if sharing_ki_ids is not None else sharing_kis_select()
+    if in_sharing is None:
+        in_sharing = HelperProfile.ki_id.in_(sharing_kis())
     return and_(
         HelperProfile.ki_id != asking_ki_id,
         consent.is_(True),
         *((HelperProfile.max_travel_km.is_not(None),) if in_person else ()),
-        HelperProfile.ki_id.in_(sharing),
+        in_sharing,
         ~exists().where(User.id == HelperProfile.user_id, User.managed_by_ki_since.is_not(None)),
     )
 
 
-def sharing_kis_select():
+def sharing_kis():
+    """The KIs that share their pool (a select of their ids)."""
     return select(Ki.id).where(Ki.shares_pool.is_(True))
-
-
-def sharing_kis(asking_ki_id: int) -> list[int]:
-    """The KIs other than ``asking_ki_id`` that share their pool."""
-    return list(db.session.scalars(sharing_kis_select().where(Ki.id != asking_ki_id)))
 
 
 def profile_of(user: User) -> HelperProfile | None:

@@ -16,22 +16,13 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import exists, select
 
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.availability import Absence as AbsenceFact
 from ki_match.helpers.availability import Slot
-from ki_match.helpers.models import (
-    Absence,
-    AvailabilitySlot,
-    HelperLanguage,
-    HelperProfile,
-)
-from ki_match.helpers.queries import matchable_filter, pool_filter, sharing_kis
 from ki_match.matching import statements
 from ki_match.matching.engine import IN_PERSON, Busy, HelperFacts, Kind, Place, RequestFacts
 from ki_match.orgs.models import Ki
@@ -79,32 +70,23 @@ def german_id(by_id: dict[int, LanguageRow]) -> int | None:
 
 
 def pool_helpers(facts: RequestFacts) -> list[int]:
-    """The ids of the helpers of other sharing KIs who agreed to be asked for this kind of request and speak one of
-    its languages at its level: the language index narrows the state's helpers first. The pool
-    shows candidates only (no near misses), so whoever cannot be one by their week plan or an
-    absence is left out here already (``_free_then``): a language may have hundreds of speakers
-    in the state, few of them free at that hour.
+    """The ids of the helpers of other sharing KIs who agreed to be asked for this kind of request
+    and speak one of its languages at its level: the language index narrows the state's helpers
+    first. The pool shows candidates only (no near misses), so whoever cannot be one by their week
+    plan or an absence is left out here already (``statements._pool_speakers``): a language may
+    have hundreds of speakers in the state, few of them free at that hour.
 
-    The sharing KIs are read first and given as a list: with them as a subquery, planning this
-    statement took as long as running it."""
-    sharing = sharing_kis(facts.ki_id)
+    The sharing KIs are read first and given as a list: with them as a subquery, planning the
+    select took as long as running it."""
+    dialect = _dialect()
+    sharing = [ki_id for (ki_id,) in _rows(statements.statement("sharing_kis", dialect), ki_id=facts.ki_id)]
     if not sharing:
         return []
-    in_person = facts.kind in IN_PERSON
-    statement = (
-        select(HelperLanguage.helper_id)
-        .join(HelperProfile, HelperProfile.id == HelperLanguage.helper_id)
-        .where(
-            HelperLanguage.language_id.in_(facts.language_ids),
-            HelperLanguage.level >= facts.min_level,
-            pool_filter(facts.ki_id, in_person, sharing_ki_ids=sharing),
-            matchable_filter(),
-            *_free_then(HelperLanguage.helper_id, facts),
-        )
-        .distinct()
-    )
+    timing, times = _free_then(facts)
+    statement = statements.statement("pool", dialect, facts.kind in IN_PERSON, timing)
+    params = {"wanted": list(facts.language_ids), "min_level": facts.min_level, "ki_id": facts.ki_id}
     with _planned_once():
-        return [helper_id for (helper_id,) in _rows(statement)]
+        return [helper_id for (helper_id,) in _rows(statement, sharing=sharing, **params, **times)]
 
 
 @contextmanager
@@ -130,30 +112,22 @@ def _planned_once():
         )
 
 
-def _free_then(helper_id, facts: RequestFacts) -> tuple:
-    """What a helper needs to pass the engine's "absent" and "slot" rules (never more): no absence
-    on the request's days, and on its weekday a slot that starts by its start and one that ends
-    by its end (the window that holds the request begins with the one and ends with the other)."""
+def _free_then(facts: RequestFacts) -> tuple[str, dict]:
+    """Which of the pool select's time filters the request needs (``statements._pool_speakers``),
+    and their values: for an appointment its local days, weekday and times; for a written
+    translation its due day; else none."""
     if facts.starts_at is None or facts.ends_at is None:
         if facts.due_on is None:
-            return ()
-        first = last = facts.due_on
-        return (~_absent(helper_id, first, last),)
+            return "any time", {}
+        return "due", {"first_day": facts.due_on, "last_day": facts.due_on}
     local_start, local_end = facts.starts_at.astimezone(BERLIN), facts.ends_at.astimezone(BERLIN)
-    first, last = local_start.date(), (local_end - timedelta(microseconds=1)).date()
-    on_the_day = (AvailabilitySlot.helper_id == helper_id, AvailabilitySlot.weekday == local_start.weekday())
-    begins, ends = local_start.time(), local_end.time()
-    return (
-        ~_absent(helper_id, first, last),
-        exists().where(*on_the_day, AvailabilitySlot.starts <= begins),
-        exists().where(*on_the_day, AvailabilitySlot.ends >= ends),
-    )
-
-
-def _absent(helper_id, first: date, last: date):
-    return exists().where(
-        Absence.helper_id == helper_id, Absence.first_day <= last, Absence.last_day >= first
-    )
+    return "appointment", {
+        "first_day": local_start.date(),
+        "last_day": (local_end - timedelta(microseconds=1)).date(),
+        "weekday": local_start.weekday(),
+        "begins": local_start.time(),
+        "ends": local_end.time(),
+    }
 
 
 def _languages_of(statement, **params) -> dict[int, dict[int, int]]:
