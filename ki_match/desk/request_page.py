@@ -26,11 +26,14 @@ from ki_match.matching.services import match
 from ki_match.offers.escalation import steps_for
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries
+from ki_match.requests.labels import history_status
 from ki_match.requests.lifecycle import ACCEPTING, is_editable
 from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest
 
 PAGE = "requests/show.html"
+
+bp.add_app_template_global(history_status)
 
 
 # How many of each group the block draws until the coordinator asks for all: the best ones are

@@ -116,7 +116,8 @@ def requests():
 def _request_context(help_request: HelpRequest, **extra) -> dict:
     return {
         "req": help_request,
-        "history": status_history(help_request),
+        # What the KI noted without changing the status (a helper's phone answer) is its own.
+        "history": status_history(help_request, remarks=False),
         "comments": queries.comments(help_request),
         "helpers": services.confirmed_helpers(help_request),
         "shared_ids": extra.pop("shared_ids", None) or set(),

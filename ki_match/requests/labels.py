@@ -19,6 +19,20 @@ STATUS_LABELS = {
     RequestStatus.DECLINED: _l("abgelehnt"),
 }
 
+# A history line that changed no status (``RequestStatusChange.changes_status``): its note says
+# what happened.
+REMARK_LABEL = _l("Vermerk, Status unverändert")
+
+
+def history_status(change) -> str:
+    """The status column of a history line (``requests.queries.HistoryEntry.change``)."""
+    if not change.changes_status:
+        return str(REMARK_LABEL)
+    if change.from_status is None:
+        return str(STATUS_LABELS[change.to_status])
+    return f"{STATUS_LABELS[change.from_status]} → {STATUS_LABELS[change.to_status]}"
+
+
 KIND_LABELS = {
     RequestKind.ACCOMPANIMENT: _l("Begleitung zu einem Termin"),
     RequestKind.ONSITE: _l("Dolmetschen vor Ort"),

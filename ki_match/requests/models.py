@@ -5,7 +5,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    or_,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ki_match.clock import local_date, utcnow
@@ -156,6 +167,17 @@ class RequestStatusChange(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(String(300))
+
+    @hybrid_property
+    def changes_status(self) -> bool:
+        """False for a remark (``requests.lifecycle.remark``: a phone answer, a direct booking),
+        which keeps the status on both sides; whoever counts status changes asks this."""
+        return self.from_status != self.to_status
+
+    @changes_status.inplace.expression
+    @classmethod
+    def _changes_status_expression(cls):
+        return or_(cls.from_status.is_(None), cls.from_status != cls.to_status)
 
 
 _PENDING_SQL = "status = 'pending'"

@@ -187,18 +187,19 @@ def any_offer_out(request: HelpRequest) -> bool:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    change: Row  # the change's at, from_status, to_status and note
+    change: Row  # the change's at, from_status, to_status, changes_status and note
     actor_name: str | None
 
 
 @cache
-def _status_history_statement():
+def _status_history_statement(remarks: bool):
     # The columns shown, not the entities: nothing to track in the session.
-    return (
+    statement = (
         select(
             RequestStatusChange.at,
             RequestStatusChange.from_status,
             RequestStatusChange.to_status,
+            RequestStatusChange.changes_status.label("changes_status"),
             RequestStatusChange.note,
             User.display_name,
         )
@@ -206,11 +207,13 @@ def _status_history_statement():
         .where(RequestStatusChange.request_id == bindparam("request_id"))
         .order_by(RequestStatusChange.at, RequestStatusChange.id)
     )
+    return statement if remarks else statement.where(RequestStatusChange.changes_status)
 
 
-def status_history(request: HelpRequest) -> list[HistoryEntry]:
-    """Every status change of the request with who made it, oldest first."""
-    rows = db.session.execute(_status_history_statement(), {"request_id": request.id})
+def status_history(request: HelpRequest, *, remarks: bool = True) -> list[HistoryEntry]:
+    """Every line of the request's history with who wrote it, oldest first: its status changes
+    and, unless ``remarks`` is false, the remarks that changed no status (a phone answer)."""
+    rows = db.session.execute(_status_history_statement(remarks), {"request_id": request.id})
     return [HistoryEntry(row, row.display_name) for row in rows]
 
 

@@ -69,7 +69,7 @@ def purge_client_data(older_than_days: int | None = None, now: datetime | None =
 def _finished_before(ki: Ki, before: datetime) -> list[int]:
     finished_at = (
         select(func.max(RequestStatusChange.at))
-        .where(RequestStatusChange.request_id == HelpRequest.id)
+        .where(RequestStatusChange.request_id == HelpRequest.id, RequestStatusChange.changes_status)
         .scalar_subquery()
     )
     return list(

@@ -8,6 +8,15 @@
   // detached element, so look in the new content, and only once per swap.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.focusHandled) return;
+    // An element that only closes something (the inline form's "Abbrechen") names where the
+    // keyboard goes back to once its answer is in: the link that opened it.
+    var from = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var back = from && from.getAttribute && document.getElementById(from.getAttribute("data-focus-after-swap-id") || "");
+    if (back) {
+      event.detail.focusHandled = true;
+      back.focus();
+      return;
+    }
     var root = event.target;
     if (!root || !root.isConnected || !root.querySelector) root = event.detail.target;
     if (!root || !root.isConnected || !root.querySelector) return;
@@ -61,14 +70,15 @@
 
   // A block that refreshes itself with buttons in it (the offers of a request page) waits while
   // the keyboard is on one of them: swapping it would throw the focus back to the top of the page.
+  // It also waits while a form opened inside it (data-pauses-poll: a phone answer being noted) is
+  // there, wherever the focus is: the swap would throw the form and what was typed away.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var block = event.detail.elt;
     if (!block || !block.hasAttribute || !block.hasAttribute("data-poll-pause-while-focused")) return;
     if (event.detail.requestConfig && event.detail.requestConfig.verb !== "get") return;
     var active = document.activeElement;
-    if (active && block.contains(active) && active.matches("a[href], button, input, select, textarea")) {
-      event.preventDefault();
-    }
+    var focused = active && block.contains(active) && active.matches("a[href], button, input, select, textarea");
+    if (focused || block.querySelector("[data-pauses-poll]")) event.preventDefault();
   });
 
   // A search field asks for its results itself while it is typed in. Leaving it fires "change",

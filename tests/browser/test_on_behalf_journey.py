@@ -67,6 +67,20 @@ def _only_on_wednesdays(app, email: str) -> None:
         db.session.commit()
 
 
+def _count_polls(page) -> str:
+    """Counts the offers block's own refreshes from now on (sent or held back by app.js); the name
+    of the page's counter."""
+    page.evaluate(
+        """() => {
+        window.offersPolls = 0;
+        document.addEventListener("htmx:beforeRequest", function (event) {
+          if (event.detail.elt.id === "offers") window.offersPolls += 1;
+        });
+    }"""
+    )
+    return "offersPolls"
+
+
 def test_a_yes_by_phone_is_recorded_confirmed_and_seen_by_the_helper(new_page, live_server, axe, log_in):
     name = f"Zarghuna P. {uuid.uuid4().hex[:4]}"
     email = make_helper(live_server.app, name, "ps")
@@ -85,6 +99,23 @@ def test_a_yes_by_phone_is_recorded_confirmed_and_seen_by_the_helper(new_page, l
     expect(row.locator(".on-behalf-intro")).to_be_focused()
     axe.check(coordinator)
 
+    # The block looks for answers by itself; with the form open it waits, also once the keyboard
+    # has left the form: what was typed survives the polls.
+    polls = _count_polls(coordinator)
+    row.get_by_label("Notiz (freiwillig)").fill("ruft gleich zurück")
+    coordinator.locator("#history-heading").click()
+    expect(row.get_by_label("Notiz (freiwillig)")).not_to_be_focused()
+    coordinator.wait_for_function(f"() => window.{polls} >= 2")
+    expect(row.get_by_label("Notiz (freiwillig)")).to_have_value("ruft gleich zurück")
+
+    # "Abbrechen" puts the link back, with the keyboard on it.
+    row.get_by_role("link", name="Abbrechen").click()
+    link = row.get_by_role("link", name="Antwort vom Telefon eintragen")
+    expect(link).to_be_focused()
+    expect(row.get_by_label("Notiz (freiwillig)")).to_have_count(0)
+    link.click()
+    expect(row.locator(".on-behalf-intro")).to_be_focused()
+
     # Nothing chosen: the message next to the choice, the note kept.
     coordinator.problems.expect_console_error("status of 422")
     row.get_by_label("Notiz (freiwillig)").fill("hat eben angerufen")
@@ -100,6 +131,12 @@ def test_a_yes_by_phone_is_recorded_confirmed_and_seen_by_the_helper(new_page, l
     expect(status).to_be_focused()
     row = offers.locator(".offer-row", has_text=name)
     expect(row.get_by_role("link", name="Antwort vom Telefon eintragen")).to_have_count(0)
+    # The history has the line at once, as a remark: the status stays "angefragt".
+    history = coordinator.locator("#request-history")
+    remark = history.locator("tr", has_text=f"{name} hat telefonisch zugesagt (hat eben angerufen)")
+    expect(remark).to_contain_text("Vermerk, Status unverändert")
+    expect(remark).to_contain_text(coordinator_name)
+    expect(history).not_to_contain_text("angefragt → angefragt")
     axe.check(coordinator)
 
     row.get_by_role("button", name="Bestätigen").click()

@@ -121,7 +121,7 @@ def test_wide_tables_scroll_by_keyboard_on_a_phone(page, live_server, axe, log_i
     axe.check(page)
 
     page.goto(f"/requests/{_request_with_the_longest_history(live_server.app)}")
-    expect(page.get_by_role("region", name="Statusänderungen dieser Anfrage")).to_have_attribute(
+    expect(page.get_by_role("region", name="Statusänderungen und Vermerke dieser Anfrage")).to_have_attribute(
         "tabindex", "0"
     )
     axe.check(page)

@@ -16,7 +16,7 @@ from ki_match.clock import BERLIN
 from ki_match.desk.request_page import STATE_REGIONS
 from ki_match.extensions import db
 from ki_match.offers.confirming import withdrawn_by_confirming
-from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
+from ki_match.requests.models import FillMode, HelpRequest, Offer, OfferStatus, RequestStatus
 from tests.desk.test_requests_views import form_data
 from tests.factories import assignment_for, make_request, move_into_past, offer_to
 from tests.support import htmx_headers, regions
@@ -289,3 +289,121 @@ def test_opening_a_draft_from_its_form_leads_to_the_candidates(client, desk):
     assert '<h2 id="candidates-heading" tabindex="-1">' in body(client.get(opened.headers["Location"]))
     saved_again = client.post(f"/requests/{draft.id}/edit", data=form_data(intent="save"))
     assert saved_again.headers["Location"] == f"/requests/{draft.id}"
+
+
+# --- acting for a helper: a phone answer and a direct booking answer with the whole state ----------
+
+
+def _phone_answer(client, offer, answer: str, note: str = ""):
+    data = {f"phone-{offer.id}-answer": answer, f"phone-{offer.id}-note": note}
+    return client.post(f"/requests/offers/{offer.id}/phone-answer", data=data, headers=htmx_headers("offers"))
+
+
+REMARK = "Vermerk, Status unverändert"
+
+
+def history_cells(line: str) -> list[str]:
+    """The cells of one history row, as text: when, status, who, note."""
+    return [cell.split(">", 1)[1] for cell in line.replace("</th>", "</td>").split("</td>")[:-1]]
+
+
+def remark_then_change(found) -> tuple[list[str], str]:
+    """The last two history lines: the remark (status, who, note), then the status change after it."""
+    *_, remark, change = found["request-history"].html.split("<tr>")
+    return history_cells(remark)[1:], history_cells(change)[1]
+
+
+def test_a_phone_yes_that_confirms_shows_the_request_filled_everywhere(client, desk, helper):
+    request = make_request(status=RequestStatus.OFFERED, mode=FillMode.FIRST_TO_ACCEPT)
+    amina, bilal = helper(display_name="Amina Haddad"), helper(display_name="Bilal Omar")
+    offer = offer_to(request, amina)
+    offer_to(request, bilal)
+    before = regions(_regions_of(client, request))
+    assert badge(before) == "angefragt" and editable(before)
+    assert f'id="phone-answer-{offer.id}"' in before["offers"].html
+
+    response = _phone_answer(client, offer, "accept", "ruft morgen an")
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "offers-changed"
+    found = state(response, "offers")
+    assert badge(found) == "besetzt" and not editable(found)
+    offers = found["offers"].html
+    assert "Eingetragen: Amina Haddad hat telefonisch zugesagt und ist bestätigt." in offers
+    assert "bestätigt am" in offers and "1 von 1 Plätzen besetzt." in offers
+    assert 'id="phone-answer-' not in offers  # nobody left to answer: Bilal's offer is withdrawn
+    assert "Nach dem Termin können Sie" in found["request-lifecycle"].html
+    # two lines: the remark with what was said, then the confirmation that filled the request
+    remark, filled = remark_then_change(found)
+    assert remark == [REMARK, desk.display_name, "Amina Haddad hat telefonisch zugesagt (ruft morgen an)"]
+    assert filled == "angefragt → besetzt"
+    assert "angefragt → angefragt" not in found["request-history"].html
+
+
+def test_a_phone_no_answers_with_its_remark_and_the_status_it_leaves(client, desk, helper):
+    request = make_request(status=RequestStatus.OFFERED)
+    offer = offer_to(request, helper(display_name="Amina Haddad"))
+
+    found = state(_phone_answer(client, offer, "decline", "krank"), "offers")
+    # a no changes no status, as the helper's own no does not
+    assert badge(found) == "angefragt" and editable(found)
+    offers = found["offers"].html
+    assert "Eingetragen: Amina Haddad hat telefonisch abgesagt." in offers and "Grund: krank" in offers
+    assert f'id="phone-answer-{offer.id}"' not in offers and "abgelehnt" in offers
+    cells = history_cells(last_history_line(found))
+    assert cells[1:] == [
+        REMARK,
+        desk.display_name,
+        "Amina Haddad hat telefonisch abgesagt (krank)",
+    ]
+
+
+def test_a_phone_yes_awaiting_confirmation_changes_no_status(client, desk, helper):
+    request = make_request(status=RequestStatus.OFFERED)
+    offer = offer_to(request, helper(display_name="Amina Haddad"))
+
+    found = state(_phone_answer(client, offer, "accept"), "offers")
+    assert badge(found) == "angefragt" and editable(found)
+    assert f'id="confirm-{offer.id}"' in found["offers"].html
+    cells = history_cells(last_history_line(found))
+    assert cells[1:] == [
+        REMARK,
+        desk.display_name,
+        "Amina Haddad hat telefonisch zugesagt",
+    ]
+
+
+def test_a_direct_booking_shows_the_request_filled_with_its_remark(
+    client, desk, tuesday_request, available_helper
+):
+    request = tuesday_request()
+    amina = available_helper(display_name="Amina Haddad")
+    response = client.post(
+        f"/requests/{request.id}/book/{amina.id}", data={"reason": ""}, headers=htmx_headers("offers")
+    )
+    found = state(response, "offers")
+    assert badge(found) == "besetzt" and not editable(found)
+    assert "Amina Haddad ist direkt eingeplant." in found["offers"].html
+    remark, filled = remark_then_change(found)
+    assert remark == [REMARK, desk.display_name, "Amina Haddad direkt eingeplant"]
+    assert filled == "offen → besetzt"
+
+
+def test_the_phone_answer_form_pauses_the_poll_and_can_be_cancelled(client, desk, helper):
+    request = make_request(status=RequestStatus.OFFERED)
+    offer = offer_to(request, helper(display_name="Amina Haddad"))
+    html = body(
+        client.get(
+            f"/requests/offers/{offer.id}/phone-answer", headers=htmx_headers(f"phone-answer-{offer.id}")
+        )
+    )
+    form = html.strip().split(">", 1)[0]
+    assert form.startswith(f'<form id="phone-answer-{offer.id}"') and "data-pauses-poll" in form
+    cancel = html.split(">Abbrechen</a>")[0].rsplit("<a ", 1)[1]
+    assert f'href="/requests/{request.id}#offers"' in cancel
+    assert f'hx-get="/requests/{request.id}/offers"' in cancel and 'hx-target="#offers"' in cancel
+    assert f'data-focus-after-swap-id="phone-answer-{offer.id}"' in cancel
+    # what the cancel asks for puts the link back in place
+    found = state(client.get(f"/requests/{request.id}/offers", headers=htmx_headers("offers")), "offers")
+    assert f'<a class="button" id="phone-answer-{offer.id}"' in found["offers"].html
+    # without JavaScript the page has its own way back, and the poll is not paused by the page's form
+    page = body(client.get(f"/requests/offers/{offer.id}/phone-answer"))
+    assert "data-pauses-poll" not in page and ">Abbrechen</a>" not in page and "Zurück zur Anfrage" in page

@@ -297,6 +297,19 @@ def test_status_as_the_initiative_sees_it(client, member):
         assert label in _html(client.get(f"/initiative/requests/{request.id}"))
 
 
+def test_the_organisation_reads_status_changes_not_the_kis_remarks(client, member, coordinator):
+    request = _submitted(member)
+    lifecycle.take_over(request.id, coordinator)
+    lifecycle.remark(
+        _db.session.get(HelpRequest, request.id), coordinator, "Amina K. hat telefonisch zugesagt"
+    )
+    _db.session.commit()
+    history = _html(client.get(f"/initiative/requests/{request.id}")).split('id="history-heading"')[1]
+    history = history.split("</ol>")[0]
+    assert history.count("<li>") == 2 and history.count("in Bearbeitung") == 1
+    assert "telefonisch" not in history
+
+
 def test_another_organisations_request_is_404_on_every_route(client, member, create_user, db):
     other = create_user(Role.INITIATIVE)
     foreign = _submitted(other)
