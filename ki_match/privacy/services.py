@@ -32,7 +32,14 @@ from ki_match.offers.answers import decline_offer, retract_acceptance
 from ki_match.outbox.models import OutboxMessage
 from ki_match.privacy.queries import Person, referencing_columns
 from ki_match.requests.lifecycle import RequestError
-from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
+from ki_match.requests.models import (
+    Assignment,
+    AssignmentStatus,
+    HelpRequest,
+    Offer,
+    OfferStatus,
+    RequestStatusChange,
+)
 
 # Stored in place of the name: history pages then read "Gelöschte Person".
 DELETED_NAME = "Gelöschte Person"
@@ -75,7 +82,11 @@ RETENTION: dict[str, Retention] = {
         "(the audit log keeps that it was shared, by ids)",
     ),
     "audit_event": Retention(Keep.KEEP, "the security log keeps ids only, never personal data in detail"),
-    "request_status_change": Retention(Keep.KEEP, "who moved a request, by id; notes are fixed texts"),
+    "request_status_change": Retention(
+        Keep.KEEP,
+        "who moved a request, by id; notes are fixed texts, or name a helper asked for the request "
+        "(a phone answer, a booking), whose name is replaced when she is deleted",
+    ),
     "help_request": Retention(Keep.KEEP, "points at coordinators and initiatives, never at a helper"),
     "request_comment": Retention(
         Keep.KEEP, "written by coordinators and initiative members, never by a helper; the author by id"
@@ -187,6 +198,7 @@ def delete_helper_account(user: User) -> Released:
         db.session.expire(profile)
         _anonymise_profile(profile)
         _clear_typed_text(profile)
+        _forget_in_history(profile, former)
     _anonymise_user(user)
     _forget_mail(former_email, placeholder_email(user.id), former)
     event = record(
@@ -258,6 +270,37 @@ def _clear_typed_text(profile: HelperProfile) -> None:
     )
 
 
+def _terms(former: list[str]) -> list[str]:
+    """The person's former name, address and phone as they may stand in a text (also as HTML
+    escapes them), longest first; none too short to look for."""
+    return sorted(
+        {form for term in former if len(term.strip()) >= 2 for form in (term, str(escape(term)))},
+        key=len,
+        reverse=True,
+    )
+
+
+def _mentions(terms: list[str]) -> re.Pattern:
+    """Any of ``terms`` as a whole word."""
+    return re.compile("|".join(rf"(?<!\w){re.escape(term)}(?!\w)" for term in terms), re.IGNORECASE)
+
+
+def _forget_in_history(profile: HelperProfile, former: list[str]) -> None:
+    """The history of a request she was asked for may name her (an answer a coordinator took by
+    phone, a direct booking: ``requests.lifecycle.remark``): her name gives way there too."""
+    terms = _terms(former)
+    if not terms:
+        return
+    pattern = _mentions(terms)
+    asked = select(Offer.request_id).where(Offer.helper_id == profile.id)
+    for change in db.session.scalars(
+        select(RequestStatusChange).where(
+            RequestStatusChange.request_id.in_(asked), RequestStatusChange.note.is_not(None)
+        )
+    ):
+        change.note = pattern.sub(DELETED_NAME, change.note)
+
+
 def _forget_mail(address: str, placeholder: str, former: list[str]) -> None:
     """Unsent mail to the person is dropped; sent mail keeps only kind, subject and
     dates; and where other mails name them ("… hat abgesagt"), the name is replaced."""
@@ -275,14 +318,10 @@ def _forget_mail(address: str, placeholder: str, former: list[str]) -> None:
             body_purged_at=func.coalesce(OutboxMessage.body_purged_at, utcnow()),
         )
     )
-    terms = sorted(
-        {form for term in former if len(term.strip()) >= 2 for form in (term, str(escape(term)))},
-        key=len,
-        reverse=True,
-    )
+    terms = _terms(former)
     if not terms:
         return
-    pattern = re.compile("|".join(rf"(?<!\w){re.escape(term)}(?!\w)" for term in terms), re.IGNORECASE)
+    pattern = _mentions(terms)
     columns = (
         OutboxMessage.subject,
         OutboxMessage.body_text,

@@ -16,12 +16,13 @@ from ki_match.calendar.queries import feed_token_digest
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, Gender, HelperLanguage, HelperProfile
-from ki_match.offers.answers import accept_offer, decline_offer, retract_acceptance
+from ki_match.offers.answers import Answer, accept_offer, decline_offer, record_answer, retract_acceptance
 from ki_match.offers.confirming import confirm_offer
 from ki_match.outbox.models import OutboxMessage
 from ki_match.privacy import queries, services
 from ki_match.privacy.services import RETENTION, Keep, delete_helper_account
 from ki_match.reference.models import Topic
+from ki_match.requests import lifecycle
 from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.models import (
     Assignment,
@@ -30,6 +31,7 @@ from ki_match.requests.models import (
     Offer,
     OfferStatus,
     RequestStatus,
+    RequestStatusChange,
 )
 from tests.factories import PASSWORD, PLACE, booked, confirmed_through_rules, make_request, offer_to, town
 from tests.support import outbox
@@ -447,6 +449,29 @@ def test_erased_tables_are_empty_for_the_person_and_kept_ones_still_there(app, z
             table = db.metadata.tables[name]
             assert db.session.scalar(select(func.count()).select_from(table)) == 0, name
     assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
+
+
+def test_a_history_that_names_her_forgets_her_name(app, zainab, ki, coordinator):
+    """A coordinator took her answer by phone: the request's history named her until she left."""
+    request = make_request(ki=ki, created_by=coordinator)
+    offer = offer_to(request, zainab)
+    record_answer(offer.id, coordinator, Answer.DECLINE, "ruft morgen zurück")
+    other = make_request(ki=ki, created_by=coordinator)
+    lifecycle.remark(other, coordinator, f"{NAME} nicht angefragt")  # not a request she was asked for
+    db.session.commit()
+
+    delete_helper_account(zainab.user)
+
+    def notes(of: HelpRequest) -> list[str]:
+        return list(
+            db.session.scalars(
+                select(RequestStatusChange.note).where(RequestStatusChange.request_id == of.id)
+            )
+        )
+
+    assert not any(NAME in (note or "") for note in notes(request))
+    assert any(f"{services.DELETED_NAME} hat telefonisch abgesagt" in (note or "") for note in notes(request))
+    assert f"{NAME} nicht angefragt" in notes(other)
 
 
 # --- taking back an accepted offer ----------------------------------------------------------
