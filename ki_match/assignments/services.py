@@ -1,4 +1,6 @@
-"""Rules for a confirmed assignment: the helper gives it back, reports hours; a coordinator approves them."""
+"""Rules for a confirmed assignment: the helper gives it back, reports hours (for a helper the KI
+manages, a coordinator enters them); a coordinator approves them. There is no four-eyes rule on
+approval: a coordinator may approve hours she entered herself, as she approves any report."""
 
 from __future__ import annotations
 
