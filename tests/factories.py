@@ -290,6 +290,17 @@ def move_into_past(assignment: Assignment, days: int = 1) -> Assignment:
     return assignment
 
 
+def completed_for(helper: HelperProfile, coordinator: User) -> Assignment:
+    """An assignment of ``helper`` that happened yesterday, its request completed by ``coordinator``
+    (which asks the helper for her hours)."""
+    from ki_match.requests import lifecycle
+
+    request = make_request(ki=helper.ki, created_by=coordinator)
+    assignment = move_into_past(assignment_for(request, helper, coordinator))
+    lifecycle.complete(request.id, coordinator)
+    return db.session.get(Assignment, assignment.id)
+
+
 def set_status(assignment: Assignment, status: AssignmentStatus) -> Assignment:
     assignment.status = status
     db.session.commit()

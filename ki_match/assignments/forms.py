@@ -77,3 +77,18 @@ class ReportForm(BaseForm):
             self.minutes.errors.append(_l("Zusammen höchstens 24 Stunden."))
             return False
         return valid
+
+
+def report_form_for(assignment, **kwargs) -> ReportForm:
+    """The report form showing what is reported so far (the helper's page, the coordinator's)."""
+    if assignment.actual_minutes is None:
+        return ReportForm(formdata=None, travel_km=assignment.travel_km, **kwargs)
+    hours, minutes = divmod(assignment.actual_minutes, 60)
+    return ReportForm(
+        formdata=None,
+        hours=hours,
+        minutes=minutes,
+        travel_km=assignment.travel_km,
+        note=assignment.report_note,
+        **kwargs,
+    )

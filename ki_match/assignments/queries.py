@@ -177,3 +177,18 @@ def monthly_load(profile: HelperProfile, now: datetime, months: int = 12) -> lis
         if local in counts:
             counts[local] += 1
     return list(counts.items())
+
+
+def assignments_by_pair(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Assignment]:
+    """(request id, helper id) → that helper's assignment to that request, for each pair that has
+    one (a task names a request and a helper, not the assignment); one SELECT."""
+    if not pairs:
+        return {}
+    rows = db.session.scalars(
+        select(Assignment)
+        .where(or_(*(and_(Assignment.request_id == r, Assignment.helper_id == h) for r, h in pairs)))
+        .options(
+            selectinload(Assignment.request), selectinload(Assignment.helper).selectinload(HelperProfile.user)
+        )
+    )
+    return {(row.request_id, row.helper_id): row for row in rows}

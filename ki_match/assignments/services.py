@@ -1,4 +1,6 @@
-"""Rules for a confirmed assignment: the helper gives it back, reports hours; a coordinator approves them."""
+"""Rules for a confirmed assignment: the helper gives it back, reports hours (for a helper the KI
+manages, a coordinator enters them); a coordinator approves them. There is no four-eyes rule on
+approval: a coordinator may approve hours she entered herself, as she approves any report."""
 
 from __future__ import annotations
 
@@ -7,13 +9,13 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ki_match.accounts.models import User
+from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
 from ki_match.clock import BERLIN, utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.requests import lifecycle
-from ki_match.requests.events import AssignmentWithdrawn, HoursApproved
+from ki_match.requests.events import AssignmentWithdrawn, HoursApproved, HoursReported
 from ki_match.requests.locks import lock_request
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest
 
@@ -91,23 +93,53 @@ def withdraw(
     publish(AssignmentWithdrawn(request=request, actor=actor, assignment=assignment, late=late))
 
 
+def hours_enterable(assignment: Assignment) -> bool:
+    """Whether the request page and the task list offer a coordinator to enter the hours: the
+    helper is one the KI manages (she has no account to report them) and they are still open
+    (``reportable``). Read without a lock; ``report_hours`` says it again under it."""
+    helper = assignment.helper
+    return helper.user.is_managed and helper.ki_id == assignment.request.ki_id and reportable(assignment)
+
+
+def _may_report(assignment: Assignment, actor: User) -> bool:
+    """The helper herself; for a helper the KI manages, a coordinator or admin of her KI."""
+    helper = assignment.helper
+    if actor.id == helper.user_id:
+        return True
+    return (
+        helper.user.is_managed
+        and actor.role in (Role.COORDINATOR, Role.ADMIN)
+        and actor.ki_id == helper.ki_id == assignment.request.ki_id
+    )
+
+
 def report_hours(
-    assignment: Assignment, helper_user: User, *, minutes: int, travel_km: int, note: str | None
+    assignment: Assignment, actor: User, *, minutes: int, travel_km: int, note: str | None
 ) -> None:
-    if assignment.helper.user_id != helper_user.id:
-        raise AssignmentError(_l("Dieser Einsatz gehört nicht Ihnen."))
+    """The hours and kilometres of an assignment that has begun, changeable until approved.
+
+    The helper reports her own. For a helper the KI manages (``User.managed_by_ki_since``) a
+    coordinator or admin of her KI enters what she said on the phone: the same rules, the
+    coordinator as the actor of record and ``on_behalf_of`` in the audit (never the note's words).
+    ``HoursReported`` closes the task that asked for them (``notifications.tasks``)."""
+    assignment, request = lifecycle.locked_assignment(assignment.id)
+    helper_user = assignment.helper.user
+    if not _may_report(assignment, actor):
+        _refuse(_l("Dieser Einsatz gehört nicht Ihnen."))
     if assignment.status not in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED):
-        raise AssignmentError(_l("Für diesen Einsatz können keine Stunden gemeldet werden."))
+        _refuse(_l("Für diesen Einsatz können keine Stunden gemeldet werden."))
     if assignment.approved_at is not None:
-        raise AssignmentError(_l("Die Angaben sind schon bestätigt und können nicht mehr geändert werden."))
+        _refuse(_l("Die Angaben sind schon bestätigt und können nicht mehr geändert werden."))
     if assignment.starts_at is not None and assignment.starts_at > utcnow():
-        raise AssignmentError(_l("Stunden können erst nach dem Einsatz gemeldet werden."))
+        _refuse(_l("Stunden können erst nach dem Einsatz gemeldet werden."))
     assignment.actual_minutes = minutes
     assignment.travel_km = travel_km
     assignment.report_note = (note or "").strip()[:500] or None
     assignment.reported_at = utcnow()
     assignment.status = AssignmentStatus.COMPLETED
-    record("assignment.reported", actor=helper_user, subject=assignment)
+    on_behalf = {} if actor.id == helper_user.id else {"on_behalf_of": helper_user.id}
+    record("assignment.reported", actor=actor, subject=assignment, **on_behalf)
+    publish(HoursReported(request=request, actor=actor, assignment=assignment))
     db.session.commit()
 
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.assignments import queries
-from ki_match.assignments.forms import ReportForm, WithdrawForm
+from ki_match.assignments.forms import ReportForm, WithdrawForm, report_form_for
 from ki_match.assignments.loaders import get_assignment
 from ki_match.assignments.services import (
     AssignmentError,
@@ -51,19 +51,6 @@ def _state_of(assignment: Assignment | None = None, offer: Offer | None = None) 
     return standing_text(standing(offer, assignment), assignment=assignment)
 
 
-def _report_form_for(assignment: Assignment) -> ReportForm:
-    if assignment.actual_minutes is None:
-        return ReportForm(formdata=None, travel_km=assignment.travel_km)
-    hours, minutes = divmod(assignment.actual_minutes, 60)
-    return ReportForm(
-        formdata=None,
-        hours=hours,
-        minutes=minutes,
-        travel_km=assignment.travel_km,
-        note=assignment.report_note,
-    )
-
-
 def _assignment_context(assignment: Assignment, **forms) -> dict:
     return {
         "assignment": assignment,
@@ -74,7 +61,7 @@ def _assignment_context(assignment: Assignment, **forms) -> dict:
         "late": withdrawable(assignment) and is_late(assignment),
         "reportable": reportable(assignment),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(formdata=None),
-        "report_form": forms.get("report_form") or _report_form_for(assignment),
+        "report_form": forms.get("report_form") or report_form_for(assignment),
     }
 
 

@@ -5,7 +5,8 @@ mails they do not get (``notifications.tasks``).
     POST /helpers/tasks/<task_id>/done    task_done    done, by whom and when
 
 Marking one done answers 303 back to the list, so the list and the count in the navigation are
-drawn again together.
+drawn again together. A task asking for hours links to the form that enters them
+(``on_behalf.enter_hours``); entering them marks it done (``tasks.close_report_task``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from flask_babel import gettext as _
 
 from ki_match.access import roles
 from ki_match.accounts.forms import ConfirmForm
+from ki_match.assignments.queries import assignments_by_pair
+from ki_match.assignments.services import hours_enterable
 from ki_match.audit.services import record
 from ki_match.core.text import short_name
 from ki_match.desk.blueprints import STAFF, actor
@@ -24,6 +27,7 @@ from ki_match.htmx import redirect_to, render
 from ki_match.notifications.tasks import CoordinatorTask, get_task, mark_done, task_list, task_words
 from ki_match.offers.display import request_when
 from ki_match.orgs.queries import current_ki
+from ki_match.requests.models import Assignment
 
 
 def task_text(task: CoordinatorTask) -> str:
@@ -52,9 +56,24 @@ def tasks():
     ki = current_ki()
     listed = task_list(ki.id)
     record("tasks.viewed", ki_id=ki.id, open=len(listed.open))
-    response = render("helpers/tasks.html", tasks=listed, task_text=task_text, form=ConfirmForm())
+    response = render(
+        "helpers/tasks.html",
+        tasks=listed,
+        task_text=task_text,
+        hours_for=_hours_for(listed.open),
+        form=ConfirmForm(),
+    )
     db.session.commit()
     return response
+
+
+def _hours_for(open_tasks: list[CoordinatorTask]) -> dict[int, Assignment]:
+    """task id → the assignment whose hours an open "ask for hours" task is about, while a
+    coordinator can still enter them (``hours_enterable``)."""
+    asking = [task for task in open_tasks if task.kind == "report_hours" and task.request_id]
+    found = assignments_by_pair({(task.request_id, task.helper_id) for task in asking})
+    pairs = {task.id: found.get((task.request_id, task.helper_id)) for task in asking}
+    return {task_id: row for task_id, row in pairs.items() if row is not None and hours_enterable(row)}
 
 
 @bp.route("/tasks/<int:task_id>/done", methods=["POST"])

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam
 from ki_match.assignments import queries as assignment_queries
 from ki_match.extensions import db
 from ki_match.helpers import queries as helper_queries
+from ki_match.notifications import tasks
 from ki_match.orgs.models import Ki
 from ki_match.requests import lists as request_lists
 from ki_match.requests.lists import Tab
@@ -26,6 +27,7 @@ class DashboardFigures:
     open_soon: int  # the requests of the tab "soon": still seeking, within the next 48 hours
     hours_to_approve: int  # reported assignments
     attention: int  # requests needing attention (the dashboard lists the first few)
+    open_tasks: int  # the coordinators' open tasks (calls to helpers the KI manages)
 
     @property
     def offered(self) -> int:
@@ -49,6 +51,7 @@ def _figures_statement():
     return request_lists.request_figures(ki_id, request_lists.bound_attention_times()).add_columns(
         helper_queries.awaiting_approval_count(ki_id).label("awaiting_approval"),
         assignment_queries.hours_awaiting_approval_count(ki_id).label("hours_to_approve"),
+        tasks.open_count_subquery(ki_id).label("open_tasks"),
     )
 
 
@@ -61,4 +64,5 @@ def dashboard_figures(ki: Ki, now: datetime) -> DashboardFigures:
         open_soon=row["open_soon"],
         hours_to_approve=row["hours_to_approve"],
         attention=row["attention"],
+        open_tasks=row["open_tasks"],
     )

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ki_match.accounts.models import Role
 from ki_match.clock import utcnow
 from ki_match.notifications.mailing import Change, to_coordinators, to_helper, to_ki, to_requester
+from ki_match.notifications.tasks import report_hours_key
 from ki_match.offers.answers import Answer
 from ki_match.offers.tokens import answer_url
 from ki_match.requests import events as request_events
@@ -242,7 +243,7 @@ def completed(event: request_events.Completed) -> None:
             to_helper(
                 assignment.helper,
                 kind="report_hours",
-                key=f"report-hours:{assignment.id}",
+                key=report_hours_key(assignment),
                 subject=_l("Bitte melden Sie Ihre Stunden"),
                 template="emails/report_hours",
                 request=event.request,

@@ -27,7 +27,8 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.requests.events import ClientDataPurged
+from ki_match.requests.events import ClientDataPurged, HoursReported
+from ki_match.requests.models import Assignment
 
 
 class CoordinatorTask(db.Model):
@@ -74,12 +75,21 @@ def task_words(kind: str) -> str:
     return str(TASK_WORDS.get(kind, _l("Nachricht")))
 
 
+def _key_hash(kind: str, key: str) -> str:
+    return hashlib.sha256(f"task:{kind}:{key}".encode()).hexdigest()
+
+
+def report_hours_key(assignment: Assignment) -> str:
+    """The key of the request "please report your hours" for an assignment (mail or task)."""
+    return f"report-hours:{assignment.id}"
+
+
 def queue_task(
     helper: HelperProfile, *, kind: str, key: str, request_id: int | None = None
 ) -> CoordinatorTask:
     """The task standing for the mail ``kind`` with ``key`` (as ``outbox.queue_mail`` keys a mail);
     the existing one if that cause already made one. The caller commits."""
-    key_hash = hashlib.sha256(f"task:{kind}:{key}".encode()).hexdigest()
+    key_hash = _key_hash(kind, key)
     existing = db.session.scalar(select(CoordinatorTask).where(CoordinatorTask.idempotency_key == key_hash))
     if existing is not None:
         return existing
@@ -93,12 +103,19 @@ def queue_task(
 # --- reading and doing them -------------------------------------------------------------------
 
 
+def _open(ki_id) -> tuple:
+    """What makes a task open: the one condition of the list, the navigation and the dashboard."""
+    return (CoordinatorTask.ki_id == ki_id, CoordinatorTask.done_at.is_(None))
+
+
+def open_count_subquery(ki_id):
+    """How many tasks the list shows as open, as a subquery the dashboard counts along with the
+    rest; ``ki_id`` a number or a bind parameter."""
+    return select(func.count(CoordinatorTask.id)).where(*_open(ki_id)).correlate(None).scalar_subquery()
+
+
 def open_count(ki_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(CoordinatorTask.id)).where(
-            CoordinatorTask.ki_id == ki_id, CoordinatorTask.done_at.is_(None)
-        )
-    )
+    return db.session.scalar(select(open_count_subquery(ki_id)))
 
 
 @dataclass
@@ -121,9 +138,7 @@ def task_list(ki_id: int) -> TaskList:
     return TaskList(
         open=list(
             db.session.scalars(
-                base.where(CoordinatorTask.done_at.is_(None)).order_by(
-                    CoordinatorTask.created_at, CoordinatorTask.id
-                )
+                base.where(*_open(ki_id)).order_by(CoordinatorTask.created_at, CoordinatorTask.id)
             )
         ),
         done=list(
@@ -154,6 +169,15 @@ def mark_done(task: CoordinatorTask, by: User) -> bool:
     return True
 
 
+def close_report_task(event: HoursReported) -> None:
+    """Hours entered (by a coordinator for a helper the KI manages, or by the helper after all):
+    the call asking for them is done, by whoever entered them."""
+    key_hash = _key_hash("report_hours", report_hours_key(event.assignment))
+    task = db.session.scalar(select(CoordinatorTask).where(CoordinatorTask.idempotency_key == key_hash))
+    if task is not None:
+        mark_done(task, event.actor)
+
+
 def forget_request_tasks(event: ClientDataPurged) -> None:
     """A purged request's tasks go: they tie a helper to a client's appointment."""
     db.session.execute(
@@ -163,4 +187,4 @@ def forget_request_tasks(event: ClientDataPurged) -> None:
     )
 
 
-HANDLERS = {ClientDataPurged: forget_request_tasks}
+HANDLERS = {ClientDataPurged: forget_request_tasks, HoursReported: close_report_task}

@@ -132,6 +132,14 @@ class AssignmentWithdrawn(RequestEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HoursReported(RequestEvent):
+    """Hours and kilometres reported (or changed): by the helper, or for a helper the KI manages
+    by a coordinator (``actor``)."""
+
+    assignment: Assignment
+
+
+@dataclass(frozen=True, kw_only=True)
 class HoursApproved(RequestEvent):
     assignment: Assignment
 

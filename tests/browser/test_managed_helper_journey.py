@@ -1,6 +1,7 @@
 """A coordinator creates a helper the KI manages (no e-mail, consent on paper), keeps her profile,
 offers her a request through the usual offer flow, finds the call to make under "Aufgaben" and
-marks it done; axe at desktop width and on a 390 px phone."""
+marks it done; after an appointment of a managed helper, enters her hours from the task asking for
+them and approves them. Axe at desktop width and on a 390 px phone."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from ki_match.accounts.models import Role
+from ki_match.accounts.models import Role, User
 from ki_match.clock import local_today
-from tests.browser.conftest import main_navigation, open_menu, open_new_request
-from tests.factories import next_tuesday
+from ki_match.extensions import db
+from tests.browser.conftest import DEMO_LOGINS, main_navigation, open_menu, open_new_request
+from tests.factories import completed_for, first_ki, make_managed_helper, next_tuesday
 
 pytestmark = pytest.mark.browser
 
@@ -111,3 +114,80 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     expect(done).to_contain_text(f"Ahmad{suffix} R. anrufen: Angebot")
     expect(done).to_contain_text("erledigt am")
     _check_both_widths(page, axe)
+
+
+@pytest.fixture
+def hours_asked(live_server):
+    """A managed helper of the demo KI whose confirmed appointment was yesterday, the request
+    completed by the demo coordinator: the task "ask for hours" is open. Her name and the request."""
+    name = f"Samira{uuid.uuid4().hex[:4]} Haddad"
+    with live_server.app.app_context():
+        coordinator = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[Role.COORDINATOR]))
+        helper = make_managed_helper(ki=first_ki(), display_name=name, phone="05272 44556")
+        assignment = completed_for(helper, coordinator)
+        return name, assignment.request_id, assignment.id
+
+
+def _tasks_tile(page) -> int:
+    return int(page.locator("a.card-link[href='/helpers/tasks'] .figure").inner_text())
+
+
+def test_the_coordinator_enters_a_managed_helpers_hours_from_the_task_and_approves_them(
+    new_page, live_server, axe, log_in, hours_asked
+):
+    name, request_id, assignment_id = hours_asked
+    short = name.split()[0] + " H."
+    page = new_page()
+    log_in(page, Role.COORDINATOR)
+
+    # The dashboard counts the open tasks and leads to them.
+    page.goto("/")
+    before = _tasks_tile(page)
+    assert before >= 1
+    page.locator("a.card-link[href='/helpers/tasks']").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aufgaben")
+    task = page.locator(".task", has_text=f"{short} anrufen: Stunden und Fahrtkilometer erfragen")
+    expect(task).to_have_count(1)
+    task.get_by_role("link", name=re.compile("^Stunden eintragen")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Stunden von {name} eintragen")
+    _check_both_widths(page, axe)
+
+    # Bad input: the message next to the field, nothing typed lost.
+    form = page.locator(f"#enter-hours-{assignment_id}")
+    form.get_by_label("Stunden", exact=True).fill("1")
+    form.get_by_label("Minuten").fill("40")
+    form.get_by_label("Kurze Notiz (freiwillig)").fill("Termin lief gut")
+    page.problems.expect_console_error("status of 422")
+    form.get_by_role("button", name="Stunden eintragen").click()
+    expect(page.locator(f"#hours-{assignment_id}-travel_km-error")).to_contain_text(
+        "Bitte geben Sie die Kilometer an"
+    )
+    form = page.locator(f"#enter-hours-{assignment_id}")
+    expect(form.get_by_label("Minuten")).to_have_value("40")
+    expect(form.get_by_label("Kurze Notiz (freiwillig)")).to_have_value("Termin lief gut")
+    _check_both_widths(page, axe)
+
+    # Entered: back on the task list, the task is done.
+    form.get_by_label("Gefahrene Kilometer (hin und zurück)").fill("18")
+    form.get_by_role("button", name="Stunden eintragen").click()
+    expect(page).to_have_url(re.compile(r"/helpers/tasks$"))
+    expect(page.locator("#flash")).to_contain_text(f"Die Stunden von {name} sind eingetragen.")
+    expect(page.locator(".task", has_text=f"{short} anrufen: Stunden")).to_have_count(0)
+    done = page.get_by_role("region", name="Zuletzt erledigt")
+    expect(done).to_contain_text(f"{short} anrufen: Stunden und Fahrtkilometer erfragen")
+    _check_both_widths(page, axe)
+
+    # Approved on the request page, as any report; she is then called to hear it.
+    page.goto(f"/requests/{request_id}")
+    offers = page.locator("#offers")
+    expect(offers).to_contain_text("Gemeldet: 100 Minuten, 18 km")
+    offers.get_by_role("button", name="Stunden bestätigen").click()
+    expect(page.locator("#offers-status")).to_have_text(f"Die Angaben von {name} sind bestätigt.")
+    expect(offers.get_by_role("button", name="Stunden bestätigen")).to_have_count(0)
+    expect(offers.get_by_role("link", name="Stunden ändern")).to_have_count(0)
+    _check_both_widths(page, axe)
+
+    page.goto("/helpers/tasks")
+    done = page.get_by_role("region", name="Zuletzt erledigt")
+    expect(done).to_contain_text(f"{short} anrufen: Stunden und Fahrtkilometer erfragen")
+    expect(page.locator(".task", has_text=f"{short} anrufen: Stunden bestätigt")).to_have_count(1)
