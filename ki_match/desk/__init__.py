@@ -13,6 +13,7 @@ def routed_blueprints():
     from ki_match.desk import (  # noqa: F401  (importing a module adds its routes)
         helper_pages,
         managed_pages,
+        managed_privacy,
         offer_actions,
         on_behalf,
         pool_import,

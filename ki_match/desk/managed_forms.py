@@ -126,3 +126,16 @@ class ManagedInviteForm(BaseForm):
         ),
         render_kw={"autocomplete": "off", "inputmode": "email"},
     )
+
+
+class ManagedEraseForm(BaseForm):
+    """Erasing a managed helper's data: said on purpose, as she asked for it."""
+
+    confirmed = BooleanField(
+        _l("Die Person hat verlangt, dass ihre Daten gelöscht werden"),
+        description=_l(
+            "Name, Kontakt, Sprachen, Zeiten, Notiz und Aufgaben werden gelöscht; ihre Einsätze "
+            "bleiben ohne Namen in der Statistik. Zusagen für kommende Termine werden zurückgezogen."
+        ),
+        validators=[DataRequired(_l("Bitte bestätigen Sie, dass die Person die Löschung verlangt hat."))],
+    )

@@ -16,7 +16,8 @@ URL map (coordinators and admins; every profile through ``helpers.loaders.get_pr
     POST /helpers/<id>/manage/more                         manage_more       kind, topics, gender …
     POST /helpers/<id>/manage/invite                       manage_invite     turn into her own account
 
-(The internal note, on any helper's page, is ``helper_pages.note``.)
+(Her data as a file, and its erasure: ``managed_privacy``. The internal note, on any helper's
+page, is ``helper_pages.note``.)
 
 Her parts are changed with the services a helper uses on her own profile (``profile.services``);
 a helper who keeps her own profile is 404 here (only the note and the checks are the KI's). Each
@@ -34,6 +35,7 @@ from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import helpers as bp
 from ki_match.desk.managed_forms import (
     ContactForm,
+    ManagedEraseForm,
     ManagedHelperForm,
     ManagedInviteForm,
     PaperConsentForm,
@@ -51,7 +53,7 @@ from ki_match.profile.forms import AbsenceForm, LanguageForm, MoreForm, WhenForm
 TEMPLATE = "helpers/manage.html"
 
 
-def _managed_profile(profile_id: int) -> HelperProfile:
+def managed_profile(profile_id: int) -> HelperProfile:
     """The profile, if the KI manages it; a helper's own profile is not the coordinators' to edit."""
     profile = get_profile(profile_id, details=True)
     if not profile.user.is_managed:
@@ -86,6 +88,7 @@ def _forms(profile: HelperProfile) -> dict:
         "absence_form": AbsenceForm(formdata=None, prefix="absence"),
         "more_form": more,
         "invite_form": ManagedInviteForm(formdata=None, prefix="invite"),
+        "erase_form": ManagedEraseForm(formdata=None, prefix="erase"),
     }
 
 
@@ -98,7 +101,7 @@ def _language_form(profile: HelperProfile, **kwargs) -> LanguageForm:
     )
 
 
-def _page(profile: HelperProfile, status: int = 200, **typed):
+def manage_page(profile: HelperProfile, status: int = 200, **typed):
     """The page; ``typed`` holds the form sent back with its errors (the others as stored)."""
     forms = _forms(profile) | typed
     return render(
@@ -162,13 +165,13 @@ def new_managed():
 @bp.route("/<int:profile_id>/manage")
 @roles(*STAFF)
 def manage(profile_id: int):
-    return _page(_managed_profile(profile_id))
+    return manage_page(managed_profile(profile_id))
 
 
 @bp.route("/<int:profile_id>/manage/contact", methods=["POST"])
 @roles(*STAFF)
 def manage_contact(profile_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     form = ContactForm(prefix="contact")
     if form.validate_on_submit():
         try:
@@ -184,13 +187,13 @@ def manage_contact(profile_id: int):
             _field_error(form, error, "display_name")
         else:
             return _back(profile, _("Kontakt gespeichert."), "contact")
-    return _page(profile, 422, contact_form=form)
+    return manage_page(profile, 422, contact_form=form)
 
 
 @bp.route("/<int:profile_id>/manage/consent", methods=["POST"])
 @roles(*STAFF)
 def manage_consent(profile_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     form = PaperConsentForm(prefix="consent")
     if form.validate_on_submit():
         try:
@@ -200,13 +203,13 @@ def manage_consent(profile_id: int):
             _field_error(form, error, "consent_on")
         else:
             return _back(profile, _("Einwilligung eingetragen: die Person ist freigegeben."), "consent")
-    return _page(profile, 422, consent_form=form)
+    return manage_page(profile, 422, consent_form=form)
 
 
 @bp.route("/<int:profile_id>/manage/languages", methods=["POST"])
 @roles(*STAFF)
 def manage_language(profile_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     form = _language_form(profile)
     if form.validate_on_submit():
         language = profile_queries.language(current_ki(), form.language.data)
@@ -218,13 +221,13 @@ def manage_language(profile_id: int):
             form.language.errors = [str(error)]
         else:
             return _back(profile, _("Sprache gespeichert."), "languages")
-    return _page(profile, 422, language_form=form)
+    return manage_page(profile, 422, language_form=form)
 
 
 @bp.route("/<int:profile_id>/manage/languages/<int:language_id>/delete", methods=["POST"])
 @roles(*STAFF)
 def manage_language_remove(profile_id: int, language_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     entry = profile_queries.own_language(profile, language_id)
     if entry is None:
         abort(404)
@@ -235,7 +238,7 @@ def manage_language_remove(profile_id: int, language_id: int):
 @bp.route("/<int:profile_id>/manage/where", methods=["POST"])
 @roles(*STAFF)
 def manage_where(profile_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     towns = profile_queries.towns(current_ki())
     form = WhereForm(towns=towns, prefix="where")
     if form.validate_on_submit():
@@ -248,13 +251,13 @@ def manage_where(profile_id: int):
             remote_ok=form.remote_ok.data,
         )
         return _back(profile, _("Gespeichert: wo die Person hilft."), "where")
-    return _page(profile, 422, where_form=form)
+    return manage_page(profile, 422, where_form=form)
 
 
 @bp.route("/<int:profile_id>/manage/when", methods=["POST"])
 @roles(*STAFF)
 def manage_when(profile_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     form = WhenForm(prefix="when")
     if form.validate_on_submit():
         slot = (form.weekday.data, form.starts.data, form.ends.data) if form.slot_given() else None
@@ -264,13 +267,13 @@ def manage_when(profile_id: int):
             form.ends.errors = [str(error)]
         else:
             return _back(profile, _("Gespeichert."), "when")
-    return _page(profile, 422, when_form=form)
+    return manage_page(profile, 422, when_form=form)
 
 
 @bp.route("/<int:profile_id>/manage/slots/<int:slot_id>/delete", methods=["POST"])
 @roles(*STAFF)
 def manage_slot_remove(profile_id: int, slot_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     slot = next((slot for slot in profile.slots if slot.id == slot_id), None)
     if slot is None:
         abort(404)
@@ -281,7 +284,7 @@ def manage_slot_remove(profile_id: int, slot_id: int):
 @bp.route("/<int:profile_id>/manage/absences", methods=["POST"])
 @roles(*STAFF)
 def manage_absence(profile_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     form = AbsenceForm(prefix="absence")
     if form.validate_on_submit():
         try:
@@ -290,13 +293,13 @@ def manage_absence(profile_id: int):
             form.last_day.errors = [str(error)]
         else:
             return _back(profile, _("Abwesenheit gespeichert."), "when")
-    return _page(profile, 422, absence_form=form)
+    return manage_page(profile, 422, absence_form=form)
 
 
 @bp.route("/<int:profile_id>/manage/absences/<int:absence_id>/delete", methods=["POST"])
 @roles(*STAFF)
 def manage_absence_remove(profile_id: int, absence_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     absence = next((absence for absence in profile.absences if absence.id == absence_id), None)
     if absence is None:
         abort(404)
@@ -307,11 +310,11 @@ def manage_absence_remove(profile_id: int, absence_id: int):
 @bp.route("/<int:profile_id>/manage/more", methods=["POST"])
 @roles(*STAFF)
 def manage_more(profile_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     topics = profile_queries.topics_to_pick(current_ki(), profile)
     form = MoreForm(topics=topics, prefix="more")
     if not form.validate_on_submit():
-        return _page(profile, 422, more_form=form)
+        return manage_page(profile, 422, more_form=form)
     if not (form.phone.data or "").strip() and not profile.user.email:
         form.phone.errors = [_("Ohne E-Mail-Adresse braucht es eine Telefonnummer.")]
     else:
@@ -326,13 +329,13 @@ def manage_more(profile_id: int):
             locale=form.locale.data,
         )
         return _back(profile, _("Gespeichert: Themen und weitere Angaben."), "more")
-    return _page(profile, 422, more_form=form)
+    return manage_page(profile, 422, more_form=form)
 
 
 @bp.route("/<int:profile_id>/manage/invite", methods=["POST"])
 @roles(*STAFF)
 def manage_invite(profile_id: int):
-    profile = _managed_profile(profile_id)
+    profile = managed_profile(profile_id)
     form = ManagedInviteForm(prefix="invite")
     if form.validate_on_submit():
         try:
@@ -344,4 +347,4 @@ def manage_invite(profile_id: int):
             return _back(
                 profile, _("Die Einladung an %(email)s ist unterwegs.", email=profile.user.email), "invite"
             )
-    return _page(profile, 422, invite_form=form)
+    return manage_page(profile, 422, invite_form=form)

@@ -170,18 +170,31 @@ def release_commitments(user: User, profile: HelperProfile) -> Released:
     return Released(declined_offers=declined, withdrawn_assignments=withdrawn)
 
 
-def delete_helper_account(user: User) -> Released:
+def delete_managed_helper(profile: HelperProfile, coordinator: User) -> Released:
+    """A helper the KI manages (``helpers.managed``) asked the KI to erase her data: she has no
+    login to do it herself. The same erasure as her own (``delete_helper_account``), the
+    coordinator recorded as the one who did it; only by a coordinator or admin of her KI."""
+    if not profile.user.is_managed:
+        raise PrivacyError(_l("Nur Profile, die das KI verwaltet, löscht das KI selbst."))
+    if coordinator.role not in (Role.COORDINATOR, Role.ADMIN) or coordinator.ki_id != profile.ki_id:
+        raise PrivacyError(_l("Nur das eigene KI kann dieses Profil löschen."))
+    return delete_helper_account(profile.user, actor=coordinator)
+
+
+def delete_helper_account(user: User, *, actor: User | None = None) -> Released:
     """Erase the helper's personal data and switch the account off for good.
 
     First the future is released (see ``release_commitments``); then, in one
     transaction, everything that identifies the person goes. If that second
     part fails, the account is still whole and active and can be deleted again.
+    ``actor``: who did it, if not she herself (``delete_managed_helper``).
     """
     if user.role != Role.HELPER:
         raise PrivacyError(_l("Nur Helfende können ihr Konto hier löschen."))
     if user.deleted_at is not None:
         return Released(0, 0)
     user_id = user.id
+    actor_id = actor.id if actor is not None else user_id
     profile = db.session.scalar(select(HelperProfile).where(HelperProfile.user_id == user_id))
     released = release_commitments(user, profile) if profile else Released(0, 0)
 
@@ -203,7 +216,7 @@ def delete_helper_account(user: User) -> Released:
     _forget_mail(former_email, placeholder_email(user.id), former)
     event = record(
         "account.deleted",
-        actor=user,
+        actor=db.session.get(User, actor_id),
         subject=user,
         declined_offers=released.declined_offers,
         withdrawn_assignments=released.withdrawn_assignments,

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from ki_match.access import public, roles
-from ki_match.accounts.models import Role
+from ki_match.accounts.models import Role, User
 from ki_match.audit.services import record
 from ki_match.calendar import queries as calendar_queries
 from ki_match.clock import BERLIN, utcnow
@@ -63,13 +63,19 @@ def index():
 def export():
     get_profile()
     user = current_user._get_current_object()
+    return data_download(user, actor=user, name="ki-match-meine-daten")
+
+
+def data_download(user: User, *, actor: User, name: str):
+    """Everything stored about ``user`` as a JSON file (``name``-<day>.json), audited as seen by
+    ``actor``: the helper herself, or her KI for a helper it manages (``desk.managed_privacy``)."""
     body = json.dumps(personal_data(user), default=json_default, ensure_ascii=False, indent=2)
-    record("privacy.exported", actor=user, subject=user)
+    record("privacy.exported", actor=actor, subject=user)
     db.session.commit()
     response = make_response(body)
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     day = utcnow().astimezone(BERLIN).date().isoformat()
-    response.headers.set("Content-Disposition", "attachment", filename=f"ki-match-meine-daten-{day}.json")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{name}-{day}.json")
     return response
 
 

@@ -237,6 +237,49 @@ def test_a_helper_who_keeps_her_own_profile_is_not_edited_here(client, coordinat
     assert f"/helpers/{own.id}/manage" not in body(client.get(f"/helpers/{own.id}"))
 
 
+def test_her_data_as_a_file_for_her_kis_coordinator(client, coordinator, ahmad):
+    response = client.get(f"/helpers/{ahmad.id}/manage/export.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert "Ahmad Rahimi" in body(response) and "05271 12345" in body(response)
+    [event] = audit_events("privacy.exported")
+    assert (event.actor_id, event.subject_id) == (coordinator.id, ahmad.user_id)
+
+
+def test_erasing_her_data_needs_her_request_confirmed(client, coordinator, ahmad):
+    assert f'action="/helpers/{ahmad.id}/manage/erase"' in body(client.get(f"/helpers/{ahmad.id}/manage"))
+    response = client.post(f"/helpers/{ahmad.id}/manage/erase", data={})
+    assert response.status_code == 422
+    assert "Bitte bestätigen Sie, dass die Person die Löschung verlangt hat." in body(response)
+    assert _reload(ahmad).user.deleted_at is None
+
+
+def test_erasing_her_data_leaves_no_name_phone_or_task(client, coordinator, ahmad, ki):
+    request = make_request(ki=ki, created_by=coordinator, language_id=language("ar").id)
+    send_offers(request.id, [ahmad.id], coordinator)
+    assert db.session.scalars(select(CoordinatorTask).where(CoordinatorTask.helper_id == ahmad.id)).all()
+    response = client.post(f"/helpers/{ahmad.id}/manage/erase", data={"erase-confirmed": "y"})
+    assert response.status_code == 303 and response.headers["Location"] == "/helpers"
+    profile = _reload(ahmad)
+    assert profile.user.deleted_at is not None and profile.user.display_name != "Ahmad Rahimi"
+    assert profile.phone is None and profile.note is None and not profile.languages
+    assert not db.session.scalars(
+        select(CoordinatorTask).where(CoordinatorTask.helper_id == profile.id)
+    ).all()
+    [event] = audit_events("account.deleted")
+    assert event.actor_id == coordinator.id
+    assert "Die Daten von Ahmad Rahimi sind gelöscht." in body(client.get("/helpers"))  # once
+    assert "Ahmad Rahimi" not in body(client.get("/helpers"))
+
+
+def test_a_helper_with_her_own_account_is_not_erased_by_the_ki(client, coordinator, create_helper):
+    own = create_helper()
+    assert client.post(f"/helpers/{own.id}/manage/erase", data={"erase-confirmed": "y"}).status_code == 404
+    assert client.get(f"/helpers/{own.id}/manage/export.json").status_code == 404
+    assert _reload(own).user.deleted_at is None
+
+
 MANAGE_ROUTES = [
     ("get", "/manage"),
     ("post", "/manage/contact"),
@@ -250,6 +293,8 @@ MANAGE_ROUTES = [
     ("post", "/manage/absences/1/delete"),
     ("post", "/manage/more"),
     ("post", "/manage/invite"),
+    ("get", "/manage/export.json"),
+    ("post", "/manage/erase"),
     ("post", "/note"),
 ]
 

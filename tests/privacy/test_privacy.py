@@ -33,7 +33,18 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
-from tests.factories import PASSWORD, PLACE, booked, confirmed_through_rules, make_request, offer_to, town
+from tests.factories import (
+    PASSWORD,
+    PLACE,
+    booked,
+    confirmed_through_rules,
+    make_managed_helper,
+    make_request,
+    make_user,
+    offer_to,
+    other_ki,
+    town,
+)
 from tests.support import outbox
 
 NAME = "Zainab Quxley"
@@ -536,3 +547,21 @@ def test_a_managed_helpers_note_and_tasks_are_exported_and_go_with_her_account(a
 
     assert db.session.get(HelperProfile, profile.id).note is None
     assert db.session.scalar(select(func.count(CoordinatorTask.id))) == 0
+
+
+# --- a helper the KI manages: her KI erases her data when she asks ------------------------------
+
+
+def test_the_ki_erases_only_a_profile_it_manages_and_only_its_own(app, ki, coordinator, zainab):
+    with pytest.raises(services.PrivacyError):
+        services.delete_managed_helper(zainab, coordinator)  # she keeps her own account
+    ahmad = make_managed_helper(ki=ki)
+    elsewhere = make_user(Role.COORDINATOR, ki=other_ki())
+    with pytest.raises(services.PrivacyError):
+        services.delete_managed_helper(ahmad, elsewhere)
+    assert ahmad.user.deleted_at is None
+
+    services.delete_managed_helper(ahmad, coordinator)
+
+    assert db.session.get(User, ahmad.user_id).deleted_at is not None
+    assert db.session.get(User, zainab.user_id).deleted_at is None
