@@ -1,13 +1,15 @@
 """A coordinator creates a helper the KI manages (no e-mail, consent on paper), keeps her profile,
 offers her a request through the usual offer flow, finds the call to make under "Aufgaben" and
 marks it done; after an appointment of a managed helper, enters her hours from the task asking for
-them and approves them. Axe at desktop width and on a 390 px phone."""
+them and approves them; downloads a managed helper's data and erases it at her request. Axe at
+desktop width and on a 390 px phone."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -191,3 +193,34 @@ def test_the_coordinator_enters_a_managed_helpers_hours_from_the_task_and_approv
     done = page.get_by_role("region", name="Zuletzt erledigt")
     expect(done).to_contain_text(f"{short} anrufen: Stunden und Fahrtkilometer erfragen")
     expect(page.locator(".task", has_text=f"{short} anrufen: Stunden bestätigt")).to_have_count(1)
+
+
+def test_she_asks_the_ki_for_her_data_and_then_for_its_erasure(new_page, live_server, axe, log_in):
+    """She has no login: her KI downloads what is stored about her, and erases it when she asks."""
+    name = f"Leyla{uuid.uuid4().hex[:4]} Demir"
+    with live_server.app.app_context():
+        profile_id = make_managed_helper(ki=first_ki(), display_name=name, phone="05272 11223").id
+    page = new_page()
+    log_in(page, Role.COORDINATOR)
+    page.goto(f"/helpers/{profile_id}/manage#data")
+    data = page.locator("#data")
+    expect(data.get_by_role("heading", level=2)).to_have_text("Daten der Person")
+    _check_both_widths(page, axe)
+
+    with page.expect_download() as download:
+        data.get_by_role("link", name="Alle gespeicherten Daten herunterladen (JSON)").click()
+    assert name in Path(download.value.path()).read_text(encoding="utf-8")
+
+    # Not without saying that she asked for it; then gone from the list.
+    page.problems.expect_console_error("status of 422")
+    data.get_by_role("button", name="Profil und Daten löschen").click()
+    expect(page.locator("#data")).to_contain_text(
+        "Bitte bestätigen Sie, dass die Person die Löschung verlangt hat."
+    )
+    _check_both_widths(page, axe)
+    page.locator("#data").get_by_label("Die Person hat verlangt, dass ihre Daten gelöscht werden").check()
+    page.locator("#data").get_by_role("button", name="Profil und Daten löschen").click()
+    expect(page).to_have_url(re.compile(r"/helpers$"))
+    expect(page.locator("#flash")).to_contain_text(f"Die Daten von {name} sind gelöscht.")
+    page.reload()
+    expect(page.get_by_role("main")).not_to_contain_text(name)
