@@ -66,6 +66,7 @@ class AuditRow:
     detail: dict | None
     helper_id: int | None
     helper_name: str | None
+    helper_deleted: bool  # her page is gone with her account: her name (as erased) without a link
     request_id: int | None
     organisation_id: int | None
     organisation_name: str | None
@@ -142,6 +143,7 @@ def _rows_statement(ki: Ki, filters: AuditFilters):
             AuditEvent.detail,
             profile.id,
             profile_user.display_name,
+            profile_user.deleted_at.is_not(None),
             request.id,
             organisation.id,
             organisation.name,
