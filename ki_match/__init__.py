@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from ki_match.access import Policy
     from ki_match.accounts.views import bp as accounts
+    from ki_match.admin.audit import bp as audit
     from ki_match.admin.reference import bp as reference
     from ki_match.admin.settings import bp as settings_pages
     from ki_match.admin.views import bp as admin
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         reference,
         settings_pages,
+        audit,
         notifications,
         notification_preferences,
         notification_views,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import String, cast, insert, or_, select, update
+from sqlalchemy import String, cast, delete, insert, or_, select, update
 
 from ki_match.audit.models import AuditEvent
 from ki_match.extensions import db
@@ -83,3 +83,13 @@ def forget_addresses(before: datetime) -> int:
     if forgotten:
         record("audit.addresses_forgotten", count=forgotten, before=before.isoformat())
     return forgotten
+
+
+def purge_events(before: datetime, ki_id: int) -> int:
+    """Delete the events of one KI older than ``before``, its retention period. Returns how many
+    went; the caller commits."""
+    return db.session.execute(
+        delete(AuditEvent)
+        .where(AuditEvent.ki_id == ki_id, AuditEvent.at < before)
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -125,6 +125,8 @@ def _profile_context(profile: HelperProfile, **extra) -> dict:
         "checks_form": ChecksForm(formdata=None, obj=profile),
         "checks_message": None,
         "note_form": NoteForm(formdata=None, obj=profile),
+        # The audit log is the admins' (admin.audit); coordinators see no link to it.
+        "may_read_audit": actor().role == Role.ADMIN,
     }
     context.update(extra)
     return context

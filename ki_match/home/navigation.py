@@ -77,6 +77,7 @@ NAVIGATION = {
         NavItem("organisations.index", _l("Organisationen")),
         NavItem("reference.towns", _l("Orte, Sprachen, Themen")),
         NavItem("settings.edit", _l("Einstellungen")),
+        NavItem("audit.index", _l("Protokoll")),
         _MAIL,
         *_DIRECTORY,
     ],

@@ -17,7 +17,7 @@ from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.outbox.retention import purge_bodies
 from ki_match.requests.lifecycle import mark_unfilled
-from ki_match.requests.retention import purge_client_data, retention_days
+from ki_match.requests.retention import purge_audit_events, purge_client_data, retention_days
 
 bp = Blueprint("request_commands", __name__, cli_group="requests")
 
@@ -39,14 +39,16 @@ def mark_unfilled_command() -> None:
 )
 def purge_command(older_than_days: int | None) -> None:
     """Forget the client data of requests finished longer ago than the retention period, the
-    bodies of mails sent long enough ago, and the network addresses in audit events older than
-    the retention period (README.md, "Privacy and retention")."""
+    bodies of mails sent long enough ago, the network addresses in audit events older than
+    the retention period, and audit events older than their KI's retention period (README.md,
+    "Privacy and retention")."""
     purged = purge_client_data(older_than_days)
     click.echo(f"purged client data of {sum(purged.values())} request(s)")
     click.echo(f"emptied the bodies of {purge_bodies()} mail(s)")
     forgotten, sessions = forget_old_addresses(older_than_days)
     click.echo(f"forgot the network address of {forgotten} audit event(s)")
     click.echo(f"deleted {sessions} ended login(s)")
+    click.echo(f"deleted {purge_audit_events(older_than_days)} audit event(s)")
 
 
 def forget_old_addresses(older_than_days: int | None) -> tuple[int, int]:

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from ki_match.audit.services import record
-from ki_match.clock import utcnow
+from ki_match.audit.services import NOBODY, purge_events, record
+from ki_match.clock import local_midnight, local_today, utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki
@@ -106,3 +106,25 @@ def _purge(ids: list[int], now: datetime) -> None:
     empty(Assignment, Assignment.request_id, withdraw_reason=None, report_note=None)
     forget_request_mail(ids, now)
     publish(ClientDataPurged(request_ids=tuple(ids)))  # initiatives: the conversation
+
+
+def audit_cutoff(days: int, now: datetime) -> datetime:
+    """The start of the oldest Europe/Berlin day an audit log of ``days`` days' retention keeps."""
+    return local_midnight(local_today(now) - timedelta(days=days))
+
+
+def purge_audit_events(older_than_days: int | None = None, now: datetime | None = None) -> int:
+    """Delete audit events from before each KI's retention period (whole Europe/Berlin days:
+    today and the ``retention_days`` days before it are kept). Events of no KI (the operator's,
+    logins to unknown addresses) stay: they lose only their network addresses
+    (``audit.services.forget_addresses``). Returns how many went; each KI that lost some records it."""
+    now = now or utcnow()
+    total = 0
+    for ki in db.session.scalars(select(Ki).order_by(Ki.id)):
+        days = older_than_days if older_than_days is not None else settings_for(ki).retention_days
+        count = purge_events(audit_cutoff(days, now), ki.id)
+        if count:
+            record("audit.purged", ki_id=ki.id, actor=NOBODY, count=count, older_than_days=days)
+            total += count
+    db.session.commit()
+    return total
