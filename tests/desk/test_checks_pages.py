@@ -77,7 +77,12 @@ def test_seen_today_with_htmx_swaps_the_row_and_records_who(client, coordinator,
     assert response.status_code == 200 and "<html" not in page
     assert f'id="due-row-{expired.id}"' in page and 'role="status"' in page
     assert "Alle Nachweise sind vorhanden." in page
-    assert db.session.get(HelperProfile, expired.id).police_certificate_seen_on == local_today()
+    profile = db.session.get(HelperProfile, expired.id)
+    assert (profile.police_certificate_seen_on, profile.police_certificate_seen_by_id) == (
+        local_today(),
+        coordinator.id,
+    )
+    assert profile.confidentiality_seen_by_id is None  # only the check seen now
     [event] = audit_events("helper.checks_updated")
     assert event.actor_id == coordinator.id and event.detail == {"checks": ["police_certificate_seen_on"]}
     assert "Amina Abgelaufen" not in body(client.get("/helpers/checks-due"))

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from ki_match.accounts.models import Role
 from ki_match.extensions import db
 from ki_match.helpers.due import (
     DueFilters,
@@ -17,7 +18,7 @@ from ki_match.helpers.due import (
     seen_before,
 )
 from ki_match.helpers.models import HelperProfile
-from ki_match.helpers.services import police_certificate
+from ki_match.helpers.services import police_certificate, record_checks
 from tests.factories import first_ki, make_helper, other_ki
 
 TODAY = date(2026, 12, 4)
@@ -140,3 +141,18 @@ def test_the_kis_own_validity_counts(pool):
     db.session.commit()
     page = due_page(ki, DueFilters(state=DueState.EXPIRED), today=TODAY)
     assert _names(page) == ["Abgelaufen", "Heute fällig", "Bald fällig"]
+
+
+def test_record_checks_keeps_who_saw_each_and_forgets_it_when_taken_back(create_user):
+    staff, other = create_user(Role.COORDINATOR), create_user(Role.ADMIN)
+    helper = make_helper()
+    record_checks(
+        helper, staff, confidentiality_signed_on=date(2026, 1, 5), police_certificate_seen_on=date(2026, 1, 5)
+    )
+    record_checks(
+        helper, other, police_certificate_seen_on=date(2026, 2, 1), confidentiality_signed_on=date(2026, 1, 5)
+    )
+    assert (helper.confidentiality_seen_by_id, helper.police_certificate_seen_by_id) == (staff.id, other.id)
+    assert helper.qualification_seen_by_id is None
+    record_checks(helper, other, confidentiality_signed_on=None)
+    assert helper.confidentiality_seen_by_id is None
