@@ -35,11 +35,6 @@ TEMPLATE = "helpers/checks_due.html"
 def _labels() -> dict:
     # Built per request: labels follow the reader's language.
     return {
-        "checks": {
-            "confidentiality": _("Schweigepflichterklärung"),
-            "qualification": _("Qualifizierung"),
-            "police_certificate": _("Erweitertes Führungszeugnis"),
-        },
         "states": {
             due.DueState.ALL: _("alles Offene"),
             due.DueState.MISSING: _("fehlt"),
@@ -88,6 +83,7 @@ def _context(**extra) -> dict:
         "args": _filter_args(filters),
         "action_args": _filter_args(filters, with_page=True),
         "form_for": form_for,
+        "describe": due.describe,
         **_labels(),
         **extra,
     }
@@ -130,7 +126,7 @@ def check_seen(profile_id: int, check: str):
     changed = record_checks(profile, actor(), **{due.CHECKS[check]: form.seen_on.data})
     db.session.commit()
     name = profile.user.display_name
-    message = _("Gespeichert: %(name)s, %(check)s.", name=name, check=_labels()["checks"][check])
+    message = _("Gespeichert: %(name)s, %(check)s.", name=name, check=due.CHECK_LABELS[check])
     if not changed:
         message = _("Nichts geändert.")
     if not wants_block("due_row", target):

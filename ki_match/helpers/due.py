@@ -14,6 +14,9 @@ import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -33,6 +36,12 @@ CHECKS = {
     "confidentiality": "confidentiality_signed_on",
     "qualification": "qualification_completed_on",
     "police_certificate": "police_certificate_seen_on",
+}
+
+CHECK_LABELS = {
+    "confidentiality": _l("Schweigepflichterklärung"),
+    "qualification": _l("Qualifizierung"),
+    "police_certificate": _l("Erweitertes Führungszeugnis"),
 }
 
 
@@ -74,6 +83,18 @@ class DueRow:
     @property
     def complete(self) -> bool:
         return all(check.state == "ok" for check in self.checks)
+
+
+def describe(item: CheckDue) -> str:
+    """What needs doing about a check that is not in order, in the reader's language:
+    "Erweitertes Führungszeugnis: abgelaufen am 3. November 2026"."""
+    if item.state == "missing":
+        state = _("fehlt")
+    elif item.state == "expired":
+        state = _("abgelaufen am %(date)s", date=format_date(item.due_on, "d. MMMM yyyy"))
+    else:
+        state = _("läuft ab am %(date)s", date=format_date(item.due_on, "d. MMMM yyyy"))
+    return f"{CHECK_LABELS[item.check]}: {state}"
 
 
 def renewal_day(seen_on: date, valid_years: int) -> date:
