@@ -11,6 +11,7 @@ renders a page or the block htmx asked for.
 def routed_blueprints():
     """The desk's two blueprints, with the routes of every module that adds to them."""
     from ki_match.desk import (  # noqa: F401  (importing a module adds its routes)
+        checks_pages,
         helper_pages,
         managed_pages,
         managed_privacy,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ki_match.clock import local_today
 from ki_match.core.forms import BaseForm, DayField
@@ -39,4 +39,17 @@ class ChecksForm(BaseForm):
         _not_in_future(field)
 
     def validate_police_certificate_seen_on(self, field):
+        _not_in_future(field)
+
+
+class SeenForm(BaseForm):
+    """One check seen on one day, from the "Nachweise" list (prefixed per helper and check)."""
+
+    seen_on = DayField(
+        _l("Gesehen am"),
+        validators=[InputRequired(_l("Bitte das Datum eintragen, an dem Sie es gesehen haben."))],
+        default=local_today,
+    )
+
+    def validate_seen_on(self, field):
         _not_in_future(field)

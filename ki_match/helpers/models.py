@@ -66,6 +66,16 @@ class HelperProfile(db.Model):
     qualification_completed_on: Mapped[date | None]
     confidentiality_signed_on: Mapped[date | None]
     police_certificate_seen_on: Mapped[date | None]
+    # Who recorded each check (a coordinator or admin); kept when that account goes.
+    confidentiality_seen_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    qualification_seen_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    police_certificate_seen_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     monthly_cap: Mapped[int] = mapped_column(SmallInteger, default=4)
     directory_opt_in: Mapped[bool] = mapped_column(default=False)
     consent_given_at: Mapped[datetime | None]

@@ -142,11 +142,18 @@ def can_interpret(profile: HelperProfile) -> bool:
     return level is not None and level >= Level.B1
 
 
-CHECK_FIELDS = ("qualification_completed_on", "confidentiality_signed_on", "police_certificate_seen_on")
+# Each check's date, and who recorded it.
+SEEN_BY = {
+    "qualification_completed_on": "qualification_seen_by_id",
+    "confidentiality_signed_on": "confidentiality_seen_by_id",
+    "police_certificate_seen_on": "police_certificate_seen_by_id",
+}
+CHECK_FIELDS = tuple(SEEN_BY)
 
 
 def record_checks(profile: HelperProfile, by, **dates: date | None) -> list[str]:
-    """Set the coordinator-kept checks (dates only, never documents); the names of those changed.
+    """Set the coordinator-kept checks (dates only, never documents) and who recorded each; the
+    names of those changed. A check taken back (no date) keeps no "who" either.
 
     The caller commits. The audit event names the checks, not their dates.
     """
@@ -156,6 +163,7 @@ def record_checks(profile: HelperProfile, by, **dates: date | None) -> list[str]
     changed = [name for name in CHECK_FIELDS if name in dates and getattr(profile, name) != dates[name]]
     for name in changed:
         setattr(profile, name, dates[name])
+        setattr(profile, SEEN_BY[name], by.id if dates[name] is not None else None)
     if changed:
         record("helper.checks_updated", actor=by, subject=profile, checks=changed)
     return changed

@@ -45,6 +45,7 @@ _DESK = [
     NavItem("requests.new", _l("Neue Anfrage")),
     NavItem("helpers.index", _l("Helfende")),
     NavItem("helpers.pending", _l("Freigaben")),
+    NavItem("helpers.due_checks", _l("Nachweise")),
     # Calls to make to helpers the KI manages (notifications.tasks).
     NavItem("helpers.tasks", _l("Aufgaben"), count=_open_tasks),
 ]

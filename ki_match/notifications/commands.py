@@ -5,8 +5,10 @@ import click
 from flask import Blueprint, current_app
 from sqlalchemy.exc import OperationalError
 
+from ki_match.clock import local_today
 from ki_match.extensions import db
-from ki_match.notifications.reminders import remind_command
+from ki_match.notifications.certificates import send_check_reminders
+from ki_match.notifications.reminders import send_reminders
 from ki_match.outbox.delivery import deliver_pending
 
 # The command group only; the status page has its own blueprint (views.py).
@@ -88,4 +90,13 @@ def send_command(loop: bool, interval: float) -> None:
 
 
 # Reminders run from cron on their own, not inside the delivery loop (see README).
-bp.cli.add_command(remind_command)
+@bp.cli.command("remind")
+def remind_command() -> None:
+    """Remind helpers of tomorrow's assignments and of certificates coming due, coordinators of
+    unanswered offers and, once a week, of the checks coming due (cron)."""
+    result = send_reminders()
+    certificates, digests = send_check_reminders(local_today())
+    click.echo(
+        f"assignment reminders {result.assignments}, unanswered offers {result.unanswered}, "
+        f"certificate reminders {certificates}, check digests {digests}"
+    )

@@ -26,6 +26,8 @@ KIND_LABELS = {
     "request_rescheduled": _l("Neuer Termin"),
     "request_cancelled": _l("Anfrage abgesagt"),
     "request_unfilled": _l("Anfrage blieb unbesetzt"),
+    "certificate_reminder": _l("Erinnerung: Führungszeugnis läuft ab"),
+    "checks_digest": _l("Wochenübersicht: Nachweise"),
 }
 
 # Mails about a request sent in by an initiative: "initiative_<change>" to the organisation,

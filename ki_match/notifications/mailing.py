@@ -143,7 +143,11 @@ def requesters(request: HelpRequest) -> list[User]:
 
 
 def all_coordinators(request: HelpRequest) -> list[User]:
-    return _reachable_users(User.ki_id == request.ki_id, User.role == Role.COORDINATOR)
+    return ki_coordinators(request.ki_id)
+
+
+def ki_coordinators(ki_id: int) -> list[User]:
+    return _reachable_users(User.ki_id == ki_id, User.role == Role.COORDINATOR)
 
 
 def _reachable_users(*conditions) -> list[User]:

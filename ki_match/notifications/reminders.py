@@ -1,4 +1,5 @@
-"""Reminders, sent by ``flask --app app notifications remind`` (cron, every 15 minutes or so).
+"""Reminders, sent by ``flask --app app notifications remind`` (cron, every 15 minutes or so;
+the command is in ``commands``, with the reminders about checks of ``certificates``).
 
 Two kinds:
 
@@ -23,7 +24,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import click
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
@@ -82,7 +82,7 @@ def _locale(user: User) -> str:
     return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _commit_once() -> bool:
+def commit_once() -> bool:
     """Commit; False when another run logged the same reminder first (nothing is sent twice)."""
     try:
         db.session.commit()
@@ -224,19 +224,12 @@ def send_reminders(now: datetime | None = None) -> ReminderResult:
     result = ReminderResult()
     for assignment in due_assignments(now):
         remind_assignment(assignment)
-        result.assignments += _commit_once()
+        result.assignments += commit_once()
     groups: dict[tuple[int, int | None], list[Offer]] = defaultdict(list)
     for offer in overdue_offers(now):
         groups[(offer.request_id, offer.sent_by_id)].append(offer)
     for (request_id, sender_id), offers in groups.items():
         remind_unanswered(db.session.get(HelpRequest, request_id), sender_id, offers)
-        if _commit_once():
+        if commit_once():
             result.unanswered += len(offers)
     return result
-
-
-@click.command("remind")
-def remind_command() -> None:
-    """Remind helpers of tomorrow's assignments and coordinators of unanswered offers (cron)."""
-    result = send_reminders()
-    click.echo(f"assignment reminders {result.assignments}, unanswered offers {result.unanswered}")

@@ -65,6 +65,9 @@ class Ki(db.Model):
     reminder_hours_before: Mapped[int | None] = mapped_column(SmallInteger)
     police_certificate_valid_years: Mapped[int | None] = mapped_column(SmallInteger)
     coordinators_invite_helpers: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Safeguarding gates (matching's hard rules): checks a helper needs before any offer.
+    gate_confidentiality: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    gate_qualification: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
 
 class OrganisationKind(enum.StrEnum):

@@ -264,6 +264,10 @@ ERASED_PROFILE = {
     "qualification_completed_on": None,
     "confidentiality_signed_on": None,
     "police_certificate_seen_on": None,
+    # Who saw them says nothing once the dates are gone.
+    "confidentiality_seen_by_id": None,
+    "qualification_seen_by_id": None,
+    "police_certificate_seen_by_id": None,
     "note": None,
 }
 

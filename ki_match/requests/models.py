@@ -103,6 +103,8 @@ class HelpRequest(db.Model):
     client_ref: Mapped[str | None] = mapped_column(String(60))
     gender_pref: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender_pref"))
     qualified_required: Mapped[bool] = mapped_column(default=False)
+    # "Kinder / besonders schutzbedürftige Personen": only helpers with a valid police certificate.
+    protects_vulnerable: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     helpers_needed: Mapped[int] = mapped_column(SmallInteger, default=1)
     fill_mode: Mapped[FillMode] = mapped_column(
         str_enum(FillMode, "fill_mode"), default=FillMode.COORDINATOR_CONFIRMS
