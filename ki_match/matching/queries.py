@@ -57,6 +57,7 @@ def request_facts(request: HelpRequest) -> RequestFacts:
     pool's helpers: the KI that asks answers for whom it sends (README "Safeguarding")."""
     today = local_today()
     ki = request.ki
+    gates = settings_for(ki)
     return RequestFacts(
         id=request.id,
         kind=Kind(request.kind.value),
@@ -72,8 +73,8 @@ def request_facts(request: HelpRequest) -> RequestFacts:
         client_ref=request.client_ref,
         ki_id=request.ki_id,
         shares_pool=ki.shares_pool,
-        needs_confidentiality=ki.gate_confidentiality,
-        needs_training=ki.gate_qualification,
+        needs_confidentiality=gates.gate_confidentiality,
+        needs_training=gates.gate_qualification,
         certificate_needed_on=certificate_needed_on(request, today),
         today=today,
     )
