@@ -53,8 +53,10 @@ def certificate_needed_on(request: HelpRequest, today: date) -> date | None:
 
 
 def request_facts(request: HelpRequest) -> RequestFacts:
-    """The request as the engine sees it. The gates are the asking KI's, also for the shared
-    pool's helpers: the KI that asks answers for whom it sends (README "Safeguarding")."""
+    """The request as the engine sees it. The safeguarding gates and the certificate's validity
+    are the asking KI's, also for the shared pool's helpers: the KI that sends someone answers for
+    her, and one rule for every name on its lists keeps "Warum nicht?" the same for all (her own
+    KI's gates apply to her own KI's requests, being the asking KI's there)."""
     today = local_today()
     ki = request.ki
     gates = settings_for(ki)

@@ -1,5 +1,5 @@
 """A KI's settings: what it says to the public, how long it keeps data, when it reminds, whom
-its coordinators may invite.
+its coordinators may invite, which checks a helper needs before any offer (the gates).
 
 Each setting is a column of ``ki``; a NULL there means the installation's default from the
 configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``).
