@@ -1,4 +1,8 @@
-"""The request form: what a coordinator fills in to post (or change) a request for help."""
+"""The request form: what a coordinator fills in to post (or change) a request for help.
+
+Why so long: one form holds every field of a request with the checks between them (kind and
+schedule, town and place, the client's reference); split, a field would leave its checks behind.
+"""
 
 from __future__ import annotations
 
