@@ -15,7 +15,7 @@ from tests.desk.test_requests_views import body, form_data, newest_request
 from tests.initiatives.test_initiatives import _far_enough, _form
 from tests.support import htmx_headers
 
-FLAG = "Kinder / besonders schutzbedürftige Personen"
+FLAG = "Kinder / besonders schutzbedürftige Personen – nur mit gültigem Führungszeugnis"
 
 
 @pytest.fixture
@@ -32,13 +32,13 @@ def test_the_coordinator_sets_the_flag_and_the_request_page_shows_it(client, des
     created = newest_request()
     assert created.protects_vulnerable
     page = body(client.get(f"/requests/{created.id}"))
-    assert f"<dt>{FLAG}</dt><dd>ja – nur mit gültigem Führungszeugnis</dd>" in page
+    assert f"<dt>Schutzbedarf</dt><dd>{FLAG}</dd>" in page
 
     response = client.post(f"/requests/{created.id}/edit", data=form_data())
     assert response.status_code == 303
     db.session.expire_all()
     assert not newest_request().protects_vulnerable
-    assert f"<dt>{FLAG}</dt><dd>nein</dd>" in body(client.get(f"/requests/{created.id}"))
+    assert "<dt>Schutzbedarf</dt><dd>nein</dd>" in body(client.get(f"/requests/{created.id}"))
 
 
 def test_a_helper_without_a_certificate_is_a_near_miss_nobody_can_tick(client, desk, available_helper):
@@ -70,4 +70,4 @@ def test_the_initiative_sets_the_flag_and_sees_it(client, auth, coordinator):
     created = newest_request()
     assert created.protects_vulnerable
     page = body(client.get(f"/initiative/requests/{created.id}"))
-    assert f"<dt>{FLAG}</dt><dd>ja – nur mit gültigem Führungszeugnis</dd>" in page
+    assert f"<dt>Schutzbedarf</dt><dd>{FLAG}</dd>" in page
