@@ -114,12 +114,15 @@ def make_helper(
     languages=(("ar", Level.NATIVE), ("de", Level.B2)),
     home: str | None = "Brakel",
     consented: bool = True,
+    checked: bool = True,
     **fields,
 ) -> HelperProfile:
     """A helper of the pool: approved, consenting, speaking Arabic (native) and German (B2) by default.
 
     ``consented=False``: a helper who has not agreed (or no longer agrees) to be asked, whom
     ``helpers.services.unmatchable`` leaves out of matching, accepting and confirming.
+    ``checked``: her confidentiality declaration and basic training are recorded (yesterday), as
+    a KI's gates want before any offer (``Ki.gate_*``, on by default); no police certificate.
     """
     ki = ki or first_ki()
     user = make_user(Role.HELPER, ki=ki, **fields)
@@ -129,6 +132,7 @@ def make_helper(
         home_town_id=town(home).id if home else None,
         approved_at=utcnow() if approved else None,
         consent_given_at=utcnow() if consented else None,
+        **_checks(checked),
     )
     db.session.add(profile)
     db.session.flush()
@@ -136,6 +140,12 @@ def make_helper(
         db.session.add(HelperLanguage(helper_id=profile.id, language_id=language(code).id, level=level))
     db.session.commit()
     return profile
+
+
+def _checks(checked: bool) -> dict:
+    """The gates' checks as recorded for a helper ready to be asked (``checked``), else none."""
+    day = date.today() - timedelta(days=1) if checked else None
+    return {"confidentiality_signed_on": day, "qualification_completed_on": day}
 
 
 def make_managed_helper(
@@ -147,6 +157,7 @@ def make_managed_helper(
     languages=(("ar", Level.NATIVE), ("de", Level.B1)),
     home: str | None = "Brakel",
     slots=((1, time(9), time(13)),),
+    checked: bool = True,
     **fields,
 ) -> HelperProfile:
     """A helper the KI manages (``helpers.managed``), made through ``create_managed_helper`` by a
@@ -164,6 +175,8 @@ def make_managed_helper(
         **fields,
     )
     profile.home_town_id = town(home).id if home else None
+    for name, day in _checks(checked).items():
+        setattr(profile, name, day)
     for code, level in languages:
         db.session.add(HelperLanguage(helper_id=profile.id, language_id=language(code).id, level=level))
     for weekday, starts, ends in slots:

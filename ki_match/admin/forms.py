@@ -90,6 +90,14 @@ class SettingsForm(BaseForm):
         _l("Koordinierende dürfen Helfende einladen"),
         description=_l("Sonst laden nur Administratorinnen und Administratoren Helfende ein."),
     )
+    gate_confidentiality = BooleanField(
+        _l("Schweigepflichterklärung unterschrieben"),
+        description=_l("Ohne eingetragenes Datum steht die Person nur unter „Fast passend“."),
+    )
+    gate_qualification = BooleanField(
+        _l("Basisqualifizierung abgeschlossen"),
+        description=_l("Ohne eingetragenes Datum steht die Person nur unter „Fast passend“."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

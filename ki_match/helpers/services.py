@@ -114,12 +114,17 @@ def add_months(day: date, months: int) -> date:
 POLICE_CERTIFICATE_WARN_MONTHS = 3
 
 
+def police_certificate_valid_until(seen_on: date | None, valid_years: int) -> date | None:
+    """The last day a police certificate seen on ``seen_on`` counts (None: none seen)."""
+    return None if seen_on is None else add_months(seen_on, 12 * valid_years)
+
+
 def police_certificate(profile: HelperProfile, *, valid_years: int, today: date) -> PoliceCertificate | None:
     """Renewal of the police certificate, or None while the coordinator has not seen one."""
     seen_on = profile.police_certificate_seen_on
-    if seen_on is None:
+    renew_by = police_certificate_valid_until(seen_on, valid_years)
+    if renew_by is None:
         return None
-    renew_by = add_months(seen_on, 12 * valid_years)
     if renew_by < today:
         state = "overdue"
     elif renew_by <= add_months(today, POLICE_CERTIFICATE_WARN_MONTHS):

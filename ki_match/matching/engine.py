@@ -73,6 +73,12 @@ class RequestFacts:
     client_ref: str | None
     ki_id: int | None = None  # the asking KI; None: every helper counts as its own
     shares_pool: bool = False  # the asking KI shares its pool (and so may ask other KIs')
+    # Safeguarding gates: the asking KI's, for its own helpers and the shared pool's alike.
+    needs_confidentiality: bool = False
+    needs_training: bool = False
+    # "Kinder / besonders schutzbedürftige Personen": a police certificate valid on this day.
+    certificate_needed_on: date | None = None
+    today: date | None = None  # to tell "expired" from "runs out before the day"
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,15 @@ class HelperFacts:
     ki_shares_pool: bool = False
     pool_remote_ok: bool = False
     pool_in_person_ok: bool = False
+    # Coordinator-kept checks (dates only); the certificate's last valid day by the asking KI.
+    confidentiality_signed_on: date | None = None
+    training_completed_on: date | None = None
+    police_certificate_valid_until: date | None = None
+
+
+# Rules a coordinator cannot set aside, not even by asking: an offer would reach a helper who may
+# not do this work (``offers.sending``; booking refuses them too, ``offers.booking``).
+NEVER_ASKED = frozenset({"police_certificate"})
 
 
 @dataclass(frozen=True)
@@ -136,6 +151,11 @@ class Candidate:
     @property
     def eligible(self) -> bool:
         return not self.failures
+
+    @property
+    def askable(self) -> bool:
+        """May be sent an offer: a candidate, or a near miss the coordinator may ask anyway."""
+        return not any(failure.rule in NEVER_ASKED for failure in self.failures)
 
 
 @dataclass
@@ -224,6 +244,10 @@ def _day(value: date) -> str:
     return f"{value.day}.{value.month}."
 
 
+def _full_day(value: date) -> str:
+    return f"{value.day}.{value.month}.{value.year}"
+
+
 LEVEL_LABELS = {2: "A2", 3: "B1", 4: "B2", 5: "C1", 6: "C2"}
 
 
@@ -288,6 +312,8 @@ def hard_rule_failures(
     if request.qualified_required and not helper.qualified:
         fail("qualified", words.gettext("keine abgeschlossene Sprachlotsen-Qualifizierung"))
 
+    _safeguarding(request, helper, words, fail)
+
     if request.kind in IN_PERSON and request.place is not None:
         distance = _distance(request, helper)
         serves = request.place.town_id in helper.served_town_ids or (
@@ -307,6 +333,30 @@ def hard_rule_failures(
     if helper.declined_this_request:
         fail("declined", words.gettext("hat diese Anfrage abgelehnt"))
     return failures
+
+
+def _safeguarding(request: RequestFacts, helper: HelperFacts, words: Words, fail) -> None:
+    """The asking KI's gates (``Ki.gate_*``) and the request's need of a police certificate."""
+    if request.needs_confidentiality and helper.confidentiality_signed_on is None:
+        fail("confidentiality", words.gettext("Schweigepflichterklärung fehlt"))
+    if request.needs_training and helper.training_completed_on is None:
+        fail("training", words.gettext("Basisqualifizierung fehlt"))
+    needed_on = request.certificate_needed_on
+    if needed_on is None:
+        return
+    valid_until = helper.police_certificate_valid_until
+    if valid_until is None:
+        fail("police_certificate", words.gettext("kein Führungszeugnis vorgelegt"))
+    elif valid_until < (request.today or needed_on):
+        fail(
+            "police_certificate",
+            words.gettext("Führungszeugnis abgelaufen am %(day)s", day=_full_day(valid_until)),
+        )
+    elif valid_until < needed_on:
+        fail(
+            "police_certificate",
+            words.gettext("Führungszeugnis gilt nur bis %(day)s", day=_full_day(valid_until)),
+        )
 
 
 # --- soft score ----------------------------------------------------------------------------

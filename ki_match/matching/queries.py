@@ -16,16 +16,18 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ki_match.clock import BERLIN, utcnow
+from ki_match.clock import BERLIN, local_date, local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.availability import Absence as AbsenceFact
 from ki_match.helpers.availability import Slot
+from ki_match.helpers.services import police_certificate_valid_until
 from ki_match.matching import statements
 from ki_match.matching.engine import IN_PERSON, Busy, HelperFacts, Kind, Place, RequestFacts
 from ki_match.orgs.models import Ki
+from ki_match.orgs.settings import settings_for
 from ki_match.reference import cache as reference_cache
 from ki_match.reference.cache import LanguageRow
 from ki_match.reference.models import Town
@@ -40,7 +42,24 @@ def _place(town: Town | None) -> Place | None:
     return Place(town.id, town.name, town.lat, town.lon)
 
 
+def certificate_needed_on(request: HelpRequest, today: date) -> date | None:
+    """The day a request for children or vulnerable people needs a valid police certificate: the
+    appointment's (local) day or the translation's due day, never before today; None when the
+    request does not need one."""
+    if not request.protects_vulnerable:
+        return None
+    day = local_date(request.starts_at) if request.starts_at is not None else request.due_on
+    return max(day or today, today)
+
+
 def request_facts(request: HelpRequest) -> RequestFacts:
+    """The request as the engine sees it. The safeguarding gates and the certificate's validity
+    are the asking KI's, also for the shared pool's helpers: the KI that sends someone answers for
+    her, and one rule for every name on its lists keeps "Warum nicht?" the same for all (her own
+    KI's gates apply to her own KI's requests, being the asking KI's there)."""
+    today = local_today()
+    ki = request.ki
+    gates = settings_for(ki)
     return RequestFacts(
         id=request.id,
         kind=Kind(request.kind.value),
@@ -55,7 +74,11 @@ def request_facts(request: HelpRequest) -> RequestFacts:
         topic_id=request.topic_id,
         client_ref=request.client_ref,
         ki_id=request.ki_id,
-        shares_pool=request.ki.shares_pool,
+        shares_pool=ki.shares_pool,
+        needs_confidentiality=gates.gate_confidentiality,
+        needs_training=gates.gate_qualification,
+        certificate_needed_on=certificate_needed_on(request, today),
+        today=today,
     )
 
 
@@ -184,6 +207,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
         busy=_nearby_assignments(chosen, dialect, facts),
         history=_history(chosen, dialect, facts, now),
         answers=_offer_answers(chosen, dialect, facts),
+        certificate_years=settings_for(db.session.get(Ki, ki_id)).police_certificate_valid_years,
     )
     return [_assemble(row, gathered) for row in profiles]
 
@@ -332,6 +356,7 @@ class _Gathered:
     busy: dict[int, list[Busy]]
     history: _History
     answers: _Answers
+    certificate_years: int  # the asking KI's
 
 
 def _assemble(row, gathered: _Gathered) -> HelperFacts:
@@ -356,6 +381,9 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         ki_shares_pool,
         pool_remote_ok,
         pool_in_person_ok,
+        confidentiality_signed_on,
+        training_completed_on,
+        police_certificate_seen_on,
     ) = row
     spoken = gathered.languages.get(helper_id, {})
     history, answers = gathered.history, gathered.answers
@@ -390,4 +418,9 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         ki_shares_pool=ki_shares_pool,
         pool_remote_ok=pool_remote_ok,
         pool_in_person_ok=pool_in_person_ok,
+        confidentiality_signed_on=confidentiality_signed_on,
+        training_completed_on=training_completed_on,
+        police_certificate_valid_until=police_certificate_valid_until(
+            police_certificate_seen_on, gathered.certificate_years
+        ),
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ki_match.clock import local_today
 from ki_match.helpers.models import HelperProfile
+from ki_match.helpers.services import police_certificate_valid_until
 from ki_match.matching import queries
 from ki_match.matching.engine import (
     Failure,
@@ -13,6 +15,7 @@ from ki_match.matching.engine import (
     rank,
 )
 from ki_match.matching.pool import Sight, name_for, shown_name
+from ki_match.orgs.settings import settings_for
 from ki_match.reference.names import language_name
 from ki_match.requests.models import HelpRequest
 
@@ -60,6 +63,18 @@ def why_not(request: HelpRequest, profile: HelperProfile) -> list[Failure]:
         return []
     # The engine checks the pre-filter's rules (active, approved, consent) too, so this is complete.
     return hard_rule_failures(facts, helpers[0], name)
+
+
+def lacks_police_certificate(request: HelpRequest, profile: HelperProfile) -> bool:
+    """The engine's "police_certificate" rule for one loaded profile, without a query: a request
+    for children or vulnerable people, and no certificate of hers valid on its day by the asking
+    KI's years. For sending and booking, which may never set it aside."""
+    needed_on = queries.certificate_needed_on(request, local_today())
+    if needed_on is None:
+        return False
+    years = settings_for(request.ki).police_certificate_valid_years
+    valid_until = police_certificate_valid_until(profile.police_certificate_seen_on, years)
+    return valid_until is None or valid_until < needed_on
 
 
 # Rules a new time can break for someone already asked or confirmed.

@@ -136,6 +136,9 @@ def _profiles(among, dialect):
             Ki.shares_pool,
             HelperProfile.pool_remote_ok,
             HelperProfile.pool_in_person_ok,
+            HelperProfile.confidentiality_signed_on,
+            HelperProfile.qualification_completed_on,
+            HelperProfile.police_certificate_seen_on,
         )
         .join(User, User.id == HelperProfile.user_id)
         .join(Ki, Ki.id == HelperProfile.ki_id)

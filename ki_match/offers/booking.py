@@ -13,8 +13,10 @@ through the shared pool and answers there) without an offer out for this request
 as is. A near miss, who fails exactly one rule of the list, only with an override
 and its reason, kept in the audit and the request's history. Some rules are never
 overridden: a helper who may not be matched at all (inactive, not approved, no
-consent), a request no longer seeking or without a free seat, and a clash with a
-confirmed assignment.
+consent), a request no longer seeking or without a free seat, a clash with a
+confirmed assignment, and a missing or expired police certificate for children or
+vulnerable people. The KI's other gates (confidentiality declaration, basic
+training) may be set aside like any near miss, with a reason.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.matching.engine import Candidate, Failure
+from ki_match.matching.engine import NEVER_ASKED, Candidate, Failure
 from ki_match.matching.services import why_not
 from ki_match.offers.confirming import confirm_locked
 from ki_match.offers.rules import OfferError, profile_now, refuse, why_profile_cannot_be_confirmed
@@ -36,8 +38,8 @@ from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
 
 # An earlier offer in these states may be answered again by a booking.
 OVER = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)
-# Rules of the matching engine no reason can set aside.
-NEVER_OVERRIDDEN = frozenset({"active", "approved", "consent", "pool", "busy"})
+# Rules of the matching engine no reason can set aside (the police certificate among them).
+NEVER_OVERRIDDEN = frozenset({"active", "approved", "consent", "pool", "busy"}) | NEVER_ASKED
 
 
 class ReasonNeeded(OfferError):

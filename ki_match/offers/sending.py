@@ -18,7 +18,7 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.queries import pool_filter
 from ki_match.helpers.services import is_matchable
 from ki_match.matching.engine import IN_PERSON, Kind
-from ki_match.matching.services import why_not
+from ki_match.matching.services import lacks_police_certificate, why_not
 from ki_match.offers.rules import OfferError, locked_offer, refuse
 from ki_match.requests import lifecycle
 from ki_match.requests.events import OffersSent, OfferWithdrawn
@@ -42,7 +42,8 @@ def send_offers(
 
     Near misses may be asked too (the coordinator decided to ask anyway), but
     never someone who may not receive offers at all (inactive, not approved,
-    consent withdrawn). Whoever already has an offer for this request is
+    consent withdrawn), nor for children or vulnerable people someone without a
+    valid police certificate. Whoever already has an offer for this request is
     skipped, so a double click or two coordinators at once send nothing twice:
     the request's lock serialises them and the unique (request, helper) pair
     backs it in the database.
@@ -75,8 +76,13 @@ def send_offers(
     for profile in sorted(profiles, key=lambda p: (p.user.display_name.casefold(), p.id)):
         if profile.id in asked:
             result.already_offered.append(profile)
-        elif not is_matchable(profile) or (profile.ki_id != request.ki_id and why_not(request, profile)):
-            # Another KI's helper is asked only as a full candidate (README "Shared pool").
+        elif (
+            not is_matchable(profile)
+            or lacks_police_certificate(request, profile)
+            or (profile.ki_id != request.ki_id and why_not(request, profile))
+        ):
+            # Another KI's helper is asked only as a full candidate (README "Shared pool"); nobody
+            # without a valid police certificate for children or vulnerable people (``NEVER_ASKED``).
             result.not_allowed.append(profile)
         else:
             offer = Offer(

@@ -1,5 +1,5 @@
 """A KI's settings: what it says to the public, how long it keeps data, when it reminds, whom
-its coordinators may invite.
+its coordinators may invite, which checks a helper needs before any offer (the gates).
 
 Each setting is a column of ``ki``; a NULL there means the installation's default from the
 configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``).
@@ -27,7 +27,7 @@ CONFIGURED = {
 # What a person may type as a KI's contact; the audit log names the field, not the text.
 TEXTS = ("contact_phone", "contact_email", "postal_address", "office_hours", "privacy_notice")
 NUMBERS = (*CONFIGURED, "lead_time_days")
-FLAGS = ("coordinators_invite_helpers",)
+FLAGS = ("coordinators_invite_helpers", "gate_confidentiality", "gate_qualification")
 # The ranges of the settings page, also CHECK constraints of ``ki``.
 RANGES = {
     "retention_days": (7, 3650),
@@ -51,6 +51,9 @@ class KiSettings:
     police_certificate_valid_years: int
     lead_time_days: int
     coordinators_invite_helpers: bool
+    # Safeguarding gates: checks a helper needs before any offer (matching's hard rules).
+    gate_confidentiality: bool
+    gate_qualification: bool
 
     @property
     def has_contact(self) -> bool:

@@ -39,6 +39,7 @@ class RequestData:
     client_ref: str | None = None
     gender_pref: Gender | None = None
     qualified_required: bool = False
+    protects_vulnerable: bool = False
     helpers_needed: int = 1
     fill_mode: FillMode = FillMode.COORDINATOR_CONFIRMS
     notes: str | None = None
@@ -100,6 +101,7 @@ SCALAR_FIELDS = (
     "client_ref",
     "gender_pref",
     "qualified_required",
+    "protects_vulnerable",
     "helpers_needed",
     "fill_mode",
     "notes",
@@ -167,6 +169,7 @@ def duplicate_fields(request: HelpRequest) -> dict:
         "place": request.place,
         "gender_pref": request.gender_pref.value if request.gender_pref else "",
         "qualified_required": request.qualified_required,
+        "protects_vulnerable": request.protects_vulnerable,
         "helpers_needed": request.helpers_needed,
         "fill_mode": request.fill_mode.value,
         "notes": request.notes,

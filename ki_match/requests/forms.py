@@ -1,4 +1,8 @@
-"""The request form: what a coordinator fills in to post (or change) a request for help."""
+"""The request form: what a coordinator fills in to post (or change) a request for help.
+
+Why so long: one form holds every field of a request with the checks between them (kind and
+schedule, town and place, the client's reference); split, a field would leave its checks behind.
+"""
 
 from __future__ import annotations
 
@@ -194,6 +198,10 @@ class RequestForm(BaseForm):
     )
     gender_pref = SelectField(_l("Gewünscht ist"), default="")
     qualified_required = BooleanField(_l("Qualifizierte Sprachlotsin oder qualifizierter Sprachlotse nötig"))
+    protects_vulnerable = BooleanField(
+        _l("Kinder / besonders schutzbedürftige Personen"),
+        description=_l("Dann werden nur Helfende mit gültigem Führungszeugnis angefragt."),
+    )
     helpers_needed = WholeNumberField(
         _l("Wie viele Helfende?"),
         default=1,
@@ -389,6 +397,7 @@ class RequestForm(BaseForm):
             client_ref=(self.client_ref.data or "").strip() or None,
             gender_pref=gender,
             qualified_required=bool(self.qualified_required.data),
+            protects_vulnerable=bool(self.protects_vulnerable.data),
             helpers_needed=self._in_range(self.helpers_needed, 1, 20) or 1,
             fill_mode=fill_mode,
             notes=(self.notes.data or "").strip() or None,

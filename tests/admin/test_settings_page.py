@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -24,11 +26,19 @@ GOOD = {
     "reminder_hours_before": "48",
     "police_certificate_valid_years": "3",
     "coordinators_invite_helpers": "y",
+    "gate_confidentiality": "y",
+    "gate_qualification": "y",
 }
+GATES = {"gate_confidentiality", "gate_qualification"}
 
 
 def _html(response) -> str:
     return response.get_data(as_text=True)
+
+
+def _checkbox(html: str, name: str) -> str:
+    [tag] = re.findall(rf'<input[^>]* id="{name}"[^>]*>', html)
+    return tag
 
 
 def _ki(ki_id: int) -> Ki:
@@ -59,7 +69,7 @@ def test_saving_changes_the_admins_own_ki_only_and_audits_each_field(client, log
         event.detail["field"]
         for event in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "ki.settings_changed"))
     }
-    assert fields == set(GOOD) - {"retention_days"}
+    assert fields == set(GOOD) - {"retention_days"} - GATES  # the gates were on already
 
 
 @pytest.mark.parametrize(
@@ -108,3 +118,31 @@ def test_the_organisations_page_links_to_the_lead_time_setting(client, login_as)
     login_as(Role.ADMIN)
     html = _html(client.get("/admin/organisations"))
     assert 'name="lead_time_days"' not in html and 'href="/admin/settings"' in html
+
+
+def test_the_gates_are_on_by_default_and_an_admin_turns_them_off_and_on(client, login_as, ki):
+    other = other_ki()
+    login_as(Role.ADMIN)
+    html = _html(client.get("/admin/settings"))
+    for name in GATES:
+        assert f'name="{name}"' in html
+        assert "checked" in _checkbox(html, name)
+    assert "Nachweise vor jeder Anfrage" in html and "Führungszeugnis" in html
+
+    data = {name: value for name, value in GOOD.items() if name != "gate_confidentiality"}
+    assert client.post("/admin/settings", data=data).status_code == 303
+    saved = settings_for(_ki(ki.id))
+    assert (saved.gate_confidentiality, saved.gate_qualification) == (False, True)
+    assert settings_for(_ki(other.id)).gate_confidentiality
+    [event] = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "ki.settings_changed",
+            AuditEvent.detail["field"].as_string() == "gate_confidentiality",
+        )
+    )
+    assert (event.detail["old"], event.detail["new"]) == (True, False)
+    html = _html(client.get("/admin/settings"))
+    assert "checked" not in _checkbox(html, "gate_confidentiality")
+
+    assert client.post("/admin/settings", data=GOOD).status_code == 303
+    assert settings_for(_ki(ki.id)).gate_confidentiality

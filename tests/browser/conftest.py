@@ -238,6 +238,7 @@ def _ensure_demo_logins() -> None:
             kind=HelperKind.SPRACHLOTSE,
             consent_given_at=utcnow(),
             approved_at=utcnow(),
+            **gate_checks(),
         )
         db.session.add(profile)
         db.session.flush()
@@ -530,6 +531,28 @@ def log_in(live_server) -> Callable:
         page.locator("form[action='/logout']").first.wait_for(state="attached")
 
     return act
+
+
+def gate_checks() -> dict:
+    """A helper profile's columns for her declaration and basic training, recorded a month ago."""
+    day = utcnow().date() - timedelta(days=30)
+    return {"confidentiality_signed_on": day, "qualification_completed_on": day}
+
+
+def gate_checks_recorded(app: Flask, display_name: str) -> None:
+    """The confidentiality declaration and basic training of the helper of this name recorded (a
+    month ago), as a KI's gates (on by default) want before she is asked; the checks form itself
+    is walked in test_safeguarding_journey."""
+    with app.app_context():
+        profile = db.session.scalar(
+            select(HelperProfile)
+            .join(User, User.id == HelperProfile.user_id)
+            .where(User.display_name == display_name)
+        )
+        profile.confidentiality_signed_on = profile.qualification_completed_on = utcnow().date() - timedelta(
+            days=30
+        )
+        db.session.commit()
 
 
 def accept_invitation(page, link: str, password: str) -> None:

@@ -30,7 +30,8 @@ POLL_WAIT_MS = 20_000
 
 
 def _helper(app, name: str, code: str) -> str:
-    """An approved helper in Brakel, free every weekday 08:00–18:00, speaking ``code`` natively; their e-mail."""
+    """An approved helper in Brakel, free every weekday 08:00–18:00, speaking ``code`` natively, her
+    declaration and basic training recorded (the KI's gates); their e-mail."""
     with app.app_context():
         ki = db.session.scalar(select(Ki).order_by(Ki.id).limit(1))
         email = f"helper.{uuid.uuid4().hex[:10]}@example.org"
@@ -52,6 +53,8 @@ def _helper(app, name: str, code: str) -> str:
             consent_given_at=utcnow(),
             approved_at=utcnow(),
             monthly_cap=50,
+            confidentiality_signed_on=utcnow().date() - timedelta(days=30),
+            qualification_completed_on=utcnow().date() - timedelta(days=30),
         )
         db.session.add(profile)
         db.session.flush()

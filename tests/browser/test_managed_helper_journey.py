@@ -18,7 +18,13 @@ from sqlalchemy import select
 from ki_match.accounts.models import Role, User
 from ki_match.clock import local_today
 from ki_match.extensions import db
-from tests.browser.conftest import DEMO_LOGINS, main_navigation, open_menu, open_new_request
+from tests.browser.conftest import (
+    DEMO_LOGINS,
+    gate_checks_recorded,
+    main_navigation,
+    open_menu,
+    open_new_request,
+)
 from tests.factories import completed_for, first_ki, make_managed_helper, next_tuesday
 
 pytestmark = pytest.mark.browser
@@ -83,6 +89,7 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     _check_both_widths(page, axe)
 
     # A request she fits: she is a candidate like anyone, and the usual offer goes out.
+    gate_checks_recorded(live_server.app, name)
     request_path = open_new_request(
         page,
         language="Somali",

@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     add_weekly_slot,
     confirm_address,
     fill_request,
+    gate_checks_recorded,
     main_navigation,
     search_as_you_type,
     settle,
@@ -156,6 +157,7 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     expect(coordinator.locator("#flash")).to_contain_text(f"{helper_name} ist freigegeben.")
 
     # …and finds her among the candidates of a request in her language, town and time.
+    gate_checks_recorded(live_server.app, helper_name)
     main_navigation(coordinator).get_by_role("link", name="Neue Anfrage").click()
     expect(coordinator).to_have_url(re.compile(r"/requests/new$"))
     fill_request(

@@ -26,7 +26,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.browser.conftest import main_navigation, open_menu
+from tests.browser.conftest import gate_checks, main_navigation, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -63,6 +63,7 @@ def _approved_helper_with_an_offer(app) -> tuple[str, int]:
             home_town_id=town("Höxter").id,
             consent_given_at=utcnow(),
             approved_at=utcnow(),
+            **gate_checks(),
         )
         db.session.add(profile)
         db.session.flush()

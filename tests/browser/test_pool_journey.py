@@ -20,6 +20,7 @@ from ki_match.helpers.models import AvailabilitySlot, Gender, HelperLanguage, He
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
 from ki_match.requests.models import HelpRequest, RequestKind, RequestStatus
+from tests.browser.conftest import gate_checks
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +67,7 @@ def _world(app) -> dict:
             gender=Gender.DIVERSE,
             consent_given_at=utcnow(),
             approved_at=utcnow(),
+            **gate_checks(),
         )
         db.session.add(profile)
         db.session.flush()

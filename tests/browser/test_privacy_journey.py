@@ -29,7 +29,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.browser.conftest import main_navigation, open_menu
+from tests.browser.conftest import gate_checks, main_navigation, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -63,6 +63,7 @@ def _helper_with_a_confirmed_assignment(app) -> tuple[str, int, int]:
             home_town_id=town.id,
             consent_given_at=utcnow(),
             approved_at=utcnow(),
+            **gate_checks(),
         )
         db.session.add(profile)
         db.session.flush()

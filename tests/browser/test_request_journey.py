@@ -16,6 +16,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
+from tests.browser.conftest import gate_checks
 from tests.factories import next_tuesday
 
 pytestmark = pytest.mark.browser
@@ -42,6 +43,7 @@ def _helper(app, name: str, code: str) -> None:
             consent_given_at=utcnow(),
             approved_at=utcnow(),
             monthly_cap=50,
+            **gate_checks(),
         )
         db.session.add(profile)
         db.session.flush()

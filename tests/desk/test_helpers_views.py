@@ -233,7 +233,7 @@ def test_checks_with_htmx_swap_the_block_with_a_status(client, coordinator, crea
 
 
 def test_checks_in_the_future_are_refused_with_values_kept(client, coordinator, create_helper):
-    amina = create_helper()
+    amina = create_helper(checked=False)
     tomorrow = (utcnow().astimezone(BERLIN).date() + timedelta(days=2)).isoformat()
     for headers in ({}, htmx_headers("checks")):
         response = client.post(

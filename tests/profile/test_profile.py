@@ -30,8 +30,9 @@ from tests.support import audit_events, htmx_headers
 
 @pytest.fixture
 def helper(client, create_helper):
-    """A logged-in helper with Arabic (native) and German (B2), home town Brakel, no slots, no consent."""
-    profile = create_helper(consented=False)
+    """A logged-in helper with Arabic (native) and German (B2), home town Brakel, no slots, no consent,
+    no checks recorded."""
+    profile = create_helper(consented=False, checked=False)
     response = client.post("/login", data={"email": profile.user.email, "password": PASSWORD})
     assert response.status_code == 303
     return profile

@@ -194,8 +194,10 @@ class People:
             "pool_in_person_ok": False,
             "gender": gender,
             "kind": "sprachlotse" if sprachlotse else "volunteer",
-            "qualification_completed_on": (created.date() - timedelta(days=30)) if sprachlotse else None,
-            "confidentiality_signed_on": created.date() if rng.random() < 0.8 else None,
+            # A KI's gates (on by default) ask both before any offer.
+            "qualification_completed_on": created.date() - timedelta(days=30),
+            # Signed when the account was made, or (a fifth) at the meeting the day before.
+            "confidentiality_signed_on": created.date() - timedelta(days=0 if rng.random() < 0.8 else 1),
             "police_certificate_seen_on": None,
             "monthly_cap": rng.choice((4, 6, 8, 10)) if sprachlotse else rng.choice((2, 3, 4, 4, 4, 5, 6)),
             "directory_opt_in": rng.random() < 0.5,

@@ -370,8 +370,9 @@ class People:
             profile.monthly_cap = helper.cap = rng.choice((4, 6, 8, 10))
         else:
             profile.kind = HelperKind.VOLUNTEER
-            if rng.random() < 0.8:
-                profile.confidentiality_signed_on = joined + timedelta(days=rng.randint(1, 20))
+            # A KI's gates (on by default) ask both before any offer: the demo's pool has them.
+            profile.qualification_completed_on = joined - timedelta(days=rng.randint(0, 60))
+            profile.confidentiality_signed_on = joined + timedelta(days=rng.randint(1, 20))
             if "school" in helper.topics or "parents" in helper.topics:
                 profile.police_certificate_seen_on = joined + timedelta(days=rng.randint(5, 40))
         for attribute in (
