@@ -98,7 +98,7 @@ def pool(app):
         for column, value in complete.items():
             setattr(helper, column, value)
         helper.police_certificate_seen_on = seen
-    declaration_missing = make_helper(display_name="Ohne Erklärung")
+    declaration_missing = make_helper(display_name="Ohne Erklärung", checked=False)
     declaration_missing.qualification_completed_on = date(2020, 1, 1)
     declaration_missing.police_certificate_seen_on = date(2025, 1, 1)
     gone = make_helper(display_name="Deaktiviert")
