@@ -43,7 +43,7 @@ from ki_match.desk.managed_forms import (
 from ki_match.extensions import db
 from ki_match.helpers import availability, managed
 from ki_match.helpers.loaders import get_profile
-from ki_match.helpers.models import Gender, HelperKind, HelperProfile
+from ki_match.helpers.models import HelperKind, HelperProfile
 from ki_match.htmx import redirect_to, render
 from ki_match.orgs.queries import current_ki
 from ki_match.profile import queries as profile_queries
@@ -318,16 +318,7 @@ def manage_more(profile_id: int):
     if not (form.phone.data or "").strip() and not profile.user.email:
         form.phone.errors = [_("Ohne E-Mail-Adresse braucht es eine Telefonnummer.")]
     else:
-        by_id = {topic.id: topic for topic in topics}
-        profile_services.update_more(
-            profile,
-            topics=[by_id[topic_id] for topic_id in form.topics.data],
-            kind=HelperKind(form.kind.data),
-            gender=Gender(form.gender.data) if form.gender.data else None,
-            phone=form.phone.data,
-            directory_opt_in=form.directory_opt_in.data,
-            locale=form.locale.data,
-        )
+        profile_services.update_more(profile, **form.chosen(topics))
         return _back(profile, _("Gespeichert: Themen und weitere Angaben."), "more")
     return manage_page(profile, 422, more_form=form)
 

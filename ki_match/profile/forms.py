@@ -292,6 +292,18 @@ class MoreForm(BaseForm):
         if field.data and not PHONE.match(field.data.strip()):
             raise ValidationError(_("Bitte nur Ziffern, Leerzeichen und + / - ( ) eingeben."))
 
+    def chosen(self, topics) -> dict:
+        """What was sent, as ``profile.services.update_more`` takes it (``topics``: those offered)."""
+        by_id = {topic.id: topic for topic in topics}
+        return {
+            "topics": [by_id[topic_id] for topic_id in self.topics.data],
+            "kind": HelperKind(self.kind.data),
+            "gender": Gender(self.gender.data) if self.gender.data else None,
+            "phone": self.phone.data,
+            "directory_opt_in": self.directory_opt_in.data,
+            "locale": self.locale.data,
+        }
+
 
 class PoolForm(BaseForm):
     """The helper's consent to be asked by other KIs of the shared pool (README "Shared pool")."""

@@ -39,7 +39,6 @@ from ki_match.clock import local_today
 from ki_match.helpers import availability
 from ki_match.helpers.events import FreedCommitments
 from ki_match.helpers.loaders import get_profile
-from ki_match.helpers.models import Gender, HelperKind
 from ki_match.helpers.services import is_matchable, missing_items
 from ki_match.htmx import redirect_to, render, render_form, wants_block
 from ki_match.orgs.queries import current_ki
@@ -197,16 +196,7 @@ def more():
             [choice.value for choice in form.locale.choices]
         )
     elif form.validate_on_submit():
-        by_id = {topic.id: topic for topic in topics}
-        services.update_more(
-            profile,
-            topics=[by_id[topic_id] for topic_id in form.topics.data],
-            kind=HelperKind(form.kind.data),
-            gender=Gender(form.gender.data) if form.gender.data else None,
-            phone=form.phone.data,
-            directory_opt_in=form.directory_opt_in.data,
-            locale=form.locale.data,
-        )
+        services.update_more(profile, **form.chosen(topics))
         return _saved("more", _("Gespeichert: Themen und weitere Angaben."))
     return render_form("profile/more.html", "more_form", profile=profile, form=form, **setup_context("more"))
 

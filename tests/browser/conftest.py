@@ -618,3 +618,15 @@ def register() -> Callable:
         page.get_by_role("button", name="Registrieren").click()
 
     return act
+
+
+PHONE_SIZE = {"width": 390, "height": 844}
+
+
+def check_both_widths(page, axe) -> None:
+    """axe on the page as it is, then at a 390 px phone's size, and back."""
+    size = page.viewport_size
+    axe.check(page)
+    page.set_viewport_size(PHONE_SIZE)
+    axe.check(page)
+    page.set_viewport_size(size)

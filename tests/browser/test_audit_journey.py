@@ -13,20 +13,10 @@ from playwright.sync_api import expect
 from ki_match.accounts.models import Role
 from ki_match.accounts.services import user_by_email
 from ki_match.clock import local_today
-from tests.browser.conftest import DEMO_LOGINS
+from tests.browser.conftest import DEMO_LOGINS, check_both_widths
 from tests.factories import first_ki, make_helper
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _check_both_widths(page, axe) -> None:
-    size = page.viewport_size
-    axe.check(page)
-    page.set_viewport_size(PHONE)
-    axe.check(page)
-    page.set_viewport_size(size)
 
 
 def test_admin_finds_who_looked_at_a_helpers_data_this_month_and_exports_it(
@@ -51,7 +41,7 @@ def test_admin_finds_who_looked_at_a_helpers_data_this_month_and_exports_it(
     results = page.locator("#audit-results")
     # Her page was opened twice: by the coordinator, then by the admin on the way here.
     expect(results.get_by_role("status")).to_have_text("2 Einträge")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # This month only, and only who looked (not who changed anything).
     page.get_by_label("Von", exact=True).fill(local_today().replace(day=1).isoformat())
@@ -62,7 +52,7 @@ def test_admin_finds_who_looked_at_a_helpers_data_this_month_and_exports_it(
     expect(rows.first).to_contain_text("Helfende*n angesehen")
     expect(rows.filter(has_text=coordinator)).to_have_count(1)
     expect(results.get_by_role("link", name=name).first).to_have_attribute("href", f"/helpers/{profile_id}")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     with page.expect_download() as download:
         results.get_by_role("link", name="Als CSV herunterladen").click()

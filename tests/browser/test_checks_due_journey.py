@@ -13,20 +13,10 @@ from playwright.sync_api import expect
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
 from ki_match.extensions import db
-from tests.browser.conftest import main_navigation
+from tests.browser.conftest import check_both_widths, main_navigation
 from tests.factories import first_ki, make_helper
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _check_both_widths(page, axe) -> None:
-    axe.check(page)
-    size = page.viewport_size
-    page.set_viewport_size(PHONE)
-    axe.check(page)
-    page.set_viewport_size(size)
 
 
 @pytest.fixture
@@ -61,7 +51,7 @@ def test_a_coordinator_records_an_expired_certificate_as_seen_and_the_helper_lea
     expect(row).to_contain_text("abgelaufen am")
     field = row.get_by_label("Gesehen am")
     expect(field).to_have_value(local_today().isoformat())  # today unless changed
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # A day in the future: the message stands next to the field, the date typed stays.
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
@@ -70,14 +60,14 @@ def test_a_coordinator_records_an_expired_certificate_as_seen_and_the_helper_lea
     row.get_by_role("button", name="Gesehen").click()
     expect(row.locator(".field-error")).to_contain_text("Das Datum liegt in der Zukunft")
     expect(row.get_by_label("Gesehen am")).to_have_value(tomorrow)
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     row.get_by_label("Gesehen am").fill(local_today().isoformat())
     row.get_by_role("button", name="Gesehen").click()
     expect(row.get_by_role("status")).to_contain_text(f"Gespeichert: {name}")
     expect(row).to_contain_text("Alle Nachweise sind vorhanden.")
     expect(row.get_by_role("status")).to_be_focused()
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Nachweise")

@@ -20,6 +20,7 @@ from ki_match.clock import local_today
 from ki_match.extensions import db
 from tests.browser.conftest import (
     DEMO_LOGINS,
+    check_both_widths,
     gate_checks_recorded,
     main_navigation,
     open_menu,
@@ -28,16 +29,6 @@ from tests.browser.conftest import (
 from tests.factories import completed_for, first_ki, make_managed_helper, next_tuesday
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _check_both_widths(page, axe) -> None:
-    axe.check(page)
-    size = page.viewport_size
-    page.set_viewport_size(PHONE)
-    axe.check(page)
-    page.set_viewport_size(size)
 
 
 def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_page, live_server, axe, log_in):
@@ -50,7 +41,7 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     main_navigation(page).get_by_role("link", name="Helfende", exact=True).click()
     page.get_by_role("link", name="Verwaltetes Profil anlegen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Verwaltetes Profil anlegen")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # Nothing typed is lost on an error: no phone and no e-mail.
     page.get_by_label("Name").fill(name)
@@ -60,7 +51,7 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     page.get_by_role("button", name="Profil anlegen").click()
     expect(page.locator("#phone-error")).to_have_text("Ohne E-Mail-Adresse braucht es eine Telefonnummer.")
     expect(page.get_by_label("Name")).to_have_value(name)
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     page.get_by_label("Telefon").fill("05272 98765")
     page.get_by_role("button", name="Profil anlegen").click()
@@ -86,7 +77,7 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     when.get_by_label("bis", exact=True).fill("18:00")
     when.get_by_role("button", name="Zeit und Grenze speichern").click()
     expect(page.locator("#when .rows")).to_contain_text("Dienstag")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # A request she fits: she is a candidate like anyone, and the usual offer goes out.
     gate_checks_recorded(live_server.app, name)
@@ -114,7 +105,7 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     expect(task).to_contain_text("(Jobcenter Brakel)")
     expect(task.get_by_role("link", name="05272 98765")).to_be_visible()
     expect(task.get_by_role("link", name=re.compile(r"Zur Anfrage"))).to_have_attribute("href", request_path)
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     task.get_by_role("button", name=re.compile("^Erledigt")).click()
     expect(page.locator("#flash")).to_contain_text(f"Erledigt: Ahmad{suffix} R. anrufen")
@@ -122,7 +113,7 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     done = page.get_by_role("region", name="Zuletzt erledigt")
     expect(done).to_contain_text(f"Ahmad{suffix} R. anrufen: Angebot")
     expect(done).to_contain_text("erledigt am")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
 
 @pytest.fixture
@@ -159,7 +150,7 @@ def test_the_coordinator_enters_a_managed_helpers_hours_from_the_task_and_approv
     expect(task).to_have_count(1)
     task.get_by_role("link", name=re.compile("^Stunden eintragen")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Stunden von {name} eintragen")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # Bad input: the message next to the field, nothing typed lost.
     form = page.locator(f"#enter-hours-{assignment_id}")
@@ -174,7 +165,7 @@ def test_the_coordinator_enters_a_managed_helpers_hours_from_the_task_and_approv
     form = page.locator(f"#enter-hours-{assignment_id}")
     expect(form.get_by_label("Minuten")).to_have_value("40")
     expect(form.get_by_label("Kurze Notiz (freiwillig)")).to_have_value("Termin lief gut")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # Entered: back on the task list, the task is done.
     form.get_by_label("Gefahrene Kilometer (hin und zurück)").fill("18")
@@ -184,7 +175,7 @@ def test_the_coordinator_enters_a_managed_helpers_hours_from_the_task_and_approv
     expect(page.locator(".task", has_text=f"{short} anrufen: Stunden")).to_have_count(0)
     done = page.get_by_role("region", name="Zuletzt erledigt")
     expect(done).to_contain_text(f"{short} anrufen: Stunden und Fahrtkilometer erfragen")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # Approved on the request page, as any report; she is then called to hear it.
     page.goto(f"/requests/{request_id}")
@@ -194,7 +185,7 @@ def test_the_coordinator_enters_a_managed_helpers_hours_from_the_task_and_approv
     expect(page.locator("#offers-status")).to_have_text(f"Die Angaben von {name} sind bestätigt.")
     expect(offers.get_by_role("button", name="Stunden bestätigen")).to_have_count(0)
     expect(offers.get_by_role("link", name="Stunden ändern")).to_have_count(0)
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     page.goto("/helpers/tasks")
     done = page.get_by_role("region", name="Zuletzt erledigt")
@@ -212,7 +203,7 @@ def test_she_asks_the_ki_for_her_data_and_then_for_its_erasure(new_page, live_se
     page.goto(f"/helpers/{profile_id}/manage#data")
     data = page.locator("#data")
     expect(data.get_by_role("heading", level=2)).to_have_text("Daten der Person")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     with page.expect_download() as download:
         data.get_by_role("link", name="Alle gespeicherten Daten herunterladen (JSON)").click()
@@ -224,7 +215,7 @@ def test_she_asks_the_ki_for_her_data_and_then_for_its_erasure(new_page, live_se
     expect(page.locator("#data")).to_contain_text(
         "Bitte bestätigen Sie, dass die Person die Löschung verlangt hat."
     )
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
     page.locator("#data").get_by_label("Die Person hat verlangt, dass ihre Daten gelöscht werden").check()
     page.locator("#data").get_by_role("button", name="Profil und Daten löschen").click()
     expect(page).to_have_url(re.compile(r"/helpers$"))

@@ -15,8 +15,7 @@ from ki_match.accounts.models import Role
 from ki_match.clock import local_today
 from ki_match.extensions import db
 from ki_match.reference.models import Level
-from tests.browser.conftest import main_navigation, open_new_request
-from tests.browser.test_managed_helper_journey import _check_both_widths
+from tests.browser.conftest import check_both_widths, main_navigation, open_new_request
 from tests.factories import first_ki, make_managed_helper, next_tuesday
 
 pytestmark = pytest.mark.browser
@@ -57,7 +56,7 @@ def _journey(new_page, axe, log_in, helper_id: int, name: str, suffix: str) -> N
     gate = admin.get_by_label("Schweigepflichterklärung unterschrieben")
     expect(gate).not_to_be_checked()
     expect(admin.get_by_role("group", name="Nachweise vor jeder Anfrage")).to_contain_text("Fast passend")
-    _check_both_widths(admin, axe)
+    check_both_widths(admin, axe)
     gate.check()
     admin.get_by_role("button", name="Einstellungen speichern").click()
     expect(admin.locator("#flash")).to_contain_text("Die Einstellungen sind gespeichert.")
@@ -76,7 +75,7 @@ def _journey(new_page, axe, log_in, helper_id: int, name: str, suffix: str) -> N
     )
     near = page.locator("#candidates li.near-miss", has_text=name)
     expect(near).to_contain_text("Hinderungsgrund: Schweigepflichterklärung fehlt")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # The coordinator records the date on her page.
     page.goto(f"/helpers/{helper_id}")
@@ -84,11 +83,11 @@ def _journey(new_page, axe, log_in, helper_id: int, name: str, suffix: str) -> N
     checks.get_by_label("Schweigepflichterklärung unterschrieben am").fill(local_today().isoformat())
     checks.get_by_role("button", name="Prüfungen speichern").click()
     expect(checks.get_by_role("status")).to_contain_text("gespeichert")
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
 
     # Now she is a candidate, to be asked like anyone.
     page.goto(request_path)
     candidates = page.locator("#candidates")
     expect(candidates.locator("li.near-miss", has_text=name)).to_have_count(0)
     expect(candidates.get_by_label(name)).to_be_visible()
-    _check_both_widths(page, axe)
+    check_both_widths(page, axe)
