@@ -578,6 +578,10 @@ def add_weekly_slot(page, day: str, starts: str, ends: str) -> None:
 
 def fill_request(page, *, language: str, day: str, town: str, place: str, client_ref: str) -> None:
     """On a new request's form: one appointment of 90 minutes at 10:00, ready to be opened."""
+    # The form's live check listens once the page's deferred htmx script has run: typing before
+    # the load event (right after a link's click) would ask for no feedback (see search_as_you_type).
+    page.get_by_label("Sprache", exact=True).wait_for()
+    page.wait_for_load_state("load")
     page.get_by_label("Sprache", exact=True).select_option(label=language)
     page.get_by_label("Datum").fill(day)
     page.get_by_label("Beginn (Uhrzeit)").fill("10:00")
