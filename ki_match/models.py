@@ -12,4 +12,5 @@ import ki_match.outbox.models
 import ki_match.outbox.preferences  # NotificationPreference
 import ki_match.reference.models
 import ki_match.reports.models
-import ki_match.requests.models  # noqa: F401
+import ki_match.requests.models
+import ki_match.training.models  # noqa: F401

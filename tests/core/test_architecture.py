@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"helpers", "profile"},
     {"requests"},
     {"matching"},
-    {"assignments", "offers"},
+    {"assignments", "offers", "training"},
     {"initiatives"},
     {"notifications"},
     {"desk", "home", "reports", "privacy", "calendar", "directory", "admin", "installation"},
