@@ -341,3 +341,37 @@ def in_pool(
         setattr(profile, name, value)
     db.session.commit()
     return profile
+
+
+def make_course(
+    *,
+    ki: Ki | None = None,
+    capacity: int = 12,
+    modules=("Rolle und Haltung", "Dolmetschtechniken"),
+    starts_in: timedelta = timedelta(days=14),
+    qualifies: bool = True,
+    **fields,
+):
+    """A training course of the KI: one date per module (or one date without modules), a week
+    apart from ``starts_in`` on, 17:00–20:00 Berlin time; nobody signed up yet."""
+    from ki_match.training.models import Course, CourseDate, CourseModule
+
+    ki = ki or first_ki()
+    course = Course(
+        ki_id=ki.id,
+        title=fields.pop("title", f"Sprachlotsen-Qualifizierung {next(_numbers)}"),
+        place=fields.pop("place", "KI Höxter, Moltkestraße 12"),
+        capacity=capacity,
+        qualifies=qualifies,
+        **fields,
+    )
+    course.modules = [CourseModule(name=name, position=index) for index, name in enumerate(modules)]
+    first_day = (utcnow() + starts_in).astimezone(BERLIN).date()
+    for index, module in enumerate(course.modules or [None]):
+        day = first_day + timedelta(weeks=index)
+        course.dates.append(
+            CourseDate(module=module, starts_at=berlin(day, time(17)), ends_at=berlin(day, time(20)))
+        )
+    db.session.add(course)
+    db.session.commit()
+    return course

@@ -10,7 +10,12 @@ from ki_match.requests.models import HelpRequest
 
 
 def lock_request(request_id: int) -> HelpRequest | None:
-    """Start a fresh transaction that holds the write lock on this request.
+    """Start a fresh transaction that holds the write lock on this request."""
+    return lock_row(HelpRequest, request_id)
+
+
+def lock_row(model, row_id: int):
+    """Start a fresh transaction that holds the write lock on this row of ``model`` (None: no such row).
 
     PostgreSQL locks the row; SQLite, which has one writer at a time, takes its
     write lock with a no-op update before reading anything.
@@ -18,14 +23,14 @@ def lock_request(request_id: int) -> HelpRequest | None:
     db.session.commit()
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
-            update(HelpRequest)
-            .where(HelpRequest.id == request_id)
-            .values(id=HelpRequest.id)
+            update(model)
+            .where(model.id == row_id)
+            .values(id=model.id)
             .execution_options(synchronize_session=False)
         )
-        found = select(HelpRequest).where(HelpRequest.id == request_id)
+        found = select(model).where(model.id == row_id)
     else:
-        found = select(HelpRequest).where(HelpRequest.id == request_id).with_for_update()
+        found = select(model).where(model.id == row_id).with_for_update()
     return db.session.scalar(found.execution_options(populate_existing=True))
 
 
