@@ -138,7 +138,7 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.helpers import activation
     from ki_match.initiatives import contacts
     from ki_match.initiatives import services as initiatives
-    from ki_match.notifications import recipients, tasks
+    from ki_match.notifications import course_mails, recipients, tasks
     from ki_match.offers import commitments, pool
 
     # A share of a helper's contact ends with her seat before anyone is mailed about the change.
@@ -150,6 +150,7 @@ def register_event_handlers(app: Flask) -> None:
         contacts.HANDLERS,
         initiatives.HANDLERS,
         recipients.HANDLERS,
+        course_mails.HANDLERS,
         tasks.HANDLERS,
     ):
         subscribe(app, handlers)
