@@ -98,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.requests.commands import bp as request_commands
 
     # The profile's routes live in several modules on one blueprint; importing them adds the routes.
-    helpers, requests = routed_blueprints()
+    helpers, requests, courses = routed_blueprints()
     assert all((language_views, week_views))
     for blueprint in (
         home,
@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         privacy,
         requests,
         helpers,
+        courses,
         initiatives,
         organisations,
         directory,

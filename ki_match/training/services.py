@@ -203,6 +203,16 @@ def _checked(data: CourseData, course: Course | None = None, *, registered: int 
     return dates
 
 
+def course_errors(data: CourseData, course: Course | None = None) -> dict[str, list]:
+    """What ``create_course`` or ``update_course`` would say about ``data`` (nothing: it fits),
+    without writing anything: a form shows these next to its own messages, all at once."""
+    try:
+        _checked(data, course, registered=seats_taken(course.id) if course is not None else 0)
+    except CourseError as error:
+        return error.errors
+    return {}
+
+
 # --- writing ---------------------------------------------------------------------------------------
 
 
