@@ -234,7 +234,7 @@ def attendance(course_id: int, date_id: int):
     qualified = []
     if form.validate():
         try:
-            qualified = record_attendance(course_date.id, form.present.data, actor())
+            qualified = record_attendance(course_date.id, form.present.data or [], actor())
         except AttendanceError as error:
             db.session.rollback()
             form.present.errors.append(str(error))
