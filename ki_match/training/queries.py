@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from ki_match.accounts.models import User
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.training.models import Course, CourseDate, CourseSignup, SignupStatus
+from ki_match.training.models import Course, CourseAttendance, CourseDate, CourseSignup, SignupStatus
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,35 @@ def signable_helpers(course: Course) -> list[HelperProfile]:
             .options(selectinload(HelperProfile.user))
         )
     )
+
+
+@dataclass(frozen=True)
+class HelperCourse:
+    """A course the helper signed up for (her sign-up says how it stands) and the dates she attended."""
+
+    signup: CourseSignup
+    attended: list[CourseDate]
+
+
+def helper_courses(helper_id: int) -> list[HelperCourse]:
+    """The helper's courses, the latest first, each with the dates she attended. Two statements."""
+    signups = db.session.scalars(
+        select(CourseSignup)
+        .where(CourseSignup.helper_id == helper_id)
+        .options(selectinload(CourseSignup.course).selectinload(Course.dates).selectinload(CourseDate.module))
+    ).all()
+    attended = set(
+        db.session.scalars(select(CourseAttendance.date_id).where(CourseAttendance.helper_id == helper_id))
+    )
+    rows = [
+        HelperCourse(
+            signup, [course_date for course_date in signup.course.dates if course_date.id in attended]
+        )
+        for signup in signups
+    ]
+
+    def first_start(row: HelperCourse):
+        dates = row.signup.course.dates
+        return (dates[0].starts_at.timestamp() if dates else 0.0, row.signup.course_id)
+
+    return sorted(rows, key=first_start, reverse=True)

@@ -269,11 +269,20 @@ def create_course(ki: Ki, data: CourseData, actor: User) -> Course:
     return course
 
 
+def _locked_own(course_id: int, actor: User) -> Course:
+    """The course under its lock, if it is of the actor's KI (``SignupError`` otherwise)."""
+    course = lock_course(course_id)
+    if course.ki_id != actor.ki_id:
+        db.session.rollback()
+        raise SignupError(_l("Dieser Kurs gehört zu einem anderen Integrationszentrum."))
+    return course
+
+
 def update_course(course_id: int, data: CourseData, actor: User) -> tuple[Course, list]:
     """Change the course under its lock; more seats move the first who wait up (the sign-ups are
     returned). ``CourseError`` for data that does not fit, ``SignupError`` when the course is
     gone or called off. Commits."""
-    course = lock_course(course_id)
+    course = _locked_own(course_id, actor)
     if course.is_cancelled:
         db.session.rollback()
         raise SignupError(_l("Dieser Kurs wurde abgesagt."))
@@ -294,7 +303,7 @@ def update_course(course_id: int, data: CourseData, actor: User) -> tuple[Course
 def cancel_course(course_id: int, actor: User, *, now: datetime | None = None) -> Course:
     """Call the course off: it takes no sign-ups any more, and everyone signed up (with a seat or
     waiting) is told. Calling off twice changes nothing. Commits."""
-    course = lock_course(course_id)
+    course = _locked_own(course_id, actor)
     if course.is_cancelled:
         db.session.commit()
         return course

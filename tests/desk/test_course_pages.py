@@ -239,3 +239,15 @@ def test_an_admin_may_and_another_kis_course_is_not_found(client, login_as):
     assert client.get(f"/courses/{foreign.id}/edit").status_code == 404
     assert client.post(f"/courses/{foreign.id}/cancel", data={"cancel-confirmed": "y"}).status_code == 404
     assert db.session.get(Course, foreign.id).cancelled_at is None
+
+
+def test_the_helpers_record_shows_her_courses_and_attended_dates(client, coordinator):
+    course = make_course(title="Grundkurs", starts_in=timedelta(days=-10))
+    amina = make_helper()
+    _registered(course, amina)
+    db.session.add(CourseAttendance(date_id=course.dates[0].id, helper_id=amina.id))
+    db.session.commit()
+    page = body(client.get(f"/helpers/{amina.id}"))
+    assert f'href="/courses/{course.id}">Grundkurs</a>' in page
+    assert "angemeldet" in page and "Teilgenommen am" in page
+    assert "Für keinen Kurs angemeldet." in body(client.get(f"/helpers/{make_helper().id}"))

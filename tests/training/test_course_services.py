@@ -280,3 +280,12 @@ def test_a_future_date_another_kis_course_and_a_cancelled_one_are_refused(ki, co
     with pytest.raises(AttendanceError, match="abgesagt"):
         record_attendance(past.dates[0].id, [], coordinator)
     assert db.session.scalar(select(CourseAttendance.helper_id)) is None
+
+
+def test_another_kis_course_cannot_be_changed_or_called_off(ki, coordinator):
+    foreign = make_course(ki=other_ki())
+    with pytest.raises(SignupError, match="anderen Integrationszentrum"):
+        update_course(foreign.id, _data(), coordinator)
+    with pytest.raises(SignupError, match="anderen Integrationszentrum"):
+        cancel_course(foreign.id, coordinator)
+    assert db.session.get(Course, foreign.id).cancelled_at is None
