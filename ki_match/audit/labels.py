@@ -70,6 +70,14 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "task.done": _l("Aufgabe erledigt"),
         },
     ),
+    "training": (
+        _l("Kurse (Qualifizierung)"),
+        {
+            "training.signed_up": _l("Zum Kurs angemeldet"),
+            "training.withdrawn": _l("Vom Kurs abgemeldet"),
+            "training.moved_up": _l("Von der Warteliste nachgerückt"),
+        },
+    ),
     "requests": (
         _l("Anfragen, Angebote und Einsätze"),
         {
