@@ -70,6 +70,18 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "task.done": _l("Aufgabe erledigt"),
         },
     ),
+    "training": (
+        _l("Kurse (Qualifizierung)"),
+        {
+            "training.signed_up": _l("Zum Kurs angemeldet"),
+            "training.withdrawn": _l("Vom Kurs abgemeldet"),
+            "training.moved_up": _l("Von der Warteliste nachgerückt"),
+            "training.course_created": _l("Kurs angelegt"),
+            "training.course_updated": _l("Kurs geändert"),
+            "training.course_cancelled": _l("Kurs abgesagt"),
+            "training.attendance_recorded": _l("Anwesenheit eingetragen"),
+        },
+    ),
     "requests": (
         _l("Anfragen, Angebote und Einsätze"),
         {

@@ -95,6 +95,13 @@ RETENTION: dict[str, Retention] = {
         Keep.ERASE, "a call to make to a person who is gone; who did which task is in the audit log"
     ),
     "allowance_rate": Retention(Keep.KEEP, "who set a rate, by id; only coordinators and admins set rates"),
+    "training_course": Retention(Keep.KEEP, "made by a coordinator, by id; never points at a helper"),
+    "training_signup": Retention(
+        Keep.ERASE, "which courses a person who is gone signed up for; the audit log keeps it by ids"
+    ),
+    "training_attendance": Retention(
+        Keep.ERASE, "the dates she attended; her qualification date goes with her profile's details"
+    ),
 }
 
 
