@@ -146,15 +146,26 @@ def _check_date(index: int, row: DateData, modules: list[str], errors: _Errors) 
     if row.end <= row.start:
         errors.add(f"{name}-end", _l("Das Ende muss nach dem Anfang liegen."))
         return None
+    starts_at, ends_at = (
+        _instant(row.day, row.start, f"{name}-start", errors),
+        _instant(row.day, row.end, f"{name}-end", errors),
+    )
+    if starts_at is None or ends_at is None:
+        return None
+    return _Checked(row, starts_at, ends_at)
+
+
+def _instant(day: date, clock: time, name: str, errors: _Errors) -> datetime | None:
+    """The UTC instant of a Berlin day and time; the hour the clocks skip in March is refused in words."""
     try:
-        return _Checked(row, local_to_utc(row.day, row.start), local_to_utc(row.day, row.end))
+        return local_to_utc(day, clock)
     except NonexistentLocalTime:
         errors.add(
-            f"{name}-start",
+            name,
             _l(
                 "Diese Uhrzeit gibt es am %(day)s nicht: In dieser Nacht werden die Uhren "
                 "von 2 auf 3 Uhr vorgestellt. Bitte eine Zeit ab 3:00 Uhr wählen.",
-                day=row.day.strftime("%d.%m.%Y"),
+                day=day.strftime("%d.%m.%Y"),
             ),
         )
         return None
