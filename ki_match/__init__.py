@@ -98,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.requests.commands import bp as request_commands
 
     # The profile's routes live in several modules on one blueprint; importing them adds the routes.
-    helpers, requests = routed_blueprints()
+    helpers, requests, courses = routed_blueprints()
     assert all((language_views, week_views))
     for blueprint in (
         home,
@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         privacy,
         requests,
         helpers,
+        courses,
         initiatives,
         organisations,
         directory,
@@ -138,7 +139,7 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.helpers import activation
     from ki_match.initiatives import contacts
     from ki_match.initiatives import services as initiatives
-    from ki_match.notifications import recipients, tasks
+    from ki_match.notifications import course_mails, recipients, tasks
     from ki_match.offers import commitments, pool
 
     # A share of a helper's contact ends with her seat before anyone is mailed about the change.
@@ -150,6 +151,7 @@ def register_event_handlers(app: Flask) -> None:
         contacts.HANDLERS,
         initiatives.HANDLERS,
         recipients.HANDLERS,
+        course_mails.HANDLERS,
         tasks.HANDLERS,
     ):
         subscribe(app, handlers)

@@ -53,6 +53,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
+from ki_match.training.models import Course, CourseDate, CourseModule, CourseSignup, SignupStatus
 from tests.factories import make_helper, make_user, other_ki
 
 ROLES = tuple(Role)
@@ -231,6 +232,7 @@ def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) ->
             ends_at=starts + timedelta(minutes=60),
         )
     )
+    _course(ki, helper)
     # A mail in doubt, for the outbox status page's actions.
     db.session.add(
         OutboxMessage(
@@ -244,6 +246,22 @@ def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) ->
         )
     )
     db.session.flush()
+
+
+def _course(ki: Ki, helper: HelperProfile) -> None:
+    """A training course with one date past (its attendance can be recorded) and one to come,
+    with ``helper`` holding a seat."""
+    start = utcnow().replace(minute=0, second=0, microsecond=0)
+    course = Course(ki_id=ki.id, title="Qualifizierung", place="KI, Raum 1", capacity=10)
+    modules = [CourseModule(name="Rolle", position=0), CourseModule(name="Technik", position=1)]
+    course.modules = modules
+    course.dates = [
+        CourseDate(module=module, starts_at=start + offset, ends_at=start + offset + timedelta(hours=2))
+        for module, offset in zip(modules, (timedelta(days=-2), timedelta(days=5)), strict=True)
+    ]
+    db.session.add(course)
+    db.session.flush()
+    db.session.add(CourseSignup(course_id=course.id, helper_id=helper.id, status=SignupStatus.REGISTERED))
 
 
 # --- building URLs -------------------------------------------------------------------------

@@ -76,6 +76,10 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "training.signed_up": _l("Zum Kurs angemeldet"),
             "training.withdrawn": _l("Vom Kurs abgemeldet"),
             "training.moved_up": _l("Von der Warteliste nachgerückt"),
+            "training.course_created": _l("Kurs angelegt"),
+            "training.course_updated": _l("Kurs geändert"),
+            "training.course_cancelled": _l("Kurs abgesagt"),
+            "training.attendance_recorded": _l("Anwesenheit eingetragen"),
         },
     ),
     "requests": (

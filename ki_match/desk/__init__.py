@@ -1,5 +1,5 @@
 """The coordinator's desk: the requests (list, form, the request page and everything done on it)
-and the helpers (list, one helper's record, approval, activation).
+and the helpers (list, one helper's record, approval, activation); the training courses.
 
 A package at the top: its pages bring together what the layers below keep
 (requests, matching, offers, assignments, initiatives). Each view loads and
@@ -9,9 +9,10 @@ renders a page or the block htmx asked for.
 
 
 def routed_blueprints():
-    """The desk's two blueprints, with the routes of every module that adds to them."""
+    """The desk's blueprints, with the routes of every module that adds to them."""
     from ki_match.desk import (  # noqa: F401  (importing a module adds its routes)
         checks_pages,
+        course_pages,
         helper_pages,
         managed_pages,
         managed_privacy,
@@ -24,6 +25,6 @@ def routed_blueprints():
         request_page,
         task_pages,
     )
-    from ki_match.desk.blueprints import helpers, requests
+    from ki_match.desk.blueprints import courses, helpers, requests
 
-    return helpers, requests
+    return helpers, requests, courses

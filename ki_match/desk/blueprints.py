@@ -1,4 +1,4 @@
-"""The desk's two blueprints: everything under /requests and everything under /helpers."""
+"""The desk's blueprints: everything under /requests, /helpers and /courses (training courses)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ki_match.accounts.models import Role
 
 requests = Blueprint("requests", __name__, url_prefix="/requests")
 helpers = Blueprint("helpers", __name__, url_prefix="/helpers")
+courses = Blueprint("courses", __name__, url_prefix="/courses")
 
 STAFF = (Role.COORDINATOR, Role.ADMIN)
 

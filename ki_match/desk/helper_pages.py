@@ -39,6 +39,8 @@ from ki_match.reference.data import GERMAN
 from ki_match.reference.models import Town
 from ki_match.reference.names import language_name
 from ki_match.requests.labels import ASSIGNMENT_LABELS
+from ki_match.training import queries as training_queries
+from ki_match.training.labels import SIGNUP_LABELS
 
 # --- the list -------------------------------------------------------------------------------
 
@@ -125,6 +127,8 @@ def _profile_context(profile: HelperProfile, **extra) -> dict:
         "checks_form": ChecksForm(formdata=None, obj=profile),
         "checks_message": None,
         "note_form": NoteForm(formdata=None, obj=profile),
+        "courses": training_queries.helper_courses(profile.id),
+        "signup_labels": SIGNUP_LABELS,
         # The audit log is the admins' (admin.audit); coordinators see no link to it.
         "may_read_audit": actor().role == Role.ADMIN,
     }

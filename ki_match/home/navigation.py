@@ -46,6 +46,7 @@ _DESK = [
     NavItem("helpers.index", _l("Helfende")),
     NavItem("helpers.pending", _l("Freigaben")),
     NavItem("helpers.due_checks", _l("Nachweise")),
+    NavItem("courses.index", _l("Kurse")),
     # Calls to make to helpers the KI manages (notifications.tasks).
     NavItem("helpers.tasks", _l("Aufgaben"), count=_open_tasks),
 ]

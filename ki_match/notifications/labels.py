@@ -28,6 +28,7 @@ KIND_LABELS = {
     "request_unfilled": _l("Anfrage blieb unbesetzt"),
     "certificate_reminder": _l("Erinnerung: Führungszeugnis läuft ab"),
     "checks_digest": _l("Wochenübersicht: Nachweise"),
+    "course_cancelled": _l("Kurs abgesagt"),
 }
 
 # Mails about a request sent in by an initiative: "initiative_<change>" to the organisation,

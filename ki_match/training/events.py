@@ -14,3 +14,12 @@ class MovedUp:
 
     course: Course
     signups: list[CourseSignup]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CourseCancelled:
+    """A coordinator called the course off; ``signups`` are those who held a seat or waited."""
+
+    course: Course
+    actor: object
+    signups: list[CourseSignup]
