@@ -53,6 +53,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
+from ki_match.training.models import Course, CourseDate, CourseSignup, SignupStatus
 from tests.factories import make_helper, make_user, other_ki
 
 ROLES = tuple(Role)
@@ -153,6 +154,7 @@ def make_world(ki: Ki) -> World:
         users[role] = make_user(role, ki=ki)
     users[Role.OPERATOR] = make_user(Role.OPERATOR)
     _request_offer_assignment(ki, helper, users[Role.INITIATIVE])
+    _course_with_seat(ki, helper)
 
     other = other_ki()
     other_org = Organisation(ki_id=other.id, name="Initiative im anderen KI")
@@ -175,6 +177,7 @@ def make_world(ki: Ki) -> World:
     db.session.add(other_helper)
     db.session.flush()
     _request_offer_assignment(other, other_helper, other_users[KI_ROLES.index(Role.INITIATIVE)])
+    _course_with_seat(other, other_helper)
     db.session.commit()
     return World(ki_id=ki.id, other_ki_id=other.id, emails={role: user.email for role, user in users.items()})
 
@@ -243,6 +246,17 @@ def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) ->
             status=DeliveryStatus.IN_DOUBT,
         )
     )
+    db.session.flush()
+
+
+def _course_with_seat(ki: Ki, helper: HelperProfile) -> None:
+    """A training course next week in which ``helper`` holds a seat (its calendar file is hers)."""
+    starts = (utcnow() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    course = Course(ki_id=ki.id, title="Grundkurs", place="KI, Raum 1", capacity=10)
+    course.dates = [CourseDate(starts_at=starts, ends_at=starts + timedelta(hours=3))]
+    db.session.add(course)
+    db.session.flush()
+    db.session.add(CourseSignup(course_id=course.id, helper_id=helper.id, status=SignupStatus.REGISTERED))
     db.session.flush()
 
 
