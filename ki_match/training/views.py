@@ -18,6 +18,7 @@ from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
+from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.training import queries, signups
 from ki_match.training.models import SignupStatus
@@ -28,9 +29,9 @@ bp = Blueprint("training", __name__)
 TEMPLATE = "training/helper_courses.html"
 
 
-def get_card(course_id: int) -> CourseCard:
+def get_card(course_id: int, profile: HelperProfile | None = None) -> CourseCard:
     """The course of the helper's own KI as her card, or 404 (another KI's course is as good as none)."""
-    card = queries.course_card(course_id, get_profile())
+    card = queries.course_card(course_id, profile or get_profile())
     if card is None:
         abort(404)
     return card
@@ -76,9 +77,10 @@ def _answered(course_id: int, message: str, *, failed: bool = False):
 @bp.route("/courses/<int:course_id>/sign-up", methods=["POST"])
 @roles(Role.HELPER)
 def sign_up(course_id: int):
-    get_card(course_id)
+    profile = get_profile()
+    get_card(course_id, profile)
     try:
-        signup = signups.sign_up(course_id, get_profile().id, current_user._get_current_object())
+        signup = signups.sign_up(course_id, profile.id, current_user._get_current_object())
     except signups.SignupError as error:
         db.session.rollback()
         return _answered(course_id, str(error), failed=True)
@@ -96,9 +98,10 @@ def sign_up(course_id: int):
 @bp.route("/courses/<int:course_id>/withdraw", methods=["POST"])
 @roles(Role.HELPER)
 def withdraw(course_id: int):
-    get_card(course_id)
+    profile = get_profile()
+    get_card(course_id, profile)
     try:
-        signups.withdraw(course_id, get_profile().id, current_user._get_current_object())
+        signups.withdraw(course_id, profile.id, current_user._get_current_object())
     except signups.SignupError as error:
         db.session.rollback()
         return _answered(course_id, str(error), failed=True)
