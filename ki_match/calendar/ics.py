@@ -180,8 +180,10 @@ def build_calendar(
     host: str,
     link_for: Callable[[Assignment], str],
     name: str | None = None,
+    extra: Iterable[Event] = (),
 ) -> bytes:
-    """A VCALENDAR with the Berlin VTIMEZONE and one VEVENT per assignment."""
+    """A VCALENDAR with the Berlin VTIMEZONE, one VEVENT per assignment, and the ``extra`` events
+    (a course's dates, ``calendar.courses``)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -198,4 +200,6 @@ def build_calendar(
         event = assignment_event(assignment, host=host, link=link_for(assignment))
         if event is not None:
             calendar.add_component(event)
+    for event in extra:
+        calendar.add_component(event)
     return calendar.to_ical()

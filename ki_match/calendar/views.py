@@ -1,4 +1,5 @@
-"""Calendar files: one assignment as .ics, and the helper's private feed of all of them."""
+"""Calendar files: one assignment or one course's dates as .ics, and the helper's private feed of
+all of them."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from ki_match.access import public, roles
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.assignments.loaders import get_assignment
-from ki_match.calendar import ics, queries, services
+from ki_match.calendar import courses, ics, queries, services
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import limiter
 from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render
 from ki_match.orgs.queries import current_ki
 from ki_match.requests.models import HOLDING_STATES, Assignment
+from ki_match.training import helper_queries as course_queries
+from ki_match.training.models import CourseSignup
 from ki_match.urls import public_url
 
 bp = Blueprint("calendar", __name__)
@@ -59,6 +62,19 @@ def assignment_link(assignment: Assignment) -> str:
     return public_url("assignments.show", assignment_id=assignment.id)
 
 
+def course_link(signup: CourseSignup) -> str:
+    return public_url("training.index", _anchor=f"course-card-{signup.course_id}")
+
+
+def _course_events(signups: list[CourseSignup]) -> list:
+    host = _host()
+    return [
+        event
+        for signup in signups
+        for event in courses.date_events(signup, host=host, link=course_link(signup))
+    ]
+
+
 def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -87,6 +103,18 @@ def assignment_ics(assignment_id: int):
     return _ics_response(body, f"ki-match-einsatz-{day.isoformat()}.ics", attachment=True)
 
 
+@bp.route("/training/<int:course_id>.ics")
+@roles(Role.HELPER)
+def course_ics(course_id: int):
+    """The dates of a course the helper holds a seat in (a called-off course's say so); else 404."""
+    signup = course_queries.registered_signup(course_id, get_profile())
+    if signup is None or not signup.course.dates:
+        abort(404)
+    body = ics.build_calendar([], host=_host(), link_for=assignment_link, extra=_course_events([signup]))
+    day = signup.course.dates[0].starts_at.astimezone(BERLIN).date()
+    return _ics_response(body, f"ki-match-kurs-{day.isoformat()}.ics", attachment=True)
+
+
 @bp.route("/calendar/feed/<token>.ics")
 @public
 @limiter.limit(_feed_limit)
@@ -102,6 +130,7 @@ def feed(token: str):
             host=_host(),
             link_for=assignment_link,
             name=_("KI-Match: meine Einsätze"),
+            extra=_course_events(course_queries.feed_signups(profile)),
         )
     services.feed_fetched(profile, len(assignments))
     return _ics_response(body, "ki-match.ics", attachment=False)

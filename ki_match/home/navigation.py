@@ -62,6 +62,7 @@ NAVIGATION = {
         _START,
         NavItem("offers.inbox", _l("Anfragen"), count=_open_offers),
         NavItem("assignments.index", _l("Einsätze")),
+        NavItem("training.index", _l("Kurse")),
         NavItem("profile.show", _l("Mein Profil")),
     ],
     Role.COORDINATOR: [_START, *_DESK, _REPORTS, _MAIL, *_DIRECTORY],

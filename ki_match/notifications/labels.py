@@ -26,6 +26,7 @@ KIND_LABELS = {
     "request_rescheduled": _l("Neuer Termin"),
     "request_cancelled": _l("Anfrage abgesagt"),
     "request_unfilled": _l("Anfrage blieb unbesetzt"),
+    "course_moved_up": _l("Platz im Kurs (von der Warteliste)"),
     "certificate_reminder": _l("Erinnerung: Führungszeugnis läuft ab"),
     "checks_digest": _l("Wochenübersicht: Nachweise"),
     "course_cancelled": _l("Kurs abgesagt"),

@@ -72,6 +72,7 @@ TASK_WORDS = {
     "certificate_reminder": _l(
         "Führungszeugnis läuft bald ab: neues beantragen (kostenlos für Ehrenamtliche)"
     ),
+    "course_moved_up": _l("Platz im Kurs bekommen (von der Warteliste nachgerückt)"),
 }
 
 
