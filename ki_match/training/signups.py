@@ -11,6 +11,7 @@ list, and the course never holds more than its capacity.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -76,10 +77,11 @@ def _check_open(course: Course, helper: HelperProfile, actor: User, now: datetim
         raise SignupError(_l("Dieses Konto ist nicht aktiv."))
     by_helper = actor.id == helper.user_id
     starts, ends = first_start(course.id), last_end(course.id)
-    if ends is None or ends <= now:
+    # A coordinator may still add someone once the course has begun (a catch-up by phone), or
+    # is over (someone came without signing up, so her attendance can be recorded); a helper
+    # signs up before the first date.
+    if ends is None or (by_helper and ends <= now):
         raise SignupError(_l("Dieser Kurs ist schon vorbei."))
-    # A coordinator may still add someone once the course has begun (a catch-up by phone);
-    # a helper signs up before the first date.
     if by_helper and starts is not None and starts <= now:
         raise SignupError(
             _l(
@@ -88,12 +90,27 @@ def _check_open(course: Course, helper: HelperProfile, actor: User, now: datetim
         )
 
 
+@contextmanager
+def _lock_released_on_refusal():
+    """A refusal ends the transaction that holds the course's lock, so nobody waits on it while
+    the caller shows the reason."""
+    try:
+        yield
+    except SignupError:
+        db.session.rollback()
+        raise
+
+
 def sign_up(course_id: int, helper_id: int, actor: User, *, now: datetime | None = None) -> CourseSignup:
     """Sign the helper up for the course: a seat while one is free, else the waiting list.
 
     Signing up again while signed up changes nothing (a double tap); after a withdrawal it
     counts as a new sign-up, at the end of the waiting list. Commits."""
-    now = now or utcnow()
+    with _lock_released_on_refusal():
+        return _sign_up(course_id, helper_id, actor, now or utcnow())
+
+
+def _sign_up(course_id: int, helper_id: int, actor: User, now: datetime) -> CourseSignup:
     course = lock_course(course_id)
     helper = db.session.get(HelperProfile, helper_id)
     if helper is None:
@@ -127,7 +144,11 @@ def withdraw(
 ) -> list[CourseSignup]:
     """Take the helper off the course (their seat or their place on the waiting list); a freed
     seat goes to the first who waits. Returns those who moved up. Commits."""
-    now = now or utcnow()
+    with _lock_released_on_refusal():
+        return _withdraw(course_id, helper_id, actor, now or utcnow())
+
+
+def _withdraw(course_id: int, helper_id: int, actor: User, now: datetime) -> list[CourseSignup]:
     course = lock_course(course_id)
     signup = _own_signup(course.id, helper_id)
     if signup is None or signup.status not in HOLDING:

@@ -125,10 +125,22 @@ def test_a_helper_cannot_sign_up_for_a_course_that_does_not_take_her(ki, create_
         sign_up(course.id, helper.id, _me(helper))
 
 
-def test_a_coordinator_may_add_someone_once_the_course_has_begun(ki, create_helper, coordinator):
-    course = make_course(ki=ki, starts_in=timedelta(days=-1))
+@pytest.mark.parametrize("starts_in", [timedelta(days=-1), timedelta(days=-30)], ids=["begun", "over"])
+def test_a_coordinator_may_add_someone_once_the_course_has_begun_or_is_over(
+    ki, create_helper, coordinator, starts_in
+):
+    """Over: someone came without signing up, and her attendance is to be recorded."""
+    course = make_course(ki=ki, starts_in=starts_in)
     amina = create_helper()
     assert sign_up(course.id, amina.id, coordinator).status == SignupStatus.REGISTERED
+
+
+def test_a_refusal_gives_the_course_lock_back(ki, create_helper):
+    course = make_course(ki=ki, starts_in=timedelta(days=-1))
+    amina = create_helper()
+    with pytest.raises(SignupError):
+        sign_up(course.id, amina.id, _me(amina))
+    assert not db.session().in_transaction()
 
 
 def test_nobody_withdraws_from_a_course_that_is_over(ki, create_helper, coordinator):
