@@ -25,6 +25,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.services import record_checks
 from ki_match.requests.lifecycle import RequestError
+from ki_match.requests.locks import lock_row
 from ki_match.training.models import Course, CourseAttendance, CourseDate, CourseSignup, SignupStatus
 
 
@@ -48,11 +49,15 @@ def record_attendance(
     registered participants; those who thereby completed the qualification are returned (and
     have their qualification date). People no longer registered keep what was recorded for
     them. Refused (``AttendanceError``) for a date still to come, a course called off, or an id
-    that is not a registered participant. The caller commits."""
-    course_date = db.session.get(CourseDate, date_id)
-    if course_date is None:
+    that is not a registered participant. Starts a fresh transaction (the course's lock); the
+    caller commits."""
+    course_id = db.session.scalar(select(CourseDate.course_id).where(CourseDate.id == date_id))
+    if course_id is None:
         raise AttendanceError(_l("Diesen Termin gibt es nicht (mehr)."))
-    course = course_date.course
+    # Under the course's lock: two coordinators saving one date's list at once are served one
+    # after the other (the second sees the first's rows), as sign-ups are.
+    course = lock_row(Course, course_id)
+    course_date = db.session.get(CourseDate, date_id, populate_existing=True)
     if course.ki_id != actor.ki_id:
         raise AttendanceError(_l("Dieser Kurs gehört zu einem anderen Integrationszentrum."))
     if course.is_cancelled:
