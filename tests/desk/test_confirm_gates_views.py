@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperKind
-from ki_match.requests.models import Assignment, OfferStatus, RequestStatus
+from ki_match.requests.models import Assignment, FillMode, Offer, OfferStatus, RequestStatus
 from tests.desk.test_request_workspace import state
 from tests.factories import offer_to
-from tests.support import htmx_headers
+from tests.support import htmx_headers, outbox
 
 
 def body(response) -> str:
@@ -123,4 +123,66 @@ def test_an_expired_police_certificate_offers_no_confirming_and_is_refused(clien
     )
     assert response.status_code == 409
     assert refused in state(response, "offers")["offers"].html
+    assert assignments() == 0
+
+
+# --- the helper's side of a first-to-accept request --------------------------------------------
+
+
+@pytest.fixture
+def first_offer(tuesday_request, available_helper, auth):
+    """Amina, logged in, asked for a first-to-accept request; ``fails`` her declaration or certificate."""
+
+    def make(fails: str):
+        request = tuesday_request(
+            status=RequestStatus.OFFERED,
+            fill_mode=FillMode.FIRST_TO_ACCEPT,
+            protects_vulnerable=fails == "police",
+        )
+        amina = available_helper(display_name="Amina K.")
+        amina.police_certificate_seen_on = date(2020, 11, 3) if fails == "police" else date.today()
+        amina.confidentiality_signed_on = None if fails == "declaration" else date.today()
+        db.session.commit()
+        assert auth.login(amina.user.email).status_code == 303
+        return offer_to(request, amina)
+
+    return make
+
+
+def test_her_yes_held_back_reads_like_any_yes_the_centre_confirms(client, first_offer, coordinator):
+    offer = first_offer("declaration")
+    response = client.post(f"/offers/{offer.id}/accept", headers=htmx_headers(f"offer-card-{offer.id}"))
+    html = body(response)
+    assert response.status_code == 200
+    assert "Danke! Sie haben zugesagt. Das Integrationszentrum bestätigt den Einsatz." in html
+    assert "Schweigepflicht" not in html  # the coordinator's business, not hers
+    assert f'id="take-back-{offer.id}"' in html and assignments() == 0
+    assert outbox("offer_accepted", to=coordinator.email)
+
+
+def test_her_yes_without_a_valid_certificate_is_refused_with_the_reason(client, first_offer):
+    offer = first_offer("police")
+    response = client.post(f"/offers/{offer.id}/accept", headers=htmx_headers(f"offer-card-{offer.id}"))
+    html = body(response)
+    assert response.status_code == 409
+    assert (
+        "Für diese Anfrage ist ein gültiges Führungszeugnis nötig (Führungszeugnis abgelaufen am 3.11.2025)"
+        in html
+    )
+    assert db.session.get(Offer, offer.id).status == OfferStatus.PENDING and assignments() == 0
+
+
+def test_a_phone_yes_held_back_tells_the_coordinator_what_to_do(
+    client, desk, tuesday_request, available_helper
+):
+    request = tuesday_request(status=RequestStatus.OFFERED, fill_mode=FillMode.FIRST_TO_ACCEPT)
+    offer = offer_to(request, available_helper(display_name="Basma R.", checked=False))
+    data = {f"phone-{offer.id}-answer": "accept", f"phone-{offer.id}-note": ""}
+    response = client.post(
+        f"/requests/offers/{offer.id}/phone-answer", data=data, headers=htmx_headers("offers")
+    )
+    found = state(response, "offers")
+    assert "Basma R. hat telefonisch zugesagt. Nicht automatisch bestätigt" in found["offers"].html
+    assert f'name="confirm-{offer.id}-reason"' in found["offers"].html  # her row asks for the reason now
+    assert "nicht automatisch bestätigt: Schweigepflichterklärung fehlt" in found["request-history"].html
     assert assignments() == 0
