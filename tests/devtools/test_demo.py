@@ -333,9 +333,12 @@ def snapshot():
             HelpRequest.id
         )
     ).all()
+    # Names, not ids: PostgreSQL's sequences run on across the tests of a session.
     courses = db.session.execute(
-        select(Course.title, CourseSignup.helper_id, CourseSignup.status)
+        select(Course.title, User.display_name, CourseSignup.status)
         .join(CourseSignup, CourseSignup.course_id == Course.id)
+        .join(HelperProfile, HelperProfile.id == CourseSignup.helper_id)
+        .join(User, User.id == HelperProfile.user_id)
         .order_by(Course.id, CourseSignup.id)
     ).all()
     return helpers, requests, courses
