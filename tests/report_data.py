@@ -21,6 +21,11 @@ Work in March (by appointment day):
   R10 12 March           H2  no-show
 R2's appointment (1 April 00:30 Berlin) belongs to April.
 
+Qualified Sprachlots*innen (today, not by period): H1 (ar, fa, de) and H2 (ar, de) are Sprachlots*innen
+with the qualification. Not counted: H3 (a volunteer, though her basic training is recorded), and H4
+(deactivated), H5 (not approved) and H6 (without the qualification), Sprachlots*innen speaking ar:
+  ar 2, de 2, fa 1; 2 people.
+
 Rates: from 1 Jan 2026 10,00 €/h and 0,30 €/km; from 11 March 2026 12,50 €/h and 0,35 €/km.
   H1: R1 90·1000/60 + 12·30 = 1500 + 360 = 1860; R12 50·1250/60 = 1041,67 → 1042 + 7·35 = 1287; 3147
   H2: R8 240·1250/60 = 5000
@@ -34,7 +39,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from ki_match.extensions import db
+from ki_match.helpers.models import HelperKind
 from ki_match.orgs.models import Organisation
+from ki_match.reference.models import Level
 from ki_match.reports.models import AllowanceRate
 from ki_match.requests.models import (
     Assignment,
@@ -109,10 +116,30 @@ def _assign(
     return assignment
 
 
+def _sprachlotse(create_helper, **fields):
+    """A helper of the kind Sprachlotsin, her qualification recorded unless ``checked=False``."""
+    profile = create_helper(**fields)
+    profile.kind = HelperKind.SPRACHLOTSE
+    db.session.commit()
+    return profile
+
+
+def _not_counted_sprachlotsen(create_helper) -> None:
+    """H4 (deactivated), H5 (not approved), H6 (without the qualification): no work, not counted."""
+    _sprachlotse(create_helper, display_name="Dana Inaktiv", active=False)
+    _sprachlotse(create_helper, display_name="Emre Neu", approved=False)
+    _sprachlotse(create_helper, display_name="Farah Ohne", checked=False)
+
+
 def build_march(ki, create_helper) -> March:
-    h1 = create_helper(display_name="Amal Helferin")
-    h2 = create_helper(display_name="Bashir Helfer")
+    h1 = _sprachlotse(
+        create_helper,
+        display_name="Amal Helferin",
+        languages=(("ar", Level.NATIVE), ("fa", Level.C1), ("de", Level.B2)),
+    )
+    h2 = _sprachlotse(create_helper, display_name="Bashir Helfer")
     h3 = create_helper(display_name="Clara Helferin")
+    _not_counted_sprachlotsen(create_helper)
     school = Organisation(ki_id=ki.id, name="Grundschule Brakel")
     db.session.add(school)
     db.session.flush()

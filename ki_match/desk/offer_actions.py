@@ -19,12 +19,14 @@ from ki_match.assignments.services import approve_report
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import requests as bp
 from ki_match.desk.request_page import request_page, state_answer
+from ki_match.desk.request_parts import confirm_form, offer_board
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.matching.pool import name_for
 from ki_match.offers.confirming import confirm_offer as confirm_rule
 from ki_match.offers.forms import ActionForm, SendOffersForm
 from ki_match.offers.loaders import get_offer
+from ki_match.offers.rules import ReasonNeeded
 from ki_match.offers.sending import SendResult
 from ki_match.offers.sending import send_offers as send_rule
 from ki_match.offers.sending import withdraw_offer as withdraw_rule
@@ -138,12 +140,37 @@ def _act(help_request: HelpRequest, rule, done: str):
 @bp.route("/offers/<int:offer_id>/confirm", methods=["POST"])
 @roles(*STAFF)
 def confirm_offer(offer_id: int):
-    """Confirm an accepted offer. Losing a race to another coordinator is a 409 with the reason."""
+    """Confirm an accepted offer; a helper who fails a safeguarding gate with the reason for the
+    exception (``offers.confirming.confirm_offer``). Losing a race to another coordinator is a 409
+    with the reason; a missing reason a 422 with the offers block, the message next to the field."""
     offer = get_offer(offer_id)
-    name = offer.helper.user.display_name
-    return _act(
-        offer.request, lambda: confirm_rule(offer.id, actor()), _("%(name)s ist bestätigt.", name=name)
-    )
+    help_request, name = offer.request, offer.helper.user.display_name
+    form = confirm_form(offer, formdata=request.form)
+    form.validate_on_submit()  # the reason's length; CSRFProtect has already checked the token
+    if form.reason.errors:
+        return _reason_again(help_request, offer.id, form)
+    try:
+        confirm_rule(offer.id, actor(), form.reason.data)
+    except ReasonNeeded as error:
+        form.reason.errors = [str(error)]
+        return _reason_again(help_request, offer.id, form)
+    except RequestError as error:
+        return offers_answer(help_request, str(error), failed=True)
+    return offers_answer(help_request, _("%(name)s ist bestätigt.", name=name))
+
+
+def _reason_again(help_request: HelpRequest, offer_id: int, form):
+    """The offers block (the whole page without htmx) with the reason's form as typed, its message
+    next to the field and the form's summary announcing it: 422, nothing else changed."""
+    db.session.expire_all()
+    help_request = get_request(help_request.id)
+    board = offer_board(help_request)
+    for row in board.rows:
+        if row.offer is not None and row.offer.id == offer_id and row.confirm_form is not None:
+            row.confirm_form = form
+    if not wants_block("offers"):
+        return request_page(help_request, status=422, board=board)
+    return state_answer(help_request, "offers", status=422, changed=False, board=board)
 
 
 @bp.route("/offers/<int:offer_id>/withdraw", methods=["POST"])

@@ -51,6 +51,13 @@ def _form_answer(page: str, block: str, target: str, form, **context):
 def _answered(name: str, answer: Answer, outcome: AcceptOutcome | None) -> str:
     if outcome == AcceptOutcome.CONFIRMED:
         return _("Eingetragen: %(name)s hat telefonisch zugesagt und ist bestätigt.", name=name)
+    if outcome == AcceptOutcome.HELD:
+        return _(
+            "Eingetragen: %(name)s hat telefonisch zugesagt. Nicht automatisch bestätigt, weil eine "
+            "Voraussetzung fehlt: bestätigen Sie mit einem Grund für die Ausnahme oder ziehen Sie die "
+            "Anfrage zurück.",
+            name=name,
+        )
     if answer == Answer.ACCEPT:
         return _("Eingetragen: %(name)s hat telefonisch zugesagt.", name=name)
     return _("Eingetragen: %(name)s hat telefonisch abgesagt.", name=name)

@@ -17,8 +17,11 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.initiatives import queries as initiative_queries
 from ki_match.initiatives.forms import AskForm, DeclineForm, ShareContactForm
 from ki_match.initiatives.services import HELPER_CONFIRMED, confirmed_helpers
+from ki_match.matching.engine import Failure
 from ki_match.matching.pool import Sight, shown_name, sight
-from ki_match.offers.confirming import withdrawn_by_confirming
+from ki_match.matching.services import safeguarding_failures
+from ki_match.offers.confirming import never_confirmed, withdrawn_by_confirming
+from ki_match.offers.forms import ConfirmOfferForm
 from ki_match.requests.forms import CancelForm, RescheduleForm
 from ki_match.requests.labels import ASSIGNMENT_LABELS, OFFER_LABELS
 from ki_match.requests.lifecycle import ACCEPTING, RESCHEDULABLE, can_transition
@@ -52,6 +55,14 @@ class OfferRow:
     can_approve: bool = False
     # How many other people's offers confirming this one withdraws (it takes the last seat).
     withdraws_others: int = 0
+    # The safeguarding rules a confirmable helper fails now, and the form for the exception's reason.
+    gates: list[Failure] = field(default_factory=list)
+    confirm_form: ConfirmOfferForm | None = None
+
+    @property
+    def never_confirmed(self) -> Failure | None:
+        """The failed rule no reason sets aside (the police certificate): no confirm button."""
+        return never_confirmed(self.gates)
 
     @property
     def helper(self):
@@ -124,11 +135,20 @@ def _actions(row: OfferRow, seeking: bool, now) -> OfferRow:
 
 def _warn_before_confirming(req: HelpRequest, rows: list[OfferRow], seats_taken: int) -> None:
     """Each confirmable row learns how many other offers its confirmation would withdraw
-    (``offers.confirming``: the request fills, and every offer still out is withdrawn)."""
+    (``offers.confirming``: the request fills, and every offer still out is withdrawn), and which
+    safeguarding rules its helper fails now (confirming them needs a reason, or is refused)."""
     still_out = [row for row in rows if row.assignment is None and row.offer.status in OUT]
     for row in rows:
         if row.can_confirm:
             row.withdraws_others = withdrawn_by_confirming(req, seats_taken, len(still_out) - 1)
+            row.gates = safeguarding_failures(req, row.helper)
+            if row.gates and not row.never_confirmed:
+                row.confirm_form = confirm_form(row.offer)
+
+
+def confirm_form(offer: Offer, formdata=None) -> ConfirmOfferForm:
+    """The reason's form of one confirmable row (each row's fields have ids of their own)."""
+    return ConfirmOfferForm(prefix=f"confirm-{offer.id}", formdata=formdata)
 
 
 def offer_board(req: HelpRequest) -> OfferBoard:

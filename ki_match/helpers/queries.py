@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from ki_match.accounts.models import User
 from ki_match.db import Page, folded, page_number
 from ki_match.extensions import db
-from ki_match.helpers.models import HelperLanguage, HelperProfile, helper_town
+from ki_match.helpers.models import HelperKind, HelperLanguage, HelperProfile, helper_town
 from ki_match.orgs.models import Ki
 
 
@@ -99,6 +99,14 @@ def awaiting_approval_count(ki_id):
 # --- the coordinators' list of helpers ------------------------------------------------------
 
 PAGE_SIZE = 25
+
+
+def qualified_condition() -> ColumnElement[bool]:
+    """A qualified Sprachlotsin or Sprachlotse: the matching engine's "qualified" rule (a request
+    that needs one) and the reports' count of them read it here."""
+    return and_(
+        HelperProfile.kind == HelperKind.SPRACHLOTSE, HelperProfile.qualification_completed_on.is_not(None)
+    )
 
 
 class HelperState(enum.StrEnum):

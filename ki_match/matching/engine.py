@@ -132,6 +132,10 @@ class HelperFacts:
 # Rules a coordinator cannot set aside, not even by asking: an offer would reach a helper who may
 # not do this work (``offers.sending``; booking refuses them too, ``offers.booking``).
 NEVER_ASKED = frozenset({"police_certificate"})
+# The safeguarding rules: the KI's gates, the request's need of a qualified helper and of a police
+# certificate. Checked again when a yes becomes an assignment (``offers.confirming``): a check can run
+# out, or a flag change, between asking and confirming.
+SAFEGUARDING = frozenset({"confidentiality", "training", "qualified"}) | NEVER_ASKED
 
 
 @dataclass(frozen=True)

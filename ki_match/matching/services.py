@@ -9,6 +9,7 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.helpers.services import police_certificate_valid_until
 from ki_match.matching import queries
 from ki_match.matching.engine import (
+    SAFEGUARDING,
     Failure,
     MatchResult,
     hard_rule_failures,
@@ -63,6 +64,11 @@ def why_not(request: HelpRequest, profile: HelperProfile) -> list[Failure]:
         return []
     # The engine checks the pre-filter's rules (active, approved, consent) too, so this is complete.
     return hard_rule_failures(facts, helpers[0], name)
+
+
+def safeguarding_failures(request: HelpRequest, profile: HelperProfile) -> list[Failure]:
+    """The safeguarding rules (``engine.SAFEGUARDING``) this helper fails for this request now."""
+    return [failure for failure in why_not(request, profile) if failure.rule in SAFEGUARDING]
 
 
 def lacks_police_certificate(request: HelpRequest, profile: HelperProfile) -> bool:

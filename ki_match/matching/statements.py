@@ -33,12 +33,11 @@ from ki_match.accounts.models import User
 from ki_match.helpers.models import (
     Absence,
     AvailabilitySlot,
-    HelperKind,
     HelperLanguage,
     HelperProfile,
     helper_town,
 )
-from ki_match.helpers.queries import matchable_filter, pool_filter, sharing_kis
+from ki_match.helpers.queries import matchable_filter, pool_filter, qualified_condition, sharing_kis
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Town
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
@@ -120,10 +119,7 @@ def _profiles(among, dialect):
             HelperProfile.approved_at.is_not(None),
             HelperProfile.consent_given_at.is_not(None),
             type_coerce(HelperProfile.gender, String),
-            and_(
-                HelperProfile.kind == HelperKind.SPRACHLOTSE,
-                HelperProfile.qualification_completed_on.is_not(None),
-            ),
+            qualified_condition(),
             HelperProfile.max_travel_km,
             HelperProfile.remote_ok,
             HelperProfile.monthly_cap,

@@ -20,7 +20,9 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
-from ki_match.offers.confirming import confirm_locked
+from ki_match.matching.engine import Failure
+from ki_match.matching.services import safeguarding_failures
+from ki_match.offers.confirming import confirm_locked, never_confirmed
 from ki_match.offers.rules import (
     locked_offer,
     refuse,
@@ -41,6 +43,7 @@ class Answer(enum.StrEnum):
 class AcceptOutcome(enum.StrEnum):
     ACCEPTED = "accepted"  # the coordinator confirms next
     CONFIRMED = "confirmed"  # first to accept: the assignment is theirs
+    HELD = "held"  # first to accept, but a safeguarding gate fails: the coordinator decides
 
 
 @dataclass(frozen=True)
@@ -136,16 +139,52 @@ def _accept(
     reason = too_late(offer, request)
     if reason:
         refuse(reason)
+    first = request.fill_mode == FillMode.FIRST_TO_ACCEPT
+    gates = _gates_for_first_yes(offer, request, helper_user, on_behalf) if first else []
     offer.status = OfferStatus.ACCEPTED
     offer.answered_at = utcnow()
     _record_answer("offer.accepted", offer, request, helper_user, on_behalf, Answer.ACCEPT)
-    if request.fill_mode == FillMode.FIRST_TO_ACCEPT:
+    if first and not gates:
         confirm_locked(offer, request, actor=actor)
         db.session.commit()
         return AcceptOutcome.CONFIRMED
+    if gates:
+        held = _l(
+            "Zusage von %(name)s nicht automatisch bestätigt: %(reasons)s",
+            name=helper_user.display_name,
+            reasons="; ".join(failure.reason for failure in gates),
+        )
+        lifecycle.remark(request, actor, held)
     publish(OfferAccepted(request=request, actor=actor, offer=offer))
     db.session.commit()
-    return AcceptOutcome.ACCEPTED
+    return AcceptOutcome.HELD if gates else AcceptOutcome.ACCEPTED
+
+
+def _gates_for_first_yes(
+    offer: Offer, request: HelpRequest, helper_user: User, on_behalf: OnBehalf | None
+) -> list[Failure]:
+    """The safeguarding rules a first yes fails: a missing police certificate refuses the yes (it
+    could never be confirmed), any other gate holds it back for the coordinator, who confirms
+    it with a reason or not (``confirming.confirm_offer``)."""
+    failures = safeguarding_failures(request, offer.helper)
+    police = never_confirmed(failures)
+    if police is None:
+        return failures
+    if on_behalf:
+        refuse(
+            _l(
+                "%(name)s kann nicht bestätigt werden: %(reason)s",
+                name=helper_user.display_name,
+                reason=police.reason,
+            )
+        )
+    refuse(
+        _l(
+            "Für diese Anfrage ist ein gültiges Führungszeugnis nötig (%(reason)s). Bitte wenden Sie "
+            "sich an Ihr Integrationszentrum.",
+            reason=police.reason,
+        )
+    )
 
 
 def _decline_pending(

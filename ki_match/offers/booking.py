@@ -31,8 +31,14 @@ from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.matching.engine import NEVER_ASKED, Candidate, Failure
 from ki_match.matching.services import why_not
-from ki_match.offers.confirming import confirm_locked
-from ki_match.offers.rules import OfferError, profile_now, refuse, why_profile_cannot_be_confirmed
+from ki_match.offers.confirming import REASON_NEEDED, confirm_locked
+from ki_match.offers.rules import (
+    OfferError,
+    ReasonNeeded,
+    profile_now,
+    refuse,
+    why_profile_cannot_be_confirmed,
+)
 from ki_match.requests import lifecycle
 from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
 
@@ -40,10 +46,6 @@ from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus
 OVER = (OfferStatus.DECLINED, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)
 # Rules of the matching engine no reason can set aside (the police certificate among them).
 NEVER_OVERRIDDEN = frozenset({"active", "approved", "consent", "pool", "busy"}) | NEVER_ASKED
-
-
-class ReasonNeeded(OfferError):
-    """A near miss is booked only with a reason for the exception; said next to the reason's field."""
 
 
 def override_for(request: HelpRequest, profile: HelperProfile) -> Failure | None:
@@ -142,7 +144,7 @@ def book_directly(
     reason = (reason or "").strip()[:300] or None
     if override is not None and reason is None:
         db.session.rollback()
-        raise ReasonNeeded(_l("Bitte geben Sie einen Grund für die Ausnahme an."))
+        raise ReasonNeeded(REASON_NEEDED)
     offer = _offer_to_book(request, profile, coordinator)
     record(
         "offer.booked_directly",

@@ -12,7 +12,15 @@ from ki_match.clock import utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.offers.rules import OfferError, locked_offer, refuse, why_helper_cannot_be_confirmed
+from ki_match.matching.engine import NEVER_ASKED, Failure
+from ki_match.matching.services import safeguarding_failures
+from ki_match.offers.rules import (
+    OfferError,
+    ReasonNeeded,
+    locked_offer,
+    refuse,
+    why_helper_cannot_be_confirmed,
+)
 from ki_match.requests import lifecycle, queries
 from ki_match.requests.events import AssignmentConfirmed
 from ki_match.requests.models import (
@@ -25,14 +33,25 @@ from ki_match.requests.models import (
 )
 
 FILLED_ALREADY = _l("Diese Anfrage ist inzwischen schon besetzt. Danke für Ihre Bereitschaft!")
+REASON_NEEDED = _l("Bitte geben Sie einen Grund für die Ausnahme an.")
 
 
-def confirm_offer(offer_id: int, coordinator: User) -> Assignment:
+def never_confirmed(failures: list[Failure]) -> Failure | None:
+    """The failure no reason sets aside (the police certificate), if any."""
+    return next((failure for failure in failures if failure.rule in NEVER_ASKED), None)
+
+
+def confirm_offer(offer_id: int, coordinator: User, reason: str | None = None) -> Assignment:
     """Make an accepted offer an assignment; the request fills when all seats are taken.
 
     A helper who may no longer be matched is refused first, with the reason: a yes they gave
     before withdrawing their consent or being deactivated has been withdrawn with it, and
-    "withdrawn" alone would not tell the coordinator why."""
+    "withdrawn" alone would not tell the coordinator why. The safeguarding rules are checked again
+    (``matching.services.safeguarding_failures``: a declaration
+    taken back, a certificate run out, a flag set since the offer went out, an offer sent to a near
+    miss): a missing police certificate always refuses, any other failed gate unless
+    the coordinator gives a ``reason`` for the exception (kept in the request's history; the audit
+    says which rules were set aside and that there was a reason, never its words)."""
     offer, request = locked_offer(offer_id)
     unmatchable = why_helper_cannot_be_confirmed(offer)
     if unmatchable:
@@ -47,9 +66,34 @@ def confirm_offer(offer_id: int, coordinator: User) -> Assignment:
         refuse(_l("Nur zugesagte Anfragen können bestätigt werden."))
     if request.status not in lifecycle.ACCEPTING:
         refuse(_l("Diese Anfrage ist nicht mehr offen."))
-    assignment = confirm_locked(offer, request, actor=coordinator)
+    overridden = _set_aside(offer, request, coordinator, reason)
+    assignment = confirm_locked(offer, request, actor=coordinator, overridden=overridden)
     db.session.commit()
     return assignment
+
+
+def _set_aside(offer: Offer, request: HelpRequest, coordinator: User, reason: str | None) -> list[str]:
+    """The safeguarding rules this confirmation sets aside, with the reason written to the history;
+    refuses a missing police certificate, and any other failed gate without a reason."""
+    failures = safeguarding_failures(request, offer.helper)
+    if not failures:
+        return []
+    name = offer.helper.user.display_name
+    police = never_confirmed(failures)
+    if police is not None:
+        refuse(_l("%(name)s kann nicht bestätigt werden: %(reason)s", name=name, reason=police.reason))
+    reason = (reason or "").strip()[:300] or None
+    if reason is None:
+        db.session.rollback()
+        raise ReasonNeeded(REASON_NEEDED)
+    note = _l(
+        "%(name)s bestätigt, Ausnahme: %(rules)s. Grund: %(reason)s",
+        name=name,
+        rules="; ".join(failure.reason for failure in failures),
+        reason=reason,
+    )
+    lifecycle.remark(request, coordinator, note)
+    return [failure.rule for failure in failures]
 
 
 def _free_seat(request: HelpRequest) -> int | None:
@@ -93,14 +137,18 @@ def _seat(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
     return assignment
 
 
-def confirm_locked(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
+def confirm_locked(
+    offer: Offer, request: HelpRequest, actor: User, overridden: list[str] | None = None
+) -> Assignment:
     """Confirm ``offer`` of ``request``, whose lock the caller holds; the caller commits.
 
-    The callers (``confirm_offer``, and ``answers.accept_offer`` for first-to-accept) have
-    refused a helper who may not be matched already, under the same lock, each in the words of
-    whoever acted."""
+    The callers (``confirm_offer``, ``answers.accept_offer`` for first-to-accept, and
+    ``booking``) have refused a helper who may not be matched already, and checked the
+    safeguarding rules, under the same lock, each in the words of whoever acted. ``overridden``:
+    the safeguarding rules the coordinator set aside with a reason (the audit names them)."""
     assignment = _seat(offer, request, actor)
-    record("assignment.confirmed", actor=actor, subject=assignment, request_id=request.id)
+    detail = {"override": ", ".join(overridden), "with_reason": True} if overridden else {}
+    record("assignment.confirmed", actor=actor, subject=assignment, request_id=request.id, **detail)
     withdrawn = []
     filled = is_full(request, queries.holding_count(request.id))
     if filled:

@@ -82,3 +82,12 @@ class BookForm(BaseForm):
     def validate_reason(self, field):
         if self.reason_needed and not (field.data or "").strip():
             raise ValidationError(_l("Bitte geben Sie einen Grund für die Ausnahme an."))
+
+
+class ConfirmOfferForm(BaseForm):
+    """Confirming a yes whose helper fails a safeguarding gate: the reason for the exception
+    (``offers.confirming.confirm_offer`` says when it is needed). Prefixed per offer."""
+
+    reason = _note(
+        _l("Grund für die Ausnahme"), _l("Warum passt die Person trotzdem? Steht im Verlauf der Anfrage.")
+    )

@@ -26,6 +26,11 @@ class OfferError(RequestError):
     """The action cannot happen (any more); the message says why, in plain words."""
 
 
+class ReasonNeeded(OfferError):
+    """A rule is set aside only with a reason for the exception (booking a near miss, confirming a
+    helper who fails a safeguarding gate); said next to the reason's field."""
+
+
 def locked_offer(offer_id: int) -> tuple[Offer, HelpRequest]:
     request_id = db.session.scalar(select(Offer.request_id).where(Offer.id == offer_id))
     request = lock_request(request_id)

@@ -62,10 +62,18 @@ def to_csv(table: Table) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+# Characters Excel refuses in a sheet's name ("Sprachlots*innen" has one).
+SHEET_TITLE_REFUSES = str.maketrans({character: "-" for character in "[]:*?/\\"})
+
+
+def _sheet_title(title: str) -> str:
+    return title.translate(SHEET_TITLE_REFUSES)[:31]
+
+
 def to_xlsx(table: Table) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = table.title[:31].replace("/", "-")
+    sheet.title = _sheet_title(table.title)
     sheet.append(_headers(table))
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -15,6 +15,7 @@ from ki_match.orgs.models import Organisation
 from ki_match.reference.models import Language, Topic, Town
 from ki_match.reference.names import language_name, topic_name
 from ki_match.reports import queries
+from ki_match.reports.qualified import qualified_by_language
 from ki_match.reports.services import Column, Period, ReportFilters, Table, Unit, median, percentile, share
 from ki_match.requests.labels import KIND_LABELS, STATUS_LABELS
 from ki_match.requests.models import RequestKind, RequestStatus
@@ -45,6 +46,7 @@ TABLE_TITLES = {
     "status": _l("Anfragen nach Status"),
     "language": _l("Anfragen nach Sprache"),
     "unmet": _l("Ungedeckter Bedarf nach Sprache"),
+    "qualified": _l("Qualifizierte Sprachlots*innen nach Sprache"),
     "town": _l("Anfragen nach Stadt"),
     "topic": _l("Anfragen nach Thema"),
     "kind": _l("Anfragen nach Art"),
@@ -58,6 +60,7 @@ FILE_STEMS = {
     "status": "anfragen-status",
     "language": "anfragen-sprache",
     "unmet": "bedarf-sprache",
+    "qualified": "qualifiziert-sprache",
     "town": "anfragen-stadt",
     "topic": "anfragen-thema",
     "kind": "anfragen-art",
@@ -108,7 +111,8 @@ def _dimension_table(key: str, first: str, counts: dict, names: dict, order=None
 
 
 def build_report(ki_id: int, period: Period, filters: ReportFilters, reference: Reference) -> Report:
-    """Every figure of the reports page, from four aggregate queries."""
+    """Every figure of the reports page, from four aggregate queries and the count of qualified
+    Sprachlots*innen (today's, by the language filter only)."""
     counts = queries.request_counts(ki_id, period, filters)
     confirm = queries.time_to_first_confirmation(ki_id, period, filters)
     work = queries.work(ki_id, period, filters)
@@ -117,6 +121,9 @@ def build_report(ki_id: int, period: Period, filters: ReportFilters, reference: 
     report = Report(period)
     report.tables.update(_dimension_tables(counts, period, reference, language_names))
     report.tables["unmet"] = _unmet_table(counts, language_names)
+    report.tables["qualified"] = _qualified_table(
+        *qualified_by_language(ki_id, filters.language_id), language_names
+    )
     report.tables["load"] = _load_table(load)
     report.figures = _figures(counts, confirm, work, load)
     report.tables["overview"] = Table(
@@ -190,6 +197,21 @@ def _unmet_table(counts, language_names: dict) -> Table:
         ],
         rows,
         footer=[_("Summe"), *(sum(row[i] for row in rows) for i in (1, 2, 3))] if rows else None,
+    )
+
+
+def _qualified_table(per_language: dict[str, int], people: int, language_names: dict) -> Table:
+    """Qualified Sprachlots*innen per language they speak; someone speaking three counts in three
+    rows, so the footer counts people, each once."""
+    unnamed = _("ohne Angabe")
+    rows = [[language_names.get(key, unnamed), count] for key, count in per_language.items()]
+    rows.sort(key=lambda row: (-row[1], row[0].casefold()))
+    return Table(
+        "qualified",
+        str(TABLE_TITLES["qualified"]),
+        [Column(_("Sprache"), Unit.TEXT), Column(_("qualifizierte Sprachlots*innen"), Unit.COUNT)],
+        rows,
+        footer=[_("Personen, jede einmal gezählt"), people] if rows else None,
     )
 
 

@@ -47,7 +47,7 @@ from ki_match.requests.labels import KIND_LABELS
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 STAFF = (Role.COORDINATOR, Role.ADMIN)
-REPORT_TABLES = "overview, status, language, unmet, town, topic, kind, requester, month, load"
+REPORT_TABLES = "overview, status, language, unmet, qualified, town, topic, kind, requester, month, load"
 FORMATS = "csv, xlsx"
 
 

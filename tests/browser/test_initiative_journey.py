@@ -24,7 +24,7 @@ from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
-from tests.browser.conftest import DEMO_LOGINS, settle
+from tests.browser.conftest import DEMO_LOGINS, gate_checks, settle
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,9 @@ def _confirm_a_helper(app, request_id: int) -> str:
         )
         db.session.add(user)
         db.session.flush()
-        profile = HelperProfile(ki_id=ki.id, user_id=user.id, consent_given_at=utcnow(), approved_at=utcnow())
+        profile = HelperProfile(
+            ki_id=ki.id, user_id=user.id, consent_given_at=utcnow(), approved_at=utcnow(), **gate_checks()
+        )  # confirming checks the KI's gates again
         profile.phone = "+49 5272 99 88 77"
         db.session.add(profile)
         db.session.flush()

@@ -21,7 +21,7 @@ from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestKind, RequestStatus
-from tests.browser.conftest import DEMO_LOGINS
+from tests.browser.conftest import DEMO_LOGINS, gate_checks
 
 pytestmark = pytest.mark.browser
 
@@ -66,6 +66,7 @@ def _filled_request_of_the_demo_initiative(app) -> tuple[int, str, str]:
             consent_given_at=utcnow(),
             approved_at=utcnow(),
             phone="+49 5271 45 67 89",
+            **gate_checks(),  # confirming checks the KI's gates again
         )
         db.session.add(profile)
         db.session.flush()

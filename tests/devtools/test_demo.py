@@ -7,15 +7,15 @@ test database and app factory as the ``app`` fixture) and emptied afterwards.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from datetime import datetime
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from ki_match import create_app
 from ki_match.accounts.models import Role, User
-from ki_match.clock import utcnow
+from ki_match.clock import BERLIN, utcnow
 from ki_match.devtools.commands import demo_command
 from ki_match.devtools.demo import content
 from ki_match.devtools.demo.data import DemoDataExists, load_demo
@@ -35,6 +35,7 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
+from ki_match.training.models import Course, CourseAttendance, CourseSignup, SignupStatus
 from tests.support import frozen_clock
 
 HOLDING = (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW)
@@ -85,6 +86,7 @@ def sprachlotsin() -> HelperProfile:
 def test_summary_names_the_counts(demo):
     assert re.search(r"\b\d+ helpers \(\d+ approved", demo)
     assert re.search(r"\b\d+ requests \(cancelled \d+, completed \d+", demo)
+    assert re.search(r"\b2 training courses \(\d+ sign-ups\)", demo)
     assert content.DEMO_PASSWORD in demo
 
 
@@ -288,9 +290,37 @@ def test_sprachlotsin_has_a_full_profile_and_work(demo):
     assert sum(a.status == AssignmentStatus.COMPLETED for a in mine) >= 5
 
 
+def test_a_coming_course_is_full_with_a_waiting_list(demo):
+    now = utcnow()
+    coming = next(course for course in all_of(Course) if course.dates[0].starts_at > now)
+    assert coming.capacity == 12 and coming.qualifies and 3 <= len(coming.modules) <= 4
+    assert [d.module for d in coming.dates] == coming.modules  # a date per module, in order
+    assert all(now < d.starts_at < now + timedelta(days=70) for d in coming.dates)
+    assert all(d.starts_at.astimezone(BERLIN).weekday() == 5 for d in coming.dates)
+    statuses = Counter(signup.status for signup in coming.signups)
+    assert statuses == {SignupStatus.REGISTERED: 12, SignupStatus.WAITING: 2}
+    waiting = [s for s in coming.signups if s.status == SignupStatus.WAITING]
+    assert min(s.signed_up_at for s in waiting) > max(
+        s.signed_up_at for s in coming.signups if s.status == SignupStatus.REGISTERED
+    )
+    assert all(s.helper.kind == HelperKind.VOLUNTEER and s.helper.approved_at for s in coming.signups)
+
+
+def test_a_past_course_has_its_attendance_and_completed_qualifications(demo):
+    now = utcnow()
+    past = next(course for course in all_of(Course) if course.dates[-1].ends_at < now)
+    attendees = {signup.helper_id for signup in past.signups}
+    assert len(attendees) >= 4 and count(CourseAttendance) == len(attendees) * len(past.dates)
+    last_day = past.dates[-1].starts_at.astimezone(BERLIN).date()
+    for signup in past.signups:
+        assert signup.helper.kind == HelperKind.SPRACHLOTSE
+        assert signup.helper.qualification_completed_on == last_day
+        assert signup.signed_up_at < past.dates[0].starts_at
+
+
 def test_owned_rows_carry_the_ki(demo):
     ki = ensure_reference_data()
-    for model in (User, HelperProfile, HelpRequest, Organisation):
+    for model in (User, HelperProfile, HelpRequest, Organisation, Course):
         assert count(model, model.ki_id != ki.id) == 0
 
 
@@ -303,7 +333,15 @@ def snapshot():
             HelpRequest.id
         )
     ).all()
-    return helpers, requests
+    # Names, not ids: PostgreSQL's sequences run on across the tests of a session.
+    courses = db.session.execute(
+        select(Course.title, User.display_name, CourseSignup.status)
+        .join(CourseSignup, CourseSignup.course_id == Course.id)
+        .join(HelperProfile, HelperProfile.id == CourseSignup.helper_id)
+        .join(User, User.id == HelperProfile.user_id)
+        .order_by(Course.id, CourseSignup.id)
+    ).all()
+    return helpers, requests, courses
 
 
 def test_loader_refuses_a_second_load(demo):

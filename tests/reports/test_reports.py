@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from ki_match.clock import local_midnight
 from ki_match.extensions import db
+from ki_match.reference.models import Language
 from ki_match.reports import queries
+from ki_match.reports.qualified import qualified_by_language
 from ki_match.reports.services import (
     Period,
     PeriodKind,
@@ -19,6 +22,7 @@ from ki_match.reports.services import (
     parse_cents,
     percentile,
 )
+from ki_match.reports.tables import Reference, build_report
 from ki_match.requests.models import Assignment, AssignmentStatus, RequestKind, RequestStatus
 from tests.factories import language, town
 from tests.report_data import _request, build_march, utc
@@ -268,3 +272,22 @@ def test_another_kis_data_stays_out(march):
     assert queries.request_counts(other.id, MARCH, ReportFilters())["status"] == {}
     assert queries.work(other.id, MARCH, ReportFilters()).approved_minutes == 0
     assert queries.allowance_totals(other.id, MARCH) == []
+
+
+def test_qualified_sprachlotsen_per_language_they_speak(march):
+    ki_id = march.requests["R1"].ki_id
+    ar, de, fa = (str(language(code).id) for code in ("ar", "de", "fa"))
+    assert qualified_by_language(ki_id) == ({ar: 2, de: 2, fa: 1}, 2)
+    assert qualified_by_language(ki_id, language(code="fa").id) == ({fa: 1}, 1)
+    assert qualified_by_language(ki_id, language(code="uk").id) == ({}, 0)
+
+
+def test_the_report_has_the_qualified_table_with_people_counted_once(march):
+    ki_id = march.requests["R1"].ki_id
+    reference = Reference(
+        languages=list(db.session.scalars(select(Language))), towns=[], topics=[], organisations=[]
+    )
+    table = build_report(ki_id, MARCH, ReportFilters(), reference).tables["qualified"]
+    assert table.title == "Qualifizierte Sprachlots*innen nach Sprache"
+    assert [row[1] for row in table.rows] == [2, 2, 1] and table.rows[2][0] == "Persisch (Farsi)"
+    assert table.footer == ["Personen, jede einmal gezählt", 2]

@@ -18,6 +18,7 @@ from ki_match.orgs.models import Organisation
 from ki_match.reference.services import ensure_reference_data
 from ki_match.reports.models import AllowanceRate
 from ki_match.requests.models import RequestKind, RequestStatus
+from tests.factories import language
 from tests.report_data import _request, build_march, utc
 from tests.support import htmx_headers
 
@@ -254,7 +255,19 @@ def test_overview_csv_and_xlsx_agree(client, march, coordinator):
 
 
 def test_every_table_exports_in_both_formats(client, march, coordinator):
-    for table in ("overview", "status", "language", "unmet", "town", "topic", "kind", "requester", "load"):
+    tables = (
+        "overview",
+        "status",
+        "language",
+        "unmet",
+        "qualified",
+        "town",
+        "topic",
+        "kind",
+        "requester",
+        "load",
+    )
+    for table in tables:
         for file_format in ("csv", "xlsx"):
             response = client.get(f"/reports/export/{table}.{file_format}?{MARCH}")
             assert response.status_code == 200, (table, file_format)
@@ -264,6 +277,33 @@ def test_every_table_exports_in_both_formats(client, march, coordinator):
     assert 'filename="ki-match-anfragen-monat-2026.xlsx"' in year.headers["Content-Disposition"]
     quarter = client.get("/reports/export/load.csv?period=quarter&year=2026&quarter=1")
     assert 'filename="ki-match-einsatzverteilung-2026-Q1.csv"' in quarter.headers["Content-Disposition"]
+
+
+def test_qualified_sprachlotsen_on_the_page_and_in_both_exports(client, march, coordinator):
+    html = text_of(client.get(f"/reports?{MARCH}"))
+    assert table_cells(html, "qualified-table")[1:] == [
+        ["Arabisch", "2"],
+        ["Deutsch", "2"],
+        ["Persisch (Farsi)", "1"],
+        ["Personen, jede einmal gezählt", "2"],
+    ]
+    assert "Qualifizierte Sprachlots*innen: freigegebene Sprachlots*innen mit aktivem Konto" in html
+    response = client.get(f"/reports/export/qualified.csv?{MARCH}")
+    assert 'filename="ki-match-qualifiziert-sprache-2026-03.csv"' in response.headers["Content-Disposition"]
+    assert read_csv(response) == [
+        ["Sprache", "qualifizierte Sprachlots*innen"],
+        ["Arabisch", "2"],
+        ["Deutsch", "2"],
+        ["Persisch (Farsi)", "1"],
+        ["Personen, jede einmal gezählt", "2"],
+    ]
+    rows = read_xlsx(client.get(f"/reports/export/qualified.xlsx?{MARCH}"))
+    assert rows[1] == ("Arabisch", 2) and rows[-1] == ("Personen, jede einmal gezählt", 2)
+    filtered = text_of(client.get(f"/reports?{MARCH}&language={language('fa').id}"))
+    assert table_cells(filtered, "qualified-table")[1:] == [
+        ["Persisch (Farsi)", "1"],
+        ["Personen, jede einmal gezählt", "1"],
+    ]
 
 
 def test_xlsx_keeps_numbers_as_numbers(client, march, coordinator):

@@ -19,6 +19,7 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.devtools.demo import content
 from ki_match.devtools.demo.people import APPROVED, AWAITING, Cast, People
 from ki_match.devtools.demo.rows import materialise
+from ki_match.devtools.demo.training import courses
 from ki_match.devtools.demo.workload import Workload
 from ki_match.extensions import db
 from ki_match.reference.models import Language, Topic, Town
@@ -78,14 +79,17 @@ def load_demo(seed: int = SEED) -> str:
     changes, assignments = materialise(plans)
     db.session.add_all(changes)
     db.session.add_all(assignments)
+    # After the year's work, from the same generator: the year's requests stay as they were.
+    training = courses(rng, now, today, cast)
+    db.session.add_all(training)
     db.session.flush()
     # Summarised before the commit expires every object and reading them would mean reloading them.
-    text = summary(cast, plans, assignments)
+    text = summary(cast, plans, assignments, training)
     db.session.commit()
     return text
 
 
-def summary(cast: Cast, plans: list, assignments: list) -> str:
+def summary(cast: Cast, plans: list, assignments: list, training: list) -> str:
     states = Counter(h.state for h in cast.helpers)
     requests = Counter(plan.request.status.value for plan in plans)
     offers = Counter(offer.status.value for plan in plans for offer in plan.request.offers)
@@ -103,7 +107,8 @@ def summary(cast: Cast, plans: list, assignments: list) -> str:
         f"with {members} members; "
         f"{len(plans)} requests ({listing(requests)}); "
         f"{sum(offers.values())} offers ({listing(offers)}); "
-        f"{len(assignments)} assignments ({listing(outcomes)}).\n"
+        f"{len(assignments)} assignments ({listing(outcomes)}); "
+        f"{len(training)} training courses ({sum(len(course.signups) for course in training)} sign-ups).\n"
         f"Logins (password {content.DEMO_PASSWORD}): "
         + ", ".join(f"{email} ({role})" for email, role in _login_roles())
     )
