@@ -73,7 +73,13 @@ def _course(cast: Cast, title: str, modules: tuple[str, ...], days: list[date], 
 
 
 def _season(day: date) -> str:
-    return f"Frühjahr {day.year}" if day.month < 7 else f"Herbst {day.year}"
+    """What a course starting on ``day`` is called: "Winter 2026/27", "Frühjahr 2027"…"""
+    if day.month in (12, 1, 2):
+        first = day.year if day.month == 12 else day.year - 1
+        return f"Winter {first}/{str(first + 1)[-2:]}"
+    if day.month < 6:
+        return f"Frühjahr {day.year}"
+    return f"Sommer {day.year}" if day.month < 9 else f"Herbst {day.year}"
 
 
 def courses(rng: random.Random, now: datetime, today: date, cast: Cast) -> list[Course]:
