@@ -191,10 +191,12 @@ def register_template_helpers(app: Flask) -> None:
     from ki_match.core import templating
     from ki_match.home import navigation
     from ki_match.matching.pool import name_for
+    from ki_match.training.labels import course_where
 
     templating.register(app)
     navigation.register(app)
     app.jinja_env.globals["pool_name"] = name_for
+    app.jinja_env.globals["course_where"] = course_where
 
 
 def register_commands(app: Flask) -> None:

@@ -15,6 +15,7 @@ from icalendar import Event
 
 from ki_match.calendar.ics import SEQUENCE_EPOCH, calendar_time
 from ki_match.clock import utcnow
+from ki_match.training.labels import course_where
 from ki_match.training.models import Course, CourseDate, CourseSignup, SignupStatus
 
 
@@ -36,14 +37,6 @@ def sequence(signup: CourseSignup) -> int:
 
 def uid(course_date: CourseDate, host: str) -> str:
     return f"course-date-{course_date.id}@{host}"
-
-
-def location(course: Course, course_date: CourseDate) -> str | None:
-    if course_date.place:
-        return course_date.place
-    if course.place and course.online:
-        return f"{course.place} ({_('oder online')})"
-    return course.place or _("online")
 
 
 def summary(course: Course, course_date: CourseDate) -> str:
@@ -70,7 +63,7 @@ def date_events(signup: CourseSignup, *, host: str, link: str) -> list[Event]:
         else:
             event.add("status", "CONFIRMED")
             event.add("summary", summary(course, course_date))
-            event.add("location", location(course, course_date))
+            event.add("location", course_where(course, course_date))
             event.add("description", _("Details: %(link)s", link=link))
             event.add("url", link)
         events.append(event)

@@ -63,7 +63,7 @@ def assignment_link(assignment: Assignment) -> str:
 
 
 def course_link(signup: CourseSignup) -> str:
-    return public_url("training.index", _anchor=f"course-card-{signup.course_id}")
+    return public_url("training.index", _anchor=course_queries.card_id(signup.course_id))
 
 
 def _course_events(signups: list[CourseSignup]) -> list:
@@ -130,7 +130,7 @@ def feed(token: str):
             host=_host(),
             link_for=assignment_link,
             name=_("KI-Match: meine Einsätze"),
-            extra=_course_events(course_queries.feed_signups(profile)),
+            extra=_course_events(course_queries.feed_signups(profile, utcnow() - queries.FEED_PAST)),
         )
     services.feed_fetched(profile, len(assignments))
     return _ics_response(body, "ki-match.ics", attachment=False)

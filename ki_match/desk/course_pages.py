@@ -20,7 +20,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 
 from ki_match.access import roles
-from ki_match.clock import local_date, local_today, utcnow
+from ki_match.clock import local_today, utcnow
 from ki_match.core.text import short_name
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import courses as bp
@@ -37,7 +37,7 @@ from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.orgs.queries import current_ki
 from ki_match.training import queries
-from ki_match.training.attendance import AttendanceError, record_attendance
+from ki_match.training.attendance import AttendanceError, record_attendance, recordable
 from ki_match.training.loaders import get_course
 from ki_match.training.models import Course, CourseDate, SignupStatus
 from ki_match.training.services import CourseError, cancel_course, create_course, update_course
@@ -149,18 +149,12 @@ def _page_context(course: Course, **extra) -> dict:
             course_date.id: sent.get(course_date.id) or _attendance_form(course_date)
             for course_date in course.dates
         },
-        "recordable": _recordable(course),
+        "recordable": {
+            course_date.id for course_date in course.dates if recordable(course, course_date, local_today())
+        },
         "today": local_today(),
         **extra,
     }
-
-
-def _recordable(course: Course) -> set[int]:
-    """The dates whose attendance may be recorded now: those that have come, of a course not called off."""
-    if course.is_cancelled:
-        return set()
-    today = local_today()
-    return {course_date.id for course_date in course.dates if local_date(course_date.starts_at) <= today}
 
 
 @bp.route("/<int:course_id>")

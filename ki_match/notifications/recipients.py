@@ -27,7 +27,6 @@ from ki_match.requests.events import (
     OfferWithdrawn,
 )
 from ki_match.requests.models import Assignment
-from ki_match.training.events import MovedUp
 from ki_match.urls import public_url
 
 
@@ -295,25 +294,6 @@ def contact_shared(event: request_events.ContactShared) -> None:
     to_requester(event.request, Change.CONTACT_SHARED, actor=event.actor, helpers=event.helpers)
 
 
-# --- training courses -------------------------------------------------------------------------------
-
-
-def moved_up(event: MovedUp) -> None:
-    """Each helper who moved up from the waiting list hears she has a seat, with the dates: once per
-    move-up (a sign-up made again after withdrawing is a new one, its time in the key)."""
-    course = event.course
-    for signup in event.signups:
-        to_helper(
-            signup.helper,
-            kind="course_moved_up",
-            key=f"course-moved-up:{signup.id}:{signup.signed_up_at:%Y%m%d%H%M%S%f}",
-            subject=_l("Sie haben einen Platz im Kurs „%(title)s“", title=course.title),
-            template="emails/course_moved_up",
-            course=course,
-            link=public_url("training.index", _anchor=f"course-card-{course.id}"),
-        )
-
-
 HANDLERS = {
     OffersSent: offers_sent,
     OfferAccepted: offer_accepted,
@@ -333,5 +313,4 @@ HANDLERS = {
     request_events.QuestionAsked: question_asked,
     request_events.QuestionAnswered: question_answered,
     request_events.ContactShared: contact_shared,
-    MovedUp: moved_up,
 }

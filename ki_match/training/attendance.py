@@ -42,6 +42,12 @@ def _registered(course_id: int) -> dict[int, HelperProfile]:
     return {signup.helper_id: signup.helper for signup in signups}
 
 
+def recordable(course: Course, course_date: CourseDate, today: date) -> bool:
+    """Whether the date's attendance may be recorded on ``today``: from its day on, while the
+    course is not called off."""
+    return not course.is_cancelled and local_date(course_date.starts_at) <= today
+
+
 def record_attendance(
     date_id: int, present_helper_ids: Iterable[int], actor: User, *, today: date | None = None
 ) -> list[HelperProfile]:
@@ -62,7 +68,7 @@ def record_attendance(
         raise AttendanceError(_l("Dieser Kurs gehört zu einem anderen Integrationszentrum."))
     if course.is_cancelled:
         raise AttendanceError(_l("Dieser Kurs wurde abgesagt."))
-    if local_date(course_date.starts_at) > (today or local_today()):
+    if not recordable(course, course_date, today or local_today()):
         raise AttendanceError(
             _l("Dieser Termin liegt in der Zukunft: Die Anwesenheit kann erst ab dem Tag eingetragen werden.")
         )

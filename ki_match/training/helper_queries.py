@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -31,6 +31,11 @@ _DETAILS = (
     selectinload(Course.modules),
     selectinload(Course.dates).selectinload(CourseDate.module),
 )
+
+
+def card_id(course_id: int) -> str:
+    """The id of the course's card on the helper's Kurse page (links from mails and calendars)."""
+    return f"course-card-{course_id}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class CourseCard:
 
     @property
     def dom_id(self) -> str:
-        return f"course-card-{self.course.id}"
+        return card_id(self.course.id)
 
 
 def _seats(course_ids: list[int]) -> dict[int, int]:
@@ -199,9 +204,6 @@ def _attended_dates(helper: HelperProfile, course_ids: list[int]) -> dict[int, l
 
 # --- the calendar ------------------------------------------------------------------------------
 
-# As far back as the assignments' feed reaches (calendar.queries.FEED_PAST).
-FEED_PAST = timedelta(days=90)
-
 
 def registered_signup(course_id: int, helper: HelperProfile) -> CourseSignup | None:
     """The helper's sign-up with a seat in this course of her KI, with the course and its dates."""
@@ -218,10 +220,9 @@ def registered_signup(course_id: int, helper: HelperProfile) -> CourseSignup | N
     )
 
 
-def feed_signups(helper: HelperProfile, now: datetime | None = None) -> list[CourseSignup]:
+def feed_signups(helper: HelperProfile, since: datetime) -> list[CourseSignup]:
     """The sign-ups whose dates go into the helper's calendar feed: those with a seat, and those
-    she withdrew from (their dates then say they are off), of courses not over for 90 days."""
-    since = (now or utcnow()) - FEED_PAST
+    she withdrew from (their dates then say they are off), of courses not over ``since``."""
     span = _ends()
     return list(
         db.session.scalars(

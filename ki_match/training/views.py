@@ -1,9 +1,9 @@
 """The helper's side of training courses: the upcoming courses of her KI, signing up and withdrawing.
 
 URL map:
-  GET   /courses                    training.index      upcoming courses as cards, then her past ones
-  POST  /courses/<id>/sign-up       training.sign_up    a seat, or the waiting list (the card swaps)
-  POST  /courses/<id>/withdraw      training.withdraw   off the course or its waiting list (the card swaps)
+  GET   /training                   training.index      upcoming courses as cards, then her past ones
+  POST  /training/<id>/sign-up      training.sign_up    a seat, or the waiting list (the card swaps)
+  POST  /training/<id>/withdraw     training.withdraw   off the course or its waiting list (the card swaps)
 
 A helper not approved yet may sign up too: training often comes before approval.
 """
@@ -16,7 +16,6 @@ from flask_login import current_user
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
-from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, wants_block
@@ -83,7 +82,6 @@ def sign_up(course_id: int):
     try:
         signup = signups.sign_up(course_id, profile.id, current_user._get_current_object())
     except signups.SignupError as error:
-        db.session.rollback()
         return _answered(course_id, str(error), failed=True)
     if signup.status == SignupStatus.REGISTERED:
         return _answered(course_id, _("Sie sind angemeldet. Wir freuen uns auf Sie!"))
@@ -104,6 +102,5 @@ def withdraw(course_id: int):
     try:
         signups.withdraw(course_id, profile.id, current_user._get_current_object())
     except signups.SignupError as error:
-        db.session.rollback()
         return _answered(course_id, str(error), failed=True)
     return _answered(course_id, _("Sie sind vom Kurs abgemeldet."))

@@ -314,3 +314,21 @@ def test_two_coordinators_saving_one_dates_attendance_at_once_are_served_in_turn
     assert results == ["saved", "saved"]
     db.session.expire_all()
     assert _present(date_id) == {amina.id, berta.id}
+
+
+@pytest.mark.parametrize(
+    ("place", "online", "date_place", "said"),
+    [
+        ("KI, Raum 3", False, None, "KI, Raum 3"),
+        ("KI, Raum 3", True, None, "KI, Raum 3 oder online"),
+        (None, True, None, "online"),
+        ("KI, Raum 3", True, "Rathaus Brakel", "Rathaus Brakel"),
+    ],
+)
+def test_where_a_course_or_one_of_its_dates_takes_place(app, place, online, date_place, said):
+    from ki_match.training.labels import course_where
+    from ki_match.training.models import CourseDate
+
+    with app.test_request_context():
+        course = Course(place=place, online=online)
+        assert course_where(course, CourseDate(place=date_place)) == said
