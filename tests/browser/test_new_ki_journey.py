@@ -126,6 +126,9 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     # She sets up her profile: the KI's new language and town, and Tuesday mornings.
     helper.get_by_role("link", name="Profil weiter einrichten").click()
     expect(helper).to_have_url(re.compile(r"/profile/languages\?setup=1$"))
+    # Reached by a link's click: until the load event htmx may not have taken over the form, and
+    # "Hinzufügen" would post the whole page (the answer then is a new page, not the list's swap).
+    helper.wait_for_load_state("load")
     for language, level, saved in (
         ("Amharisch", "Muttersprache", "Amharisch (Muttersprache) ist gespeichert."),
         ("Deutsch", "B1", "Deutsch (B1) ist gespeichert."),
