@@ -444,6 +444,18 @@ def search_as_you_type(page, label: str, text: str) -> None:
     settle(page)
 
 
+def follow(link) -> None:
+    """Click a link to another page and wait for that page's load event.
+
+    The scripts are deferred, so the new page's fields and buttons are on screen before htmx
+    listens to them: a choice made or a form sent right after the click would go past htmx (a
+    whole-page post, or no request at all). For links that htmx swaps in place, click them.
+    """
+    assert link.get_attribute("hx-get") is None, "an htmx link: click it and wait for its swap"
+    with link.page.expect_navigation(wait_until="load"):
+        link.click()
+
+
 def main_navigation(page):
     return page.get_by_role("navigation", name="Hauptnavigation")
 
@@ -594,7 +606,7 @@ def fill_request(page, *, language: str, day: str, town: str, place: str, client
 
 def open_new_request(page, **fields) -> str:
     """From the navigation, post a request (``fill_request``'s fields) and open it; its path."""
-    main_navigation(page).get_by_role("link", name="Neue Anfrage").click()
+    follow(main_navigation(page).get_by_role("link", name="Neue Anfrage"))
     fill_request(page, **fields)
     page.get_by_role("button", name="Anfrage öffnen").click()
     # Opened, the page shows its candidates (the focus on their heading).

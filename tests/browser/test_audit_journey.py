@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from ki_match.accounts.models import Role
 from ki_match.accounts.services import user_by_email
 from ki_match.clock import local_today
-from tests.browser.conftest import DEMO_LOGINS, check_both_widths
+from tests.browser.conftest import DEMO_LOGINS, check_both_widths, follow
 from tests.factories import first_ki, make_helper
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def test_admin_finds_who_looked_at_a_helpers_data_this_month_and_exports_it(
     page = new_page()
     log_in(page, Role.ADMIN)
     page.goto(f"/helpers/{profile_id}")
-    page.get_by_role("link", name="Wer hat die Daten dieser Person gesehen oder geändert?").click()
+    follow(page.get_by_role("link", name="Wer hat die Daten dieser Person gesehen oder geändert?"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Protokoll")
     expect(page.locator("#audit-helper")).to_contain_text(f"Nur über: {name}")
     results = page.locator("#audit-results")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from ki_match.extensions import db
 from ki_match.orgs.settings import change_settings
+from tests.browser.conftest import follow
 from tests.factories import PASSWORD, booked, first_ki, make_helper, make_request
 
 pytestmark = pytest.mark.browser
@@ -40,7 +41,7 @@ def test_a_helper_on_a_phone_can_call_the_ki_from_her_assignment(new_page, log_i
     page.set_viewport_size(PHONE)
     log_in(page, email, PASSWORD)
     page.goto("/assignments")
-    page.locator("main").get_by_role("link", name=re.compile("Begleitung zu einem Termin")).first.click()
+    follow(page.locator("main").get_by_role("link", name=re.compile("Begleitung zu einem Termin")).first)
     page.wait_for_url(re.compile(rf"{path}$"))
 
     section = page.get_by_role("region", name="Sie können doch nicht?")

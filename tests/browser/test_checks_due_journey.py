@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
 from ki_match.extensions import db
-from tests.browser.conftest import check_both_widths, main_navigation
+from tests.browser.conftest import check_both_widths, follow, main_navigation
 from tests.factories import first_ki, make_helper
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def test_a_coordinator_records_an_expired_certificate_as_seen_and_the_helper_lea
     profile_id, name = expired_helper
     page = new_page()
     log_in(page, Role.COORDINATOR)
-    main_navigation(page).get_by_role("link", name="Nachweise", exact=True).click()
+    follow(main_navigation(page).get_by_role("link", name="Nachweise", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Nachweise")
 
     with page.expect_response(lambda response: "state=expired" in response.url):

@@ -19,7 +19,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
-from tests.browser.conftest import fill_request
+from tests.browser.conftest import fill_request, follow
 from tests.factories import next_tuesday
 
 pytestmark = pytest.mark.browser
@@ -162,7 +162,7 @@ def test_helper_pages_list_profile_and_checks(page, live_server, axe, log_in):
     name = f"Shirin K. {suffix}"
     _helper(live_server.app, name, "fa")
     log_in(page, Role.COORDINATOR)
-    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Helfende").click()
+    follow(page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Helfende"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Helfende")
     axe.check(page)
 
@@ -173,7 +173,7 @@ def test_helper_pages_list_profile_and_checks(page, live_server, axe, log_in):
     expect(page.get_by_label("Name")).to_be_focused()
     axe.check(page)
 
-    page.locator("#helper-results").get_by_role("link", name=name).click()
+    follow(page.locator("#helper-results").get_by_role("link", name=name))
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     expect(page.get_by_role("heading", name="Einsätze pro Monat")).to_be_visible()
     axe.check(page)

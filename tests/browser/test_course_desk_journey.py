@@ -14,7 +14,7 @@ from ki_match.accounts.models import Role
 from ki_match.clock import local_today
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from tests.browser.conftest import check_both_widths, main_navigation
+from tests.browser.conftest import check_both_widths, follow, main_navigation
 from tests.factories import first_ki, make_helper
 
 pytestmark = pytest.mark.browser
@@ -38,11 +38,11 @@ def test_a_coordinator_creates_a_course_and_attendance_qualifies_a_helper(
     title = f"Qualifizierung {uuid.uuid4().hex[:6]}"
     page = new_page()
     log_in(page, Role.COORDINATOR)
-    main_navigation(page).get_by_role("link", name="Kurse", exact=True).click()
+    follow(main_navigation(page).get_by_role("link", name="Kurse", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Kurse")
     check_both_widths(page, axe)
 
-    page.get_by_role("link", name="Neuer Kurs").click()
+    follow(page.get_by_role("link", name="Neuer Kurs"))
     page.get_by_label("Titel").fill(title)
     page.get_by_label("Ort", exact=True).fill("KI Höxter, Raum 3")
     page.get_by_label("Plätze").fill("8")

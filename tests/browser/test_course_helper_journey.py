@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from ki_match.extensions import db
 from ki_match.training.models import CourseSignup, SignupStatus
-from tests.browser.conftest import PHONE_SIZE, main_navigation, open_menu
+from tests.browser.conftest import PHONE_SIZE, follow, main_navigation, open_menu
 from tests.factories import PASSWORD, first_ki, make_course, make_helper
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,7 @@ def test_a_helper_signs_up_for_a_course_on_her_phone(new_page, log_in, axe, cour
     page.set_viewport_size(PHONE_SIZE)
     log_in(page, email, PASSWORD)
     open_menu(page)
-    main_navigation(page).get_by_role("link", name="Kurse", exact=True).click()
+    follow(main_navigation(page).get_by_role("link", name="Kurse", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Kurse")
 
     card = page.locator(f"#course-card-{open_id}")

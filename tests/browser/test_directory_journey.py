@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ki_match.accounts.models import Role
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from tests.browser.conftest import settle
+from tests.browser.conftest import follow, settle
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def _swap(page, action) -> None:
 def test_initiative_filters_the_directory_in_place(page, live_server, log_in, axe):
     surnames = _surnames(live_server.app)
     log_in(page, Role.INITIATIVE)
-    page.get_by_role("link", name="Verzeichnis", exact=True).click()
+    follow(page.get_by_role("link", name="Verzeichnis", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Verzeichnis der Helfenden")
     axe.check(page)
     status = page.locator("#directory-count")
@@ -111,7 +111,7 @@ def test_pages_of_the_directory_swap_and_keep_the_focus_in_the_results(page, log
 
 def test_coverage_filters_swap_in_place(page, log_in, axe):
     log_in(page, Role.INITIATIVE)
-    page.get_by_role("link", name="Sprachabdeckung", exact=True).click()
+    follow(page.get_by_role("link", name="Sprachabdeckung", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sprachabdeckung nach Ort")
     axe.check(page)
     rows = page.locator("#coverage-results tbody tr")

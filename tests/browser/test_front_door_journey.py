@@ -14,6 +14,7 @@ from ki_match.accounts.models import User
 from ki_match.extensions import db
 from ki_match.installation.setup import create_ki
 from ki_match.orgs.settings import change_settings
+from tests.browser.conftest import follow
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,7 @@ def test_visitor_registers_at_a_second_kis_front_door(
     axe.check(page)
 
     # The front door names the KI and how to reach it.
-    page.get_by_role("link", name="KI Kreis Paderborn").click()
+    follow(page.get_by_role("link", name="KI Kreis Paderborn"))
     page.wait_for_url(re.compile(rf"/k/{SLUG}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("KI Kreis Paderborn")
     expect(page.locator("main").get_by_role("link", name="05251 308-0")).to_have_attribute(
@@ -62,7 +63,7 @@ def test_visitor_registers_at_a_second_kis_front_door(
     )
     axe.check(page)
 
-    page.locator("main").get_by_role("link", name="Als Helfer*in registrieren").click()
+    follow(page.locator("main").get_by_role("link", name="Als Helfer*in registrieren"))
     page.wait_for_url(re.compile(rf"/k/{SLUG}/register$"))
     expect(page.get_by_text("Sie registrieren sich bei: KI Kreis Paderborn.")).to_be_visible()
     axe.check(page)

@@ -24,7 +24,7 @@ from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
-from tests.browser.conftest import DEMO_LOGINS, gate_checks, settle
+from tests.browser.conftest import DEMO_LOGINS, follow, gate_checks, settle
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def test_initiative_asks_from_the_directory_and_sees_the_helper_found(new_page, 
     axe.check(initiative)
 
     # 1. The directory: tick a language, the results swap in place.
-    initiative.get_by_role("link", name="Verzeichnis", exact=True).click()
+    follow(initiative.get_by_role("link", name="Verzeichnis", exact=True))
     expect(initiative.get_by_role("heading", level=1)).to_have_text("Verzeichnis der Helfenden")
     axe.check(initiative)
     filters = initiative.locator("#directory-filters")

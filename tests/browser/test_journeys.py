@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
-from tests.browser.conftest import main_navigation
+from tests.browser.conftest import follow, main_navigation
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_helper_registers_confirms_and_is_approved(new_page, live_server, axe, l
     # installation's start page may be the chooser).
     helper = new_page()
     helper.goto("/k/hoexter/")
-    main_navigation(helper).get_by_role("link", name="Als Helfer*in registrieren").click()
+    follow(main_navigation(helper).get_by_role("link", name="Als Helfer*in registrieren"))
     helper.wait_for_url(re.compile(r"/k/hoexter/register$"))
     axe.check(helper)
     register(helper, name, email, NEW_PASSWORD)
@@ -57,7 +57,7 @@ def test_helper_registers_confirms_and_is_approved(new_page, live_server, axe, l
     # A coordinator sees the new helper among the approvals and approves them.
     coordinator = new_page()
     log_in(coordinator, Role.COORDINATOR)
-    main_navigation(coordinator).get_by_role("link", name="Freigaben").click()
+    follow(main_navigation(coordinator).get_by_role("link", name="Freigaben"))
     coordinator.wait_for_url(re.compile(r"/helpers/approvals$"))
     axe.check(coordinator)
     card = coordinator.locator("li.card").filter(has=coordinator.get_by_role("heading", name=name))
@@ -79,10 +79,10 @@ def test_admin_invites_a_coordinator_who_sets_a_password(new_page, live_server, 
 
     admin = new_page()
     log_in(admin, Role.ADMIN)
-    main_navigation(admin).get_by_role("link", name="Konten").click()
+    follow(main_navigation(admin).get_by_role("link", name="Konten"))
     admin.wait_for_url(re.compile(r"/admin/users$"))
     axe.check(admin)
-    admin.get_by_role("link", name="Person einladen").click()
+    follow(admin.get_by_role("link", name="Person einladen"))
     admin.wait_for_url(re.compile(r"/admin/users/invite$"))
     axe.check(admin)
     admin.get_by_label("Name", exact=True).fill(name)

@@ -21,6 +21,7 @@ from ki_match.extensions import db
 from tests.browser.conftest import (
     DEMO_LOGINS,
     check_both_widths,
+    follow,
     gate_checks_recorded,
     main_navigation,
     open_menu,
@@ -38,8 +39,8 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     log_in(page, Role.COORDINATOR)
 
     # From the helpers' list to the form for a managed profile.
-    main_navigation(page).get_by_role("link", name="Helfende", exact=True).click()
-    page.get_by_role("link", name="Verwaltetes Profil anlegen").click()
+    follow(main_navigation(page).get_by_role("link", name="Helfende", exact=True))
+    follow(page.get_by_role("link", name="Verwaltetes Profil anlegen"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Verwaltetes Profil anlegen")
     check_both_widths(page, axe)
 
@@ -99,7 +100,7 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
     page.reload()
     open_menu(page)
     tasks_link = main_navigation(page).get_by_role("link", name=re.compile(r"^Aufgaben \(\d+\)$"))
-    tasks_link.click()
+    follow(tasks_link)
     expect(page.get_by_role("heading", level=1)).to_have_text("Aufgaben")
     task = page.locator(".task", has_text=f"Ahmad{suffix} R. anrufen: Angebot für")
     expect(task).to_contain_text("(Jobcenter Brakel)")
@@ -148,7 +149,7 @@ def test_the_coordinator_enters_a_managed_helpers_hours_from_the_task_and_approv
     expect(page.get_by_role("heading", level=1)).to_have_text("Aufgaben")
     task = page.locator(".task", has_text=f"{short} anrufen: Stunden und Fahrtkilometer erfragen")
     expect(task).to_have_count(1)
-    task.get_by_role("link", name=re.compile("^Stunden eintragen")).click()
+    follow(task.get_by_role("link", name=re.compile("^Stunden eintragen")))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Stunden von {name} eintragen")
     check_both_widths(page, axe)
 

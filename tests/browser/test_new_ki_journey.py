@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     add_weekly_slot,
     confirm_address,
     fill_request,
+    follow,
     gate_checks_recorded,
     main_navigation,
     search_as_you_type,
@@ -51,7 +52,7 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     operator = new_page()
     log_in(operator, live_server.operator(PASSWORD), PASSWORD)
     operator.wait_for_url(re.compile(r"/operator$"))
-    main_navigation(operator).get_by_role("link", name="KI anlegen").click()
+    follow(main_navigation(operator).get_by_role("link", name="KI anlegen"))
     operator.wait_for_url(re.compile(r"/operator/kis/new$"))
     axe.check(operator)
     operator.get_by_label("Name", exact=True).fill("Kreis Heinsberg")
@@ -67,7 +68,7 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     admin = new_page()
     accept_invitation(admin, live_server.link_in_mail("invitation", admin_email), PASSWORD)
     expect(admin.locator(".site-footer")).to_contain_text("Kreis Heinsberg")
-    admin.get_by_role("link", name="Orte, Sprachen, Themen").click()
+    follow(admin.get_by_role("link", name="Orte, Sprachen, Themen"))
     expect(admin.get_by_role("heading", level=1)).to_have_text("Orte")
     axe.check(admin)
     search_as_you_type(admin, "Gemeinde suchen", "Heinsberg")
@@ -81,7 +82,7 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     axe.check(admin)
 
     # …a language found by its English name…
-    admin.get_by_role("link", name="Sprachen", exact=True).click()
+    follow(admin.get_by_role("link", name="Sprachen", exact=True))
     axe.check(admin)
     search_as_you_type(admin, "Sprache suchen", "Amharic")
     admin.get_by_role("button", name="Amharisch hinzufügen").click()
@@ -89,8 +90,8 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     axe.check(admin)
 
     # …and invites a coordinator, who sets her password from the mail.
-    main_navigation(admin).get_by_role("link", name="Konten").click()
-    admin.get_by_role("link", name="Person einladen").click()
+    follow(main_navigation(admin).get_by_role("link", name="Konten"))
+    follow(admin.get_by_role("link", name="Person einladen"))
     admin.get_by_label("Name", exact=True).fill("Kira Koordination")
     admin.get_by_label("E-Mail-Adresse").fill(coordinator_email)
     admin.get_by_label("Rolle").select_option(label="Koordination")
@@ -110,11 +111,11 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     expect(results.get_by_role("listitem")).to_have_count(1)
     expect(results).to_contain_text("Kreis Heinsberg – für Heinsberg")
     axe.check(helper)
-    results.get_by_role("link", name="Kreis Heinsberg").click()
+    follow(results.get_by_role("link", name="Kreis Heinsberg"))
     helper.wait_for_url(re.compile(rf"/k/{SLUG}/$"))
     expect(helper.get_by_role("heading", level=1)).to_have_text("Kreis Heinsberg")
     axe.check(helper)
-    helper.locator("main").get_by_role("link", name="Als Helfer*in registrieren").click()
+    follow(helper.locator("main").get_by_role("link", name="Als Helfer*in registrieren"))
     helper.wait_for_url(re.compile(rf"/k/{SLUG}/register$"))
     expect(helper.get_by_text("Sie registrieren sich bei: Kreis Heinsberg.")).to_be_visible()
     axe.check(helper)
@@ -124,7 +125,7 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     log_in(helper, helper_email, PASSWORD)
 
     # She sets up her profile: the KI's new language and town, and Tuesday mornings.
-    helper.get_by_role("link", name="Profil weiter einrichten").click()
+    follow(helper.get_by_role("link", name="Profil weiter einrichten"))
     expect(helper).to_have_url(re.compile(r"/profile/languages\?setup=1$"))
     # Reached by a link's click: until the load event htmx may not have taken over the form, and
     # "Hinzufügen" would post the whole page (the answer then is a new page, not the list's swap).
@@ -154,14 +155,14 @@ def test_a_new_ki_from_the_operator_to_its_first_candidate(
     expect(helper.get_by_text("Ihr Profil ist vollständig.")).to_be_visible()
 
     # The coordinator approves her…
-    main_navigation(coordinator).get_by_role("link", name="Freigaben").click()
+    follow(main_navigation(coordinator).get_by_role("link", name="Freigaben"))
     card = coordinator.locator("li.card").filter(has=coordinator.get_by_role("heading", name=helper_name))
     card.get_by_role("button", name=f"{helper_name} freigeben").click()
     expect(coordinator.locator("#flash")).to_contain_text(f"{helper_name} ist freigegeben.")
 
     # …and finds her among the candidates of a request in her language, town and time.
     gate_checks_recorded(live_server.app, helper_name)
-    main_navigation(coordinator).get_by_role("link", name="Neue Anfrage").click()
+    follow(main_navigation(coordinator).get_by_role("link", name="Neue Anfrage"))
     expect(coordinator).to_have_url(re.compile(r"/requests/new$"))
     fill_request(
         coordinator,

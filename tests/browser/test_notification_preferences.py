@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
+from tests.browser.conftest import follow
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.browser
 def test_helper_switches_reminders_off(page, log_in, axe):
     log_in(page, Role.HELPER)
     page.goto("/account")
-    page.get_by_role("link", name="Benachrichtigungen per E-Mail").click()
+    follow(page.get_by_role("link", name="Benachrichtigungen per E-Mail"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Benachrichtigungen per E-Mail")
     expect(page.get_by_label("Anfragen, ob Sie helfen können")).to_be_checked()
     expect(page.get_by_label("Anfragen, ob Sie helfen können")).to_be_disabled()

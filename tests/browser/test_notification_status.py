@@ -13,6 +13,7 @@ from ki_match.accounts.models import Role
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
+from tests.browser.conftest import follow
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +41,7 @@ def test_coordinator_decides_about_undelivered_mail(page, live_server, log_in, a
     failed = _problem(live_server.app, DeliveryStatus.FAILED, "Fehlgeschlagene Testnachricht")
     in_doubt = _problem(live_server.app, DeliveryStatus.IN_DOUBT, "Unklare Testnachricht")
     log_in(page, Role.COORDINATOR)
-    page.get_by_role("link", name="Benachrichtigungen").click()
+    follow(page.get_by_role("link", name="Benachrichtigungen"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Benachrichtigungen")
     axe.check(page)
 

@@ -26,7 +26,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.browser.conftest import gate_checks, main_navigation, open_menu
+from tests.browser.conftest import follow, gate_checks, main_navigation, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -113,7 +113,7 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
     log_in(page, email, PASSWORD)
 
     open_menu(page)
-    main_navigation(page).get_by_role("link", name=re.compile("^Anfragen")).click()
+    follow(main_navigation(page).get_by_role("link", name=re.compile("^Anfragen")))
     expect(page).to_have_url(re.compile(r"/inbox$"))
     card = page.locator(f"#offer-card-{offer_id}")
     expect(card).to_contain_text("Sorani")
@@ -140,7 +140,7 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
 
     # The card leads to the assignment, which now shows the exact place.
     card = page.locator(f"#offer-card-{offer_id}")
-    card.get_by_role("link", name=re.compile("^Zum Einsatz")).click()
+    follow(card.get_by_role("link", name=re.compile("^Zum Einsatz")))
     expect(page).to_have_url(re.compile(r"/assignments/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sorani")
     expect(page.locator("main")).to_contain_text(PLACE)
@@ -172,7 +172,7 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
     axe.check(page)
 
     open_menu(page)
-    main_navigation(page).get_by_role("link", name="Einsätze").click()
+    follow(main_navigation(page).get_by_role("link", name="Einsätze"))
     expect(page.get_by_role("heading", name=re.compile("^Vergangene Einsätze"))).to_be_visible()
     expect(page.locator("main")).to_contain_text("Stunden gemeldet")
     axe.check(page)

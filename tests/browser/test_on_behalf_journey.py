@@ -19,6 +19,7 @@ from ki_match.helpers.models import AvailabilitySlot, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Town
 from ki_match.requests.models import FillMode, HelpRequest, Offer, RequestKind, RequestStatus
+from tests.browser.conftest import follow
 from tests.browser.test_coordinator_journey import PASSWORD
 from tests.browser.test_coordinator_journey import _helper as make_helper
 from tests.factories import berlin, next_tuesday
@@ -174,7 +175,7 @@ def test_a_near_miss_is_booked_directly_with_a_reason_in_the_history(new_page, l
     expect(entry).to_contain_text("laut Wochenplan keine Zeit")
     axe.check(page)
 
-    entry.get_by_role("link", name=re.compile("^Direkt einplanen")).click()
+    follow(entry.get_by_role("link", name=re.compile("^Direkt einplanen")))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{name} direkt einplanen")
     expect(page.locator("main")).to_contain_text("Ausnahme: hat zu dieser Zeit laut Wochenplan keine Zeit")
     axe.check(page)

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import accept_invitation, main_navigation
+from tests.browser.conftest import accept_invitation, follow, main_navigation
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_operator_creates_a_ki_whose_admin_invites_a_coordinator(new_page, live_
     expect(operator.get_by_role("heading", level=1)).to_have_text("KIs dieser Installation")
     axe.check(operator)
 
-    main_navigation(operator).get_by_role("link", name="KI anlegen").click()
+    follow(main_navigation(operator).get_by_role("link", name="KI anlegen"))
     operator.wait_for_url(re.compile(r"/operator/kis/new$"))
     axe.check(operator)
     # A slug that cannot stand in an address is refused next to its field, the rest is kept.
@@ -48,14 +48,14 @@ def test_operator_creates_a_ki_whose_admin_invites_a_coordinator(new_page, live_
     axe.check(operator)
 
     # The confirmation step of a deactivation, left without deactivating.
-    row.get_by_role("link", name="Kreis Heinsberg deaktivieren").click()
+    follow(row.get_by_role("link", name="Kreis Heinsberg deaktivieren"))
     operator.wait_for_url(re.compile(r"/deactivate$"))
     expect(operator.get_by_role("button", name="Kreis Heinsberg deaktivieren")).to_be_visible()
     axe.check(operator)
-    operator.get_by_role("link", name="Abbrechen, zurück zur Liste").click()
+    follow(operator.get_by_role("link", name="Abbrechen, zurück zur Liste"))
     operator.wait_for_url(re.compile(r"/operator$"))
 
-    main_navigation(operator).get_by_role("link", name="Zahlen").click()
+    follow(main_navigation(operator).get_by_role("link", name="Zahlen"))
     operator.wait_for_url(re.compile(r"/operator/figures$"))
     expect(operator.get_by_role("heading", name="Kennzahlen je KI")).to_be_visible()
     axe.check(operator)
@@ -68,9 +68,9 @@ def test_operator_creates_a_ki_whose_admin_invites_a_coordinator(new_page, live_
     axe.check(admin)
 
     # …and invites the KI's first coordinator.
-    main_navigation(admin).get_by_role("link", name="Konten").click()
+    follow(main_navigation(admin).get_by_role("link", name="Konten"))
     admin.wait_for_url(re.compile(r"/admin/users$"))
-    admin.get_by_role("link", name="Person einladen").click()
+    follow(admin.get_by_role("link", name="Person einladen"))
     admin.wait_for_url(re.compile(r"/admin/users/invite$"))
     admin.get_by_label("Name", exact=True).fill("Kira Koordination")
     admin.get_by_label("E-Mail-Adresse").fill(coordinator_email)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ki_match.accounts.models import Role
 from ki_match.extensions import db
 from ki_match.requests.models import RequestStatusChange
-from tests.browser.conftest import main_navigation, open_menu
+from tests.browser.conftest import follow, main_navigation, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def test_the_menu_on_a_phone(role, start_h1, link, url, h1, page, axe, log_in):
         expect(toggle.locator(".nav-count")).to_have_text(counted)
     else:
         expect(toggle.locator(".nav-count")).to_have_count(0)
-    target.click()
+    follow(target)
 
     expect(page).to_have_url(re.compile(url))
     expect(page.get_by_role("heading", level=1)).to_have_text(h1)

@@ -15,7 +15,7 @@ from ki_match.accounts.models import AccountToken, User
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperLanguage, HelperProfile, helper_town
 from ki_match.outbox.models import OutboxMessage
-from tests.browser.conftest import search_as_you_type
+from tests.browser.conftest import follow, search_as_you_type
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +78,7 @@ def test_import_a_pool_fix_an_error_and_import_again_unchanged(new_page, live_se
         page = new_page()
         log_in(page, "admin@ki-hoexter.example")
         page.goto("/helpers")
-        page.get_by_role("link", name="Pool importieren").click()
+        follow(page.get_by_role("link", name="Pool importieren"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Bestehenden Pool importieren")
         axe.check(page)
 
@@ -95,7 +95,7 @@ def test_import_a_pool_fix_an_error_and_import_again_unchanged(new_page, live_se
 
         rows[2][3] = "Arabisch (Muttersprache)"
         fixed = _write(tmp_path / "pool-fixed.csv", [header, *rows])
-        page.get_by_role("link", name="Andere Datei hochladen").click()
+        follow(page.get_by_role("link", name="Andere Datei hochladen"))
         axe.check(page)
         _upload(page, fixed)
         expect(page.locator(".import-error")).to_have_count(0)

@@ -29,7 +29,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.browser.conftest import gate_checks, main_navigation, open_menu
+from tests.browser.conftest import follow, gate_checks, main_navigation, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -112,8 +112,8 @@ def test_helper_downloads_ics_and_data_then_deletes_the_account(page, live_serve
 
     # Calendar and data are reached from "Mein Konto", keeping the phone navigation short.
     open_menu(page)
-    main_navigation(page).get_by_role("link", name="Mein Konto").click()
-    page.get_by_role("link", name="Kalender", exact=True).click()
+    follow(main_navigation(page).get_by_role("link", name="Mein Konto"))
+    follow(page.get_by_role("link", name="Kalender", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text("Einsätze im Kalender")
     axe.check(page)
 
@@ -138,8 +138,8 @@ def test_helper_downloads_ics_and_data_then_deletes_the_account(page, live_serve
 
     # All data as a file.
     open_menu(page)
-    main_navigation(page).get_by_role("link", name="Mein Konto").click()
-    page.get_by_role("link", name="Meine Daten").click()
+    follow(main_navigation(page).get_by_role("link", name="Mein Konto"))
+    follow(page.get_by_role("link", name="Meine Daten"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Meine Daten")
     axe.check(page)
     with page.expect_download() as info:
@@ -150,7 +150,7 @@ def test_helper_downloads_ics_and_data_then_deletes_the_account(page, live_serve
     assert data["tables"]["user_account"][0]["email"] == email
 
     # Deleting: first a wrong password, then the right one.
-    page.get_by_role("link", name="Konto löschen …").click()
+    follow(page.get_by_role("link", name="Konto löschen …"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Konto löschen")
     expect(page.locator("main")).to_contain_text("Ihr bestätigter Einsatz in der Zukunft wird abgesagt")
     axe.check(page)

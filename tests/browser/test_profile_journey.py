@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import add_weekly_slot
+from tests.browser.conftest import add_weekly_slot, follow
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def test_new_helper_sets_up_the_profile_on_a_phone(new_page, live_server, axe, l
     log_in(page, email, PASSWORD)
 
     # The start page leads into the set-up, at the first step with something missing.
-    page.get_by_role("link", name="Profil weiter einrichten").click()
+    follow(page.get_by_role("link", name="Profil weiter einrichten"))
     expect(page).to_have_url(re.compile(r"/profile/languages\?setup=1$"))
     expect(page.get_by_text("Schritt 1 von 5")).to_be_visible()
     axe.check(page)

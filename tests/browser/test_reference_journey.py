@@ -12,7 +12,7 @@ from ki_match.accounts.models import Role
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Town, ki_language
-from tests.browser.conftest import search_as_you_type, settle
+from tests.browser.conftest import follow, search_as_you_type, settle
 from tests.factories import PASSWORD, make_helper, other_ki
 
 pytestmark = pytest.mark.browser
@@ -53,7 +53,7 @@ def test_admin_adds_a_town_and_a_language_that_only_their_helpers_see(new_page, 
     try:
         page = new_page()
         log_in(page, Role.ADMIN)
-        page.get_by_role("link", name="Orte, Sprachen, Themen").click()
+        follow(page.get_by_role("link", name="Orte, Sprachen, Themen"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Orte")
         axe.check(page)
 
@@ -72,7 +72,7 @@ def test_admin_adds_a_town_and_a_language_that_only_their_helpers_see(new_page, 
         expect(page.get_by_text("Lügde ist angelegt.")).to_be_visible()
         expect(page.get_by_role("cell", name="05766052")).to_be_visible()
 
-        page.get_by_role("link", name="Sprachen", exact=True).click()
+        follow(page.get_by_role("link", name="Sprachen", exact=True))
         search_as_you_type(page, "Sprache suchen", "Amharic")
         add = page.get_by_role("button", name="Amharisch hinzufügen")
         expect(add).to_be_visible()

@@ -11,13 +11,14 @@ from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
+from tests.browser.conftest import follow
 
 pytestmark = pytest.mark.browser
 
 
 def test_coordinator_changes_the_period_and_reads_the_figures(page, live_server, axe, log_in):
     log_in(page, Role.COORDINATOR)
-    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Berichte").click()
+    follow(page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Berichte"))
     expect(page).to_have_url(re.compile(r"/reports$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Berichte")
     expect(page.locator("#chart-status")).to_be_visible()
@@ -56,7 +57,7 @@ def test_coordinator_changes_the_period_and_reads_the_figures(page, live_server,
     expect(page.locator("#chart-status")).to_be_visible()
     axe.check(page)
 
-    page.get_by_role("navigation", name="Berichte").get_by_role("link", name="Aufwandsentschädigung").click()
+    follow(page.get_by_role("navigation", name="Berichte").get_by_role("link", name="Aufwandsentschädigung"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Aufwandsentschädigung")
     axe.check(page)
     statement_links = page.locator("#allowance-table tbody a")

@@ -16,7 +16,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
-from tests.browser.conftest import gate_checks
+from tests.browser.conftest import follow, gate_checks
 from tests.factories import next_tuesday
 
 pytestmark = pytest.mark.browser
@@ -65,7 +65,7 @@ def test_coordinator_creates_a_request_and_sees_candidates_rerank(page, live_ser
     preview = page.locator("#candidates-preview")
 
     log_in(page, Role.COORDINATOR)
-    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Neue Anfrage").click()
+    follow(page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Neue Anfrage"))
     expect(page).to_have_url(re.compile(r"/requests/new$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Neue Anfrage")
     axe.check(page)
@@ -117,7 +117,7 @@ def test_coordinator_creates_a_request_and_sees_candidates_rerank(page, live_ser
     axe.check(page)
 
     # Editing: the list re-ranks as the language changes, before anything is saved.
-    page.get_by_role("link", name="Bearbeiten").click()
+    follow(page.get_by_role("link", name="Bearbeiten"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Anfrage bearbeiten")
     expect(preview).to_contain_text(tigrinya)
     axe.check(page)

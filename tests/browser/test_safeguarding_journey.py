@@ -15,7 +15,7 @@ from ki_match.accounts.models import Role
 from ki_match.clock import local_today
 from ki_match.extensions import db
 from ki_match.reference.models import Level
-from tests.browser.conftest import check_both_widths, main_navigation, open_new_request
+from tests.browser.conftest import check_both_widths, follow, main_navigation, open_new_request
 from tests.factories import first_ki, make_managed_helper, next_tuesday
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def _journey(new_page, axe, log_in, helper_id: int, name: str, suffix: str) -> N
     # The admin turns the gate on.
     admin = new_page()
     log_in(admin, Role.ADMIN)
-    main_navigation(admin).get_by_role("link", name="Einstellungen").click()
+    follow(main_navigation(admin).get_by_role("link", name="Einstellungen"))
     gate = admin.get_by_label("Schweigepflichterklärung unterschrieben")
     expect(gate).not_to_be_checked()
     expect(admin.get_by_role("group", name="Nachweise vor jeder Anfrage")).to_contain_text("Fast passend")
