@@ -25,8 +25,9 @@ DESKTOP = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
 
 
-def page_problems(page, response, axe) -> list[str]:
-    """Everything wrong with the page now showing; an empty list when it is fine."""
+def page_problems(page, response, axe, contrast_within: str | None = None) -> list[str]:
+    """Everything wrong with the page now showing; an empty list when it is fine. With
+    ``contrast_within``, axe checks colour contrast only there (see ``check_both_widths``)."""
     found = []
     if response is None:
         found.append("no response")
@@ -36,7 +37,7 @@ def page_problems(page, response, axe) -> list[str]:
         policy = response.headers.get("content-security-policy", "")
         if "script-src 'self'" not in policy or "unsafe-inline" in policy:
             found.append(f"weak or missing Content-Security-Policy: {policy!r}")
-    found += axe.problems(page)
+    found += axe.problems(page, contrast_within)
     headings = page.locator("h1").count()
     if headings != 1:
         found.append(f"{headings} <h1> elements, expected exactly one")
@@ -55,13 +56,15 @@ def problems_at_both_widths(page, response, axe) -> list[str]:
     """The page's problems at the width it was loaded at, then at the other one (desktop, phone).
 
     The page is loaded once and looked at twice: the viewport changes, the document stays. The
-    next page starts at the width this one ends at, so each page costs one resize.
+    next page starts at the width this one ends at, so each page costs one resize. The colour
+    contrast of the content is checked at the first width only: only the header's colours change
+    with the width (as in ``check_both_widths``).
     """
     found = []
-    for size in (page.viewport_size, PHONE if page.viewport_size == DESKTOP else DESKTOP):
+    for turn, size in enumerate((page.viewport_size, PHONE if page.viewport_size == DESKTOP else DESKTOP)):
         page.set_viewport_size(size)
         label = "on a phone" if size == PHONE else "on a desktop"
-        problems = page_problems(page, response, axe)
+        problems = page_problems(page, response, axe, ".site-header" if turn else None)
         if size == PHONE:
             problems += content_on_the_first_screen(page)
         found += [f"{label}: {problem}" for problem in problems]
