@@ -423,3 +423,15 @@ def test_every_other_week_in_the_calendar(client, coordinator, term):
     text = body(client.get(url("calendar.series_ics", series_id=biweekly.id))).replace("\r\n ", "")
     assert "INTERVAL=2" in text
     assert f"EXDATE;TZID=Europe/Berlin:{ics_time(term.ferien[0], time(10))}" in text
+
+
+@pytest.mark.parametrize("role", ["helper", "initiative"])
+def test_only_coordinators_see_a_series(client, login_as, term, role):
+    made = make_series(first=term.first, count=2)
+    login_as(role)
+    assert client.get(url("series.show", series_id=made.id)).status_code == 403
+    assert client.get(url("calendar.series_ics", series_id=made.id)).status_code == 403
+    first = dates_of(made)[0]
+    response = client.post(url("series.cancel_date", request_id=first.id), data={"reason": "x"})
+    assert response.status_code == 403
+    assert dates_of(made)[0].status == RequestStatus.OPEN
