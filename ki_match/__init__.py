@@ -99,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.training.views import bp as training
 
     # The profile's routes live in several modules on one blueprint; importing them adds the routes.
-    helpers, requests, courses = routed_blueprints()
+    helpers, requests, courses, series = routed_blueprints()
     assert all((language_views, week_views))
     for blueprint in (
         home,
@@ -116,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
         requests,
         helpers,
         courses,
+        series,
         initiatives,
         organisations,
         directory,

@@ -24,6 +24,8 @@ from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
+from ki_match.requests import series as series_rules
+from ki_match.requests.data import RequestData
 from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
     Assignment,
@@ -33,8 +35,10 @@ from ki_match.requests.models import (
     Offer,
     OfferStatus,
     RequestKind,
+    RequestSeries,
     RequestStatus,
 )
+from ki_match.requests.recurrence import Frequency, Rule, expand
 
 PASSWORD = "richtig-gutes-passwort"
 PLACE = "Jobcenter Brakel, Am Markt 1, Zimmer 204"
@@ -242,6 +246,39 @@ def make_request(
     db.session.add(request)
     db.session.commit()
     return request
+
+
+def make_series(
+    *,
+    first: date,
+    ki: Ki | None = None,
+    created_by: User | None = None,
+    start: time = time(10),
+    until: date | None = None,
+    count: int | None = None,
+    frequency: Frequency = Frequency.WEEKLY,
+    skip_holidays: bool = True,
+    open_now: bool = True,
+    minutes: int = 90,
+    lang: str = "ar",
+) -> RequestSeries:
+    """A series of accompaniments in Brakel (Arabic at B1) from ``first`` at ``start``, made by the
+    real rule (``requests.series.create``): one open request per date (drafts with ``open_now=False``)."""
+    ki = ki or (db.session.get(Ki, created_by.ki_id) if created_by else first_ki())
+    created_by = created_by or make_user(Role.COORDINATOR, ki=ki)
+    rule = Rule(frequency, first, start, until=until, count=count, skip_holidays=skip_holidays)
+    data = RequestData(
+        kind=RequestKind.ACCOMPANIMENT,
+        language_id=language(lang).id,
+        min_level=Level.B1,
+        duration_minutes=minutes,
+        town_id=town("Brakel").id,
+        place=PLACE,
+        client_ref=CLIENT_REF,
+    )
+    made = series_rules.create(ki, data, rule, expand(rule), created_by, open_now=open_now)
+    db.session.commit()
+    return made
 
 
 def offer_to(request: HelpRequest, helper: HelperProfile, status=OfferStatus.PENDING, **fields) -> Offer:

@@ -51,8 +51,10 @@ from ki_match.requests.models import (
     HelpRequest,
     Offer,
     RequestKind,
+    RequestSeries,
     RequestStatus,
 )
+from ki_match.requests.recurrence import Frequency
 from ki_match.training.models import Course, CourseDate, CourseModule, CourseSignup, SignupStatus
 from tests.factories import make_helper, make_user, other_ki
 
@@ -233,6 +235,16 @@ def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) ->
         )
     )
     _course(ki, helper)
+    # A series (its page and calendar file); its dates are made by tests that need them.
+    db.session.add(
+        RequestSeries(
+            ki_id=ki.id,
+            frequency=Frequency.WEEKLY,
+            first_day=starts.date(),
+            start_time=time(10),
+            repeat_count=1,
+        )
+    )
     # A mail in doubt, for the outbox status page's actions.
     db.session.add(
         OutboxMessage(

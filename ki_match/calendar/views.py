@@ -15,11 +15,14 @@ from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.assignments.loaders import get_assignment
 from ki_match.calendar import courses, ics, queries, services
+from ki_match.calendar.series import series_calendar
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import limiter
 from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render
 from ki_match.orgs.queries import current_ki
+from ki_match.requests import queries as request_queries
+from ki_match.requests.loaders import get_series
 from ki_match.requests.models import HOLDING_STATES, Assignment
 from ki_match.training import helper_queries as course_queries
 from ki_match.training.models import CourseSignup
@@ -101,6 +104,20 @@ def assignment_ics(assignment_id: int):
     body = ics.build_calendar([assignment], host=_host(), link_for=assignment_link)
     day = ics.event_day(assignment) or utcnow().astimezone(BERLIN).date()
     return _ics_response(body, f"ki-match-einsatz-{day.isoformat()}.ics", attachment=True)
+
+
+@bp.route("/series/<int:series_id>.ics")
+@roles(Role.COORDINATOR, Role.ADMIN)
+def series_ics(series_id: int):
+    """A series of appointments as one recurring event, for the coordinators' calendars."""
+    found = get_series(series_id)
+    body = series_calendar(
+        found,
+        request_queries.series_requests(found.id),
+        host=_host(),
+        link=public_url("series.show", series_id=found.id),
+    )
+    return _ics_response(body, f"serie-{found.id}.ics", attachment=True)
 
 
 @bp.route("/training/<int:course_id>.ics")

@@ -23,8 +23,9 @@ def routed_blueprints():
         request_form,
         request_list,
         request_page,
+        series_pages,
         task_pages,
     )
-    from ki_match.desk.blueprints import courses, helpers, requests
+    from ki_match.desk.blueprints import courses, helpers, requests, series
 
-    return helpers, requests, courses
+    return helpers, requests, courses, series

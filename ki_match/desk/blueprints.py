@@ -1,4 +1,5 @@
-"""The desk's blueprints: everything under /requests, /helpers and /courses (training courses)."""
+"""The desk's blueprints: everything under /requests, /series (recurring appointments), /helpers and
+/courses (training courses)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ki_match.accounts.models import Role
 requests = Blueprint("requests", __name__, url_prefix="/requests")
 helpers = Blueprint("helpers", __name__, url_prefix="/helpers")
 courses = Blueprint("courses", __name__, url_prefix="/courses")
+series = Blueprint("series", __name__, url_prefix="/series")
 
 STAFF = (Role.COORDINATOR, Role.ADMIN)
 

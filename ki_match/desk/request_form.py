@@ -4,12 +4,17 @@ The form posts to ``requests.new``/``requests.edit``; while the coordinator type
 htmx asks ``requests.validate`` for what is wrong or missing (``form_feedback``)
 and ``requests.preview`` for the candidates of the request as it stands
 (``candidates_preview``). Nothing is written until the form is sent.
+
+A new request can repeat ("Wiederholung", ``RepeatForm``): ``series.preview`` lists its dates
+while the coordinator types (``series_preview``), and saving makes the series with one request
+per date (``requests.series.create``).
 """
 
 from __future__ import annotations
 
 from flask import flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ki_match.access import roles
 from ki_match.audit.services import record
@@ -21,11 +26,13 @@ from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.matching.services import match
 from ki_match.orgs.queries import current_ki
 from ki_match.reference import queries as reference
-from ki_match.requests import lifecycle
+from ki_match.requests import lifecycle, series
 from ki_match.requests.data import duplicate_fields, unsaved_request
 from ki_match.requests.forms import RequestForm
+from ki_match.requests.labels import SKIP_LABELS
 from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest, RequestStatus
+from ki_match.requests.series_forms import RepeatForm
 
 
 def _form(status: RequestStatus | None = None, *, inline: bool = False, **kwargs) -> RequestForm:
@@ -41,8 +48,26 @@ def _preview(form: RequestForm, based_on: HelpRequest | None = None):
     return unsaved, match(unsaved)
 
 
-def _render_form(form: RequestForm, *, editing: HelpRequest | None = None, status: int = 200, preview=True):
+def series_dates(form: RequestForm, repeat: RepeatForm):
+    """The rule and dates of a repeating request as the two forms have them, or (None, None)
+    (no repetition, or a reason at its field)."""
+    repeat.validate()
+    return repeat.unfold(first_day=form.day.data, start=form.start.data, scheduled=form.is_scheduled())
+
+
+def render_request_form(
+    form: RequestForm,
+    *,
+    editing: HelpRequest | None = None,
+    repeat: RepeatForm | None = None,
+    status: int = 200,
+    preview=True,
+):
+    """The request form page; a new request's with its "Wiederholung" part and the dates it makes."""
     unsaved, result = _preview(form, editing) if preview else (None, None)
+    if editing is None and repeat is None:
+        repeat = RepeatForm()
+    expansion = series_dates(form, repeat)[1] if repeat is not None and repeat.repeats else None
     if editing is not None:
         action = url_for("requests.edit", request_id=editing.id)
         preview_url = url_for("requests.preview", request_id=editing.id)
@@ -59,6 +84,9 @@ def _render_form(form: RequestForm, *, editing: HelpRequest | None = None, statu
         unsaved=unsaved,
         result=result,
         missing=form.missing_to_open(),
+        repeat=repeat if editing is None else None,
+        expansion=expansion,
+        SKIP_LABELS=SKIP_LABELS,
     )
 
 
@@ -83,11 +111,16 @@ def _shown(help_request: HelpRequest, *, opened: bool) -> str:
 @roles(*STAFF)
 def new():
     form = _form()
+    repeat = RepeatForm()
     if request.method == "GET":
         _prefill_language(form, request.args.get("language"))
-        return _render_form(form)
-    if not form.validate():
-        return _render_form(form, status=422)
+        return render_request_form(form, repeat=repeat)
+    valid = form.validate()
+    rule, expansion = series_dates(form, repeat)
+    if not valid or repeat.errors:
+        return render_request_form(form, repeat=repeat, status=422)
+    if expansion is not None:
+        return _save_series(form, rule, expansion)
     created = lifecycle.create(current_ki(), form.to_data(), actor(), open_now=form.intent.data == "open")
     db.session.commit()
     flash(
@@ -99,12 +132,29 @@ def new():
     return redirect_to(_shown(created, opened=created.status == RequestStatus.OPEN))
 
 
+def _save_series(form: RequestForm, rule, expansion):
+    made = series.create(
+        current_ki(), form.to_data(), rule, expansion, actor(), open_now=form.intent.data == "open"
+    )
+    db.session.commit()
+    count = len(expansion.occurrences)
+    flash(
+        ngettext(
+            "Die Serie mit %(num)d Termin ist angelegt.",
+            "Die Serie mit %(num)d Terminen ist angelegt.",
+            count,
+        ),
+        "success",
+    )
+    return redirect_to(url_for("series.show", series_id=made.id))
+
+
 @bp.route("/<int:request_id>/duplicate")
 @roles(*STAFF)
 def duplicate(request_id: int):
     original = get_request(request_id)
     form = _form(formdata=None, data=duplicate_fields(original))
-    return _render_form(form)
+    return render_request_form(form)
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
@@ -127,12 +177,12 @@ def edit(request_id: int):
             form[name].data = form[name].data or 0
         # The form shows the client reference and the exact place: a view of them.
         record("request.edit_viewed", subject=help_request)
-        response = _render_form(form, editing=help_request)
+        response = render_request_form(form, editing=help_request)
         db.session.commit()
         return response
     form = _form(help_request.status, keeping=help_request)
     if not form.validate():
-        return _render_form(form, editing=help_request, status=422)
+        return render_request_form(form, editing=help_request, status=422)
     was = help_request.status
     lifecycle.edit(help_request, form.to_data(), actor(), open_now=form.intent.data == "open")
     db.session.commit()
@@ -147,7 +197,7 @@ def validate():
     form = _form(inline=True)
     form.validate()
     if not wants_block("form_feedback"):
-        return _render_form(form)
+        return render_request_form(form)
     return render(
         "requests/form.html", "form_feedback", form=form, missing=form.missing_to_open(), partial=True
     )
@@ -175,4 +225,4 @@ def preview(request_id: int | None = None):
             result=result,
             partial=True,
         )
-    return _render_form(form, editing=editing)
+    return render_request_form(form, editing=editing)

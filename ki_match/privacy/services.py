@@ -88,6 +88,7 @@ RETENTION: dict[str, Retention] = {
         "(a phone answer, a booking), whose name is replaced when she is deleted",
     ),
     "help_request": Retention(Keep.KEEP, "points at coordinators and initiatives, never at a helper"),
+    "request_series": Retention(Keep.KEEP, "made by a coordinator, by id; never points at a helper"),
     "request_comment": Retention(
         Keep.KEEP, "written by coordinators and initiative members, never by a helper; the author by id"
     ),

@@ -351,6 +351,10 @@ class RequestForm(BaseForm):
     def _scheduled(self) -> bool:
         return self._kind() != RequestKind.WRITTEN
 
+    def is_scheduled(self) -> bool:
+        """A kind with a date and time (not a written translation): the only kind that can repeat."""
+        return self._scheduled()
+
     def _choice(self, field) -> int | None:
         """The chosen id if it is one of the offered choices (never another KI's town), else None."""
         allowed = {int(choice.value) for choice in field.choices}

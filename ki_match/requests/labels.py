@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from ki_match.requests.lists import Attention, Tab
 from ki_match.requests.models import AssignmentStatus, OfferStatus, RequestKind, RequestStatus
+from ki_match.requests.recurrence import Frequency, SkipReason
 
 STATUS_LABELS = {
     RequestStatus.SUBMITTED: _l("eingereicht"),
@@ -77,4 +78,17 @@ ATTENTION_LABELS = {
     Attention.DUE_SOON: _l("ist in den nächsten 48 Stunden fällig und noch nicht besetzt"),
     Attention.STALE_OFFER: _l("eine Anfrage an Helfende ist seit über 24 Stunden unbeantwortet"),
     Attention.SUBMITTED: _l("von einer Initiative eingereicht, noch nicht übernommen"),
+}
+
+
+# Why a series left a date out; how it repeats.
+SKIP_LABELS = {
+    SkipReason.SCHOOL_HOLIDAY: _l("Ferien"),
+    SkipReason.PUBLIC_HOLIDAY: _l("Feiertag"),
+    SkipReason.SKIPPED: _l("ausgelassen"),
+}
+RULE_LABELS = {
+    Frequency.WEEKLY: _l("wöchentlich"),
+    Frequency.BIWEEKLY: _l("alle zwei Wochen"),
+    Frequency.DATES: _l("an bestimmten Tagen"),
 }

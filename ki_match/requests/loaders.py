@@ -8,7 +8,7 @@ from flask_login import current_user
 from ki_match.accounts.models import Role
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries
-from ki_match.requests.models import HelpRequest
+from ki_match.requests.models import HelpRequest, RequestSeries
 
 
 def get_request(request_id: int) -> HelpRequest:
@@ -21,5 +21,21 @@ def get_request(request_id: int) -> HelpRequest:
     else:
         found = None
     if found is None:
+        abort(404)
+    return found
+
+
+def get_series(series_id: int) -> RequestSeries:
+    """A series of the coordinator's KI (the routes admit coordinators and admins only), or 404."""
+    found = queries.series_in_ki(current_ki(), series_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def get_series_request(request_id: int) -> HelpRequest:
+    """An appointment of a series, loaded and authorised like any request; 404 for a single request."""
+    found = get_request(request_id)
+    if found.series_id is None:
         abort(404)
     return found

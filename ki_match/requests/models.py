@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
     CheckConstraint,
@@ -24,6 +24,7 @@ from ki_match.db import association, str_enum
 from ki_match.extensions import db
 from ki_match.helpers.models import Gender
 from ki_match.reference.models import LEVEL_CHECK
+from ki_match.requests.recurrence import MAX_OCCURRENCES, Frequency, SkipReason
 
 
 class RequestKind(enum.StrEnum):
@@ -82,6 +83,8 @@ class HelpRequest(db.Model):
         CheckConstraint(
             "escalate_limit IS NULL OR escalate_limit BETWEEN 1 AND 20", name="escalate_limit_range"
         ),
+        # One appointment per date its series' rule made.
+        UniqueConstraint("series_id", "series_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +127,10 @@ class HelpRequest(db.Model):
     # after the newest offer, ask the next candidates, up to escalate_limit more people. NULL: off.
     escalate_after_hours: Mapped[int | None] = mapped_column(SmallInteger)
     escalate_limit: Mapped[int | None] = mapped_column(SmallInteger)
+    # An appointment of a series (``RequestSeries``), and the date the series' rule made it for:
+    # a date moved elsewhere stays recognisable by it.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("request_series.id"), index=True)
+    series_day: Mapped[date | None]
 
     ki = relationship("Ki")
     language = relationship("Language")
@@ -155,6 +162,55 @@ class HelpRequest(db.Model):
         if self.due_on is not None:
             return self.due_on < local_date(now)
         return False
+
+
+class RequestSeries(db.Model):
+    """Recurring appointments: the rule that made them (``requests.recurrence``). Each appointment
+    is an ordinary ``HelpRequest`` with ``series_id``; the dates the rule skipped are
+    ``SeriesSkip`` rows. Offers or matching for a whole series can hang off this row later."""
+
+    __tablename__ = "request_series"
+    __table_args__ = (
+        CheckConstraint(
+            "frequency = 'dates' OR until IS NOT NULL OR repeat_count IS NOT NULL", name="has_end"
+        ),
+        CheckConstraint(
+            f"repeat_count IS NULL OR repeat_count BETWEEN 1 AND {MAX_OCCURRENCES}", name="count_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ki_id: Mapped[int] = mapped_column(ForeignKey("ki.id"), index=True)
+    frequency: Mapped[Frequency] = mapped_column(str_enum(Frequency, "series_frequency"))
+    first_day: Mapped[date]
+    # Berlin wall-clock time of the appointments, as the rule says (a moved one may differ).
+    start_time: Mapped[time]
+    until: Mapped[date | None]
+    repeat_count: Mapped[int | None] = mapped_column(SmallInteger)
+    skip_holidays: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ki = relationship("Ki")
+    skips: Mapped[list[SeriesSkip]] = relationship(
+        back_populates="series", cascade="all, delete-orphan", order_by="SeriesSkip.day"
+    )
+
+
+class SeriesSkip(db.Model):
+    """A date the series' rule made but left out, and why (school holiday, public holiday, by hand)."""
+
+    __tablename__ = "series_skip"
+    __table_args__ = (UniqueConstraint("series_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("request_series.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    reason: Mapped[SkipReason] = mapped_column(str_enum(SkipReason, "series_skip_reason"))
+    # The holiday's German name ("Herbstferien", "Fronleichnam"), if it was one.
+    name: Mapped[str | None] = mapped_column(String(80))
+
+    series: Mapped[RequestSeries] = relationship(back_populates="skips")
 
 
 class RequestStatusChange(db.Model):

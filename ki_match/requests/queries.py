@@ -22,6 +22,7 @@ from ki_match.requests.models import (
     HelpRequest,
     Offer,
     OfferStatus,
+    RequestSeries,
     RequestStatusChange,
 )
 
@@ -241,4 +242,31 @@ def helpers_named(ki: Ki, text: str, limit: int = 10) -> list[tuple[int, str]]:
             .order_by(User.display_name, HelperProfile.id)
             .limit(limit)
         ).all()
+    )
+
+
+# --- series ---------------------------------------------------------------------------------------
+
+
+def series_in_ki(ki: Ki, series_id: int) -> RequestSeries | None:
+    return db.session.scalar(
+        select(RequestSeries).where(RequestSeries.id == series_id, RequestSeries.ki_id == ki.id)
+    )
+
+
+def series_requests(series_id: int) -> list[HelpRequest]:
+    """The appointments of a series in the order of the dates its rule made, each with its seats
+    and their helpers (the series page shows who is confirmed), in a fixed number of queries."""
+    return list(
+        db.session.scalars(
+            select(HelpRequest)
+            .where(HelpRequest.series_id == series_id)
+            .order_by(HelpRequest.series_day)
+            .options(
+                selectinload(HelpRequest.assignments)
+                .joinedload(Assignment.helper)
+                .joinedload(HelperProfile.user)
+            )
+            .execution_options(populate_existing=True)
+        )
     )

@@ -1,0 +1,237 @@
+"""The series pages: the dates a new series would make (while the request form is typed), a
+series with all its appointments, and the changes made to one date or "this and all following".
+
+Every action answers the ``series_dates`` block to htmx (the whole table and what was skipped, so
+the page stays true) and a 303 back to the page without JavaScript; an invalid form answers 422
+with its message next to the field of its row. The rules are in ``requests.series``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import flash, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from ki_match.access import roles
+from ki_match.audit.services import record
+from ki_match.clock import local_date, local_parts, utcnow
+from ki_match.desk.blueprints import STAFF, actor
+from ki_match.desk.blueprints import series as bp
+from ki_match.desk.request_form import RequestForm, render_request_form, series_dates
+from ki_match.extensions import db
+from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.orgs.queries import current_ki
+from ki_match.requests import queries, series
+from ki_match.requests.forms import CancelForm
+from ki_match.requests.labels import RULE_LABELS, SKIP_LABELS, STATUS_LABELS
+from ki_match.requests.lifecycle import RequestError
+from ki_match.requests.loaders import get_series, get_series_request
+from ki_match.requests.models import HOLDING_STATES, HelpRequest, RequestSeries
+from ki_match.requests.series_forms import MoveDateForm, NewTimeForm, RepeatForm
+
+PAGE = "series/show.html"
+
+
+@dataclass(frozen=True)
+class Action:
+    """A change drawn as a form in each row: ``name`` is its form's id prefix."""
+
+    name: str
+    endpoint: str
+    legend: str
+    submit: str
+
+
+ACTIONS = (
+    Action("move", "series.move_date", _l("Diesen Termin verschieben"), _l("Verschieben")),
+    Action("cancel", "series.cancel_date", _l("Diesen Termin absagen"), _l("Termin absagen")),
+    Action(
+        "retime_following",
+        "series.retime_following",
+        _l("Uhrzeit dieses und aller folgenden Termine"),
+        _l("Uhrzeit ändern"),
+    ),
+    Action(
+        "cancel_following",
+        "series.cancel_following",
+        _l("Diesen und alle folgenden Termine absagen"),
+        _l("Alle absagen"),
+    ),
+)
+
+
+@bp.route("/preview", methods=["POST"])
+@roles(*STAFF)
+def preview():
+    """The dates of the series as the request form has it; writes nothing. htmx asks for the
+    ``series_preview`` block; without JavaScript "Termine anzeigen" gets the whole form back."""
+    form = RequestForm(ki=current_ki(), inline=True)
+    form.validate()
+    repeat = RepeatForm()
+    if not wants_block("series_preview"):
+        return render_request_form(form, repeat=repeat)
+    expansion = series_dates(form, repeat)[1]
+    return render(
+        "requests/form.html",
+        "series_preview",
+        repeat=repeat,
+        expansion=expansion,
+        partial=True,
+        SKIP_LABELS=SKIP_LABELS,
+    )
+
+
+@bp.route("/<int:series_id>")
+@roles(*STAFF)
+def show(series_id: int):
+    found = get_series(series_id)
+    # The page shows each date's confirmed helpers: a view of personal data.
+    record("series.viewed", subject=found)
+    response = _page(found)
+    db.session.commit()
+    return response
+
+
+def _page(found: RequestSeries, *, status: int = 200, failed=None, message: str | None = None):
+    dates = queries.series_requests(found.id)
+    return render(
+        PAGE,
+        "series_dates",
+        status,
+        series=found,
+        dates=dates,
+        first=dates[0] if dates else None,
+        failed=failed or {},
+        message=message,
+        blank=_blank_forms(),
+        actions=ACTIONS,
+        now=utcnow(),
+        moved=moved,
+        confirmed=confirmed,
+        changeable=series.is_changeable,
+        STATUS_LABELS=STATUS_LABELS,
+        SKIP_LABELS=SKIP_LABELS,
+        RULE_LABELS=RULE_LABELS,
+    )
+
+
+def _blank_forms() -> dict:
+    """One unbound form of each action, drawn in every row (the row's ids keep them apart)."""
+    return {
+        "cancel": CancelForm(formdata=None),
+        "move": MoveDateForm(formdata=None),
+        "cancel_following": CancelForm(formdata=None),
+        "retime_following": NewTimeForm(formdata=None),
+    }
+
+
+def moved(found: RequestSeries, occurrence: HelpRequest) -> bool:
+    """Whether the date is no longer where the rule put it (another day or another time)."""
+    day, start = local_parts(occurrence.starts_at)
+    return day != occurrence.series_day or start != found.start_time
+
+
+def confirmed(occurrence: HelpRequest) -> list[str]:
+    return [
+        assignment.helper.user.display_name
+        for assignment in occurrence.assignments
+        if assignment.status.value in HOLDING_STATES
+    ]
+
+
+def _refused(occurrence: HelpRequest, action: str, form):
+    """The page (or its table) again with ``form``'s messages in the row it was sent from."""
+    found = db.session.get(RequestSeries, occurrence.series_id)
+    return _page(found, status=422, failed={"request_id": occurrence.id, "action": action, "form": form})
+
+
+def _done(series_id: int, message: str):
+    if wants_block("series_dates"):
+        return _page(db.session.get(RequestSeries, series_id), message=message)
+    flash(message, "success")
+    return redirect_to(url_for("series.show", series_id=series_id))
+
+
+def _day(occurrence: HelpRequest) -> str:
+    return local_date(occurrence.starts_at).strftime("%d.%m.%Y")
+
+
+def _outcome_message(outcome: series.Outcome, done_message: str) -> str:
+    message = done_message
+    for day, reason in outcome.refused:
+        message += " " + _("%(day)s: %(reason)s", day=day.strftime("%d.%m.%Y"), reason=reason)
+    return message
+
+
+@bp.route("/dates/<int:request_id>/cancel", methods=["POST"])
+@roles(*STAFF)
+def cancel_date(request_id: int):
+    occurrence = get_series_request(request_id)
+    form = CancelForm()
+    if form.validate():
+        day, series_id = _day(occurrence), occurrence.series_id
+        try:
+            series.cancel_date(occurrence, actor(), form.reason.data)
+        except RequestError as error:
+            form.reason.errors = [str(error)]
+        else:
+            return _done(series_id, _("Der Termin am %(day)s ist abgesagt.", day=day))
+    return _refused(occurrence, "cancel", form)
+
+
+@bp.route("/dates/<int:request_id>/move", methods=["POST"])
+@roles(*STAFF)
+def move_date(request_id: int):
+    occurrence = get_series_request(request_id)
+    form = MoveDateForm()
+    if form.validate():
+        day, series_id = _day(occurrence), occurrence.series_id
+        try:
+            series.move_date(occurrence, form.day.data, form.start.data, actor())
+        except RequestError as error:
+            form.day.errors = [str(error)]
+        else:
+            return _done(
+                series_id,
+                _(
+                    "Der Termin vom %(day)s ist jetzt am %(new_day)s um %(time)s.",
+                    day=day,
+                    new_day=form.day.data.strftime("%d.%m.%Y"),
+                    time=form.start.data.strftime("%H:%M"),
+                ),
+            )
+    return _refused(occurrence, "move", form)
+
+
+@bp.route("/dates/<int:request_id>/cancel-following", methods=["POST"])
+@roles(*STAFF)
+def cancel_following(request_id: int):
+    occurrence = get_series_request(request_id)
+    form = CancelForm()
+    if not form.validate():
+        return _refused(occurrence, "cancel_following", form)
+    series_id = occurrence.series_id
+    outcome = series.cancel_following(occurrence, actor(), form.reason.data)
+    done = ngettext("%(num)d Termin ist abgesagt.", "%(num)d Termine sind abgesagt.", outcome.changed)
+    return _done(series_id, _outcome_message(outcome, done))
+
+
+@bp.route("/dates/<int:request_id>/retime-following", methods=["POST"])
+@roles(*STAFF)
+def retime_following(request_id: int):
+    occurrence = get_series_request(request_id)
+    form = NewTimeForm()
+    if not form.validate():
+        return _refused(occurrence, "retime_following", form)
+    series_id = occurrence.series_id
+    outcome = series.retime_following(occurrence, form.start.data, actor())
+    done = ngettext(
+        "%(num)d Termin ist auf %(time)s Uhr verlegt.",
+        "%(num)d Termine sind auf %(time)s Uhr verlegt.",
+        outcome.changed,
+        time=form.start.data.strftime("%H:%M"),
+    )
+    return _done(series_id, _outcome_message(outcome, done))
