@@ -68,6 +68,8 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "contact.share_ended": _l("Geteilten Kontakt beendet"),
             "contact.unshared": _l("Kontakt nicht mehr geteilt"),
             "task.done": _l("Aufgabe erledigt"),
+            "standby.added": _l("Tag auf Abruf eingetragen"),
+            "standby.removed": _l("Tag auf Abruf entfernt"),
         },
     ),
     "training": (
@@ -94,6 +96,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "request.unfilled": _l("Anfrage unbesetzt"),
             "request.comment": _l("Nachricht zur Anfrage"),
             "request.followed_up": _l("Anfrage nachgefasst"),
+            "request.late_refill": _l("Nach kurzfristiger Absage automatisch nachgefragt"),
             "requests.client_data_purged": _l("Daten zu Klient*innen gelöscht"),
             "offer.sent": _l("Anfrage an Helfende*n geschickt"),
             "offer.accepted": _l("Zusage"),
