@@ -144,7 +144,7 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.initiatives import contacts
     from ki_match.initiatives import services as initiatives
     from ki_match.notifications import course_mails, recipients, tasks
-    from ki_match.offers import commitments, pool
+    from ki_match.offers import commitments, late_refill, pool
 
     # A share of a helper's contact ends with her seat before anyone is mailed about the change.
     for handlers in (
@@ -157,6 +157,7 @@ def register_event_handlers(app: Flask) -> None:
         recipients.HANDLERS,
         course_mails.HANDLERS,
         tasks.HANDLERS,
+        late_refill.HANDLERS,
     ):
         subscribe(app, handlers)
 
