@@ -1,10 +1,12 @@
-"""A late cancellation refilled from the standby list: a confirmed helper gives her assignment back
-the day before, the coordinators' start page shows the tile "Kurzfristige Absagen", the helper on
+"""A late cancellation refilled from the standby list: a helper on her phone says she is on standby
+tomorrow, a confirmed helper gives her assignment back the day before, the coordinators' start page shows the tile "Kurzfristige Absagen", the helper on
 standby for that day was asked automatically and says yes, the coordinator confirms her, and the
-tile no longer lists the request. axe at both widths on the start page and the request page."""
+tile no longer lists the request. axe at both widths on the standby page, the start page and the
+request page."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import time, timedelta
 
@@ -28,12 +30,12 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from ki_match.standby.models import StandbyDay
 from tests.browser.conftest import DEMO_LOGINS, check_both_widths, follow, gate_checks, settle
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "ein langer Satz als Passwort"
+PHONE = {"width": 390, "height": 844}
 
 
 def _helper(ki: Ki, name: str, weekday: int) -> tuple[HelperProfile, str]:
@@ -69,13 +71,12 @@ def _helper(ki: Ki, name: str, weekday: int) -> tuple[HelperProfile, str]:
 
 def _a_confirmed_helper_and_one_on_standby(app, ref: str) -> tuple[str, str, str, int, int]:
     """Tomorrow 10:00 in Brakel (less than 48 hours ahead), asking automatically after a late
-    cancellation; one helper confirmed, another on standby tomorrow."""
+    cancellation; one helper confirmed, another free tomorrow morning."""
     with app.app_context():
         ki = db.session.scalar(select(Ki).order_by(Ki.id).limit(1))
         tomorrow = local_today() + timedelta(days=1)
         leila, leila_email = _helper(ki, f"Leila {ref}", tomorrow.weekday())
         samir, samir_email = _helper(ki, f"Samir {ref}", tomorrow.weekday())
-        db.session.add(StandbyDay(helper_id=samir.id, day=tomorrow))
         coordinator = user_by_email(DEMO_LOGINS[Role.COORDINATOR])
         starts = local_to_utc(tomorrow, time(10))
         request = HelpRequest(
@@ -122,6 +123,20 @@ def test_a_late_cancellation_is_refilled_from_the_standby_list(new_page, live_se
     )
     in_tile = f"#late-cancellations a[href='/requests/{request_id}']"
 
+    # A helper says on her phone that she is on standby tomorrow.
+    samir = new_page()
+    samir.set_viewport_size(PHONE)
+    log_in(samir, samir_email, PASSWORD)
+    samir.goto("/inbox")
+    follow(samir.get_by_role("link", name=re.compile("Tage auf Abruf")))
+    tomorrow = local_today() + timedelta(days=1)
+    samir.get_by_label("Tag", exact=True).fill(tomorrow.isoformat())
+    samir.get_by_role("button", name="Tag eintragen").click()
+    settle(samir)
+    expect(samir.locator("#standby-panel [role=status]")).to_contain_text(tomorrow.strftime("%d.%m.%Y"))
+    expect(samir.locator(".standby-day")).to_have_count(1)
+    check_both_widths(samir, axe)
+
     # The confirmed helper cannot come after all, the day before.
     leila = new_page()
     log_in(leila, leila_email, PASSWORD)
@@ -151,9 +166,7 @@ def test_a_late_cancellation_is_refilled_from_the_standby_list(new_page, live_se
     expect(coordinator.locator("#request-history")).to_contain_text("1 auf Abruf")
     check_both_widths(coordinator, axe)
 
-    # She says yes in her own browser.
-    samir = new_page()
-    log_in(samir, samir_email, PASSWORD)
+    # She says yes on her phone.
     samir.goto("/inbox")
     samir.locator(".offer-card-open", has_text="Tigrinya").get_by_role("button", name="Zusagen").click()
     expect(samir.locator(".offer-state")).to_contain_text("Sie haben zugesagt")
