@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.profile.views import bp as profile
     from ki_match.reports.views import bp as reports
     from ki_match.requests.commands import bp as request_commands
+    from ki_match.standby.views import bp as standby
     from ki_match.training.views import bp as training
 
     # The profile's routes live in several modules on one blueprint; importing them adds the routes.
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         offers,
         assignments,
         training,
+        standby,
         calendar,
         privacy,
         requests,
@@ -143,7 +145,7 @@ def register_event_handlers(app: Flask) -> None:
     from ki_match.initiatives import contacts
     from ki_match.initiatives import services as initiatives
     from ki_match.notifications import course_mails, recipients, tasks
-    from ki_match.offers import commitments, pool
+    from ki_match.offers import commitments, late_refill, pool
 
     # A share of a helper's contact ends with her seat before anyone is mailed about the change.
     for handlers in (
@@ -156,6 +158,7 @@ def register_event_handlers(app: Flask) -> None:
         recipients.HANDLERS,
         course_mails.HANDLERS,
         tasks.HANDLERS,
+        late_refill.HANDLERS,
     ):
         subscribe(app, handlers)
 

@@ -138,6 +138,7 @@ def from_environment() -> dict:
         "RETENTION_DAYS": _int("RETENTION_DAYS", 90),
         "OUTBOX_BODY_RETENTION_DAYS": _int("OUTBOX_BODY_RETENTION_DAYS", 7),
         "REMINDER_HOURS_BEFORE": _int("REMINDER_HOURS_BEFORE", 24),
+        "LATE_CANCEL_HOURS": _int("LATE_CANCEL_HOURS", 48),
         "OFFER_UNANSWERED_HOURS": _int("OFFER_UNANSWERED_HOURS", 48),
     }
 
@@ -185,6 +186,9 @@ class BaseConfig:
     OUTBOX_BODY_RETENTION_DAYS = 7
     # Hours before a confirmed assignment when its helper is reminded (notifications remind).
     REMINDER_HOURS_BEFORE = 24
+    # A confirmed helper giving her assignment back with less than this many hours to go cancels
+    # late ("kurzfristige Absage"): every coordinator is alerted (assignments.services.is_late).
+    LATE_CANCEL_HOURS = 48
     # Hours an offer may stay unanswered before its coordinator is reminded.
     OFFER_UNANSWERED_HOURS = 48
     # Seconds between two looks of a request page's offers block for answers, while some are out.

@@ -55,6 +55,7 @@ from ki_match.requests.models import (
     RequestStatus,
 )
 from ki_match.requests.recurrence import Frequency
+from ki_match.standby.models import StandbyDay
 from ki_match.training.models import Course, CourseDate, CourseModule, CourseSignup, SignupStatus
 from tests.factories import make_helper, make_user, other_ki
 
@@ -245,6 +246,7 @@ def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) ->
             repeat_count=1,
         )
     )
+    db.session.add(StandbyDay(helper_id=helper.id, day=today + timedelta(days=7)))
     # A mail in doubt, for the outbox status page's actions.
     db.session.add(
         OutboxMessage(

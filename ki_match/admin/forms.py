@@ -86,6 +86,9 @@ class SettingsForm(BaseForm):
     police_certificate_valid_years = _number(
         _l("Führungszeugnis gilt (Jahre)"), "police_certificate_valid_years"
     )
+    late_cancel_hours = _number(
+        _l("Kurzfristige Absage: weniger als so viele Stunden vor dem Einsatz"), "late_cancel_hours"
+    )
     coordinators_invite_helpers = BooleanField(
         _l("Koordinierende dürfen Helfende einladen"),
         description=_l("Sonst laden nur Administratorinnen und Administratoren Helfende ein."),
@@ -101,7 +104,12 @@ class SettingsForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("retention_days", "reminder_hours_before", "police_certificate_valid_years"):
+        for name in (
+            "retention_days",
+            "reminder_hours_before",
+            "police_certificate_valid_years",
+            "late_cancel_hours",
+        ):
             getattr(self, name).description = _l(
                 "Leer lassen für den Standard der Installation: %(n)d.", n=default(name)
             )

@@ -1,5 +1,5 @@
 """The KI's own settings for its admins: contact, privacy notice, notice for initiatives,
-retention, reminders, certificate validity, who may invite helpers, the safeguarding gates
+retention, reminders, certificate validity, when a cancellation is late, who may invite helpers, the safeguarding gates
 (which checks matching asks of a helper before any offer).
 
 URL map:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Load, selectinload
 
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
+from ki_match.requests.lifecycle import ACCEPTING
 from ki_match.requests.models import (
     HOLDING_STATES,
     Assignment,
@@ -192,3 +193,23 @@ def assignments_by_pair(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], As
         )
     )
     return {(row.request_id, row.helper_id): row for row in rows}
+
+
+def late_cancellations(ki: Ki, limit: int = 20) -> list[HelpRequest]:
+    """The dashboard's "Kurzfristige Absagen": upcoming requests that a late withdrawal
+    (``Assignment.withdrawn_late``) re-opened and that nobody has taken again yet, soonest first."""
+    withdrawn_late = select(Assignment.id).where(
+        Assignment.request_id == HelpRequest.id, Assignment.withdrawn_late.is_(True)
+    )
+    return db.session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.ki_id == ki.id,
+            HelpRequest.status.in_(ACCEPTING),
+            _is_ahead(HelpRequest.starts_at),
+            withdrawn_late.exists(),
+        )
+        .options(*request_details(Load(HelpRequest)))
+        .order_by(HelpRequest.starts_at.is_(None), HelpRequest.starts_at, HelpRequest.due_on, HelpRequest.id)
+        .limit(limit)
+    ).all()

@@ -14,6 +14,7 @@ from ki_match.audit.services import record
 from ki_match.clock import BERLIN, utcnow
 from ki_match.events import publish
 from ki_match.extensions import db
+from ki_match.orgs.settings import settings_for
 from ki_match.requests import lifecycle
 from ki_match.requests.events import AssignmentWithdrawn, HoursApproved, HoursReported
 from ki_match.requests.locks import lock_request
@@ -65,30 +66,38 @@ def withdraw_assignment(assignment_id: int, helper_user: User, reason: str) -> N
     db.session.commit()
 
 
-# Giving an assignment back with less than this to go is a late withdrawal: every coordinator of
-# the KI hears of it at once, not only the one responsible for the request.
-LATE_WITHDRAWAL = timedelta(hours=48)
+def late_cancel_hours(request: HelpRequest) -> int:
+    """Hours before an assignment of ``request`` inside which giving it back is late: the KI's
+    ``late_cancel_hours`` setting (``LATE_CANCEL_HOURS`` by default)."""
+    return settings_for(request.ki).late_cancel_hours
 
 
 def is_late(assignment: Assignment, now: datetime | None = None) -> bool:
-    """Whether giving it back now leaves the KI less than ``LATE_WITHDRAWAL`` to find someone
-    (a written translation: its due day within two days)."""
+    """Whether giving it back now is a "kurzfristige Absage": it leaves the KI less than its
+    ``late_cancel_hours`` to find someone (a written translation: its due day within that time).
+    Every coordinator of the KI hears of it at once, not only the one responsible for the request."""
     now = now or utcnow()
+    window = timedelta(hours=late_cancel_hours(assignment.request))
     if assignment.starts_at is not None:
-        return assignment.starts_at - now < LATE_WITHDRAWAL
+        return assignment.starts_at - now < window
     due_on = assignment.request.due_on
-    return due_on is not None and due_on <= (now + LATE_WITHDRAWAL).astimezone(BERLIN).date()
+    return due_on is not None and due_on <= (now + window).astimezone(BERLIN).date()
 
 
 def withdraw(
     assignment: Assignment, request: HelpRequest, actor: User, withdraw_reason: str, *, note, **audit
 ) -> None:
     """The seat frees (the caller holds the request's lock and commits): a filled request
-    reopens, and its coordinators hear of it — all of them when it is late (``is_late``)."""
+    reopens, and its coordinators hear of it — all of them when it is late (``is_late``), which
+    the assignment, the request's history and the audit keep as a "kurzfristige Absage". The
+    offers and answers of the request stay as they were: whoever was asked before still counts."""
     late = is_late(assignment)
     assignment.status = AssignmentStatus.WITHDRAWN
     assignment.withdraw_reason = withdraw_reason.strip()[:300]
+    assignment.withdrawn_late = late
     record("assignment.withdrawn", actor=actor, subject=assignment, late=late, **audit)
+    if late:
+        note = _l("Kurzfristige Absage: %(note)s", note=note)
     lifecycle.seat_freed(request, actor, note)
     publish(AssignmentWithdrawn(request=request, actor=actor, assignment=assignment, late=late))
 

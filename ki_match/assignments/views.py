@@ -21,6 +21,7 @@ from ki_match.assignments.loaders import get_assignment
 from ki_match.assignments.services import (
     AssignmentError,
     is_late,
+    late_cancel_hours,
     report_hours,
     reportable,
     shows_place,
@@ -59,6 +60,7 @@ def _assignment_context(assignment: Assignment, **forms) -> dict:
         "shows_place": shows_place(assignment),
         "withdrawable": withdrawable(assignment),
         "late": withdrawable(assignment) and is_late(assignment),
+        "late_hours": late_cancel_hours(assignment.request),
         "reportable": reportable(assignment),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(formdata=None),
         "report_form": forms.get("report_form") or report_form_for(assignment),

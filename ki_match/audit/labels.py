@@ -68,6 +68,8 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "contact.share_ended": _l("Geteilten Kontakt beendet"),
             "contact.unshared": _l("Kontakt nicht mehr geteilt"),
             "task.done": _l("Aufgabe erledigt"),
+            "standby.added": _l("Tag auf Abruf eingetragen"),
+            "standby.removed": _l("Tag auf Abruf entfernt"),
         },
     ),
     "training": (
@@ -100,6 +102,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "series.date_cancelled": _l("Termin einer Serie abgesagt"),
             "series.following_retimed": _l("Uhrzeit eines Termins und aller folgenden geändert"),
             "series.following_cancelled": _l("Termin und alle folgenden abgesagt"),
+            "request.late_refill": _l("Nach kurzfristiger Absage automatisch nachgefragt"),
             "requests.client_data_purged": _l("Daten zu Klient*innen gelöscht"),
             "offer.sent": _l("Anfrage an Helfende*n geschickt"),
             "offer.accepted": _l("Zusage"),

@@ -39,6 +39,7 @@ def _coordinator(user: User) -> dict:
         "figures": home_queries.dashboard_figures(ki, now),
         "attention": request_lists.needing_attention(ki, now),
         "attention_labels": ATTENTION_LABELS,
+        "late_cancellations": assignment_queries.late_cancellations(ki),
     }
 
 

@@ -117,6 +117,8 @@ class HelperFacts:
     offers_accepted: int = 0
     no_shows: int = 0
     knows_client: bool = False
+    # On standby ("auf Abruf") on the request's day: listed first among candidates of equal score.
+    standby: bool = False
     # The shared pool: the helper's KI, whether it shares, and her consent to be asked by others.
     ki_id: int | None = None
     ki_name: str = ""
@@ -458,7 +460,12 @@ def rank(request: RequestFacts, helpers: Iterable[HelperFacts], language_name: L
         score, reasons, distance = soft_score(request, helper, language_name, words)
         entry = Candidate(helper, score, reasons, failures, distance)
         (near_misses if failures else candidates).append(entry)
-    order = lambda c: (-c.score, c.distance_km if c.distance_km is not None else 0, c.helper.name)  # noqa: E731
+    order = lambda c: (  # noqa: E731
+        -c.score,
+        not c.helper.standby,
+        c.distance_km if c.distance_km is not None else 0,
+        c.helper.name,
+    )
     candidates.sort(key=order)
     near_misses.sort(key=order)
     return MatchResult(candidates, near_misses)

@@ -32,6 +32,8 @@ from ki_match.reference import cache as reference_cache
 from ki_match.reference.cache import LanguageRow
 from ki_match.reference.models import Town
 from ki_match.requests.models import HelpRequest
+from ki_match.standby.queries import on_standby
+from ki_match.standby.services import request_day
 
 GERMAN = "de"
 
@@ -208,6 +210,7 @@ def helper_facts(ki_id: int, facts: RequestFacts, german_id: int | None, ids=Non
         history=_history(chosen, dialect, facts, now),
         answers=_offer_answers(chosen, dialect, facts),
         certificate_years=settings_for(db.session.get(Ki, ki_id)).police_certificate_valid_years,
+        standby=on_standby(request_day(facts.starts_at, facts.due_on)),
     )
     return [_assemble(row, gathered) for row in profiles]
 
@@ -357,6 +360,7 @@ class _Gathered:
     history: _History
     answers: _Answers
     certificate_years: int  # the asking KI's
+    standby: set[int]  # on standby ("auf Abruf") on the request's day
 
 
 def _assemble(row, gathered: _Gathered) -> HelperFacts:
@@ -413,6 +417,7 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         offers_accepted=answers.accepted.get(helper_id, 0),
         no_shows=history.no_shows.get(helper_id, 0),
         knows_client=helper_id in history.knows,
+        standby=helper_id in gathered.standby,
         ki_id=ki_id,
         ki_name=ki_name,
         ki_shares_pool=ki_shares_pool,

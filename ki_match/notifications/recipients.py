@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ki_match.accounts.models import Role
+from ki_match.assignments.services import late_cancel_hours
 from ki_match.clock import utcnow
 from ki_match.notifications.mailing import Change, to_coordinators, to_helper, to_ki, to_requester
 from ki_match.notifications.tasks import report_hours_key
@@ -126,9 +127,12 @@ def assignment_confirmed(event: AssignmentConfirmed) -> None:
 
 def assignment_withdrawn(event: AssignmentWithdrawn) -> None:
     """The coordinators responsible hear of it; of a late one, every coordinator of the KI."""
+    hours = late_cancel_hours(event.request)
     if event.late:
         subject = _l(
-            "Kurzfristige Absage: Einsatz in weniger als 48 Stunden (Anfrage #%(id)s)", id=event.request.id
+            "Kurzfristige Absage: Einsatz in weniger als %(hours)d Stunden (Anfrage #%(id)s)",
+            hours=hours,
+            id=event.request.id,
         )
     else:
         subject = _l("Absage für einen bestätigten Einsatz (Anfrage #%(id)s)", id=event.request.id)
@@ -141,6 +145,7 @@ def assignment_withdrawn(event: AssignmentWithdrawn) -> None:
         everyone=event.late,
         assignment=event.assignment,
         late=event.late,
+        late_hours=hours,
     )
 
 

@@ -117,7 +117,7 @@ def plan(request: HelpRequest, now: datetime) -> Plan | None:
     return Plan(waited_since, helper_ids)
 
 
-def _sender(request: HelpRequest) -> User | None:
+def sender_for(request: HelpRequest) -> User | None:
     """Whom the offers are sent in the name of: who sent the newest offer, else who hears of the request."""
     sender_id = db.session.scalar(
         select(Offer.sent_by_id)
@@ -136,7 +136,7 @@ def escalate_request(request_id: int, now: datetime) -> EscalationStep | None:
     """Follow up on one request if it is due; the step taken, or None."""
     request = lock_request(request_id)
     found = plan(request, now) if request is not None else None
-    sender = _sender(request) if found is not None and found.helper_ids else None
+    sender = sender_for(request) if found is not None and found.helper_ids else None
     if found is None or (found.helper_ids and sender is None):
         db.session.rollback()
         return None

@@ -56,6 +56,24 @@ def send_offers(
         refuse(_l("Für diese Anfrage werden keine Helfenden mehr gesucht."))
     if request.is_over():
         refuse(_l("Der Termin ist schon vorbei."))
+    expires_at = None
+    if expires_in is not None:
+        # A time people read: "bis 18:00", never "bis 17:54".
+        expires_at = round_up_to_quarter_hour(utcnow() + expires_in)
+        if request.starts_at is not None:
+            expires_at = min(expires_at, request.starts_at)
+    result = write_offers(request, wanted, coordinator, expires_at)
+    if not result.sent:
+        db.session.rollback()
+        return result
+    db.session.commit()
+    return result
+
+
+def write_offers(request: HelpRequest, wanted: set[int], coordinator: User, expires_at=None) -> SendResult:
+    """The offers of ``send_offers`` for a request still looking for people: the caller holds the
+    request's lock, has checked that it still looks for people, and commits (``send_offers``, or
+    the follow-up after a late cancellation, ``offers.late_refill``)."""
     profiles = db.session.scalars(
         select(HelperProfile)
         .where(HelperProfile.id.in_(wanted), _askable(request))
@@ -66,12 +84,6 @@ def send_offers(
             select(Offer.helper_id).where(Offer.request_id == request.id, Offer.helper_id.in_(wanted))
         )
     )
-    expires_at = None
-    if expires_in is not None:
-        # A time people read: "bis 18:00", never "bis 17:54".
-        expires_at = round_up_to_quarter_hour(utcnow() + expires_in)
-        if request.starts_at is not None:
-            expires_at = min(expires_at, request.starts_at)
     result = SendResult()
     for profile in sorted(profiles, key=lambda p: (p.user.display_name.casefold(), p.id)):
         if profile.id in asked:
@@ -91,14 +103,12 @@ def send_offers(
             db.session.add(offer)
             result.sent.append(offer)
     if not result.sent:
-        db.session.rollback()
         return result
     db.session.flush()
     for offer in result.sent:
         record("offer.sent", actor=coordinator, subject=offer, request_id=request.id)
     publish(OffersSent(request=request, actor=coordinator, offers=result.sent))
     lifecycle.mark_offered(request, coordinator)
-    db.session.commit()
     return result
 
 

@@ -38,6 +38,7 @@ class Ki(db.Model):
         CheckConstraint("retention_days BETWEEN 7 AND 3650", name="retention_days_range"),
         CheckConstraint("reminder_hours_before BETWEEN 1 AND 168", name="reminder_hours_range"),
         CheckConstraint("police_certificate_valid_years BETWEEN 1 AND 10", name="certificate_years_range"),
+        CheckConstraint("late_cancel_hours BETWEEN 1 AND 336", name="late_cancel_hours_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,8 @@ class Ki(db.Model):
     retention_days: Mapped[int | None] = mapped_column(SmallInteger)
     reminder_hours_before: Mapped[int | None] = mapped_column(SmallInteger)
     police_certificate_valid_years: Mapped[int | None] = mapped_column(SmallInteger)
+    # Giving a confirmed assignment back with less than this many hours to go is a late cancellation.
+    late_cancel_hours: Mapped[int | None] = mapped_column(SmallInteger)
     coordinators_invite_helpers: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Safeguarding gates (matching's hard rules): checks a helper needs before any offer.
     gate_confidentiality: Mapped[bool] = mapped_column(default=True, server_default=text("true"))

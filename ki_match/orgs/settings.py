@@ -1,9 +1,10 @@
-"""A KI's settings: what it says to the public, how long it keeps data, when it reminds, whom
-its coordinators may invite, which checks a helper needs before any offer (the gates).
+"""A KI's settings: what it says to the public, how long it keeps data, when it reminds, when a
+cancellation is late, whom its coordinators may invite, which checks a helper needs before any
+offer (the gates).
 
 Each setting is a column of ``ki``; a NULL there means the installation's default from the
-configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``).
-Every reader asks ``settings_for(ki)``, never the configuration, so a KI's own value wins
+configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``,
+``LATE_CANCEL_HOURS``). Every reader asks ``settings_for(ki)``, never the configuration, so a KI's own value wins
 everywhere at once. ``change_settings`` is the one way to change them (admins, /admin/settings).
 """
 
@@ -23,6 +24,7 @@ CONFIGURED = {
     "retention_days": "RETENTION_DAYS",
     "reminder_hours_before": "REMINDER_HOURS_BEFORE",
     "police_certificate_valid_years": "POLICE_CERTIFICATE_VALID_YEARS",
+    "late_cancel_hours": "LATE_CANCEL_HOURS",
 }
 # What a person may type as a KI's contact; the audit log names the field, not the text.
 TEXTS = ("contact_phone", "contact_email", "postal_address", "office_hours", "privacy_notice")
@@ -34,6 +36,7 @@ RANGES = {
     "reminder_hours_before": (1, 168),
     "police_certificate_valid_years": (1, 10),
     "lead_time_days": (0, 30),
+    "late_cancel_hours": (1, 336),
 }
 
 
@@ -49,6 +52,7 @@ class KiSettings:
     retention_days: int
     reminder_hours_before: int
     police_certificate_valid_years: int
+    late_cancel_hours: int
     lead_time_days: int
     coordinators_invite_helpers: bool
     # Safeguarding gates: checks a helper needs before any offer (matching's hard rules).

@@ -103,6 +103,7 @@ RETENTION: dict[str, Retention] = {
     "training_attendance": Retention(
         Keep.ERASE, "the dates she attended; her qualification date goes with her profile's details"
     ),
+    "standby_day": Retention(Keep.ERASE, "only needed for asking a person who is gone at short notice"),
 }
 
 

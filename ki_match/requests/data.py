@@ -47,6 +47,8 @@ class RequestData:
     # Automatic follow-up (ki_match.offers.escalation); None: off.
     escalate_after_hours: int | None = None
     escalate_limit: int | None = None
+    # After a late cancellation, ask the next people at once (ki_match.offers.late_refill).
+    standby_auto: bool = False
 
     def relevant(self) -> RequestData:
         """A copy without the fields this kind does not use, so nothing stale is stored."""
@@ -108,6 +110,7 @@ SCALAR_FIELDS = (
     "organisation_id",
     "escalate_after_hours",
     "escalate_limit",
+    "standby_auto",
 )
 
 
@@ -177,4 +180,5 @@ def duplicate_fields(request: HelpRequest) -> dict:
         "escalates": request.escalates,
         "escalate_after_hours": request.escalate_after_hours,
         "escalate_limit": request.escalate_limit,
+        "standby_auto": request.standby_auto,
     }

@@ -125,7 +125,7 @@ class AssignmentConfirmed(RequestEvent):
 @dataclass(frozen=True, kw_only=True)
 class AssignmentWithdrawn(RequestEvent):
     """A confirmed helper gave the seat back (by themselves, or deactivated); ``late``: with
-    less than ``assignments.services.LATE_WITHDRAWAL`` to go."""
+    less than the KI's ``late_cancel_hours`` to go (``assignments.services.is_late``)."""
 
     assignment: Assignment
     late: bool = False

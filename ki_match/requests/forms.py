@@ -241,6 +241,14 @@ class RequestForm(BaseForm):
         _l("Bitte angeben, wie viele Personen höchstens angefragt werden."),
         _l("Bitte eine Zahl von 1 bis 20 angeben."),
     )
+    # ki_match.offers.late_refill; off unless ticked.
+    standby_auto = BooleanField(
+        _l("Bei kurzfristiger Absage automatisch nachfragen"),
+        description=_l(
+            "Sagt eine bestätigte Person kurzfristig ab, werden sofort die Nächsten angefragt: zuerst "
+            "passende Helfende, die an diesem Tag auf Abruf sind, dann die Liste „Wer passt?“."
+        ),
+    )
     # Set by the submit button pressed ("draft" or "open"); never drawn as an input.
     intent = StringField()
 
@@ -406,6 +414,7 @@ class RequestForm(BaseForm):
             fill_mode=fill_mode,
             notes=(self.notes.data or "").strip() or None,
             organisation_id=self._choice(self.organisation_id),
+            standby_auto=bool(self.standby_auto.data),
             **self._escalation(),
         )
 

@@ -131,6 +131,8 @@ class HelpRequest(db.Model):
     # a date moved elsewhere stays recognisable by it.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("request_series.id"), index=True)
     series_day: Mapped[date | None]
+    # "Bei kurzfristiger Absage automatisch nachfragen" (ki_match.offers.late_refill).
+    standby_auto: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     ki = relationship("Ki")
     language = relationship("Language")
@@ -348,6 +350,8 @@ class Assignment(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdraw_reason: Mapped[str | None] = mapped_column(String(300))
+    # Given back with less than the KI's ``late_cancel_hours`` to go: a "kurzfristige Absage".
+    withdrawn_late: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     actual_minutes: Mapped[int | None]
     travel_km: Mapped[int | None]
     report_note: Mapped[str | None] = mapped_column(String(500))

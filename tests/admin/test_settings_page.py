@@ -25,6 +25,7 @@ GOOD = {
     "retention_days": "",
     "reminder_hours_before": "48",
     "police_certificate_valid_years": "3",
+    "late_cancel_hours": "24",
     "coordinators_invite_helpers": "y",
     "gate_confidentiality": "y",
     "gate_qualification": "y",
@@ -63,7 +64,7 @@ def test_saving_changes_the_admins_own_ki_only_and_audits_each_field(client, log
     saved = settings_for(_ki(ki.id))
     assert (saved.contact_phone, saved.lead_time_days, saved.reminder_hours_before) == ("05271 965-0", 5, 48)
     assert saved.retention_days == 90 and _ki(ki.id).retention_days is None
-    assert saved.coordinators_invite_helpers
+    assert saved.coordinators_invite_helpers and saved.late_cancel_hours == 24
     assert settings_for(_ki(other.id)).reminder_hours_before == 24
     fields = {
         event.detail["field"]
@@ -83,6 +84,8 @@ def test_saving_changes_the_admins_own_ki_only_and_audits_each_field(client, log
         ("police_certificate_valid_years", "11", "von 1 bis 10"),
         ("lead_time_days", "", "Bitte geben Sie eine Zahl an."),
         ("lead_time_days", "31", "von 0 bis 30"),
+        ("late_cancel_hours", "0", "von 1 bis 336"),
+        ("late_cancel_hours", "337", "von 1 bis 336"),
     ],
 )
 def test_bad_input_answers_422_with_the_message_and_keeps_what_was_typed(

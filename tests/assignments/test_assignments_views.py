@@ -276,7 +276,7 @@ def test_a_late_withdrawal_goes_to_every_coordinator_at_once(client, amina, coor
     mails = outbox("assignment_withdrawn")
     assert {mail.to_address for mail in mails} == {coordinator.email, colleague.email}
     assert all("Kurzfristige Absage" in mail.subject for mail in mails)
-    assert "Kurzfristig: Der Einsatz beginnt in weniger als 48 Stunden." in mails[0].body_text
+    assert "Kurzfristige Absage: Der Einsatz beginnt in weniger als 48 Stunden." in mails[0].body_text
 
 
 def test_a_withdrawal_in_good_time_goes_to_the_coordinator_responsible(

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"config", "clock", "db", "extensions", "security", "urls", "htmx", "access", "events"},
     {"core", "orgs", "reference", "audit", "outbox"},
     {"accounts"},
-    {"helpers", "profile"},
+    {"helpers", "profile", "standby"},
     {"requests"},
     {"matching"},
     {"assignments", "offers", "training"},
