@@ -20,10 +20,9 @@ def helper_in_hoexter(create_helper, auth):
     return profile
 
 
-def _done(helper, coordinator, **request):
-    return move_into_past(
-        assignment_for(make_request(created_by=coordinator, **request), helper, coordinator)
-    )
+def _done(helper, coordinator, days: int = 1, **request):
+    request = make_request(created_by=coordinator, **request)
+    return move_into_past(assignment_for(request, helper, coordinator), days)
 
 
 def _form(client, assignment) -> str:
@@ -122,3 +121,25 @@ def test_what_is_typed_for_the_way_not_taken_does_not_count(client, helper_in_ho
     assert client.post(f"/assignments/{done.id}/report", data=data).status_code == 303
     assignment = db.session.get(Assignment, done.id)
     assert (assignment.travel_km, assignment.ticket) == (12, None)
+
+
+def test_the_receipt_note_is_purged_with_the_requests_other_texts(helper_in_hoexter, coordinator):
+    from ki_match.clock import utcnow
+    from ki_match.privacy.services import delete_helper_account
+    from ki_match.requests.retention import _purge
+
+    first, second = (_done(helper_in_hoexter, coordinator, days) for days in (1, 2))
+    for assignment in (first, second):
+        db.session.add(TravelTicket(assignment_id=assignment.id, cents=740, note="Bus R22"))
+    db.session.commit()
+    _purge([first.request_id], utcnow())
+    db.session.commit()
+    db.session.expire_all()
+    assert (db.session.get(TravelTicket, first.id).note, db.session.get(TravelTicket, second.id).note) == (
+        None,
+        "Bus R22",
+    )
+    delete_helper_account(helper_in_hoexter.user)
+    db.session.expire_all()
+    assert db.session.get(TravelTicket, second.id).note is None
+    assert db.session.get(TravelTicket, second.id).cents == 740  # the money stays in the statistics
