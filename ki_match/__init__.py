@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.reports.views import bp as reports
     from ki_match.requests.commands import bp as request_commands
     from ki_match.standby.views import bp as standby
+    from ki_match.statements.views import bp as statements
     from ki_match.training.views import bp as training
 
     # The profile's routes live in several modules on one blueprint; importing them adds the routes.
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         organisations,
         directory,
         reports,
+        statements,
         admin,
         reference,
         settings_pages,

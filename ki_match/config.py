@@ -189,6 +189,14 @@ class BaseConfig:
     # A confirmed helper giving her assignment back with less than this many hours to go cancels
     # late ("kurzfristige Absage"): every coordinator is alerted (assignments.services.is_late).
     LATE_CANCEL_HOURS = 48
+    # The tax-free yearly limits a helper's allowance is held against, in cents, from the year on
+    # until a later year's entry (§ 3 Nr. 26a EStG Ehrenamtspauschale, § 3 Nr. 26 EStG
+    # Übungsleiterpauschale; raised for 2026 by the Steueränderungsgesetz 2025). Read through
+    # ``statements.limits.limit_cents``.
+    ALLOWANCE_LIMITS = {
+        2021: {"ehrenamt": 84000, "uebungsleiter": 300000},
+        2026: {"ehrenamt": 96000, "uebungsleiter": 330000},
+    }
     # Hours an offer may stay unanswered before its coordinator is reminded.
     OFFER_UNANSWERED_HOURS = 48
     # Seconds between two looks of a request page's offers block for answers, while some are out.

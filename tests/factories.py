@@ -24,6 +24,7 @@ from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
+from ki_match.reports.models import AllowanceRate
 from ki_match.requests import series as series_rules
 from ki_match.requests.data import RequestData
 from ki_match.requests.lifecycle import transition
@@ -37,6 +38,7 @@ from ki_match.requests.models import (
     RequestKind,
     RequestSeries,
     RequestStatus,
+    TravelTicket,
 )
 from ki_match.requests.recurrence import Frequency, Rule, expand
 
@@ -349,6 +351,48 @@ def completed_for(helper: HelperProfile, coordinator: User) -> Assignment:
     assignment = move_into_past(assignment_for(request, helper, coordinator))
     lifecycle.complete(request.id, coordinator)
     return db.session.get(Assignment, assignment.id)
+
+
+def allowance_rate(ki: Ki, valid_from: date, per_hour_cents: int, per_km_cents: int) -> AllowanceRate:
+    rate = AllowanceRate(
+        ki_id=ki.id, valid_from=valid_from, per_hour_cents=per_hour_cents, per_km_cents=per_km_cents
+    )
+    db.session.add(rate)
+    db.session.commit()
+    return rate
+
+
+def reported(
+    helper: HelperProfile,
+    coordinator: User,
+    starts_at: datetime | None,
+    *,
+    minutes: int,
+    km: int = 0,
+    ticket_cents: int | None = None,
+    approved: bool = True,
+    **request_columns,
+) -> Assignment:
+    """An assignment of ``helper`` at ``starts_at`` (UTC; None with ``due_on=`` for a written
+    translation) whose hours are reported, and approved unless ``approved=False``."""
+    kind = RequestKind.WRITTEN if starts_at is None else RequestKind.ACCOMPANIMENT
+    request = make_request(
+        ki=helper.ki, created_by=coordinator, kind=kind, starts_at=starts_at, **request_columns
+    )
+    assignment = booked(
+        request,
+        helper,
+        status=AssignmentStatus.COMPLETED,
+        actual_minutes=minutes,
+        travel_km=km,
+        reported_at=utcnow(),
+        approved_at=utcnow() if approved else None,
+        approved_by_id=coordinator.id if approved else None,
+    )
+    if ticket_cents:
+        db.session.add(TravelTicket(assignment_id=assignment.id, cents=ticket_cents))
+        db.session.commit()
+    return assignment
 
 
 def set_status(assignment: Assignment, status: AssignmentStatus) -> Assignment:

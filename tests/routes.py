@@ -38,7 +38,7 @@ from werkzeug.routing.converters import (
 
 from ki_match.access import Policy
 from ki_match.accounts.models import Role, User
-from ki_match.clock import utcnow
+from ki_match.clock import local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperProfile
 from ki_match.notifications.tasks import CoordinatorTask
@@ -72,6 +72,8 @@ SAMPLES: dict[str, object] = {
     "filename": "css/app.css",
     # A KI's front door: the KI under test's own.
     "slug": lambda world, ki_id: db.session.get(Ki, ki_id).slug if ki_id else "hoexter",
+    # A yearly statement: this year's.
+    "year": lambda world, ki_id: local_today().year,
 }
 
 

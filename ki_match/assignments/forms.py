@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ki_match.core.forms import BaseForm, WholeNumberField
+from ki_match.core.forms import BaseForm, EuroField, WholeNumberField
+from ki_match.matching.distances import round_trip_km
 
 MAX_MINUTES = 24 * 60  # the database allows one day at most
+MAX_TICKET_CENTS = 50000  # travel_ticket's CHECK
+
+BY_CAR, BY_TICKET = "km", "ticket"
 
 
 class WithdrawForm(BaseForm):
@@ -43,14 +48,39 @@ class ReportForm(BaseForm):
         ],
         render_kw={"inputmode": "numeric", "min": 0, "max": MAX_MINUTES},
     )
+    travel_by = RadioField(
+        _l("Wie sind Sie hingekommen?"),
+        choices=[
+            SelectChoice(BY_CAR, _l("Mit dem Auto: Kilometer")),
+            SelectChoice(BY_TICKET, _l("Ticket statt Kilometer (Bus, Bahn)")),
+        ],
+        default=BY_CAR,  # also when the form does not ask (a report sent without the choice)
+        invalid_choice_message=_l("Bitte wählen Sie eine Möglichkeit."),
+    )
     travel_km = WholeNumberField(
         _l("Gefahrene Kilometer (hin und zurück)"),
-        description=_l("0, wenn Sie nicht gefahren sind."),
-        validators=[
-            InputRequired(_l("Bitte geben Sie die Kilometer an – 0, wenn Sie nicht gefahren sind.")),
-            NumberRange(min=0, max=1000, message=_l("Bitte eine Zahl von 0 bis 1000.")),
-        ],
+        description=_l(
+            "Vorgeschlagen aus der Entfernung Ihres Wohnorts; bitte ändern, wenn es anders war. 0, wenn Sie nicht gefahren sind."
+        ),
+        validators=[Optional(), NumberRange(min=0, max=1000, message=_l("Bitte eine Zahl von 0 bis 1000."))],
         render_kw={"inputmode": "numeric", "min": 0, "max": 1000},
+    )
+    ticket = EuroField(
+        _l("Preis des Tickets in Euro (hin und zurück)"),
+        description=_l("z. B. 7,40 – das Integrationszentrum erstattet den Preis."),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1, max=MAX_TICKET_CENTS, message=_l("Bitte einen Betrag von 0,01 bis 500,00 Euro.")
+            ),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+    ticket_note = StringField(
+        _l("Beleg (freiwillig)"),
+        description=_l("z. B. „Bus Brakel–Höxter, Quittung liegt vor“."),
+        validators=[Optional(), Length(max=200, message=_l("Bitte höchstens 200 Zeichen."))],
+        render_kw={"maxlength": 200},
     )
     note = TextAreaField(
         _l("Kurze Notiz (freiwillig)"),
@@ -65,9 +95,39 @@ class ReportForm(BaseForm):
     def total_minutes(self) -> int:
         return (self.hours.data or 0) * 60 + (self.minutes.data or 0)
 
+    @property
+    def by_ticket(self) -> bool:
+        return self.travel_by.data == BY_TICKET
+
+    def travel(self) -> dict:
+        """What the report stores: kilometres, or a ticket instead (then 0 km)."""
+        if self.by_ticket:
+            return {"travel_km": 0, "ticket_cents": self.ticket.data, "ticket_note": self.ticket_note.data}
+        return {"travel_km": self.travel_km.data, "ticket_cents": None, "ticket_note": None}
+
+    def _travel_valid(self) -> bool:
+        """Kilometres by car, or the ticket's price; the other one's field is not asked for."""
+        if self.travel_by.errors:
+            return False
+        if self.by_ticket:
+            if not self.ticket.errors and self.ticket.data is None:
+                self.ticket.errors.append(_l("Bitte geben Sie den Preis des Tickets an."))
+            return not self.ticket.errors and not self.ticket_note.errors
+        if not self.travel_km.errors and self.travel_km.data is None:
+            self.travel_km.errors.append(
+                _l("Bitte geben Sie die Kilometer an – 0, wenn Sie nicht gefahren sind.")
+            )
+        return not self.travel_km.errors
+
     def validate(self, extra_validators=None) -> bool:
-        # A cross-field check: an empty minutes field skips its own validators (Optional).
+        # Cross-field checks: an empty field skips its own validators (Optional).
         valid = super().validate(extra_validators)
+        # The field of the way not taken does not count against the report.
+        ignored = (self.travel_km,) if self.by_ticket else (self.ticket, self.ticket_note)
+        for field in ignored:
+            field.errors = []
+        valid = not any(field.errors for field in self._fields.values())
+        valid = self._travel_valid() and valid
         if self.hours.errors or self.minutes.errors:
             return valid
         if self.total_minutes == 0:
@@ -80,15 +140,23 @@ class ReportForm(BaseForm):
 
 
 def report_form_for(assignment, **kwargs) -> ReportForm:
-    """The report form showing what is reported so far (the helper's page, the coordinator's)."""
+    """The report form showing what is reported so far (the helper's page, the coordinator's);
+    before the first report, the kilometres there and back that matching knows, editable, or a
+    ticket for a helper without a car."""
+    ticket = assignment.ticket
     if assignment.actual_minutes is None:
-        return ReportForm(formdata=None, travel_km=assignment.travel_km, **kwargs)
+        travel_by = BY_TICKET if assignment.helper.has_no_car else BY_CAR
+        suggested = round_trip_km(assignment.helper, assignment.request)
+        return ReportForm(formdata=None, travel_by=travel_by, travel_km=suggested, **kwargs)
     hours, minutes = divmod(assignment.actual_minutes, 60)
     return ReportForm(
         formdata=None,
         hours=hours,
         minutes=minutes,
+        travel_by=BY_TICKET if ticket else BY_CAR,
         travel_km=assignment.travel_km,
+        ticket=ticket.cents if ticket else None,
+        ticket_note=ticket.note if ticket else None,
         note=assignment.report_note,
         **kwargs,
     )

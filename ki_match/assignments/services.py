@@ -18,7 +18,7 @@ from ki_match.orgs.settings import settings_for
 from ki_match.requests import lifecycle
 from ki_match.requests.events import AssignmentWithdrawn, HoursApproved, HoursReported
 from ki_match.requests.locks import lock_request
-from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest
+from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, TravelTicket
 
 
 class AssignmentError(lifecycle.RequestError):
@@ -123,9 +123,19 @@ def _may_report(assignment: Assignment, actor: User) -> bool:
 
 
 def report_hours(
-    assignment: Assignment, actor: User, *, minutes: int, travel_km: int, note: str | None
+    assignment: Assignment,
+    actor: User,
+    *,
+    minutes: int,
+    travel_km: int,
+    note: str | None,
+    ticket_cents: int | None = None,
+    ticket_note: str | None = None,
 ) -> None:
     """The hours and kilometres of an assignment that has begun, changeable until approved.
+
+    A ticket ("Ticket statt Kilometer", ``ticket_cents``) stands instead of kilometres: the
+    kilometres are then 0, and a ticket reported before goes when kilometres come instead.
 
     The helper reports her own. For a helper the KI manages (``User.managed_by_ki_since``) a
     coordinator or admin of her KI enters what she said on the phone: the same rules, the
@@ -142,7 +152,8 @@ def report_hours(
     if assignment.starts_at is not None and assignment.starts_at > utcnow():
         _refuse(_l("Stunden können erst nach dem Einsatz gemeldet werden."))
     assignment.actual_minutes = minutes
-    assignment.travel_km = travel_km
+    assignment.travel_km = 0 if ticket_cents else travel_km
+    _set_ticket(assignment, ticket_cents, ticket_note)
     assignment.report_note = (note or "").strip()[:500] or None
     assignment.reported_at = utcnow()
     assignment.status = AssignmentStatus.COMPLETED
@@ -150,6 +161,15 @@ def report_hours(
     record("assignment.reported", actor=actor, subject=assignment, **on_behalf)
     publish(HoursReported(request=request, actor=actor, assignment=assignment))
     db.session.commit()
+
+
+def _set_ticket(assignment: Assignment, cents: int | None, note: str | None) -> None:
+    if not cents:
+        assignment.ticket = None
+        return
+    ticket = assignment.ticket or TravelTicket()
+    ticket.cents, ticket.note = cents, (note or "").strip()[:200] or None
+    assignment.ticket = ticket
 
 
 def approve_report(assignment_id: int, coordinator: User) -> Assignment:

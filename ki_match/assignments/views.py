@@ -107,8 +107,8 @@ def report(assignment_id: int):
             assignment,
             current_user._get_current_object(),
             minutes=form.total_minutes,
-            travel_km=form.travel_km.data,
             note=form.note.data,
+            **form.travel(),
         )
     except AssignmentError as error:
         flash(str(error), "error")

@@ -21,6 +21,8 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "request.edit_viewed": _l("Anfrage zum Bearbeiten geöffnet"),
             "request.why_not": _l("„Warum nicht?“ angesehen"),
             "assignment.viewed": _l("Einsatz angesehen"),
+            "statement.viewed": _l("Jahresübersicht angesehen"),
+            "statement.exported": _l("Jahresübersicht heruntergeladen"),
             "account.list_viewed": _l("Konten angesehen"),
             "organisation.members_viewed": _l("Mitglieder einer Organisation angesehen"),
             "contact.viewed": _l("Geteilten Kontakt angesehen"),
@@ -47,6 +49,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
         {
             "helper.approved": _l("Helfende*n freigegeben"),
             "helper.checks_updated": _l("Nachweise eingetragen"),
+            "helper.allowance_limit_changed": _l("Steuerfreie Pauschale gewählt"),
             "helper.note_changed": _l("Notiz geändert"),
             "helper.managed_created": _l("Verwaltete*n Helfende*n angelegt"),
             "helper.managed_updated": _l("Verwaltete*n Helfende*n geändert"),

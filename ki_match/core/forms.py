@@ -16,8 +16,9 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
-from wtforms.widgets import DateInput, TimeInput
+from wtforms.widgets import DateInput, TextInput, TimeInput
 
+from ki_match.core.money import cents_to_text, parse_cents
 from ki_match.core.text import clean_text, normalise_name
 from ki_match.db import INT_MAX
 
@@ -163,6 +164,34 @@ class WholeNumberField(IntegerField):
         except ValueError:
             self.data = None
             raise
+
+
+class EuroField(Field):
+    """An amount in euros as people type it ("12,50", "12.50", "12 €"), kept as whole cents; empty
+    is no answer. The form shows a stored amount back as "12,50"."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if _blank(self, valuelist):
+            return
+        try:
+            self.data = parse_cents(valuelist[0])
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(
+                _(
+                    "Bitte geben Sie einen Betrag in Euro mit höchstens zwei Nachkommastellen ein, z. B. 12,50."
+                )
+            ) from exc
+        if self.data > INT_MAX:
+            self.data = None
+            raise ValueError(_("Der Betrag ist zu hoch."))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return cents_to_text(self.data) if self.data is not None else ""
 
 
 def id_number(value) -> int:

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 
 from ki_match.core.deadlines import answer_by
 from ki_match.core.forms import LOCALES
+from ki_match.core.money import euros
 from ki_match.core.text import short_name
 from ki_match.orgs.queries import page_ki
 from ki_match.orgs.settings import settings_for, tel_number
@@ -31,7 +32,7 @@ def register(app: Flask) -> None:
         page_ki=page_ki,
         settings_for=settings_for,
     )
-    app.jinja_env.filters.update(answer_by=answer_by, tel_number=tel_number)
+    app.jinja_env.filters.update(answer_by=answer_by, tel_number=tel_number, euros=euros)
 
     @app.context_processor
     def locale_switch():

@@ -70,6 +70,7 @@ def _forms(profile: HelperProfile) -> dict:
     where.home_town.data = profile.home_town_id
     where.towns.data = [town.id for town in profile.towns]
     where.max_travel_km.data, where.remote_ok.data = profile.max_travel_km, profile.remote_ok
+    where.has_no_car.data = profile.has_no_car
     when = WhenForm(formdata=None, prefix="when")
     when.monthly_cap.data = profile.monthly_cap
     more = MoreForm(formdata=None, topics=profile_queries.topics_to_pick(ki, profile), prefix="more")
@@ -249,6 +250,7 @@ def manage_where(profile_id: int):
             towns=[by_id[town_id] for town_id in form.towns.data],
             max_travel_km=form.max_travel_km.data,
             remote_ok=form.remote_ok.data,
+            has_no_car=form.has_no_car.data,
         )
         return _back(profile, _("Gespeichert: wo die Person hilft."), "where")
     return manage_page(profile, 422, where_form=form)

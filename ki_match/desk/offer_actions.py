@@ -35,6 +35,7 @@ from ki_match.requests import lifecycle
 from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest
+from ki_match.statements.queries import over_limit_warnings
 
 PAGE = "requests/show.html"
 
@@ -194,11 +195,13 @@ def no_show(assignment_id: int):
 
 
 def _approvals(*, status: int = 200, message: str | None = None, failed: bool = False):
+    reports = assignment_queries.reports_awaiting_approval(current_ki())
     return render(
         "requests/approvals.html",
         "approval_list",
         status=status,
-        reports=assignment_queries.reports_awaiting_approval(current_ki()),
+        reports=reports,
+        limit_warnings=over_limit_warnings(reports),
         message=message,
         failed=failed,
     )

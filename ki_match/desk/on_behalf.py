@@ -147,8 +147,8 @@ def enter_hours(assignment_id: int):
             assignment,
             actor(),
             minutes=form.total_minutes,
-            travel_km=form.travel_km.data,
             note=form.note.data,
+            **form.travel(),
         )
     except AssignmentError as error:
         return _hours_answer(help_request, str(error), to_tasks, failed=True)

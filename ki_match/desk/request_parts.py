@@ -34,6 +34,8 @@ from ki_match.requests.models import (
     RequestStatus,
 )
 from ki_match.requests.queries import rows_of
+from ki_match.statements.limits import LimitUse
+from ki_match.statements.queries import over_limit_warnings
 
 HOLDING = frozenset({AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW})
 # Offers still out: asked and not answered, or accepted and not confirmed (``requests.queries.open_offers``).
@@ -58,6 +60,8 @@ class OfferRow:
     # The safeguarding rules a confirmable helper fails now, and the form for the exception's reason.
     gates: list[Failure] = field(default_factory=list)
     confirm_form: ConfirmOfferForm | None = None
+    # Approving the reported hours takes the helper over her yearly limit (``statements``).
+    limit_warning: LimitUse | None = None
 
     @property
     def never_confirmed(self) -> Failure | None:
@@ -130,6 +134,8 @@ def _actions(row: OfferRow, seeking: bool, now) -> OfferRow:
             and assignment.reported_at is None
         )
         row.can_approve = assignment.reported_at is not None and assignment.approved_at is None
+        if row.can_approve:
+            row.limit_warning = over_limit_warnings([assignment]).get(assignment.id)
     return row
 
 

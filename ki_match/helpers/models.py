@@ -20,6 +20,13 @@ class Gender(enum.StrEnum):
     DIVERSE = "diverse"
 
 
+class AllowanceLimit(enum.StrEnum):
+    """The tax-free yearly limit a helper's allowance is held against (§ 3 EStG), chosen by coordinators."""
+
+    EHRENAMT = "ehrenamt"  # Ehrenamtspauschale, § 3 Nr. 26a
+    UEBUNGSLEITER = "uebungsleiter"  # Übungsleiterpauschale, § 3 Nr. 26
+
+
 class HelperKind(enum.StrEnum):
     SPRACHLOTSE = "sprachlotse"
     VOLUNTEER = "volunteer"
@@ -54,6 +61,13 @@ class HelperProfile(db.Model):
     home_town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id"))
     max_travel_km: Mapped[int | None]
     remote_ok: Mapped[bool] = mapped_column(default=False)
+    # "Ich habe kein Auto": matching's travel time between towns is the bus's, not the car's.
+    has_no_car: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    allowance_limit: Mapped[AllowanceLimit] = mapped_column(
+        str_enum(AllowanceLimit, "allowance_limit"),
+        default=AllowanceLimit.EHRENAMT,
+        server_default=text("'ehrenamt'"),
+    )
     # The shared pool (README "Shared pool"): other KIs that share may ask her by phone, video or
     # in writing, and — separately — in person within her travel distance.
     pool_remote_ok: Mapped[bool] = mapped_column(default=False, server_default=text("false"))

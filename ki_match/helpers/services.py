@@ -9,7 +9,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from ki_match.audit.services import record
-from ki_match.helpers.models import HelperProfile
+from ki_match.helpers.models import AllowanceLimit, HelperProfile
 from ki_match.reference.models import Level
 
 # The consent text a helper agrees to is templates/profile/consent/<CONSENT_VERSION>.html.
@@ -172,3 +172,14 @@ def record_checks(profile: HelperProfile, by, **dates: date | None) -> list[str]
     if changed:
         record("helper.checks_updated", actor=by, subject=profile, checks=changed)
     return changed
+
+
+def set_allowance_limit(profile: HelperProfile, kind: AllowanceLimit, by) -> bool:
+    """Which tax-free limit the helper's allowance is held against (coordinators choose; the
+    Ehrenamtspauschale unless they say otherwise). Whether it changed; the caller commits."""
+    if profile.allowance_limit == kind:
+        return False
+    before = profile.allowance_limit
+    profile.allowance_limit = kind
+    record("helper.allowance_limit_changed", actor=by, subject=profile, old=before.value, new=kind.value)
+    return True

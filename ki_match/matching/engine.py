@@ -27,6 +27,10 @@ NATIVE = 7
 # Roads in a rural Kreis are about a third longer than the straight line, at about 50 km/h.
 ROAD_FACTOR = 1.3
 ROAD_SPEED_KMH = 50
+# Without a car ("Ich habe kein Auto"): buses between the towns of a rural Kreis, with changes
+# and waiting, make about 20 km/h door to door, and never less than half an hour between towns.
+TRANSIT_SPEED_KMH = 20
+TRANSIT_MIN = timedelta(minutes=30)
 MIN_GAP = timedelta(minutes=15)
 
 
@@ -49,12 +53,18 @@ class Place:
     lon: float
 
 
-def travel_time(a: Place | None, b: Place | None) -> timedelta:
-    """Time to get from one town to the other, never less than a short break."""
+def road_km(a: Place, b: Place) -> float:
+    """The distance by road between two towns, estimated from the straight line."""
+    return great_circle_km(a.lat, a.lon, b.lat, b.lon) * ROAD_FACTOR
+
+
+def travel_time(a: Place | None, b: Place | None, *, by_car: bool = True) -> timedelta:
+    """Time to get from one town to the other, never less than a short break; slower without a car."""
     if a is None or b is None or a.town_id == b.town_id:
         return MIN_GAP
-    minutes = great_circle_km(a.lat, a.lon, b.lat, b.lon) * ROAD_FACTOR / ROAD_SPEED_KMH * 60
-    return max(MIN_GAP, timedelta(minutes=5 * math.ceil(minutes / 5)))
+    speed, least = (ROAD_SPEED_KMH, MIN_GAP) if by_car else (TRANSIT_SPEED_KMH, TRANSIT_MIN)
+    minutes = road_km(a, b) / speed * 60
+    return max(least, timedelta(minutes=5 * math.ceil(minutes / 5)))
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ class HelperFacts:
     served_town_ids: frozenset[int] = frozenset()
     max_travel_km: int | None = None
     remote_ok: bool = False
+    has_car: bool = True
     slots: tuple[Slot, ...] = ()
     absences: tuple[Absence, ...] = ()
     busy: tuple[Busy, ...] = ()
@@ -234,7 +245,11 @@ def _clash(request: RequestFacts, helper: HelperFacts) -> Busy | None:
     if request.starts_at is None or request.ends_at is None:
         return None
     for busy in helper.busy:
-        gap = travel_time(busy.place, request.place) if request.kind in IN_PERSON else MIN_GAP
+        gap = (
+            travel_time(busy.place, request.place, by_car=helper.has_car)
+            if request.kind in IN_PERSON
+            else MIN_GAP
+        )
         if busy.starts_at - gap < request.ends_at and request.starts_at < busy.ends_at + gap:
             return busy
     return None

@@ -38,7 +38,7 @@ from ki_match.standby.services import request_day
 GERMAN = "de"
 
 
-def _place(town: Town | None) -> Place | None:
+def place_of(town: Town | None) -> Place | None:
     if town is None:
         return None
     return Place(town.id, town.name, town.lat, town.lon)
@@ -70,7 +70,7 @@ def request_facts(request: HelpRequest) -> RequestFacts:
         starts_at=request.starts_at,
         ends_at=request.ends_at,
         due_on=request.due_on,
-        place=_place(request.town),
+        place=place_of(request.town),
         gender_pref=request.gender_pref.value if request.gender_pref else None,
         qualified_required=request.qualified_required,
         topic_id=request.topic_id,
@@ -388,6 +388,7 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         confidentiality_signed_on,
         training_completed_on,
         police_certificate_seen_on,
+        has_no_car,
     ) = row
     spoken = gathered.languages.get(helper_id, {})
     history, answers = gathered.history, gathered.answers
@@ -405,6 +406,7 @@ def _assemble(row, gathered: _Gathered) -> HelperFacts:
         served_town_ids=frozenset(gathered.served.get(helper_id, ())),
         max_travel_km=max_km,
         remote_ok=remote_ok,
+        has_car=not has_no_car,
         slots=tuple(gathered.slots.get(helper_id, ())),
         absences=tuple(gathered.absences.get(helper_id, ())),
         busy=tuple(gathered.busy.get(helper_id, ())),

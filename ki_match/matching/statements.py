@@ -135,6 +135,7 @@ def _profiles(among, dialect):
             HelperProfile.confidentiality_signed_on,
             HelperProfile.qualification_completed_on,
             HelperProfile.police_certificate_seen_on,
+            HelperProfile.has_no_car,
         )
         .join(User, User.id == HelperProfile.user_id)
         .join(Ki, Ki.id == HelperProfile.ki_id)

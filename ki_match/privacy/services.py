@@ -39,6 +39,7 @@ from ki_match.requests.models import (
     Offer,
     OfferStatus,
     RequestStatusChange,
+    TravelTicket,
 )
 
 # Stored in place of the name: history pages then read "Gelöschte Person".
@@ -294,6 +295,8 @@ def _clear_typed_text(profile: HelperProfile) -> None:
         .where(Assignment.helper_id == profile.id)
         .values(withdraw_reason=None, report_note=None)
     )
+    mine = select(Assignment.id).where(Assignment.helper_id == profile.id)
+    db.session.execute(update(TravelTicket).where(TravelTicket.assignment_id.in_(mine)).values(note=None))
 
 
 def _terms(former: list[str]) -> list[str]:

@@ -151,6 +151,10 @@ class WhereForm(BaseForm):
         render_kw={"inputmode": "numeric", "min": 0, "max": 300},
     )
     remote_ok = BooleanField(_l("Ich kann auch am Telefon oder per Video dolmetschen."))
+    has_no_car = BooleanField(
+        _l("Ich habe kein Auto."),
+        description=_l("Dann planen wir mehr Zeit für Bus und Bahn zwischen zwei Orten ein."),
+    )
 
     def __init__(self, *args, towns=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -182,11 +182,13 @@ def update_where(
     towns: list[Town],
     max_travel_km: int | None,
     remote_ok: bool,
+    has_no_car: bool,
 ) -> None:
     profile.home_town = home_town
     profile.towns = sorted(towns, key=lambda town: town.name)
     profile.max_travel_km = max_travel_km
     profile.remote_ok = remote_ok
+    profile.has_no_car = has_no_car
     _changed(profile, "where", "saved")
     db.session.commit()
 

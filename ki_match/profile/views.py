@@ -162,6 +162,7 @@ def where():
         form.towns.data = [town.id for town in profile.towns]
         form.max_travel_km.data = profile.max_travel_km
         form.remote_ok.data = profile.remote_ok
+        form.has_no_car.data = profile.has_no_car
     elif form.validate_on_submit():
         by_id = {town.id: town for town in towns}
         services.update_where(
@@ -170,6 +171,7 @@ def where():
             towns=[by_id[town_id] for town_id in form.towns.data],
             max_travel_km=form.max_travel_km.data,
             remote_ok=form.remote_ok.data,
+            has_no_car=form.has_no_car.data,
         )
         return _saved("where", _("Gespeichert: wo Sie helfen."))
     return render_form(

@@ -47,7 +47,14 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Organisation
 from ki_match.reports.models import AllowanceRate
 from ki_match.reports.services import Month, Period, ReportFilters
-from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, RequestStatus
+from ki_match.requests.models import (
+    Assignment,
+    AssignmentStatus,
+    HelpRequest,
+    Offer,
+    RequestStatus,
+    TravelTicket,
+)
 
 FILLED = (RequestStatus.FILLED, RequestStatus.COMPLETED)
 DECIDED = (RequestStatus.FILLED, RequestStatus.COMPLETED, RequestStatus.UNFILLED)
@@ -469,13 +476,18 @@ def _rate_of_day(valid_rates: list[AllowanceRate], attribute: str):
 
 
 def _allowance_columns(valid_rates: list[AllowanceRate]):
+    """The statement's columns; a query using them joins ``WITH_TICKET``."""
     per_hour = _rate_of_day(valid_rates, "per_hour_cents")
     per_km = _rate_of_day(valid_rates, "per_km_cents")
     minutes = func.coalesce(Assignment.actual_minutes, 0)
     km = func.coalesce(Assignment.travel_km, 0)
-    # Whole cents, half up: (minutes × cents per hour + 30) // 60.
-    amount = (minutes * per_hour + 30) // 60 + km * per_km
-    return per_hour, per_km, minutes, km, amount
+    ticket = func.coalesce(TravelTicket.cents, 0)
+    # Whole cents, half up: (minutes × cents per hour + 30) // 60; a ticket at cost.
+    amount = (minutes * per_hour + 30) // 60 + km * per_km + ticket
+    return per_hour, per_km, minutes, km, ticket, amount
+
+
+WITH_TICKET = (TravelTicket, TravelTicket.assignment_id == Assignment.id)
 
 
 @dataclass(frozen=True)
@@ -488,11 +500,12 @@ class AllowanceTotal:
     assignments: int
     without_rate: int
     own: bool = True  # a helper of the KI; another KI's (the shared pool) has no statement page here
+    ticket_cents: int = 0
 
 
 def allowance_totals(ki_id: int, period: Period) -> list[AllowanceTotal]:
     """Per helper: approved minutes, kilometres and the amount, for the finance office."""
-    per_hour, _per_km, minutes, km, amount = _allowance_columns(rates(ki_id))
+    per_hour, _per_km, minutes, km, ticket, amount = _allowance_columns(rates(ki_id))
     rows = db.session.execute(
         select(
             Assignment.helper_id,
@@ -500,6 +513,7 @@ def allowance_totals(ki_id: int, period: Period) -> list[AllowanceTotal]:
             HelperProfile.ki_id,
             func.sum(minutes).label("minutes"),
             func.sum(km).label("km"),
+            func.sum(ticket).label("tickets"),
             func.coalesce(func.sum(amount), 0).label("cents"),
             func.count().label("assignments"),
             func.sum(case((per_hour.is_(None), 1), else_=0)).label("without_rate"),
@@ -507,6 +521,7 @@ def allowance_totals(ki_id: int, period: Period) -> list[AllowanceTotal]:
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
         .join(HelperProfile, HelperProfile.id == Assignment.helper_id)
         .join(User, User.id == HelperProfile.user_id)
+        .outerjoin(*WITH_TICKET)
         .where(APPROVED, *takes_place_in(ki_id, period, ReportFilters()))
         .group_by(Assignment.helper_id, User.display_name, HelperProfile.ki_id)
         .order_by(User.display_name, Assignment.helper_id)
@@ -521,6 +536,7 @@ def allowance_totals(ki_id: int, period: Period) -> list[AllowanceTotal]:
             int(row.assignments),
             int(row.without_rate),
             row.ki_id == ki_id,
+            int(row.tickets),
         )
         for row in rows
     ]
@@ -539,11 +555,13 @@ class StatementLine:
     per_hour_cents: int | None
     per_km_cents: int | None
     cents: int | None
+    ticket_cents: int = 0
+    ticket_note: str | None = None
 
 
 def statement_lines(ki_id: int, helper_id: int, period: Period) -> list[StatementLine]:
     """One helper's approved assignments in the period, each with its rate and amount."""
-    per_hour, per_km, minutes, km, amount = _allowance_columns(rates(ki_id))
+    per_hour, per_km, minutes, km, ticket, amount = _allowance_columns(rates(ki_id))
     rows = db.session.execute(
         select(
             Assignment.id,
@@ -557,8 +575,11 @@ def statement_lines(ki_id: int, helper_id: int, period: Period) -> list[Statemen
             per_hour.label("per_hour"),
             per_km.label("per_km"),
             amount.label("cents"),
+            ticket.label("ticket"),
+            TravelTicket.note.label("ticket_note"),
         )
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .outerjoin(*WITH_TICKET)
         .where(Assignment.helper_id == helper_id, APPROVED, *takes_place_in(ki_id, period, ReportFilters()))
         .order_by(func.coalesce(HelpRequest.starts_at, HelpRequest.created_at), Assignment.id)
     ).all()
@@ -575,6 +596,8 @@ def statement_lines(ki_id: int, helper_id: int, period: Period) -> list[Statemen
             None if row.per_hour is None else int(row.per_hour),
             None if row.per_km is None else int(row.per_km),
             None if row.cents is None else int(row.cents),
+            int(row.ticket),
+            row.ticket_note,
         )
         for row in rows
     ]

@@ -28,7 +28,8 @@ Percentiles use the nearest-rank method: the p-th percentile of n values is the 
 Expense allowance: only approved hours and kilometres of completed assignments count. Each
 assignment is paid at the rate valid on its day (the newest rate whose ``valid_from`` is not
 after that Berlin day): minutes × cents per hour ÷ 60, rounded to whole cents (half up), plus
-kilometres × cents per kilometre. Money is kept in integer cents throughout.
+kilometres × cents per kilometre, plus a ticket reported instead of kilometres, at cost. Money is
+kept in integer cents throughout.
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from ki_match.clock import local_midnight
+from ki_match.core.money import cents_to_text, parse_cents  # noqa: F401  (the rate form reads them here)
 
 
 class PeriodKind(enum.StrEnum):
@@ -234,29 +236,10 @@ def median(values_by_rank: dict[int, float], count: int) -> float | None:
 # --- the expense allowance ------------------------------------------------------------------
 
 
-def parse_cents(text: str) -> int:
-    """``"12,50"``, ``"12.50"``, ``"12"`` or ``"0,3"`` euros as whole cents; ValueError otherwise."""
-    cleaned = (text or "").strip().replace("€", "").strip().replace(" ", "")
-    if "," in cleaned:
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation as error:
-        raise ValueError(text) from error
-    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
-        raise ValueError(text)
-    return int(amount * 100)
-
-
-def cents_to_text(cents: int) -> str:
-    """The way a rate is typed back into its form field: ``1250`` → ``"12,50"``."""
-    return f"{cents // 100},{cents % 100:02d}"
-
-
-def line_cents(minutes: int, km: int, per_hour_cents: int, per_km_cents: int) -> int:
+def line_cents(minutes: int, km: int, per_hour_cents: int, per_km_cents: int, ticket_cents: int = 0) -> int:
     """What one approved assignment earns; the SQL in queries.py computes the same."""
     hours_part = (Decimal(minutes) * per_hour_cents / 60).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return int(hours_part) + km * per_km_cents
+    return int(hours_part) + km * per_km_cents + ticket_cents
 
 
 def cents_as_euros(cents: int) -> Decimal:

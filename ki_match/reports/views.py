@@ -121,9 +121,13 @@ def _allowance_table(ki_id: int, period: Period) -> tuple[Table, list[queries.Al
             Column(_("Einsätze"), Unit.COUNT),
             Column(_("Stunden"), Unit.MINUTES_AS_HOURS),
             Column(_("Kilometer"), Unit.KM),
+            Column(_("Tickets"), Unit.CENTS),
             Column(_("Betrag"), Unit.CENTS),
         ],
-        [[total.name, total.assignments, total.minutes, total.km, total.cents] for total in totals],
+        [
+            [total.name, total.assignments, total.minutes, total.km, total.ticket_cents, total.cents]
+            for total in totals
+        ],
     )
     if totals:
         table.footer = [
@@ -131,6 +135,7 @@ def _allowance_table(ki_id: int, period: Period) -> tuple[Table, list[queries.Al
             sum(total.assignments for total in totals),
             sum(total.minutes for total in totals),
             sum(total.km for total in totals),
+            sum(total.ticket_cents for total in totals),
             sum(total.cents for total in totals),
         ]
     return table, totals
@@ -191,6 +196,7 @@ def _statement_table(helper: HelperProfile, period: Period, reference: Reference
                 names.get(line.language_id, "–"),
                 line.minutes,
                 line.km,
+                line.ticket_cents or None,
                 line.per_hour_cents,
                 line.per_km_cents,
                 line.cents,
@@ -205,6 +211,7 @@ def _statement_table(helper: HelperProfile, period: Period, reference: Reference
             Column(_("Sprache"), Unit.TEXT),
             Column(_("Stunden"), Unit.MINUTES_AS_HOURS),
             Column(_("Kilometer"), Unit.KM),
+            Column(_("Ticket"), Unit.CENTS),
             Column(_("Satz je Stunde"), Unit.CENTS),
             Column(_("Satz je Kilometer"), Unit.CENTS),
             Column(_("Betrag"), Unit.CENTS),
@@ -218,6 +225,7 @@ def _statement_table(helper: HelperProfile, period: Period, reference: Reference
             "",
             sum(line.minutes for line in lines),
             sum(line.km for line in lines),
+            sum(line.ticket_cents for line in lines),
             None,
             None,
             sum(line.cents or 0 for line in lines),

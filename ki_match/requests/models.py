@@ -361,3 +361,27 @@ class Assignment(db.Model):
 
     request: Mapped[HelpRequest] = relationship(back_populates="assignments")
     helper = relationship("HelperProfile")
+    ticket: Mapped[TravelTicket | None] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class TravelTicket(db.Model):
+    """ "Ticket statt Kilometer": what the bus or train ticket of a reported assignment cost, paid
+    at cost instead of kilometres (the assignment's ``travel_km`` is then 0).
+
+    A table of its own rather than columns of ``assignment``: adding a CHECK there would rebuild
+    that table on SQLite, which loses its overlap trigger."""
+
+    __tablename__ = "travel_ticket"
+    __table_args__ = (CheckConstraint("cents BETWEEN 1 AND 50000", name="cents_range"),)
+
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignment.id", ondelete="CASCADE"), primary_key=True
+    )
+    cents: Mapped[int]
+    # The receipt, in the helper's words ("Bus Brakel–Höxter, Quittung liegt vor"); purged with
+    # the request's other texts.
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    assignment: Mapped[Assignment] = relationship(back_populates="ticket")

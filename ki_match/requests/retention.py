@@ -25,7 +25,14 @@ from ki_match.orgs.models import Ki
 from ki_match.orgs.settings import settings_for
 from ki_match.outbox.retention import forget_request_mail
 from ki_match.requests.events import ClientDataPurged
-from ki_match.requests.models import Assignment, HelpRequest, Offer, RequestStatus, RequestStatusChange
+from ki_match.requests.models import (
+    Assignment,
+    HelpRequest,
+    Offer,
+    RequestStatus,
+    RequestStatusChange,
+    TravelTicket,
+)
 
 S = RequestStatus
 
@@ -104,6 +111,12 @@ def _purge(ids: list[int], now: datetime) -> None:
     empty(RequestStatusChange, RequestStatusChange.request_id, note=None)
     empty(Offer, Offer.request_id, decline_reason=None)
     empty(Assignment, Assignment.request_id, withdraw_reason=None, report_note=None)
+    db.session.execute(
+        update(TravelTicket)
+        .where(TravelTicket.assignment_id.in_(select(Assignment.id).where(Assignment.request_id.in_(ids))))
+        .values(note=None)
+        .execution_options(synchronize_session=False)
+    )
     forget_request_mail(ids, now)
     publish(ClientDataPurged(request_ids=tuple(ids)))  # initiatives: the conversation
 

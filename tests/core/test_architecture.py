@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     {"assignments", "offers", "training"},
     {"initiatives"},
     {"notifications"},
-    {"desk", "home", "reports", "privacy", "calendar", "directory", "admin", "installation"},
+    {"desk", "home", "reports", "statements", "privacy", "calendar", "directory", "admin", "installation"},
     {APP, "devtools", "demo", "bench"},
 ]
 RANK = {node: rank for rank, layer in enumerate(LAYERS) for node in layer}

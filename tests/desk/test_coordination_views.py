@@ -272,7 +272,7 @@ def test_approvals_list_and_approving_there(client, coordinator, staff, helper):
     assignment = move_into_past(assignment_for(make_request(), amina, staff))
     report_hours(fresh(Assignment, assignment.id), amina.user, minutes=95, travel_km=14, note="Bus")
     page = body(client.get("/requests/approvals"))
-    assert "Amina Haddad" in page and ">95<" in page and ">14<" in page and "Bus" in page
+    assert "Amina Haddad" in page and ">95<" in page and ">14 km<" in page and "Bus" in page
     response = client.post(
         f"/requests/assignments/{assignment.id}/approve",
         data={"back": "approvals"},

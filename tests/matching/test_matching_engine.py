@@ -158,6 +158,30 @@ def test_travel_time_between_towns_is_a_buffer_around_other_assignments():
     assert rules(req, replace(h, busy=(in_hoexter,))) == []
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "by_car", "minutes"),
+    [
+        (BRAKEL, BRAKEL, True, 15),  # the same town: a short break
+        (BRAKEL, BRAKEL, False, 15),  # also without a car: no bus to take
+        (BRAKEL, HOEXTER, True, 25),  # 19.5 km by road at 50 km/h, up to 5 minutes
+        (BRAKEL, HOEXTER, False, 60),  # at 20 km/h by bus
+        (WARBURG, HOEXTER, True, 60),  # 46.6 km
+        (WARBURG, HOEXTER, False, 140),
+    ],
+)
+def test_travel_time_is_slower_without_a_car(a, b, by_car, minutes):
+    assert travel_time(a, b, by_car=by_car) == timedelta(minutes=minutes)
+
+
+def test_a_helper_without_a_car_needs_more_time_between_towns():
+    # 40 minutes between an assignment in Brakel and one in Höxter: enough by car, not by bus.
+    in_brakel = Busy(TUESDAY_10 - timedelta(hours=1), TUESDAY_10 - timedelta(minutes=40), BRAKEL)
+    req = request(place=HOEXTER)
+    h = helper(served_town_ids=frozenset({HOEXTER.town_id}), busy=(in_brakel,))
+    assert rules(req, h) == []
+    assert rules(req, replace(h, has_car=False)) == ["busy"]
+
+
 def test_ranking_explains_itself_and_prefers_fairness_and_continuity():
     busy_bee = helper(id=1, name="Amina K.", recent_assignments=6)
     newcomer = helper(id=2, name="Bilal S.")

@@ -421,17 +421,24 @@ def test_where_shows_and_saves(client, helper):
         "towns": [str(town("Nieheim").id), str(town("Steinheim").id)],
         "max_travel_km": "25",
         "remote_ok": "y",
+        "has_no_car": "y",
     }
     response = client.post("/profile/where", data=data)
     assert (response.status_code, response.headers["Location"]) == (303, "/profile")
     profile = reload(helper)
     assert profile.home_town.name == "Nieheim"
     assert [t.name for t in profile.towns] == ["Nieheim", "Steinheim"]
-    assert (profile.max_travel_km, profile.remote_ok) == (25, True)
+    assert (profile.max_travel_km, profile.remote_ok, profile.has_no_car) == (25, True, True)
+    assert "ja – mehr Zeit für Bus und Bahn" in text(client.get("/profile"))
     # towns can be taken away again, and the distance left empty
     client.post("/profile/where", data={"home_town": str(town("Nieheim").id)})
     profile = reload(helper)
-    assert (profile.towns, profile.max_travel_km, profile.remote_ok) == ([], None, False)
+    assert (profile.towns, profile.max_travel_km, profile.remote_ok, profile.has_no_car) == (
+        [],
+        None,
+        False,
+        False,
+    )
 
 
 @pytest.mark.parametrize(

@@ -336,8 +336,8 @@ def test_allowance_total_list(client, march, coordinator):
     assert response.status_code == 200
     html = text_of(response)
     rows = table_cells(html, "allowance-table")
-    assert rows[1] == ["Amal Helferin", "2", "2,3\xa0h", "19\xa0km", "31,47\xa0€"]
-    assert rows[-1] == ["Summe", "4", "7,3\xa0h", "24\xa0km", "92,97\xa0€"]
+    assert rows[1] == ["Amal Helferin", "2", "2,3\xa0h", "19\xa0km", "0,00\xa0€", "31,47\xa0€"]
+    assert rows[-1] == ["Summe", "4", "7,3\xa0h", "24\xa0km", "0,00\xa0€", "92,97\xa0€"]
     assert f'href="/reports/allowance/{march.helpers[0].id}?period=month&amp;year=2026&amp;month=3"' in html
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.allowance_viewed"))
 
@@ -346,15 +346,15 @@ def test_allowance_exports(client, march, coordinator):
     response = client.get(f"/reports/allowance.csv?{MARCH}")
     assert 'filename="ki-match-aufwandsentschaedigung-2026-03.csv"' in response.headers["Content-Disposition"]
     rows = read_csv(response)
-    assert rows[0] == ["Name", "Einsätze", "Stunden (h)", "Kilometer (km)", "Betrag (€)"]
+    assert rows[0] == ["Name", "Einsätze", "Stunden (h)", "Kilometer (km)", "Tickets (€)", "Betrag (€)"]
     assert rows[1:] == [
-        ["Amal Helferin", "2", "2,33", "19", "31,47"],
-        ["Bashir Helfer", "1", "4,00", "0", "50,00"],
-        ["Clara Helferin", "1", "1,00", "5", "11,50"],
-        ["Summe", "4", "7,33", "24", "92,97"],
+        ["Amal Helferin", "2", "2,33", "19", "0,00", "31,47"],
+        ["Bashir Helfer", "1", "4,00", "0", "0,00", "50,00"],
+        ["Clara Helferin", "1", "1,00", "5", "0,00", "11,50"],
+        ["Summe", "4", "7,33", "24", "0,00", "92,97"],
     ]
     cells = read_xlsx(client.get(f"/reports/allowance.xlsx?{MARCH}"))
-    assert cells[-1][4] == pytest.approx(92.97)
+    assert cells[-1][5] == pytest.approx(92.97)
 
 
 def test_allowance_partial(client, march, coordinator):
@@ -375,6 +375,7 @@ def test_statement_of_one_helper(client, march, coordinator):
         "Arabisch",
         "1,5\xa0h",
         "12\xa0km",
+        "–",
         "10,00\xa0€",
         "0,30\xa0€",
         "18,60\xa0€",
