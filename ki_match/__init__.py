@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.profile.views import bp as profile
     from ki_match.reports.views import bp as reports
     from ki_match.requests.commands import bp as request_commands
+    from ki_match.tomorrow.views import bp as tomorrow
     from ki_match.training.views import bp as training
 
     # The profile's routes live in several modules on one blueprint; importing them adds the routes.
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         offers,
         assignments,
         training,
+        tomorrow,
         calendar,
         privacy,
         requests,

@@ -34,6 +34,8 @@ from ki_match.requests.models import (
     RequestStatus,
 )
 from ki_match.requests.queries import rows_of
+from ki_match.tomorrow.models import DayBeforeCheck
+from ki_match.tomorrow.queries import current_checks
 
 HOLDING = frozenset({AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW})
 # Offers still out: asked and not answered, or accepted and not confirmed (``requests.queries.open_offers``).
@@ -58,6 +60,8 @@ class OfferRow:
     # The safeguarding rules a confirmable helper fails now, and the form for the exception's reason.
     gates: list[Failure] = field(default_factory=list)
     confirm_form: ConfirmOfferForm | None = None
+    # "Kommen Sie morgen?" about the assignment's present start, once asked.
+    day_before: DayBeforeCheck | None = None
 
     @property
     def never_confirmed(self) -> Failure | None:
@@ -159,6 +163,9 @@ def offer_board(req: HelpRequest) -> OfferBoard:
     listed = {offer.id for offer in offers}
     rows = [OfferRow(offer, by_offer.get(offer.id)) for offer in offers]
     rows += [OfferRow(None, a) for a in assignments if a.offer_id is None or a.offer_id not in listed]
+    checks = current_checks(assignments)
+    for row in rows:
+        row.day_before = checks.get(row.assignment.id) if row.assignment is not None else None
     seeking, now = req.status in ACCEPTING, utcnow()
     rows = [_actions(row, seeking, now) for row in rows]
     seats_taken = sum(1 for a in assignments if a.status in HOLDING)

@@ -2,7 +2,8 @@
 its coordinators may invite, which checks a helper needs before any offer (the gates).
 
 Each setting is a column of ``ki``; a NULL there means the installation's default from the
-configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``).
+configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``,
+``DAY_BEFORE_HOUR``, ``DAY_BEFORE_DEADLINE_HOUR``).
 Every reader asks ``settings_for(ki)``, never the configuration, so a KI's own value wins
 everywhere at once. ``change_settings`` is the one way to change them (admins, /admin/settings).
 """
@@ -23,6 +24,8 @@ CONFIGURED = {
     "retention_days": "RETENTION_DAYS",
     "reminder_hours_before": "REMINDER_HOURS_BEFORE",
     "police_certificate_valid_years": "POLICE_CERTIFICATE_VALID_YEARS",
+    "day_before_hour": "DAY_BEFORE_HOUR",
+    "day_before_deadline_hour": "DAY_BEFORE_DEADLINE_HOUR",
 }
 # What a person may type as a KI's contact; the audit log names the field, not the text.
 TEXTS = ("contact_phone", "contact_email", "postal_address", "office_hours", "privacy_notice")
@@ -34,6 +37,9 @@ RANGES = {
     "reminder_hours_before": (1, 168),
     "police_certificate_valid_years": (1, 10),
     "lead_time_days": (0, 30),
+    # Hours of the day in Berlin; none near 2 a.m., which the change to summer time skips.
+    "day_before_hour": (6, 20),
+    "day_before_deadline_hour": (7, 23),
 }
 
 
@@ -50,6 +56,10 @@ class KiSettings:
     reminder_hours_before: int
     police_certificate_valid_years: int
     lead_time_days: int
+    # "Kommen Sie morgen?": asked from this hour the day before, flagged when unanswered at the
+    # deadline hour (``tomorrow``).
+    day_before_hour: int
+    day_before_deadline_hour: int
     coordinators_invite_helpers: bool
     # Safeguarding gates: checks a helper needs before any offer (matching's hard rules).
     gate_confidentiality: bool
