@@ -19,6 +19,7 @@ import enum
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ki_match.accounts.models import User
 from ki_match.assignments.services import AssignmentError, withdraw
@@ -94,8 +95,10 @@ def why_closed(check: DayBeforeCheck, now: datetime | None = None) -> str | None
 def _locked(check_id: int) -> DayBeforeCheck:
     """The question under its request's lock, read again; refused when it no longer answers."""
     assignment_id = db.session.scalar(
-        db.select(DayBeforeCheck.assignment_id).where(DayBeforeCheck.id == check_id)
+        select(DayBeforeCheck.assignment_id).where(DayBeforeCheck.id == check_id)
     )
+    if assignment_id is None:
+        raise AssignmentError(_l("Diesen Einsatz gibt es nicht (mehr)."))
     lifecycle.locked_assignment(assignment_id)
     check = db.session.get(DayBeforeCheck, check_id, populate_existing=True)
     closed = why_closed(check)
@@ -106,7 +109,7 @@ def _locked(check_id: int) -> DayBeforeCheck:
 
 
 def confirm_coming(check_id: int) -> DayBeforeCheck:
-    """ "Ja, ich komme": the time is recorded, and the coordinators see it on the request page."""
+    """She comes ("Ja, ich komme"): the time is recorded; the coordinators see it on the request page."""
     check = _locked(check_id)
     check.confirmed_at = utcnow()
     helper_user = check.assignment.helper.user
@@ -116,7 +119,7 @@ def confirm_coming(check_id: int) -> DayBeforeCheck:
 
 
 def cannot_come(check_id: int, reason: str) -> DayBeforeCheck:
-    """ "Ich kann nicht": the assignment is given back with the helper's reason, as if she had
+    """She cannot ("Ich kann nicht"): the assignment is given back with the helper's reason, as if she had
     withdrawn it in the app (the request reopens; late, everyone hears of it)."""
     check = _locked(check_id)
     assignment = check.assignment

@@ -83,6 +83,8 @@ def answered(token: str):
     if found is None:
         return _closed(None, status=404)
     check, _given = found
+    if not check.assignment.helper.user.may_use_app:
+        return _closed(str(KI_CLOSED), check, status=403)
     if check.confirmed_at is not None:
         message = _("Danke! Wir haben notiert, dass Sie morgen kommen. Einen guten Einsatz!")
     elif check.declined_at is not None:

@@ -165,6 +165,9 @@ def test_no_answer_at_the_deadline_shows_on_start_page_and_request_page(client, 
     assert asked.assignment.helper.user.display_name in start_page
     request_page = client.get(f"/requests/{asked.assignment.request_id}").get_data(as_text=True)
     assert "Keine Rückmeldung für morgen" in request_page
+    with frozen_clock(asked.starts_at + timedelta(minutes=1)):  # begun: the question is over
+        begun = client.get(f"/requests/{asked.assignment.request_id}").get_data(as_text=True)
+    assert "Kommen Sie morgen?" not in begun
     client.post(path(asked, Answer.COMING))
     assert asked.assignment.helper.user.display_name not in client.get("/").get_data(as_text=True)
 
