@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.requests.commands import bp as request_commands
     from ki_match.standby.views import bp as standby
     from ki_match.statements.views import bp as statements
+    from ki_match.tomorrow.views import bp as tomorrow
     from ki_match.training.views import bp as training
 
     # The profile's routes live in several modules on one blueprint; importing them adds the routes.
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         assignments,
         training,
         standby,
+        tomorrow,
         calendar,
         privacy,
         requests,

@@ -139,6 +139,8 @@ def from_environment() -> dict:
         "OUTBOX_BODY_RETENTION_DAYS": _int("OUTBOX_BODY_RETENTION_DAYS", 7),
         "REMINDER_HOURS_BEFORE": _int("REMINDER_HOURS_BEFORE", 24),
         "LATE_CANCEL_HOURS": _int("LATE_CANCEL_HOURS", 48),
+        "DAY_BEFORE_HOUR": _int("DAY_BEFORE_HOUR", 10),
+        "DAY_BEFORE_DEADLINE_HOUR": _int("DAY_BEFORE_DEADLINE_HOUR", 18),
         "OFFER_UNANSWERED_HOURS": _int("OFFER_UNANSWERED_HOURS", 48),
     }
 
@@ -197,6 +199,10 @@ class BaseConfig:
         2021: {"ehrenamt": 84000, "uebungsleiter": 300000},
         2026: {"ehrenamt": 96000, "uebungsleiter": 330000},
     }
+    # "Kommen Sie morgen?" (tomorrow): the hour of the day before, in Berlin, from which a helper
+    # is asked, and the hour by which an unanswered question is flagged to the coordinators.
+    DAY_BEFORE_HOUR = 10
+    DAY_BEFORE_DEADLINE_HOUR = 18
     # Hours an offer may stay unanswered before its coordinator is reminded.
     OFFER_UNANSWERED_HOURS = 48
     # Seconds between two looks of a request page's offers block for answers, while some are out.

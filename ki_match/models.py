@@ -14,4 +14,5 @@ import ki_match.reference.models
 import ki_match.reports.models
 import ki_match.requests.models
 import ki_match.standby.models
+import ki_match.tomorrow.models  # DayBeforeCheck
 import ki_match.training.models  # noqa: F401

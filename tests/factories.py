@@ -19,6 +19,7 @@ from ki_match.accounts.services import hash_password
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
+from ki_match.notifications.day_before import ask
 from ki_match.offers.answers import accept_offer
 from ki_match.offers.confirming import confirm_offer
 from ki_match.orgs.models import Ki, Organisation
@@ -41,6 +42,7 @@ from ki_match.requests.models import (
     TravelTicket,
 )
 from ki_match.requests.recurrence import Frequency, Rule, expand
+from ki_match.tomorrow.models import DayBeforeCheck
 
 PASSWORD = "richtig-gutes-passwort"
 PLACE = "Jobcenter Brakel, Am Markt 1, Zimmer 204"
@@ -301,6 +303,13 @@ def confirmed_through_rules(request: HelpRequest, helper: HelperProfile, coordin
     offer = offer_to(request, helper)
     accept_offer(offer.id, helper.user)
     return confirm_offer(offer.id, coordinator)
+
+
+def asked_for_tomorrow(assignment: Assignment) -> DayBeforeCheck:
+    """ "Kommen Sie morgen?" asked of the assignment's helper now, as the job asks (mail and row)."""
+    ask(assignment, assignment.request.ki_id)
+    db.session.commit()
+    return db.session.scalar(select(DayBeforeCheck).where(DayBeforeCheck.assignment_id == assignment.id))
 
 
 def booked(

@@ -89,6 +89,10 @@ class SettingsForm(BaseForm):
     late_cancel_hours = _number(
         _l("Kurzfristige Absage: weniger als so viele Stunden vor dem Einsatz"), "late_cancel_hours"
     )
+    day_before_hour = _number(_l("„Kommen Sie morgen?“ am Vortag ab (Uhr)"), "day_before_hour")
+    day_before_deadline_hour = _number(
+        _l("Ohne Antwort bis (Uhr am Vortag) an Koordinierende melden"), "day_before_deadline_hour"
+    )
     coordinators_invite_helpers = BooleanField(
         _l("Koordinierende dürfen Helfende einladen"),
         description=_l("Sonst laden nur Administratorinnen und Administratoren Helfende ein."),
@@ -109,6 +113,8 @@ class SettingsForm(BaseForm):
             "reminder_hours_before",
             "police_certificate_valid_years",
             "late_cancel_hours",
+            "day_before_hour",
+            "day_before_deadline_hour",
         ):
             getattr(self, name).description = _l(
                 "Leer lassen für den Standard der Installation: %(n)d.", n=default(name)
@@ -117,6 +123,21 @@ class SettingsForm(BaseForm):
     def validate_contact_phone(self, field):
         if field.data and not GERMAN_PHONE.fullmatch(PHONE_SEPARATORS.sub("", field.data)):
             raise ValidationError(_l("Bitte eine deutsche Telefonnummer angeben, z. B. 05271 965-0."))
+
+    def validate(self, extra_validators=None) -> bool:
+        """The deadline comes after the question, with the defaults for whatever is left empty
+        (an empty field skips its own checks, so this is the form's)."""
+        if not super().validate(extra_validators):
+            return False
+        asked = self.day_before_hour.data
+        asked = default("day_before_hour") if asked is None else asked
+        deadline = self.day_before_deadline_hour.data
+        if (default("day_before_deadline_hour") if deadline is None else deadline) <= asked:
+            self.day_before_deadline_hour.errors = [
+                _l("Die Frist muss nach der Uhrzeit der Frage liegen (%(hour)d Uhr).", hour=asked)
+            ]
+            return False
+        return True
 
     def values(self) -> dict:
         """The settings as ``change_settings`` takes them; an empty number means the default."""

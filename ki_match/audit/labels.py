@@ -122,6 +122,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "assignment.approved": _l("Stunden bestätigt"),
             "assignment.completed": _l("Einsatz abgeschlossen"),
             "assignment.no_show": _l("Nicht erschienen"),
+            "assignment.coming_confirmed": _l("Kommt morgen – bestätigt"),
         },
     ),
     "accounts": (

@@ -36,6 +36,8 @@ from ki_match.requests.models import (
 from ki_match.requests.queries import rows_of
 from ki_match.statements.limits import LimitUse
 from ki_match.statements.queries import over_limit_warnings
+from ki_match.tomorrow.models import DayBeforeCheck
+from ki_match.tomorrow.queries import current_checks
 
 HOLDING = frozenset({AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED, AssignmentStatus.NO_SHOW})
 # Offers still out: asked and not answered, or accepted and not confirmed (``requests.queries.open_offers``).
@@ -62,6 +64,8 @@ class OfferRow:
     confirm_form: ConfirmOfferForm | None = None
     # Approving the reported hours takes the helper over her yearly limit (``statements``).
     limit_warning: LimitUse | None = None
+    # "Kommen Sie morgen?" about the assignment's present start, once asked.
+    day_before: DayBeforeCheck | None = None
 
     @property
     def never_confirmed(self) -> Failure | None:
@@ -157,6 +161,15 @@ def confirm_form(offer: Offer, formdata=None) -> ConfirmOfferForm:
     return ConfirmOfferForm(prefix=f"confirm-{offer.id}", formdata=formdata)
 
 
+def _day_before_shown(check: DayBeforeCheck | None, now) -> DayBeforeCheck | None:
+    """The answer "kommt" stays; a question still open only while the assignment lies ahead."""
+    if check is None or check.confirmed_at is not None:
+        return check
+    assignment = check.assignment
+    pending = check.declined_at is None and assignment.status == AssignmentStatus.CONFIRMED
+    return check if pending and assignment.starts_at > now else None
+
+
 def offer_board(req: HelpRequest) -> OfferBoard:
     """Everyone asked or confirmed for ``req``, in the order they were asked, with their actions."""
     offers = rows_of(req, Offer)
@@ -166,6 +179,9 @@ def offer_board(req: HelpRequest) -> OfferBoard:
     rows = [OfferRow(offer, by_offer.get(offer.id)) for offer in offers]
     rows += [OfferRow(None, a) for a in assignments if a.offer_id is None or a.offer_id not in listed]
     seeking, now = req.status in ACCEPTING, utcnow()
+    checks = current_checks(assignments)
+    for row in rows:
+        row.day_before = _day_before_shown(checks.get(row.assignment.id) if row.assignment else None, now)
     rows = [_actions(row, seeking, now) for row in rows]
     seats_taken = sum(1 for a in assignments if a.status in HOLDING)
     _warn_before_confirming(req, rows, seats_taken)

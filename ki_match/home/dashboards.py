@@ -17,6 +17,7 @@ from ki_match.orgs.queries import current_ki
 from ki_match.profile.services import progress
 from ki_match.requests import lists as request_lists
 from ki_match.requests.labels import ATTENTION_LABELS
+from ki_match.tomorrow import queries as tomorrow_queries
 
 
 def for_user(user: User) -> dict:
@@ -40,6 +41,7 @@ def _coordinator(user: User) -> dict:
         "attention": request_lists.needing_attention(ki, now),
         "attention_labels": ATTENTION_LABELS,
         "late_cancellations": assignment_queries.late_cancellations(ki),
+        "no_answer": tomorrow_queries.without_answer_for_tomorrow(ki, now),
     }
 
 

@@ -5,9 +5,10 @@ import click
 from flask import Blueprint, current_app
 from sqlalchemy.exc import OperationalError
 
-from ki_match.clock import local_today
+from ki_match.clock import local_today, utcnow
 from ki_match.extensions import db
 from ki_match.notifications.certificates import send_check_reminders
+from ki_match.notifications.day_before import send_day_before_checks
 from ki_match.notifications.reminders import send_reminders
 from ki_match.outbox.delivery import deliver_pending
 
@@ -92,11 +93,14 @@ def send_command(loop: bool, interval: float) -> None:
 # Reminders run from cron on their own, not inside the delivery loop (see README).
 @bp.cli.command("remind")
 def remind_command() -> None:
-    """Remind helpers of tomorrow's assignments and of certificates coming due, coordinators of
-    unanswered offers and, once a week, of the checks coming due (cron)."""
+    """Remind helpers of tomorrow's assignments and of certificates coming due, ask them "Kommen
+    Sie morgen?" and flag who did not answer, remind coordinators of unanswered offers and, once
+    a week, of the checks coming due (cron)."""
     result = send_reminders()
+    day_before = send_day_before_checks(utcnow())
     certificates, digests = send_check_reminders(local_today())
     click.echo(
         f"assignment reminders {result.assignments}, unanswered offers {result.unanswered}, "
+        f"asked for tomorrow {day_before.asked}, no answer for tomorrow {day_before.flagged}, "
         f"certificate reminders {certificates}, check digests {digests}"
     )

@@ -21,6 +21,7 @@ KIND_LABELS = {
     "assignment_withdrawn": _l("Einsatz abgesagt"),
     "assignment_no_show": _l("Nicht erschienen"),
     "assignment_reminder": _l("Erinnerung an einen Einsatz"),
+    "day_before": _l("Kommen Sie morgen? (Frage am Vortag)"),
     "report_hours": _l("Stunden gemeldet"),
     "report_approved": _l("Stunden bestätigt"),
     "request_rescheduled": _l("Neuer Termin"),

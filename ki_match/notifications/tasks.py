@@ -63,6 +63,7 @@ TASK_WORDS = {
     "offer_withdrawn": _l("Anfrage zurückgezogen"),
     "assignment_confirmed": _l("Einsatz bestätigt"),
     "assignment_reminder": _l("Erinnerung an den Einsatz"),
+    "day_before": _l("Kommen Sie morgen? – nachfragen, ob sie oder er kommt"),
     "assignment_no_show": _l("als nicht erschienen vermerkt"),
     "report_hours": _l("Stunden und Fahrtkilometer erfragen"),
     "report_approved": _l("Stunden bestätigt"),

@@ -39,6 +39,8 @@ class Ki(db.Model):
         CheckConstraint("reminder_hours_before BETWEEN 1 AND 168", name="reminder_hours_range"),
         CheckConstraint("police_certificate_valid_years BETWEEN 1 AND 10", name="certificate_years_range"),
         CheckConstraint("late_cancel_hours BETWEEN 1 AND 336", name="late_cancel_hours_range"),
+        CheckConstraint("day_before_hour BETWEEN 6 AND 20", name="day_before_hour_range"),
+        CheckConstraint("day_before_deadline_hour BETWEEN 7 AND 23", name="day_before_deadline_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +69,8 @@ class Ki(db.Model):
     police_certificate_valid_years: Mapped[int | None] = mapped_column(SmallInteger)
     # Giving a confirmed assignment back with less than this many hours to go is a late cancellation.
     late_cancel_hours: Mapped[int | None] = mapped_column(SmallInteger)
+    day_before_hour: Mapped[int | None] = mapped_column(SmallInteger)
+    day_before_deadline_hour: Mapped[int | None] = mapped_column(SmallInteger)
     coordinators_invite_helpers: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Safeguarding gates (matching's hard rules): checks a helper needs before any offer.
     gate_confidentiality: Mapped[bool] = mapped_column(default=True, server_default=text("true"))

@@ -4,8 +4,8 @@ offer (the gates).
 
 Each setting is a column of ``ki``; a NULL there means the installation's default from the
 configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``,
-``LATE_CANCEL_HOURS``). Every reader asks ``settings_for(ki)``, never the configuration, so a KI's own value wins
-everywhere at once. ``change_settings`` is the one way to change them (admins, /admin/settings).
+``LATE_CANCEL_HOURS``, ``DAY_BEFORE_HOUR``, ``DAY_BEFORE_DEADLINE_HOUR``). Every reader asks
+``settings_for(ki)``, never the configuration, so a KI's own value wins everywhere at once. ``change_settings`` is the one way to change them (admins, /admin/settings).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ CONFIGURED = {
     "reminder_hours_before": "REMINDER_HOURS_BEFORE",
     "police_certificate_valid_years": "POLICE_CERTIFICATE_VALID_YEARS",
     "late_cancel_hours": "LATE_CANCEL_HOURS",
+    "day_before_hour": "DAY_BEFORE_HOUR",
+    "day_before_deadline_hour": "DAY_BEFORE_DEADLINE_HOUR",
 }
 # What a person may type as a KI's contact; the audit log names the field, not the text.
 TEXTS = ("contact_phone", "contact_email", "postal_address", "office_hours", "privacy_notice")
@@ -37,6 +39,9 @@ RANGES = {
     "police_certificate_valid_years": (1, 10),
     "lead_time_days": (0, 30),
     "late_cancel_hours": (1, 336),
+    # Hours of the day in Berlin; none near 2 a.m., which the change to summer time skips.
+    "day_before_hour": (6, 20),
+    "day_before_deadline_hour": (7, 23),
 }
 
 
@@ -54,6 +59,10 @@ class KiSettings:
     police_certificate_valid_years: int
     late_cancel_hours: int
     lead_time_days: int
+    # "Kommen Sie morgen?": asked from this hour the day before, flagged when unanswered at the
+    # deadline hour (``tomorrow``).
+    day_before_hour: int
+    day_before_deadline_hour: int
     coordinators_invite_helpers: bool
     # Safeguarding gates: checks a helper needs before any offer (matching's hard rules).
     gate_confidentiality: bool

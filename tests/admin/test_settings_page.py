@@ -86,6 +86,9 @@ def test_saving_changes_the_admins_own_ki_only_and_audits_each_field(client, log
         ("lead_time_days", "31", "von 0 bis 30"),
         ("late_cancel_hours", "0", "von 1 bis 336"),
         ("late_cancel_hours", "337", "von 1 bis 336"),
+        ("day_before_hour", "2", "von 6 bis 20"),
+        ("day_before_deadline_hour", "24", "von 7 bis 23"),
+        ("day_before_deadline_hour", "9", "nach der Uhrzeit der Frage liegen (10 Uhr)"),
     ],
 )
 def test_bad_input_answers_422_with_the_message_and_keeps_what_was_typed(
@@ -149,3 +152,20 @@ def test_the_gates_are_on_by_default_and_an_admin_turns_them_off_and_on(client, 
 
     assert client.post("/admin/settings", data=GOOD).status_code == 303
     assert settings_for(_ki(ki.id)).gate_confidentiality
+
+
+def test_the_day_before_hours_are_saved_and_checked_together(client, login_as, ki):
+    login_as(Role.ADMIN)
+    assert "Standard der Installation: 10" in _html(client.get("/admin/settings"))
+    response = client.post(
+        "/admin/settings", data={**GOOD, "day_before_hour": "8", "day_before_deadline_hour": "12"}
+    )
+    assert response.status_code == 303
+    saved = settings_for(_ki(ki.id))
+    assert (saved.day_before_hour, saved.day_before_deadline_hour) == (8, 12)
+    # The deadline left empty is the default (18): a question from 19 o'clock would come after it.
+    refused = client.post(
+        "/admin/settings", data={**GOOD, "day_before_hour": "19", "day_before_deadline_hour": ""}
+    )
+    assert refused.status_code == 422
+    assert "nach der Uhrzeit der Frage liegen (19 Uhr)" in _html(refused)

@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"helpers", "profile", "standby"},
     {"requests"},
     {"matching"},
-    {"assignments", "offers", "training"},
+    {"assignments", "offers", "training", "tomorrow"},
     {"initiatives"},
     {"notifications"},
     {"desk", "home", "reports", "statements", "privacy", "calendar", "directory", "admin", "installation"},
