@@ -158,6 +158,7 @@ def test_the_coordinator_enters_a_managed_helpers_hours_from_the_task_and_approv
     form.get_by_label("Stunden", exact=True).fill("1")
     form.get_by_label("Minuten").fill("40")
     form.get_by_label("Kurze Notiz (freiwillig)").fill("Termin lief gut")
+    form.get_by_label(re.compile("^Gefahrene Kilometer")).fill("")  # prefilled: emptied by mistake
     page.problems.expect_console_error("status of 422")
     form.get_by_role("button", name="Stunden eintragen").click()
     expect(page.locator(f"#hours-{assignment_id}-travel_km-error")).to_contain_text(

@@ -147,7 +147,7 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
     expect(page.get_by_role("heading", name="Sie können doch nicht?")).to_be_visible()
     axe.check(page)
 
-    # After the appointment: report hours, first forgetting the kilometres.
+    # After the appointment: report hours, first emptying the kilometres (prefilled there and back).
     assignment_id = _move_assignment_into_the_past(live_server.app, offer_id)
     page.reload()
     expect(page.get_by_role("heading", name="Stunden melden")).to_be_visible()
@@ -155,9 +155,11 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
     axe.check(page)
     page.get_by_label("Stunden", exact=True).fill("1")
     page.get_by_label("Minuten", exact=True).fill("40")
+    km = page.get_by_label(re.compile("^Gefahrene Kilometer"))
+    expect(km).not_to_have_value("")
+    km.fill("")
     page.problems.expect_console_error("status of 422")
     page.get_by_role("button", name="Angaben speichern").click()
-    km = page.get_by_label(re.compile("^Gefahrene Kilometer"))
     expect(km).to_have_attribute("aria-invalid", "true")
     expect(km).to_be_focused()
     expect(page.get_by_label("Minuten", exact=True)).to_have_value("40")  # what was typed stays
