@@ -188,6 +188,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from ki_match.assignments.labels import MOOD_LABELS, OUTCOME_LABELS
     from ki_match.core import templating
     from ki_match.home import navigation
     from ki_match.matching.pool import name_for
@@ -197,6 +198,7 @@ def register_template_helpers(app: Flask) -> None:
     navigation.register(app)
     app.jinja_env.globals["pool_name"] = name_for
     app.jinja_env.globals["course_where"] = course_where
+    app.jinja_env.globals.update(OUTCOME_LABELS=OUTCOME_LABELS, MOOD_LABELS=MOOD_LABELS)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,11 +1,15 @@
-"""Giving an assignment back, and reporting hours and kilometres."""
+"""Giving an assignment back, reporting hours and kilometres, and the requester's sign-off."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ki_match.assignments.labels import OUTCOME_LABELS
+from ki_match.assignments.models import Outcome
+from ki_match.assignments.signoff import MAX_LATE_MINUTES
 from ki_match.core.forms import BaseForm, WholeNumberField
 
 MAX_MINUTES = 24 * 60  # the database allows one day at most
@@ -92,3 +96,40 @@ def report_form_for(assignment, **kwargs) -> ReportForm:
         note=assignment.report_note,
         **kwargs,
     )
+
+
+class SignOffForm(BaseForm):
+    """The requester's word on an assignment. "Hat stattgefunden" is one tap (a button sending that
+    outcome); a problem is chosen from the list, "kam zu spät" with the minutes if known."""
+
+    outcome = RadioField(
+        _l("Was ist passiert?"),
+        choices=[SelectChoice(outcome.value, label) for outcome, label in OUTCOME_LABELS.items()],
+        validators=[InputRequired(_l("Bitte wählen Sie, was passiert ist."))],
+        invalid_choice_message=_l("Bitte wählen Sie, was passiert ist."),
+    )
+    late_minutes = WholeNumberField(
+        _l("Wie viele Minuten zu spät? (freiwillig)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_LATE_MINUTES, message=_l("Bitte eine Zahl von 1 bis 600.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_LATE_MINUTES},
+    )
+
+    def validate_late_minutes(self, field):
+        if field.data is not None and self.outcome.data != Outcome.HELPER_LATE.value:
+            raise ValidationError(_l("Minuten nur angeben, wenn die Person zu spät kam."))
+
+    @property
+    def chosen(self) -> Outcome:
+        return Outcome(self.outcome.data)
+
+
+def signoff_form_for(assignment_id: int, signoff=None, formdata=None) -> SignOffForm:
+    """The sign-off form of one assignment (its fields have ids of their own), showing the
+    sign-off given so far."""
+    data = {}
+    if signoff is not None:
+        data = {"outcome": signoff.outcome.value, "late_minutes": signoff.late_minutes}
+    return SignOffForm(prefix=f"signoff-{assignment_id}", formdata=formdata, data=data)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ki_match.assignments.models import SignOff
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
@@ -192,3 +193,51 @@ def assignments_by_pair(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], As
         )
     )
     return {(row.request_id, row.helper_id): row for row in rows}
+
+
+# --- sign-offs ------------------------------------------------------------------------------
+
+
+def signoff_of(assignment_id: int) -> SignOff | None:
+    return db.session.scalar(select(SignOff).where(SignOff.assignment_id == assignment_id))
+
+
+def signoffs_of(assignment_ids) -> dict[int, SignOff]:
+    """assignment id → its sign-off, for a page of rows in one statement."""
+    ids = list(assignment_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(SignOff).where(SignOff.assignment_id.in_(ids)))
+    return {row.assignment_id: row for row in rows}
+
+
+def _awaiting_signoff(ki_id: int, now: datetime):
+    """Begun, due (confirmed or reported), hours not approved, and no sign-off yet."""
+    signed = select(SignOff.id).where(SignOff.assignment_id == Assignment.id).exists()
+    return (
+        HelpRequest.ki_id == ki_id,
+        Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)),
+        Assignment.approved_at.is_(None),
+        or_(Assignment.starts_at.is_(None), Assignment.starts_at <= now),
+        ~signed,
+    )
+
+
+AWAITING_SIGNOFF_SHOWN = 100
+
+
+def awaiting_signoff(ki: Ki, now: datetime | None = None) -> list[Assignment]:
+    """The KI's assignments whose requester has not said yet whether they took place, oldest first."""
+    request = selectinload(Assignment.request)
+    return db.session.scalars(
+        select(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(*_awaiting_signoff(ki.id, now or utcnow()))
+        .options(
+            selectinload(Assignment.helper).selectinload(HelperProfile.user),
+            *request_details(request),
+            request.joinedload(HelpRequest.organisation),
+        )
+        .order_by(Assignment.starts_at.asc().nulls_first(), Assignment.id)
+        .limit(AWAITING_SIGNOFF_SHOWN)
+    ).all()

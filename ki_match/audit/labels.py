@@ -110,6 +110,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "assignment.approved": _l("Stunden bestätigt"),
             "assignment.completed": _l("Einsatz abgeschlossen"),
             "assignment.no_show": _l("Nicht erschienen"),
+            "assignment.signed_off": _l("Einsatz von den Anfragenden bestätigt"),
         },
     ),
     "accounts": (

@@ -23,6 +23,7 @@ def routed_blueprints():
         request_form,
         request_list,
         request_page,
+        signoff_actions,
         task_pages,
     )
     from ki_match.desk.blueprints import courses, helpers, requests

@@ -12,6 +12,10 @@ from flask import current_app
 from flask_wtf import FlaskForm
 
 from ki_match.accounts.forms import ConfirmForm
+from ki_match.assignments.forms import SignOffForm, signoff_form_for
+from ki_match.assignments.models import SignOff
+from ki_match.assignments.queries import signoffs_of
+from ki_match.assignments.signoff import mismatch, signable
 from ki_match.clock import utcnow
 from ki_match.helpers.models import HelperProfile
 from ki_match.initiatives import queries as initiative_queries
@@ -58,6 +62,11 @@ class OfferRow:
     # The safeguarding rules a confirmable helper fails now, and the form for the exception's reason.
     gates: list[Failure] = field(default_factory=list)
     confirm_form: ConfirmOfferForm | None = None
+    # The requester's sign-off beside the hours report (``assignments.signoff``), where the two
+    # disagree, and for the KI's own request the form to give or change it.
+    signoff: SignOff | None = None
+    mismatch: str | None = None
+    signoff_form: SignOffForm | None = None
 
     @property
     def never_confirmed(self) -> Failure | None:
@@ -146,6 +155,19 @@ def _warn_before_confirming(req: HelpRequest, rows: list[OfferRow], seats_taken:
                 row.confirm_form = confirm_form(row.offer)
 
 
+def _beside_the_hours(req: HelpRequest, rows: list[OfferRow], now) -> None:
+    """Each assignment's sign-off, and whether it and the hours report disagree; the KI's own
+    request (its coordinators are the requester) gets the form to give or change it."""
+    signoffs = signoffs_of(row.assignment.id for row in rows if row.assignment is not None)
+    for row in rows:
+        if row.assignment is None:
+            continue
+        row.signoff = signoffs.get(row.assignment.id)
+        row.mismatch = mismatch(row.assignment, row.signoff)
+        if req.organisation_id is None and signable(row.assignment, now):
+            row.signoff_form = signoff_form_for(row.assignment.id, row.signoff)
+
+
 def confirm_form(offer: Offer, formdata=None) -> ConfirmOfferForm:
     """The reason's form of one confirmable row (each row's fields have ids of their own)."""
     return ConfirmOfferForm(prefix=f"confirm-{offer.id}", formdata=formdata)
@@ -163,6 +185,7 @@ def offer_board(req: HelpRequest) -> OfferBoard:
     rows = [_actions(row, seeking, now) for row in rows]
     seats_taken = sum(1 for a in assignments if a.status in HOLDING)
     _warn_before_confirming(req, rows, seats_taken)
+    _beside_the_hours(req, rows, now)
     return OfferBoard(
         req=req,
         rows=rows,

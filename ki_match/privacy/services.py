@@ -102,6 +102,12 @@ RETENTION: dict[str, Retention] = {
     "training_attendance": Retention(
         Keep.ERASE, "the dates she attended; her qualification date goes with her profile's details"
     ),
+    "assignment_signoff": Retention(
+        Keep.KEEP, "the requester's word that an assignment took place, by ids; no typed text"
+    ),
+    "assignment_feedback": Retention(
+        Keep.ERASE, "what she wrote about her assignments; the coordinators' call back is done or moot"
+    ),
 }
 
 
