@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
 def register_event_handlers(app: Flask) -> None:
     """The upper layers' answers to what the lower ones publish (see ``ki_match.events``)."""
     from ki_match.accounts import services as accounts
+    from ki_match.assignments import feedback
     from ki_match.events import subscribe
     from ki_match.helpers import activation
     from ki_match.initiatives import contacts
@@ -149,6 +150,7 @@ def register_event_handlers(app: Flask) -> None:
         accounts.HANDLERS,
         activation.HANDLERS,
         commitments.HANDLERS,
+        feedback.HANDLERS,
         pool.HANDLERS,
         contacts.HANDLERS,
         initiatives.HANDLERS,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, TextAreaField
+from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ki_match.assignments.labels import OUTCOME_LABELS
-from ki_match.assignments.models import Outcome
+from ki_match.assignments.labels import MOOD_LABELS, OUTCOME_LABELS
+from ki_match.assignments.models import Mood, Outcome
 from ki_match.assignments.signoff import MAX_LATE_MINUTES
 from ki_match.core.forms import BaseForm, WholeNumberField
 
@@ -133,3 +133,56 @@ def signoff_form_for(assignment_id: int, signoff=None, formdata=None) -> SignOff
     if signoff is not None:
         data = {"outcome": signoff.outcome.value, "late_minutes": signoff.late_minutes}
     return SignOffForm(prefix=f"signoff-{assignment_id}", formdata=formdata, data=data)
+
+
+class FeedbackForm(BaseForm):
+    """How it went: everything optional; the call back only on the helper's side (``with_callback``)."""
+
+    mood = RadioField(
+        _l("Wie ist es gelaufen?"),
+        choices=[SelectChoice(mood.value, label) for mood, label in MOOD_LABELS.items()],
+        validators=[Optional()],
+        validate_choice=True,
+        invalid_choice_message=_l("Bitte wählen Sie eine der Möglichkeiten."),
+    )
+    body = TextAreaField(
+        _l("Kurz in Worten (freiwillig)"),
+        description=_l("Nur das Integrationszentrum liest das. Bitte keine Namen von Klient*innen."),
+        validators=[Optional(), Length(max=500, message=_l("Bitte höchstens 500 Zeichen."))],
+        render_kw={"maxlength": 500, "rows": 3},
+    )
+    callback = BooleanField(
+        _l("Belastender Einsatz – bitte Rückruf"),
+        description=_l("Das Integrationszentrum ruft Sie an."),
+    )
+
+    def __init__(self, *args, with_callback: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_callback:
+            del self.callback
+
+    @property
+    def chosen_mood(self) -> Mood | None:
+        # Blank input passes ``Optional`` as "not given" (its choice is then never checked).
+        value = (self.mood.data or "").strip()
+        return Mood(value) if value else None
+
+    @property
+    def asks_callback(self) -> bool:
+        return "callback" in self._fields and bool(self.callback.data)
+
+
+def feedback_form_for(
+    assignment_id: int, feedback=None, *, with_callback: bool, formdata=None
+) -> FeedbackForm:
+    """The feedback form of one assignment, showing what the author sent so far."""
+    data = {}
+    if feedback is not None:
+        data = {
+            "mood": feedback.mood.value if feedback.mood else None,
+            "body": feedback.body,
+            "callback": feedback.callback,
+        }
+    return FeedbackForm(
+        prefix=f"feedback-{assignment_id}", formdata=formdata, data=data, with_callback=with_callback
+    )

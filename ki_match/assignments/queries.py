@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ki_match.assignments.models import SignOff
+from ki_match.assignments.models import Feedback, Side, SignOff
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
@@ -241,3 +241,26 @@ def awaiting_signoff(ki: Ki, now: datetime | None = None) -> list[Assignment]:
         .order_by(Assignment.starts_at.asc().nulls_first(), Assignment.id)
         .limit(AWAITING_SIGNOFF_SHOWN)
     ).all()
+
+
+# --- feedback -------------------------------------------------------------------------------
+
+
+def feedback_of(assignment_id: int, side: Side) -> Feedback | None:
+    return db.session.scalar(
+        select(Feedback).where(Feedback.assignment_id == assignment_id, Feedback.side == side)
+    )
+
+
+def feedback_on(assignment_ids) -> list[Feedback]:
+    """Both sides' feedback on these assignments (the coordinators' view)."""
+    ids = list(assignment_ids)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Feedback)
+            .where(Feedback.assignment_id.in_(ids))
+            .order_by(Feedback.assignment_id, Feedback.side)
+        )
+    )

@@ -111,6 +111,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "assignment.completed": _l("Einsatz abgeschlossen"),
             "assignment.no_show": _l("Nicht erschienen"),
             "assignment.signed_off": _l("Einsatz von den Anfragenden bestätigt"),
+            "assignment.feedback": _l("Rückmeldung zum Einsatz"),
         },
     ),
     "accounts": (

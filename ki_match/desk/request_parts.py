@@ -13,8 +13,8 @@ from flask_wtf import FlaskForm
 
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.assignments.forms import SignOffForm, signoff_form_for
-from ki_match.assignments.models import SignOff
-from ki_match.assignments.queries import signoffs_of
+from ki_match.assignments.models import Feedback, SignOff
+from ki_match.assignments.queries import feedback_on, signoffs_of
 from ki_match.assignments.signoff import mismatch, signable
 from ki_match.clock import utcnow
 from ki_match.helpers.models import HelperProfile
@@ -67,6 +67,8 @@ class OfferRow:
     signoff: SignOff | None = None
     mismatch: str | None = None
     signoff_form: SignOffForm | None = None
+    # Both sides' feedback (``assignments.feedback``): for the coordinators' eyes only.
+    feedback: list[Feedback] = field(default_factory=list)
 
     @property
     def never_confirmed(self) -> Failure | None:
@@ -157,11 +159,15 @@ def _warn_before_confirming(req: HelpRequest, rows: list[OfferRow], seats_taken:
 
 def _beside_the_hours(req: HelpRequest, rows: list[OfferRow], now) -> None:
     """Each assignment's sign-off, and whether it and the hours report disagree; the KI's own
-    request (its coordinators are the requester) gets the form to give or change it."""
-    signoffs = signoffs_of(row.assignment.id for row in rows if row.assignment is not None)
+    request (its coordinators are the requester) gets the form to give or change it; and both
+    sides' feedback."""
+    assignment_ids = [row.assignment.id for row in rows if row.assignment is not None]
+    signoffs = signoffs_of(assignment_ids)
+    feedback = feedback_on(assignment_ids)
     for row in rows:
         if row.assignment is None:
             continue
+        row.feedback = [f for f in feedback if f.assignment_id == row.assignment.id]
         row.signoff = signoffs.get(row.assignment.id)
         row.mismatch = mismatch(row.assignment, row.signoff)
         if req.organisation_id is None and signable(row.assignment, now):

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from flask import abort
 
 from ki_match.accounts.models import User
-from ki_match.assignments.forms import SignOffForm, signoff_form_for
-from ki_match.assignments.models import SignOff
-from ki_match.assignments.queries import signoffs_of
+from ki_match.assignments.forms import FeedbackForm, SignOffForm, feedback_form_for, signoff_form_for
+from ki_match.assignments.models import Feedback, Side, SignOff
+from ki_match.assignments.queries import feedback_on, signoffs_of
 from ki_match.assignments.signoff import SIGNABLE, has_begun, is_requester, signable
 from ki_match.core.text import short_name
 from ki_match.requests.models import Assignment, HelpRequest
@@ -24,6 +24,10 @@ class SignOffRow:
     name: str  # as the organisation may read it: the first name (``core.text.short_name``)
     signoff: SignOff | None
     form: SignOffForm | None  # None: this member cannot give it (not the one who asked, or too late)
+    # The requester's own feedback and its form (only for the member who signs off: the author
+    # sees what she sent, nobody else of the organisation).
+    feedback: Feedback | None = None
+    feedback_form: FeedbackForm | None = None
 
 
 def assignment_of(request: HelpRequest, assignment_id: int) -> Assignment:
@@ -35,18 +39,32 @@ def assignment_of(request: HelpRequest, assignment_id: int) -> Assignment:
 
 
 def signoff_rows(
-    request: HelpRequest, member: User, forms: dict[int, SignOffForm] | None = None
+    request: HelpRequest,
+    member: User,
+    forms: dict[int, SignOffForm] | None = None,
+    feedback_forms: dict[int, FeedbackForm] | None = None,
 ) -> list[SignOffRow]:
-    """The request's assignments that have begun, each with its sign-off; ``forms`` replaces an
-    assignment's form (one sent back with its messages)."""
+    """The request's assignments that have begun, each with its sign-off; ``forms`` and
+    ``feedback_forms`` replace an assignment's form (one sent back with its messages)."""
     assignments = [a for a in rows_of(request, Assignment) if a.status in SIGNABLE and has_begun(a)]
     signoffs = signoffs_of(a.id for a in assignments)
     may = is_requester(request, member)
+    own_feedback = {}
+    if may:
+        own_feedback = {
+            f.assignment_id: f for f in feedback_on(a.id for a in assignments) if f.side == Side.REQUESTER
+        }
     rows = []
     for assignment in assignments:
-        signoff = signoffs.get(assignment.id)
-        form = None
+        row = SignOffRow(
+            assignment, short_name(assignment.helper.user.display_name), signoffs.get(assignment.id), None
+        )
         if may and signable(assignment):
-            form = (forms or {}).get(assignment.id) or signoff_form_for(assignment.id, signoff)
-        rows.append(SignOffRow(assignment, short_name(assignment.helper.user.display_name), signoff, form))
+            row.form = (forms or {}).get(assignment.id) or signoff_form_for(assignment.id, row.signoff)
+        if may:
+            row.feedback = own_feedback.get(assignment.id)
+            row.feedback_form = (feedback_forms or {}).get(assignment.id) or feedback_form_for(
+                assignment.id, row.feedback, with_callback=False
+            )
+        rows.append(row)
     return rows

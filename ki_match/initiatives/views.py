@@ -7,6 +7,7 @@ URL map:
   /initiative/requests/<id>/answer     POST   initiatives.answer          answer the coordinators
   /initiative/requests/<id>/withdraw   POST   initiatives.withdraw        take the request back
   /initiative/requests/<id>/assignments/<aid>/sign-off  POST  initiatives.sign_off  it took place, or a problem
+  /initiative/requests/<id>/assignments/<aid>/feedback  POST  initiatives.feedback  how it went (optional)
 
 The coordinators' side of these requests (take over, ask back, decline, share the helper's
 contact) is on the request page, in ``ki_match.desk``.
@@ -20,7 +21,8 @@ from flask_login import current_user
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
-from ki_match.assignments.forms import signoff_form_for
+from ki_match.assignments.feedback import give_feedback
+from ki_match.assignments.forms import feedback_form_for, signoff_form_for
 from ki_match.assignments.labels import OUTCOME_LABELS
 from ki_match.assignments.services import AssignmentError
 from ki_match.assignments.signoff import sign_off as sign_off_rule
@@ -134,7 +136,9 @@ def _request_context(help_request: HelpRequest, **extra) -> dict:
         "withdraw_form": extra.pop("withdraw_form", None) or WithdrawForm(formdata=None),
         "labels": INITIATIVE_STATUS,
         "initiative_status": initiative_status,
-        "signoffs": signoff_rows(help_request, _actor(), extra.pop("signoff_forms", None)),
+        "signoffs": signoff_rows(
+            help_request, _actor(), extra.pop("signoff_forms", None), extra.pop("feedback_forms", None)
+        ),
         **extra,
     }
 
@@ -222,18 +226,34 @@ def sign_off(request_id: int, assignment_id: int):
     try:
         signoff = sign_off_rule(assignment.id, _actor(), form.chosen, form.late_minutes.data)
     except AssignmentError as error:
-        message, status = str(error), 409
-    else:
-        message, status = (
-            _(
-                "Danke! Ihre Rückmeldung ist gespeichert: %(outcome)s.",
-                outcome=OUTCOME_LABELS[signoff.outcome],
-            ),
-            200,
-        )
+        return _signoff_answer(request_id, str(error), 409)
+    outcome = OUTCOME_LABELS[signoff.outcome]
+    return _signoff_answer(
+        request_id, _("Danke! Ihre Rückmeldung ist gespeichert: %(outcome)s.", outcome=outcome), 200
+    )
+
+
+@bp.route("/initiative/requests/<int:request_id>/assignments/<int:assignment_id>/feedback", methods=["POST"])
+@roles(Role.INITIATIVE)
+def feedback(request_id: int, assignment_id: int):
+    """The member who asked says how it went, beside her sign-off (the sign-off panel swaps)."""
+    help_request = get_request(request_id)
+    assignment = assignment_of(help_request, assignment_id)
+    form = feedback_form_for(assignment.id, with_callback=False, formdata=request.form)
+    if not form.validate():
+        context = _request_context(help_request, feedback_forms={assignment.id: form})
+        return render("initiatives/request.html", "signoff_panel", status=422, **context)
+    try:
+        give_feedback(assignment.id, _actor(), mood=form.chosen_mood, body=form.body.data, callback=False)
+    except AssignmentError as error:
+        return _signoff_answer(request_id, str(error), 409)
+    return _signoff_answer(request_id, _("Danke für Ihre Rückmeldung."), 200)
+
+
+def _signoff_answer(request_id: int, message: str, status: int):
+    """The sign-off panel with what happened (the whole page with a flash without htmx)."""
     if not wants_block("signoff_panel"):
         flash(message, "success" if status == 200 else "error")
         return redirect_to(url_for("initiatives.request", request_id=request_id, _anchor="signoff-heading"))
-    help_request = get_request(request_id)
-    context = _request_context(help_request, signoff_message=message, signoff_failed=status != 200)
+    context = _request_context(get_request(request_id), signoff_message=message, signoff_failed=status != 200)
     return render("initiatives/request.html", "signoff_panel", status=status, **context)
