@@ -144,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
 def register_event_handlers(app: Flask) -> None:
     """The upper layers' answers to what the lower ones publish (see ``ki_match.events``)."""
     from ki_match.accounts import services as accounts
+    from ki_match.assignments import feedback
     from ki_match.events import subscribe
     from ki_match.helpers import activation
     from ki_match.initiatives import contacts
@@ -156,6 +157,7 @@ def register_event_handlers(app: Flask) -> None:
         accounts.HANDLERS,
         activation.HANDLERS,
         commitments.HANDLERS,
+        feedback.HANDLERS,
         pool.HANDLERS,
         contacts.HANDLERS,
         initiatives.HANDLERS,
@@ -196,6 +198,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from ki_match.assignments.labels import MOOD_LABELS, OUTCOME_LABELS
     from ki_match.core import templating
     from ki_match.home import navigation
     from ki_match.matching.pool import name_for
@@ -205,6 +208,7 @@ def register_template_helpers(app: Flask) -> None:
     navigation.register(app)
     app.jinja_env.globals["pool_name"] = name_for
     app.jinja_env.globals["course_where"] = course_where
+    app.jinja_env.globals.update(OUTCOME_LABELS=OUTCOME_LABELS, MOOD_LABELS=MOOD_LABELS)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Imports every model module, so that the metadata (and Alembic) sees the whole schema."""
 
 import ki_match.accounts.models
+import ki_match.assignments.models
 import ki_match.audit.models
 import ki_match.helpers.models
 import ki_match.initiatives.models

@@ -1,12 +1,15 @@
-"""Giving an assignment back, and reporting hours and kilometres."""
+"""Giving an assignment back, reporting hours and kilometres, and the requester's sign-off."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ki_match.assignments.labels import MOOD_LABELS, OUTCOME_LABELS
+from ki_match.assignments.models import Mood, Outcome
+from ki_match.assignments.signoff import MAX_LATE_MINUTES
 from ki_match.core.forms import BaseForm, EuroField, WholeNumberField
 from ki_match.matching.distances import round_trip_km
 
@@ -159,4 +162,94 @@ def report_form_for(assignment, **kwargs) -> ReportForm:
         ticket_note=ticket.note if ticket else None,
         note=assignment.report_note,
         **kwargs,
+    )
+
+
+class SignOffForm(BaseForm):
+    """The requester's word on an assignment. "Hat stattgefunden" is one tap (a button sending that
+    outcome); a problem is chosen from the list, "kam zu spät" with the minutes if known."""
+
+    outcome = RadioField(
+        _l("Was ist passiert?"),
+        choices=[SelectChoice(outcome.value, label) for outcome, label in OUTCOME_LABELS.items()],
+        validators=[InputRequired(_l("Bitte wählen Sie, was passiert ist."))],
+        invalid_choice_message=_l("Bitte wählen Sie, was passiert ist."),
+    )
+    late_minutes = WholeNumberField(
+        _l("Wie viele Minuten zu spät? (freiwillig)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_LATE_MINUTES, message=_l("Bitte eine Zahl von 1 bis 600.")),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_LATE_MINUTES},
+    )
+
+    def validate_late_minutes(self, field):
+        if field.data is not None and self.outcome.data != Outcome.HELPER_LATE.value:
+            raise ValidationError(_l("Minuten nur angeben, wenn die Person zu spät kam."))
+
+    @property
+    def chosen(self) -> Outcome:
+        return Outcome(self.outcome.data)
+
+
+def signoff_form_for(assignment_id: int, signoff=None, formdata=None) -> SignOffForm:
+    """The sign-off form of one assignment (its fields have ids of their own), showing the
+    sign-off given so far."""
+    data = {}
+    if signoff is not None:
+        data = {"outcome": signoff.outcome.value, "late_minutes": signoff.late_minutes}
+    return SignOffForm(prefix=f"signoff-{assignment_id}", formdata=formdata, data=data)
+
+
+class FeedbackForm(BaseForm):
+    """How it went: everything optional; the call back only on the helper's side (``with_callback``)."""
+
+    mood = RadioField(
+        _l("Wie ist es gelaufen?"),
+        choices=[SelectChoice(mood.value, label) for mood, label in MOOD_LABELS.items()],
+        validators=[Optional()],
+        validate_choice=True,
+        invalid_choice_message=_l("Bitte wählen Sie eine der Möglichkeiten."),
+    )
+    body = TextAreaField(
+        _l("Kurz in Worten (freiwillig)"),
+        description=_l("Nur das Integrationszentrum liest das. Bitte keine Namen von Klient*innen."),
+        validators=[Optional(), Length(max=500, message=_l("Bitte höchstens 500 Zeichen."))],
+        render_kw={"maxlength": 500, "rows": 3},
+    )
+    callback = BooleanField(
+        _l("Belastender Einsatz – bitte Rückruf"),
+        description=_l("Das Integrationszentrum ruft Sie an."),
+    )
+
+    def __init__(self, *args, with_callback: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_callback:
+            del self.callback
+
+    @property
+    def chosen_mood(self) -> Mood | None:
+        # Blank input passes ``Optional`` as "not given" (its choice is then never checked).
+        value = (self.mood.data or "").strip()
+        return Mood(value) if value else None
+
+    @property
+    def asks_callback(self) -> bool:
+        return "callback" in self._fields and bool(self.callback.data)
+
+
+def feedback_form_for(
+    assignment_id: int, feedback=None, *, with_callback: bool, formdata=None
+) -> FeedbackForm:
+    """The feedback form of one assignment, showing what the author sent so far."""
+    data = {}
+    if feedback is not None:
+        data = {
+            "mood": feedback.mood.value if feedback.mood else None,
+            "body": feedback.body,
+            "callback": feedback.callback,
+        }
+    return FeedbackForm(
+        prefix=f"feedback-{assignment_id}", formdata=formdata, data=data, with_callback=with_callback
     )

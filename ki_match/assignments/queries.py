@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Load, selectinload
 
+from ki_match.assignments.models import Feedback, Side, SignOff
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
@@ -213,3 +214,74 @@ def late_cancellations(ki: Ki, limit: int = 20) -> list[HelpRequest]:
         .order_by(HelpRequest.starts_at.is_(None), HelpRequest.starts_at, HelpRequest.due_on, HelpRequest.id)
         .limit(limit)
     ).all()
+
+
+# --- sign-offs ------------------------------------------------------------------------------
+
+
+def signoff_of(assignment_id: int) -> SignOff | None:
+    return db.session.scalar(select(SignOff).where(SignOff.assignment_id == assignment_id))
+
+
+def signoffs_of(assignment_ids) -> dict[int, SignOff]:
+    """assignment id → its sign-off, for a page of rows in one statement."""
+    ids = list(assignment_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(SignOff).where(SignOff.assignment_id.in_(ids)))
+    return {row.assignment_id: row for row in rows}
+
+
+def _awaiting_signoff(ki_id: int, now: datetime):
+    """Begun, due (confirmed or reported), hours not approved, and no sign-off yet."""
+    signed = select(SignOff.id).where(SignOff.assignment_id == Assignment.id).exists()
+    return (
+        HelpRequest.ki_id == ki_id,
+        Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)),
+        Assignment.approved_at.is_(None),
+        or_(Assignment.starts_at.is_(None), Assignment.starts_at <= now),
+        ~signed,
+    )
+
+
+AWAITING_SIGNOFF_SHOWN = 100
+
+
+def awaiting_signoff(ki: Ki, now: datetime | None = None) -> list[Assignment]:
+    """The KI's assignments whose requester has not said yet whether they took place, oldest first."""
+    request = selectinload(Assignment.request)
+    return db.session.scalars(
+        select(Assignment)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(*_awaiting_signoff(ki.id, now or utcnow()))
+        .options(
+            selectinload(Assignment.helper).selectinload(HelperProfile.user),
+            *request_details(request),
+            request.joinedload(HelpRequest.organisation),
+        )
+        .order_by(Assignment.starts_at.asc().nulls_first(), Assignment.id)
+        .limit(AWAITING_SIGNOFF_SHOWN)
+    ).all()
+
+
+# --- feedback -------------------------------------------------------------------------------
+
+
+def feedback_of(assignment_id: int, side: Side) -> Feedback | None:
+    return db.session.scalar(
+        select(Feedback).where(Feedback.assignment_id == assignment_id, Feedback.side == side)
+    )
+
+
+def feedback_on(assignment_ids) -> list[Feedback]:
+    """Both sides' feedback on these assignments (the coordinators' view)."""
+    ids = list(assignment_ids)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Feedback)
+            .where(Feedback.assignment_id.in_(ids))
+            .order_by(Feedback.assignment_id, Feedback.side)
+        )
+    )

@@ -5,19 +5,23 @@ URL map:
   GET   /assignments/<id>              assignments.show      time, place (once confirmed), actions
   POST  /assignments/<id>/withdraw     assignments.withdraw  cannot come after all (with a reason)
   POST  /assignments/<id>/report       assignments.report    hours and kilometres
+  POST  /assignments/<id>/feedback     assignments.feedback  how it went; a call back after a hard one
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.assignments import queries
-from ki_match.assignments.forms import ReportForm, WithdrawForm, report_form_for
+from ki_match.assignments.feedback import give_feedback, open_for_feedback
+from ki_match.assignments.forms import ReportForm, WithdrawForm, feedback_form_for, report_form_for
 from ki_match.assignments.loaders import get_assignment
+from ki_match.assignments.models import Side
+from ki_match.assignments.queries import feedback_of
 from ki_match.assignments.services import (
     AssignmentError,
     is_late,
@@ -32,7 +36,7 @@ from ki_match.assignments.standing import standing, standing_text
 from ki_match.audit.services import record
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
-from ki_match.htmx import redirect_to, render
+from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.orgs.queries import current_ki
 from ki_match.requests.models import Assignment, Offer
 
@@ -64,6 +68,18 @@ def _assignment_context(assignment: Assignment, **forms) -> dict:
         "reportable": reportable(assignment),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(formdata=None),
         "report_form": forms.get("report_form") or report_form_for(assignment),
+        **_feedback_context(assignment, forms.get("feedback_form")),
+    }
+
+
+def _feedback_context(assignment: Assignment, form=None) -> dict:
+    """Her own feedback (``assignments.feedback``): what she sent, and the form to send or change it."""
+    feedback = feedback_of(assignment.id, Side.HELPER)
+    return {
+        "feedback_open": open_for_feedback(assignment),
+        "feedback": feedback,
+        "feedback_form": form or feedback_form_for(assignment.id, feedback, with_callback=True),
+        "feedback_action": url_for("assignments.feedback", assignment_id=assignment.id),
     }
 
 
@@ -115,3 +131,46 @@ def report(assignment_id: int):
     else:
         flash(_("Danke! Ihre Angaben sind gespeichert. Das Integrationszentrum prüft sie."), "success")
     return redirect_to(url_for("assignments.show", assignment_id=assignment_id))
+
+
+@bp.route("/assignments/<int:assignment_id>/feedback", methods=["POST"])
+@roles(Role.HELPER)
+def feedback(assignment_id: int):
+    """Her feedback; htmx swaps the feedback panel in place."""
+    assignment = get_assignment(assignment_id)
+    form = feedback_form_for(assignment.id, with_callback=True, formdata=request.form)
+    if not form.validate_on_submit():
+        context = _assignment_context(assignment, feedback_form=form)
+        return render("assignments/show.html", "feedback_panel", status=422, **context)
+    try:
+        given = give_feedback(
+            assignment.id,
+            current_user._get_current_object(),
+            mood=form.chosen_mood,
+            body=form.body.data,
+            callback=form.asks_callback,
+        )
+    except AssignmentError as error:
+        message, status = str(error), 409
+    else:
+        message, status = _thanks(given.callback), 200
+    if not wants_block("feedback_panel"):
+        flash(message, "success" if status == 200 else "error")
+        return redirect_to(
+            url_for("assignments.show", assignment_id=assignment_id, _anchor="feedback-heading")
+        )
+    context = _assignment_context(get_assignment(assignment_id))
+    return render(
+        "assignments/show.html",
+        "feedback_panel",
+        status=status,
+        feedback_message=message,
+        feedback_failed=status != 200,
+        **context,
+    )
+
+
+def _thanks(callback: bool) -> str:
+    if callback:
+        return _("Danke für Ihre Rückmeldung. Das Integrationszentrum ruft Sie zurück.")
+    return _("Danke für Ihre Rückmeldung.")

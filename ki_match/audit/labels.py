@@ -123,6 +123,8 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "assignment.completed": _l("Einsatz abgeschlossen"),
             "assignment.no_show": _l("Nicht erschienen"),
             "assignment.coming_confirmed": _l("Kommt morgen – bestätigt"),
+            "assignment.signed_off": _l("Einsatz von den Anfragenden bestätigt"),
+            "assignment.feedback": _l("Rückmeldung zum Einsatz"),
         },
     ),
     "accounts": (

@@ -24,6 +24,7 @@ def routed_blueprints():
         request_list,
         request_page,
         series_pages,
+        signoff_actions,
         task_pages,
     )
     from ki_match.desk.blueprints import courses, helpers, requests, series

@@ -16,6 +16,7 @@ from ki_match.access import roles
 from ki_match.assignments import queries as assignment_queries
 from ki_match.assignments.loaders import get_assignment
 from ki_match.assignments.services import approve_report
+from ki_match.assignments.signoff import mismatch
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import requests as bp
 from ki_match.desk.request_page import request_page, state_answer
@@ -161,14 +162,24 @@ def confirm_offer(offer_id: int):
 
 
 def _reason_again(help_request: HelpRequest, offer_id: int, form):
-    """The offers block (the whole page without htmx) with the reason's form as typed, its message
-    next to the field and the form's summary announcing it: 422, nothing else changed."""
-    db.session.expire_all()
-    help_request = get_request(help_request.id)
-    board = offer_board(help_request)
-    for row in board.rows:
+    """The offers block with the reason's form as typed (``offers_again``)."""
+
+    def typed(row) -> None:
         if row.offer is not None and row.offer.id == offer_id and row.confirm_form is not None:
             row.confirm_form = form
+
+    return offers_again(help_request.id, typed)
+
+
+def offers_again(request_id: int, typed):
+    """The offers block (the whole page without htmx) with one row's form as sent (``typed(row)``
+    puts it back in its row), its messages next to the fields and the form's summary announcing
+    them: 422, nothing else changed."""
+    db.session.expire_all()
+    help_request = get_request(request_id)
+    board = offer_board(help_request)
+    for row in board.rows:
+        typed(row)
     if not wants_block("offers"):
         return request_page(help_request, status=422, board=board)
     return state_answer(help_request, "offers", status=422, changed=False, board=board)
@@ -202,6 +213,8 @@ def _approvals(*, status: int = 200, message: str | None = None, failed: bool = 
         status=status,
         reports=reports,
         limit_warnings=over_limit_warnings(reports),
+        signoffs=assignment_queries.signoffs_of(assignment.id for assignment in reports),
+        mismatch=mismatch,
         message=message,
         failed=failed,
     )

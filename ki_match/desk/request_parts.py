@@ -12,6 +12,10 @@ from flask import current_app
 from flask_wtf import FlaskForm
 
 from ki_match.accounts.forms import ConfirmForm
+from ki_match.assignments.forms import SignOffForm, signoff_form_for
+from ki_match.assignments.models import Feedback, SignOff
+from ki_match.assignments.queries import feedback_on, signoffs_of
+from ki_match.assignments.signoff import mismatch, signable
 from ki_match.clock import utcnow
 from ki_match.helpers.models import HelperProfile
 from ki_match.initiatives import queries as initiative_queries
@@ -66,6 +70,13 @@ class OfferRow:
     limit_warning: LimitUse | None = None
     # "Kommen Sie morgen?" about the assignment's present start, once asked.
     day_before: DayBeforeCheck | None = None
+    # The requester's sign-off beside the hours report (``assignments.signoff``), where the two
+    # disagree, and for the KI's own request the form to give or change it.
+    signoff: SignOff | None = None
+    mismatch: str | None = None
+    signoff_form: SignOffForm | None = None
+    # Both sides' feedback (``assignments.feedback``): for the coordinators' eyes only.
+    feedback: list[Feedback] = field(default_factory=list)
 
     @property
     def never_confirmed(self) -> Failure | None:
@@ -156,6 +167,23 @@ def _warn_before_confirming(req: HelpRequest, rows: list[OfferRow], seats_taken:
                 row.confirm_form = confirm_form(row.offer)
 
 
+def _beside_the_hours(req: HelpRequest, rows: list[OfferRow], now) -> None:
+    """Each assignment's sign-off, and whether it and the hours report disagree; the KI's own
+    request (its coordinators are the requester) gets the form to give or change it; and both
+    sides' feedback."""
+    assignment_ids = [row.assignment.id for row in rows if row.assignment is not None]
+    signoffs = signoffs_of(assignment_ids)
+    feedback = feedback_on(assignment_ids)
+    for row in rows:
+        if row.assignment is None:
+            continue
+        row.feedback = [f for f in feedback if f.assignment_id == row.assignment.id]
+        row.signoff = signoffs.get(row.assignment.id)
+        row.mismatch = mismatch(row.assignment, row.signoff)
+        if req.organisation_id is None and signable(row.assignment, now):
+            row.signoff_form = signoff_form_for(row.assignment.id, row.signoff)
+
+
 def confirm_form(offer: Offer, formdata=None) -> ConfirmOfferForm:
     """The reason's form of one confirmable row (each row's fields have ids of their own)."""
     return ConfirmOfferForm(prefix=f"confirm-{offer.id}", formdata=formdata)
@@ -185,6 +213,7 @@ def offer_board(req: HelpRequest) -> OfferBoard:
     rows = [_actions(row, seeking, now) for row in rows]
     seats_taken = sum(1 for a in assignments if a.status in HOLDING)
     _warn_before_confirming(req, rows, seats_taken)
+    _beside_the_hours(req, rows, now)
     return OfferBoard(
         req=req,
         rows=rows,

@@ -6,6 +6,8 @@ URL map:
   /initiative/requests/<id>                   initiatives.request         status, history, conversation
   /initiative/requests/<id>/answer     POST   initiatives.answer          answer the coordinators
   /initiative/requests/<id>/withdraw   POST   initiatives.withdraw        take the request back
+  /initiative/requests/<id>/assignments/<aid>/sign-off  POST  initiatives.sign_off  it took place, or a problem
+  /initiative/requests/<id>/assignments/<aid>/feedback  POST  initiatives.feedback  how it went (optional)
 
 The coordinators' side of these requests (take over, ask back, decline, share the helper's
 contact) is on the request page, in ``ki_match.desk``.
@@ -19,12 +21,18 @@ from flask_login import current_user
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
+from ki_match.assignments.feedback import give_feedback
+from ki_match.assignments.forms import feedback_form_for, signoff_form_for
+from ki_match.assignments.labels import OUTCOME_LABELS
+from ki_match.assignments.services import AssignmentError
+from ki_match.assignments.signoff import sign_off as sign_off_rule
 from ki_match.core.args import page_arg, text_arg
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.initiatives import contacts, queries, services
 from ki_match.initiatives.forms import AnswerForm, InitiativeRequestForm, WithdrawForm
 from ki_match.initiatives.labels import INITIATIVE_STATUS, STATUS_GROUPS, initiative_status
+from ki_match.initiatives.signoffs import assignment_of, signoff_rows
 from ki_match.orgs.queries import current_ki
 from ki_match.orgs.settings import settings_for
 from ki_match.reference import queries as reference
@@ -128,6 +136,9 @@ def _request_context(help_request: HelpRequest, **extra) -> dict:
         "withdraw_form": extra.pop("withdraw_form", None) or WithdrawForm(formdata=None),
         "labels": INITIATIVE_STATUS,
         "initiative_status": initiative_status,
+        "signoffs": signoff_rows(
+            help_request, _actor(), extra.pop("signoff_forms", None), extra.pop("feedback_forms", None)
+        ),
         **extra,
     }
 
@@ -199,3 +210,50 @@ def withdraw(request_id: int):
         status=422,
         **_request_context(help_request, withdraw_form=form),
     )
+
+
+@bp.route("/initiative/requests/<int:request_id>/assignments/<int:assignment_id>/sign-off", methods=["POST"])
+@roles(Role.INITIATIVE)
+def sign_off(request_id: int, assignment_id: int):
+    """The member who asked says the assignment took place, or what went wrong; htmx swaps the
+    sign-off panel in place."""
+    help_request = get_request(request_id)
+    assignment = assignment_of(help_request, assignment_id)
+    form = signoff_form_for(assignment.id, formdata=request.form)
+    if not form.validate():
+        context = _request_context(help_request, signoff_forms={assignment.id: form})
+        return render("initiatives/request.html", "signoff_panel", status=422, **context)
+    try:
+        signoff = sign_off_rule(assignment.id, _actor(), form.chosen, form.late_minutes.data)
+    except AssignmentError as error:
+        return _signoff_answer(request_id, str(error), 409)
+    outcome = OUTCOME_LABELS[signoff.outcome]
+    return _signoff_answer(
+        request_id, _("Danke! Ihre Rückmeldung ist gespeichert: %(outcome)s.", outcome=outcome), 200
+    )
+
+
+@bp.route("/initiative/requests/<int:request_id>/assignments/<int:assignment_id>/feedback", methods=["POST"])
+@roles(Role.INITIATIVE)
+def feedback(request_id: int, assignment_id: int):
+    """The member who asked says how it went, beside her sign-off (the sign-off panel swaps)."""
+    help_request = get_request(request_id)
+    assignment = assignment_of(help_request, assignment_id)
+    form = feedback_form_for(assignment.id, with_callback=False, formdata=request.form)
+    if not form.validate():
+        context = _request_context(help_request, feedback_forms={assignment.id: form})
+        return render("initiatives/request.html", "signoff_panel", status=422, **context)
+    try:
+        give_feedback(assignment.id, _actor(), mood=form.chosen_mood, body=form.body.data, callback=False)
+    except AssignmentError as error:
+        return _signoff_answer(request_id, str(error), 409)
+    return _signoff_answer(request_id, _("Danke für Ihre Rückmeldung."), 200)
+
+
+def _signoff_answer(request_id: int, message: str, status: int):
+    """The sign-off panel with what happened (the whole page with a flash without htmx)."""
+    if not wants_block("signoff_panel"):
+        flash(message, "success" if status == 200 else "error")
+        return redirect_to(url_for("initiatives.request", request_id=request_id, _anchor="signoff-heading"))
+    context = _request_context(get_request(request_id), signoff_message=message, signoff_failed=status != 200)
+    return render("initiatives/request.html", "signoff_panel", status=status, **context)

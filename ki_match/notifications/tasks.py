@@ -27,7 +27,7 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.requests.events import ClientDataPurged, HoursReported
+from ki_match.requests.events import CallbackAsked, ClientDataPurged, HoursReported
 from ki_match.requests.models import Assignment
 
 
@@ -74,6 +74,7 @@ TASK_WORDS = {
         "Führungszeugnis läuft bald ab: neues beantragen (kostenlos für Ehrenamtliche)"
     ),
     "course_moved_up": _l("Platz im Kurs bekommen (von der Warteliste nachgerückt)"),
+    "callback": _l("Rückruf erbeten – belastender Einsatz"),
 }
 
 
@@ -193,4 +194,19 @@ def forget_request_tasks(event: ClientDataPurged) -> None:
     )
 
 
-HANDLERS = {ClientDataPurged: forget_request_tasks, HoursReported: close_report_task}
+def callback_task(event: CallbackAsked) -> None:
+    """A helper asks to be called back after a stressful assignment: a task for her KI's
+    coordinators, whether or not the KI manages her (the feedback's text stays with the feedback)."""
+    queue_task(
+        event.assignment.helper,
+        kind="callback",
+        key=f"callback:{event.feedback_id}",
+        request_id=event.request.id,
+    )
+
+
+HANDLERS = {
+    ClientDataPurged: forget_request_tasks,
+    HoursReported: close_report_task,
+    CallbackAsked: callback_task,
+}

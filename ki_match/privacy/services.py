@@ -105,6 +105,12 @@ RETENTION: dict[str, Retention] = {
         Keep.ERASE, "the dates she attended; her qualification date goes with her profile's details"
     ),
     "standby_day": Retention(Keep.ERASE, "only needed for asking a person who is gone at short notice"),
+    "assignment_signoff": Retention(
+        Keep.KEEP, "the requester's word that an assignment took place, by ids; no typed text"
+    ),
+    "assignment_feedback": Retention(
+        Keep.ERASE, "what she wrote about her assignments; the coordinators' call back is done or moot"
+    ),
 }
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from ki_match.accounts.models import User
+from ki_match.assignments.models import Outcome, SignOff
 from ki_match.clock import local_midnight
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
@@ -475,11 +476,24 @@ def _rate_of_day(valid_rates: list[AllowanceRate], attribute: str):
     return case((HelpRequest.starts_at.is_not(None), by_time), else_=by_due_date)
 
 
+def _paid_minutes():
+    """The minutes paid: as approved, except that when the client did not come (the requester's
+    sign-off) at most the planned duration counts; the kilometres count in full either way."""
+    reported = func.coalesce(Assignment.actual_minutes, 0)
+    client_absent = (
+        select(SignOff.id)
+        .where(SignOff.assignment_id == Assignment.id, SignOff.outcome == Outcome.CLIENT_ABSENT)
+        .exists()
+    )
+    over_plan = and_(HelpRequest.duration_minutes.is_not(None), reported > HelpRequest.duration_minutes)
+    return case((and_(client_absent, over_plan), HelpRequest.duration_minutes), else_=reported)
+
+
 def _allowance_columns(valid_rates: list[AllowanceRate]):
     """The statement's columns; a query using them joins ``WITH_TICKET``."""
     per_hour = _rate_of_day(valid_rates, "per_hour_cents")
     per_km = _rate_of_day(valid_rates, "per_km_cents")
-    minutes = func.coalesce(Assignment.actual_minutes, 0)
+    minutes = _paid_minutes()
     km = func.coalesce(Assignment.travel_km, 0)
     ticket = func.coalesce(TravelTicket.cents, 0)
     # Whole cents, half up: (minutes × cents per hour + 30) // 60; a ticket at cost.

@@ -30,6 +30,10 @@ assignment is paid at the rate valid on its day (the newest rate whose ``valid_f
 after that Berlin day): minutes × cents per hour ÷ 60, rounded to whole cents (half up), plus
 kilometres × cents per kilometre, plus a ticket reported instead of kilometres, at cost. Money is
 kept in integer cents throughout.
+When the requester's sign-off says the client did not come (``assignments.signoff``), the helper
+went all the same: her kilometres count in full, her time as approved but at most the request's
+planned duration (the time she kept free and travelled; a written translation has no plan and
+counts as approved).
 """
 
 from __future__ import annotations

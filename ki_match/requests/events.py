@@ -144,6 +144,15 @@ class HoursApproved(RequestEvent):
     assignment: Assignment
 
 
+@dataclass(frozen=True, kw_only=True)
+class CallbackAsked(RequestEvent):
+    """Feedback on an assignment asks the coordinators to call back ("Belastender Einsatz – bitte
+    Rückruf"): ``actor`` wrote it (``assignments.feedback``)."""
+
+    assignment: Assignment
+    feedback_id: int
+
+
 # --- between an organisation and the coordinators -----------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """money: issue 19 (travel tickets, "Ich habe kein Auto", the yearly limit a helper's allowance is held against)
 
 Revision ID: 0023_money
-Revises: 0021_late
+Revises: 0022_signoff
 Create Date: 2026-12-04 13:50:00.000000
 
 A new table ``travel_ticket`` (a ticket paid at cost instead of kilometres; its own table, because
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0023_money'
-down_revision = '0021_late'
+down_revision = '0022_signoff'
 branch_labels = None
 depends_on = None
 
