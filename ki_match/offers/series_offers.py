@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ki_match.accounts.models import User
+from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.matching.services import match, why_not
@@ -24,6 +25,7 @@ from ki_match.offers.answers import AcceptOutcome, accept_offer
 from ki_match.offers.rules import OfferError, refuse, why_closed
 from ki_match.offers.sending import write_offers
 from ki_match.requests import lifecycle
+from ki_match.requests.events import SeriesOffered
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus
 
 
@@ -107,7 +109,7 @@ def offer_series(
         request = lifecycle.lock_existing(request_id)
         if request.status not in lifecycle.ACCEPTING or request.is_over() or why_not(request, helper):
             continue
-        written = write_offers(request, {helper.id}, coordinator)
+        written = write_offers(request, {helper.id}, coordinator, announce=False)
         result.sent.extend(written.sent)
         if written.already_offered:
             result.already_offered.append(request)
@@ -115,6 +117,8 @@ def offer_series(
         if result.already_offered:
             refuse(_l("Diese Person ist für alle passenden Termine schon angefragt."))
         refuse(_l("Diese Person passt zu keinem offenen Termin der Serie."))
+    first = result.sent[0].request
+    publish(SeriesOffered(request=first, actor=coordinator, offers=result.sent, open_dates=len(ids)))
     db.session.commit()
     return result
 

@@ -149,7 +149,15 @@ def test_asking_for_all_dates_sends_an_offer_for_each_date_she_can_take(
     assert offers_of(amina) == []
     assert all(d.status == RequestStatus.OFFERED for d in dates if d.id != dates[1].id)
     assert len(audit_events("offer.sent")) == 3
-    assert len(outbox("offer", to=basma.user.email)) == 3
+    [mail] = outbox("offer", to=basma.user.email)
+    assert "3 von 4 Terminen" in mail.body_text
+    assert mail.body_text.count("/offers/answer/") == 6  # a yes and a no for each date
+
+
+def test_asking_for_all_four_dates_says_so_in_one_mail(client, at_desk, tuesdays, amina):
+    assert ask(client, tuesdays, amina.id).status_code == 200
+    [mail] = outbox("offer", to=amina.user.email)
+    assert "alle 4 Termine" in mail.body_text
 
 
 def test_asking_again_skips_the_dates_already_asked(client, at_desk, tuesdays, amina):
