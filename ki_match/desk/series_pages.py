@@ -23,6 +23,9 @@ from ki_match.desk.blueprints import series as bp
 from ki_match.desk.request_form import RequestForm, render_request_form, series_dates
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
+from ki_match.offers.forms import SeriesOfferForm
+from ki_match.offers.rules import OfferError
+from ki_match.offers.series_offers import offer_series, series_candidates, series_helper
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries, series
 from ki_match.requests.forms import CancelForm
@@ -95,7 +98,14 @@ def show(series_id: int):
     return response
 
 
-def _page(found: RequestSeries, *, status: int = 200, failed=None, message: str | None = None):
+def _page(
+    found: RequestSeries,
+    *,
+    status: int = 200,
+    failed=None,
+    message: str | None = None,
+    offer_error: str | None = None,
+):
     dates = queries.series_requests(found.id)
     return render(
         PAGE,
@@ -108,6 +118,8 @@ def _page(found: RequestSeries, *, status: int = 200, failed=None, message: str 
         message=message,
         blank=_blank_forms(),
         actions=ACTIONS,
+        candidates=series_candidates(dates),
+        offer_error=offer_error,
         now=utcnow(),
         moved=moved,
         confirmed=confirmed,
@@ -235,3 +247,35 @@ def retime_following(request_id: int):
         time=form.start.data.strftime("%H:%M"),
     )
     return _done(series_id, _outcome_message(outcome, done))
+
+
+@bp.route("/<int:series_id>/offer", methods=["POST"])
+@roles(*STAFF)
+def offer_all(series_id: int):
+    """ "Für alle passenden Termine anfragen": offers to one helper for every open date she is a
+    candidate for (``offers.series_offers``)."""
+    found = get_series(series_id)
+    form = SeriesOfferForm()
+    helper = series_helper(found.ki_id, form.helper_id.data) if form.validate() else None
+    if helper is None:
+        error = " ".join(str(e) for e in form.helper_id.errors) or _("Diese Person gibt es nicht (mehr).")
+        return _page(found, status=422, offer_error=error)
+    name = helper.user.display_name
+    try:
+        result = offer_series(queries.series_requests(found.id), helper, actor())
+    except OfferError as error:
+        return _page(found, status=409, offer_error=str(error))
+    return _done(series_id, _sent_message(name, len(result.sent), result.open_dates))
+
+
+def _sent_message(name: str, sent: int, open_dates: int) -> str:
+    if sent == open_dates:
+        return ngettext(
+            "%(name)s ist für den offenen Termin angefragt.",
+            "%(name)s ist für alle %(num)d offenen Termine angefragt.",
+            sent,
+            name=name,
+        )
+    return _(
+        "%(name)s ist für %(num)d von %(total)d Terminen angefragt.", name=name, num=sent, total=open_dates
+    )

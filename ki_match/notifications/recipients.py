@@ -26,6 +26,7 @@ from ki_match.requests.events import (
     OfferDeclined,
     OffersSent,
     OfferWithdrawn,
+    SeriesOffered,
 )
 from ki_match.requests.models import Assignment
 from ki_match.urls import public_url
@@ -36,6 +37,14 @@ def _assignment_page(assignment: Assignment) -> str:
 
 
 # --- offers -------------------------------------------------------------------------------------
+
+
+def _answer_links(offer) -> dict[str, str]:
+    """The one-tap links of an offer mail, signed per offer and answer."""
+    return {
+        "accept_url": answer_url(offer, Answer.ACCEPT),
+        "decline_url": answer_url(offer, Answer.DECLINE),
+    }
 
 
 def offers_sent(event: OffersSent) -> None:
@@ -50,10 +59,28 @@ def offers_sent(event: OffersSent) -> None:
             template="emails/offer",
             request=event.request,
             offer=offer,
-            accept_url=answer_url(offer, Answer.ACCEPT),
-            decline_url=answer_url(offer, Answer.DECLINE),
+            **_answer_links(offer),
             link=public_url("offers.inbox"),
         )
+
+
+def series_offered(event: SeriesOffered) -> None:
+    """One mail for a helper asked for several dates of a series ("alle 8 Termine", "6 von 8
+    Terminen"), each date with its own one-tap links; the inbox answers them all at once."""
+    offers = sorted(event.offers, key=lambda offer: offer.request.starts_at)
+    to_helper(
+        offers[0].helper,
+        kind="offer",
+        key=f"series-offer:{offers[0].id}",
+        subject=_l("Anfrage für eine Terminserie: Können Sie helfen?"),
+        template="emails/series_offer",
+        request=event.request,
+        offers=offers,
+        open_dates=event.open_dates,
+        all_dates=len(offers) == event.open_dates,
+        dates=[{"offer": offer, **_answer_links(offer)} for offer in offers],
+        link=public_url("offers.inbox"),
+    )
 
 
 def offer_accepted(event: OfferAccepted) -> None:
@@ -301,6 +328,7 @@ def contact_shared(event: request_events.ContactShared) -> None:
 
 HANDLERS = {
     OffersSent: offers_sent,
+    SeriesOffered: series_offered,
     OfferAccepted: offer_accepted,
     OfferDeclined: offer_declined,
     OfferWithdrawn: offer_withdrawn,

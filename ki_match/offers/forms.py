@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ki_match.core.forms import BaseForm, id_number
+from ki_match.core.forms import BaseForm, id_number, whole_number
 
 
 class AcceptForm(BaseForm):
@@ -38,6 +38,18 @@ class SendOffersForm(BaseForm):
     def validate_helper_ids(self, field):
         if not field.data:
             raise ValidationError(_l("Bitte wählen Sie mindestens eine Person aus."))
+
+
+class SeriesOfferForm(BaseForm):
+    """ "Für alle passenden Termine anfragen": the helper of one row of the series page."""
+
+    helper_id = HiddenField(validators=[InputRequired(_l("Bitte wählen Sie eine Person aus."))])
+
+    def validate_helper_id(self, field):
+        try:
+            field.data = whole_number(field.data)
+        except ValueError as exc:
+            raise ValidationError(_l("Diese Person gibt es nicht (mehr).")) from exc
 
 
 # --- acting for a helper (ki_match.desk.on_behalf) ------------------------------------------

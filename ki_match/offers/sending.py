@@ -70,10 +70,13 @@ def send_offers(
     return result
 
 
-def write_offers(request: HelpRequest, wanted: set[int], coordinator: User, expires_at=None) -> SendResult:
+def write_offers(
+    request: HelpRequest, wanted: set[int], coordinator: User, expires_at=None, *, announce: bool = True
+) -> SendResult:
     """The offers of ``send_offers`` for a request still looking for people: the caller holds the
     request's lock, has checked that it still looks for people, and commits (``send_offers``, or
-    the follow-up after a late cancellation, ``offers.late_refill``)."""
+    the follow-up after a late cancellation, ``offers.late_refill``). ``announce=False``: the
+    caller tells the helpers itself (``offers.series_offers``: one mail for many dates)."""
     profiles = db.session.scalars(
         select(HelperProfile)
         .where(HelperProfile.id.in_(wanted), _askable(request))
@@ -107,7 +110,8 @@ def write_offers(request: HelpRequest, wanted: set[int], coordinator: User, expi
     db.session.flush()
     for offer in result.sent:
         record("offer.sent", actor=coordinator, subject=offer, request_id=request.id)
-    publish(OffersSent(request=request, actor=coordinator, offers=result.sent))
+    if announce:
+        publish(OffersSent(request=request, actor=coordinator, offers=result.sent))
     lifecycle.mark_offered(request, coordinator)
     return result
 

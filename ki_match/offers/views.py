@@ -5,6 +5,7 @@ URL map:
   POST      /offers/<id>/accept             offers.accept          yes (the card swaps)
   POST      /offers/<id>/decline            offers.decline         no, with an optional reason
   POST      /offers/<id>/take-back          offers.take_back       a yes not yet confirmed taken back (the card swaps)
+  POST      /offers/series/<id>/accept      offers.accept_series   "Alle annehmen": yes to each open offer of a series
   GET/POST  /offers/answer/<token>          offers.answer_by_link  one-tap answer from the e-mail, no login
   GET       /offers/answer/<token>/done     offers.answered        what the answer led to
 """
@@ -14,15 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ki_match.access import public, roles
 from ki_match.accounts.models import Role
 from ki_match.accounts.services import KI_CLOSED
 from ki_match.assignments.standing import Standing, standing, standing_text
-from ki_match.clock import BERLIN
+from ki_match.clock import BERLIN, local_date
 from ki_match.core.args import page_arg
 from ki_match.extensions import limiter
 from ki_match.helpers.loaders import get_profile
@@ -41,6 +43,7 @@ from ki_match.offers.display import request_when
 from ki_match.offers.forms import AcceptForm, DeclineForm
 from ki_match.offers.loaders import get_offer
 from ki_match.offers.rules import OfferError, cannot_accept_message, why_closed, why_helper_cannot_accept
+from ki_match.offers.series_offers import SeriesAnswer, accept_all, series_groups
 from ki_match.offers.tokens import offer_from_token
 from ki_match.orgs.models import Ki
 from ki_match.orgs.queries import current_ki
@@ -154,6 +157,7 @@ def _inbox_context(profile: HelperProfile, wanted_page: int = 1, **extra) -> dic
         "done": done,
         "focus_done": triggered_by("done-page-"),
         "decline_forms": _decline_forms(open_cards) | extra.pop("decline_forms", {}),
+        "series_groups": series_groups(card.offer for card in open_cards),
         **extra,
     }
 
@@ -257,6 +261,48 @@ def decline(offer_id: int):
     except OfferError as error:
         return _answered(offer_id, str(error), failed=True)
     return _answered(offer_id, _declined_message())
+
+
+@bp.route("/offers/series/<int:series_id>/accept", methods=["POST"])
+@roles(Role.HELPER)
+def accept_series(series_id: int):
+    """ "Alle annehmen": a yes to each of her open offers of the series, by the rules of a single yes;
+    404 when she has none (any more). htmx gets the whole list back, the result announced in it."""
+    profile = get_profile()
+    AcceptForm().validate_on_submit()  # the token only; CSRFProtect has already checked it
+    pending = queries.current_offers(current_ki(), profile).pending
+    offers = series_groups(pending).get(series_id)
+    if not offers:
+        abort(404)
+    answer = accept_all(offers, current_user._get_current_object())
+    message, failed = _series_message(answer), not answer.accepted
+    if not wants_block("offer_list"):
+        flash(message, "error" if failed else "success")
+        return redirect_to(url_for("offers.inbox"))
+    return render(
+        "offers/inbox.html",
+        "offer_list",
+        status=409 if failed else 200,
+        list_message=message,
+        list_failed=failed,
+        **_inbox_context(profile),
+    )
+
+
+def _series_message(answer: SeriesAnswer) -> str:
+    parts = []
+    if answer.accepted:
+        parts.append(
+            ngettext(
+                "Danke! Sie haben für %(num)d Termin zugesagt.",
+                "Danke! Sie haben für %(num)d Termine zugesagt.",
+                len(answer.accepted),
+            )
+        )
+    for starts_at, reason in answer.refused:
+        day = local_date(starts_at).strftime("%d.%m.%Y") if starts_at else "–"
+        parts.append(_("%(day)s: %(reason)s", day=day, reason=reason))
+    return " ".join(parts)
 
 
 # --- answering from the e-mail link (no login) ----------------------------------------------

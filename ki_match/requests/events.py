@@ -88,6 +88,15 @@ class OffersSent(RequestEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SeriesOffered(RequestEvent):
+    """One helper asked for several dates of a series at once (``request``: the first of them):
+    one mail lists them all instead of one mail per date."""
+
+    offers: list[Offer]
+    open_dates: int  # how many open dates the series had
+
+
+@dataclass(frozen=True, kw_only=True)
 class OfferAccepted(RequestEvent):
     """A yes that waits for the coordinators' confirmation."""
 
