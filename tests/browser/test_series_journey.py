@@ -55,7 +55,7 @@ def test_coordinator_makes_a_series_with_a_holiday_gap_and_changes_it(page, axe,
     page.get_by_role("button", name="Anfrage öffnen").click()
     expect(page).to_have_url(re.compile(r"/series/\d+$"))
     expect(page.locator("#flash")).to_contain_text("Die Serie mit 4 Terminen ist angelegt.")
-    rows = page.locator("#series-dates tbody tr")
+    rows = page.locator("#series-dates .series-table tbody tr")
     expect(rows).to_have_count(4)
     expect(page.locator(".series-skips li")).to_have_count(2)
     check_both_widths(page, axe)
