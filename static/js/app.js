@@ -81,6 +81,29 @@
     if (focused || block.querySelector("[data-pauses-poll]")) event.preventDefault();
   });
 
+  // A block's own refresh (htmx's poll) must not take away the message of an action that has the
+  // keyboard focus (data-keep-while-focused, put there after the action): the message would go,
+  // and the focus with it to the top of the page. It is carried into the fresh block, after the
+  // element its data-keep-after names, unless the fresh block brings a message of its own.
+  var keptMessage = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    keptMessage = null;
+    var active = document.activeElement;
+    var config = event.detail.requestConfig;
+    if (!active || !active.hasAttribute || !active.hasAttribute("data-keep-while-focused")) return;
+    if (!config || config.verb !== "get" || !event.detail.target || !event.detail.target.contains(active)) return;
+    keptMessage = active;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var message = keptMessage;
+    keptMessage = null;
+    if (!message || !message.id || document.getElementById(message.id)) return;
+    var home = document.getElementById(message.getAttribute("data-keep-after") || "");
+    if (!home) return;
+    home.after(message);
+    message.focus();
+  });
+
   // A search field asks for its results itself while it is typed in. Leaving it fires "change",
   // which bubbles to the filter form (hx-trigger "change"): pressing on a result would ask for the
   // same results again, and their answer, swapped in between press and release, would take the

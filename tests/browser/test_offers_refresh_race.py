@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ki_match.accounts.models import Role
 from ki_match.extensions import db
 from ki_match.requests.models import Offer, OfferStatus
+from tests.browser.conftest import settle
 from tests.browser.test_coordinator_journey import _helper as make_helper
 from tests.browser.test_on_behalf_journey import _profile_id, _request
 
@@ -73,3 +74,33 @@ def test_a_refresh_under_way_does_not_swallow_a_confirmation(new_page, live_serv
         route.fulfill(response=stale)
     expect(page.locator("#offers-status")).to_have_text(f"{yes} ist bestätigt.")
     expect(page.locator("#offers")).to_contain_text("1 von 1 Plätzen besetzt.")
+
+
+def test_the_message_the_keyboard_is_on_outlives_the_blocks_refresh(new_page, live_server, log_in):
+    """After "Ausgewählte anfragen" the keyboard is on the message; the block goes on refreshing
+    itself (answers are outstanding), and the message stays, with the focus, instead of going
+    away with the old block and leaving the keyboard at the top of the page."""
+    suffix = uuid.uuid4().hex[:4]
+    asked, next_one = f"Leyla C. {suffix}", f"Omid D. {suffix}"
+    asked_email = make_helper(live_server.app, asked, "fa")
+    make_helper(live_server.app, next_one, "fa")
+    request_id = _request(live_server.app, "fa", offer_to=asked_email)
+
+    page = new_page()
+    log_in(page, Role.COORDINATOR)
+    page.goto(f"/requests/{request_id}")
+    page.locator("#candidates").get_by_label(next_one).check()
+    page.locator("#candidates").get_by_role("button", name="Ausgewählte anfragen").click()
+    status = page.locator("#offers-status")
+    expect(status).to_have_text(f"Anfrage an {next_one} verschickt.")
+    expect(status).to_be_focused()
+
+    def refresh(response) -> bool:
+        return response.request.method == "GET" and response.url.endswith(f"/requests/{request_id}/offers")
+
+    with page.expect_response(refresh):
+        pass  # the block's next refresh (every 2 s here)
+    settle(page)
+    expect(page.locator("#offers .offer-row", has_text=next_one)).to_contain_text("wartet auf Antwort")
+    expect(status).to_have_text(f"Anfrage an {next_one} verschickt.")
+    expect(status).to_be_focused()
