@@ -97,7 +97,9 @@ def test_one_helper_is_asked_for_a_whole_series_and_accepts_all(new_page, live_s
     settle(coordinator)
     message = coordinator.locator("#series-dates [role=status]")
     expect(message).to_contain_text(f"{name} ist für alle 3 offenen Termine angefragt.")
-    expect(coordinator.locator("#series-dates .series-table tbody tr").filter(has_text="angefragt")).to_have_count(3)
+    expect(
+        coordinator.locator("#series-dates .series-table tbody tr").filter(has_text="angefragt")
+    ).to_have_count(3)
     check_both_widths(coordinator, axe)
 
     helper = new_page()
