@@ -25,6 +25,7 @@ from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.offers.forms import SeriesOfferForm
 from ki_match.offers.rules import OfferError
+from ki_match.offers.series_answers import accepted_names, answers, confirm_all
 from ki_match.offers.series_offers import offer_series, series_candidates, series_helper
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries, series
@@ -119,6 +120,8 @@ def _page(
         blank=_blank_forms(),
         actions=ACTIONS,
         candidates=series_candidates(dates),
+        answers=answers(dates),
+        accepted=accepted_names,
         offer_error=offer_error,
         now=utcnow(),
         moved=moved,
@@ -266,6 +269,36 @@ def offer_all(series_id: int):
     except OfferError as error:
         return _page(found, status=409, offer_error=str(error))
     return _done(series_id, _sent_message(name, len(result.sent), result.open_dates))
+
+
+@bp.route("/<int:series_id>/confirm", methods=["POST"])
+@roles(*STAFF)
+def confirm_helper(series_id: int):
+    """ "Alle Zusagen bestätigen": one helper's yeses to the open dates, confirmed together
+    (``offers.series_answers``); she gets one mail."""
+    found = get_series(series_id)
+    form = SeriesOfferForm()
+    helper = series_helper(found.ki_id, form.helper_id.data) if form.validate() else None
+    if helper is None:
+        return _page(found, status=422, offer_error=_("Diese Person gibt es nicht (mehr)."))
+    name = helper.user.display_name
+    try:
+        outcome = confirm_all(queries.series_requests(found.id), helper, actor())
+    except OfferError as error:
+        return _page(found, status=409, offer_error=str(error))
+    refused = " ".join(
+        _("%(day)s: %(reason)s", day=local_date(starts_at).strftime("%d.%m.%Y"), reason=reason)
+        for starts_at, reason in outcome.refused
+    )
+    if not outcome.confirmed:
+        return _page(found, status=409, offer_error=refused)
+    done = ngettext(
+        "%(name)s ist für %(num)d Termin bestätigt.",
+        "%(name)s ist für %(num)d Termine bestätigt.",
+        len(outcome.confirmed),
+        name=name,
+    )
+    return _done(series_id, f"{done} {refused}".strip())
 
 
 def _sent_message(name: str, sent: int, open_dates: int) -> str:

@@ -26,6 +26,8 @@ from ki_match.requests.events import (
     OfferDeclined,
     OffersSent,
     OfferWithdrawn,
+    SeriesAccepted,
+    SeriesConfirmed,
     SeriesOffered,
 )
 from ki_match.requests.models import Assignment
@@ -95,6 +97,25 @@ def offer_accepted(event: OfferAccepted) -> None:
     )
 
 
+def series_accepted(event: SeriesAccepted) -> None:
+    """One mail to the coordinators for a helper's yes to several dates of a series."""
+    offers = sorted(event.offers, key=lambda offer: offer.request.starts_at)
+    to_coordinators(
+        event.request,
+        kind="offer_accepted",
+        key="series-accepted:" + ",".join(str(offer.id) for offer in offers) + f":{utcnow():%Y%m%d%H%M%S%f}",
+        subject=_l(
+            "Zusage für %(num)d Termine der Serie %(series)d",
+            num=len(offers),
+            series=event.request.series_id,
+        ),
+        template="emails/series_accepted",
+        offers=offers,
+        helper=offers[0].helper,
+        link=public_url("series.show", series_id=event.request.series_id),
+    )
+
+
 def offer_declined(event: OfferDeclined) -> None:
     to_coordinators(
         event.request,
@@ -126,15 +147,16 @@ def assignment_confirmed(event: AssignmentConfirmed) -> None:
     """The helper hears it is theirs; a request now full tells its organisation and everyone
     else who was still asked."""
     request, assignment = event.request, event.assignment
-    to_helper(
-        assignment.helper,
-        kind="assignment_confirmed",
-        key=f"confirmed:{assignment.id}",
-        subject=_l("Ihr Einsatz ist bestätigt"),
-        template="emails/assignment_confirmed",
-        request=request,
-        assignment=assignment,
-    )
+    if event.tell_helper:
+        to_helper(
+            assignment.helper,
+            kind="assignment_confirmed",
+            key=f"confirmed:{assignment.id}",
+            subject=_l("Ihr Einsatz ist bestätigt"),
+            template="emails/assignment_confirmed",
+            request=request,
+            assignment=assignment,
+        )
     if not event.filled:
         return
     to_requester(request, Change.FILLED, actor=event.actor, key=str(assignment.id))
@@ -147,6 +169,21 @@ def assignment_confirmed(event: AssignmentConfirmed) -> None:
             template="emails/offer_withdrawn",
             request=request,
         )
+
+
+def series_confirmed(event: SeriesConfirmed) -> None:
+    """One mail for a helper confirmed for several dates of a series, each with its page."""
+    assignments = sorted(event.assignments, key=lambda assignment: assignment.starts_at)
+    to_helper(
+        assignments[0].helper,
+        kind="assignment_confirmed",
+        key=f"series-confirmed:{assignments[0].id}",
+        subject=_l("Ihre Einsätze sind bestätigt"),
+        template="emails/series_confirmed",
+        request=event.request,
+        dates=[{"assignment": assignment, "url": _assignment_page(assignment)} for assignment in assignments],
+        link=public_url("assignments.index"),
+    )
 
 
 # --- assignments ----------------------------------------------------------------------------------
@@ -330,9 +367,11 @@ HANDLERS = {
     OffersSent: offers_sent,
     SeriesOffered: series_offered,
     OfferAccepted: offer_accepted,
+    SeriesAccepted: series_accepted,
     OfferDeclined: offer_declined,
     OfferWithdrawn: offer_withdrawn,
     AssignmentConfirmed: assignment_confirmed,
+    SeriesConfirmed: series_confirmed,
     AssignmentWithdrawn: assignment_withdrawn,
     HoursApproved: hours_approved,
     request_events.NoShow: no_show,

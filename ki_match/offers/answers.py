@@ -76,11 +76,12 @@ def _own_locked_offer(offer_id: int, helper_user: User) -> tuple[Offer, HelpRequ
     return offer, request
 
 
-def accept_offer(offer_id: int, helper_user: User) -> AcceptOutcome:
+def accept_offer(offer_id: int, helper_user: User, *, announce: bool = True) -> AcceptOutcome:
     """A yes; refused, before anything else is said about the offer, while the helper may not be
-    matched (their consent withdrawn, say): that is what they can change."""
+    matched (their consent withdrawn, say): that is what they can change. ``announce=False``: the
+    caller tells the coordinators itself (several dates of a series in one mail)."""
     offer, request = _own_locked_offer(offer_id, helper_user)
-    return _accept(offer, request, helper_user)
+    return _accept(offer, request, helper_user, announce=announce)
 
 
 def decline_offer(offer_id: int, helper_user: User, reason: str | None = None) -> None:
@@ -120,7 +121,12 @@ def answer_recordable(offer: Offer) -> bool:
 
 
 def _accept(
-    offer: Offer, request: HelpRequest, helper_user: User, on_behalf: OnBehalf | None = None
+    offer: Offer,
+    request: HelpRequest,
+    helper_user: User,
+    on_behalf: OnBehalf | None = None,
+    *,
+    announce: bool = True,
 ) -> AcceptOutcome:
     """The one way a yes is given, under the request's lock the caller holds."""
     actor = on_behalf.coordinator if on_behalf else helper_user
@@ -155,7 +161,8 @@ def _accept(
             reasons="; ".join(failure.reason for failure in gates),
         )
         lifecycle.remark(request, actor, held)
-    publish(OfferAccepted(request=request, actor=actor, offer=offer))
+    if announce:
+        publish(OfferAccepted(request=request, actor=actor, offer=offer))
     db.session.commit()
     return AcceptOutcome.HELD if gates else AcceptOutcome.ACCEPTED
 

@@ -41,7 +41,9 @@ def never_confirmed(failures: list[Failure]) -> Failure | None:
     return next((failure for failure in failures if failure.rule in NEVER_ASKED), None)
 
 
-def confirm_offer(offer_id: int, coordinator: User, reason: str | None = None) -> Assignment:
+def confirm_offer(
+    offer_id: int, coordinator: User, reason: str | None = None, *, tell_helper: bool = True
+) -> Assignment:
     """Make an accepted offer an assignment; the request fills when all seats are taken.
 
     A helper who may no longer be matched is refused first, with the reason: a yes they gave
@@ -51,7 +53,8 @@ def confirm_offer(offer_id: int, coordinator: User, reason: str | None = None) -
     taken back, a certificate run out, a flag set since the offer went out, an offer sent to a near
     miss): a missing police certificate always refuses, any other failed gate unless
     the coordinator gives a ``reason`` for the exception (kept in the request's history; the audit
-    says which rules were set aside and that there was a reason, never its words)."""
+    says which rules were set aside and that there was a reason, never its words).
+    ``tell_helper=False``: the caller tells her itself (several dates of a series in one mail)."""
     offer, request = locked_offer(offer_id)
     unmatchable = why_helper_cannot_be_confirmed(offer)
     if unmatchable:
@@ -67,7 +70,9 @@ def confirm_offer(offer_id: int, coordinator: User, reason: str | None = None) -
     if request.status not in lifecycle.ACCEPTING:
         refuse(_l("Diese Anfrage ist nicht mehr offen."))
     overridden = _set_aside(offer, request, coordinator, reason)
-    assignment = confirm_locked(offer, request, actor=coordinator, overridden=overridden)
+    assignment = confirm_locked(
+        offer, request, actor=coordinator, overridden=overridden, tell_helper=tell_helper
+    )
     db.session.commit()
     return assignment
 
@@ -138,7 +143,12 @@ def _seat(offer: Offer, request: HelpRequest, actor: User) -> Assignment:
 
 
 def confirm_locked(
-    offer: Offer, request: HelpRequest, actor: User, overridden: list[str] | None = None
+    offer: Offer,
+    request: HelpRequest,
+    actor: User,
+    overridden: list[str] | None = None,
+    *,
+    tell_helper: bool = True,
 ) -> Assignment:
     """Confirm ``offer`` of ``request``, whose lock the caller holds; the caller commits.
 
@@ -158,7 +168,12 @@ def confirm_locked(
         lifecycle.mark_offered(request, actor)
     publish(
         AssignmentConfirmed(
-            request=request, actor=actor, assignment=assignment, filled=filled, withdrawn=withdrawn
+            request=request,
+            actor=actor,
+            assignment=assignment,
+            filled=filled,
+            withdrawn=withdrawn,
+            tell_helper=tell_helper,
         )
     )
     return assignment

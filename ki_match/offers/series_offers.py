@@ -25,7 +25,7 @@ from ki_match.offers.answers import AcceptOutcome, accept_offer
 from ki_match.offers.rules import OfferError, refuse, why_closed
 from ki_match.offers.sending import write_offers
 from ki_match.requests import lifecycle
-from ki_match.requests.events import SeriesOffered
+from ki_match.requests.events import OfferAccepted, SeriesAccepted, SeriesOffered
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus
 
 
@@ -159,12 +159,24 @@ class SeriesAnswer:
 def accept_all(offers: Iterable[Offer], helper_user: User) -> SeriesAnswer:
     """A yes to each offer through ``answers.accept_offer``, the same rules as a single yes, each
     under its own request's lock, in id order; a date refused (filled meanwhile, too late, an
-    overlap) leaves the others answered."""
+    overlap) leaves the others answered. The coordinators get one mail for the yeses that wait for
+    them (``SeriesAccepted``), not one per date."""
     answer = SeriesAnswer()
+    waiting: list[int] = []
     asked = sorted(((offer.id, offer.request.starts_at) for offer in offers), key=lambda pair: pair[0])
     for offer_id, starts_at in asked:
         try:
-            answer.accepted.append(accept_offer(offer_id, helper_user))
+            outcome = accept_offer(offer_id, helper_user, announce=False)
         except OfferError as error:
             answer.refused.append((starts_at, str(error)))
+        else:
+            answer.accepted.append(outcome)
+            if outcome != AcceptOutcome.CONFIRMED:
+                waiting.append(offer_id)
+    yeses = [db.session.get(Offer, offer_id) for offer_id in waiting]
+    if len(yeses) == 1:
+        publish(OfferAccepted(request=yeses[0].request, actor=helper_user, offer=yeses[0]))
+    elif yeses:
+        publish(SeriesAccepted(request=yeses[0].request, actor=helper_user, offers=yeses))
+    db.session.commit()
     return answer

@@ -97,6 +97,14 @@ class SeriesOffered(RequestEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SeriesAccepted(RequestEvent):
+    """A helper said yes to several dates of a series at once ("Alle annehmen"; ``request``: the
+    first of them): the coordinators get one mail instead of one per date."""
+
+    offers: list[Offer]
+
+
+@dataclass(frozen=True, kw_only=True)
 class OfferAccepted(RequestEvent):
     """A yes that waits for the coordinators' confirmation."""
 
@@ -126,6 +134,16 @@ class AssignmentConfirmed(RequestEvent):
     assignment: Assignment
     filled: bool = False
     withdrawn: list[Offer] = field(default_factory=list)
+    # False when the helper hears of it together with other dates (``SeriesConfirmed``).
+    tell_helper: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesConfirmed(RequestEvent):
+    """One helper confirmed for several dates of a series at once (``request``: the first of them):
+    one mail lists them all instead of one mail per date."""
+
+    assignments: list[Assignment]
 
 
 # --- assignments after confirmation --------------------------------------------------------------

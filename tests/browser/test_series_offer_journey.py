@@ -1,6 +1,7 @@
 """One helper for a whole series: on the series page the coordinator sees who can take how many of
 its dates and asks one helper for all of them; the helper, on her phone, finds the dates grouped in
-her inbox and says yes to all at once. axe at both widths after each step."""
+her inbox and says yes to all at once; the coordinator confirms her for all of them at once. axe at
+both widths after each step."""
 
 from __future__ import annotations
 
@@ -117,3 +118,15 @@ def test_one_helper_is_asked_for_a_whole_series_and_accepts_all(new_page, live_s
     )
     expect(helper.locator(".offer-series")).to_have_count(0)
     check_both_widths(helper, axe)
+
+    # Back at the desk: the page shows her three yeses, and one click confirms them all.
+    coordinator.reload()
+    answers = coordinator.locator(f"#series-answer-{helper_id}")
+    expect(answers).to_contain_text("3 Zusagen noch zu bestätigen")
+    check_both_widths(coordinator, axe)
+    answers.get_by_role("button", name="Alle 3 Zusagen bestätigen").click()
+    settle(coordinator)
+    expect(message).to_contain_text(f"{name} ist für 3 Termine bestätigt.")
+    expect(message).to_be_focused()
+    expect(coordinator.locator("#series-dates .series-table tbody tr").filter(has_text=name)).to_have_count(3)
+    expect(answers).to_contain_text("für 3 Termine bestätigt")

@@ -11,13 +11,14 @@ from datetime import time, timedelta
 
 import pytest
 from flask import current_app, url_for
+from flask_babel import format_datetime
 from sqlalchemy import select
 
 from ki_match.access import Role
 from ki_match.clock import local_date
 from ki_match.extensions import db
 from ki_match.helpers.models import Absence
-from ki_match.offers.series_offers import SeriesCandidate, rank_series, series_candidates
+from ki_match.offers.series_offers import SeriesCandidate, accept_all, rank_series, series_candidates
 from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
 from tests.factories import make_available_helper, make_series, next_tuesday, other_ki
@@ -261,7 +262,22 @@ def test_accepting_all_says_yes_to_each_open_offer_of_the_series(client, asked_a
     statuses = [offer.status for offer in offers_of(asked_amina)]
     assert statuses == [OfferStatus.PENDING] + [OfferStatus.ACCEPTED] * 3
     assert len(audit_events("offer.accepted")) == 3
-    assert len(outbox("offer_accepted")) == 3
+    # The coordinators get one mail for the three yeses, which names each date.
+    [mail] = outbox("offer_accepted")
+    assert mail.subject == f"Zusage für 3 Termine der Serie {tuesdays.id}"
+    for offer in offers_of(asked_amina)[1:]:
+        assert format_datetime(offer.request.starts_at, "EEEE, d. MMMM yyyy, HH:mm") in mail.body_text
+    assert f"/series/{tuesdays.id}" in mail.body_text
+
+
+def test_a_single_yes_left_by_accepting_all_is_the_usual_mail(asked_amina):
+    declined, open_offer = offers_of(asked_amina)[:2]
+    declined.status = OfferStatus.DECLINED
+    db.session.commit()
+    answer = accept_all([declined, open_offer], asked_amina.user)
+    assert len(answer.accepted) == 1 and "bereits abgelehnt" in answer.refused[0][1]
+    [mail] = outbox("offer_accepted")
+    assert mail.subject == f"Zusage für Anfrage #{open_offer.request_id}"
 
 
 def test_accepting_all_without_htmx_goes_back_to_the_inbox(client, asked_amina, tuesdays):
