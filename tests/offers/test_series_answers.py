@@ -195,3 +195,10 @@ def test_helpers_and_initiatives_may_not_confirm(client, login_as, tuesdays, ami
     login_as(role)
     assert confirm(client, tuesdays, amina.id).status_code == 403
     assert seats_of(amina) == []
+
+
+def test_with_one_open_date_left_the_page_does_not_count_one_of_one(client, at_desk, tuesdays, amina):
+    for date in dates_of(tuesdays)[1:]:
+        cancel(date.id, at_desk, "Kurs endet")
+    html = client.get(url("series.show", series_id=tuesdays.id)).get_data(as_text=True)
+    assert "kann den offenen Termin" in html and "von 1 Terminen" not in html
