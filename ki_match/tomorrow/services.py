@@ -10,7 +10,13 @@ her the time and place — a second question would be noise, and a missing answe
 "Ja, ich komme" records the time; "Ich kann nicht" gives the assignment back through
 ``assignments.services.withdraw`` (a late withdrawal, with everything that follows it). Both
 happen under the request's lock, so they are served one after the other and with any other
-change of the assignment; a question is answered once.
+change of the assignment; a question is answered once. A coordinator who reached her by phone
+records either answer for her ("Kommt (telefonisch)", "Kommt nicht"): the same rules, the
+coordinator in ``answered_by_id`` and as the actor of the audit.
+
+The question is one of her reminder mails (``outbox.preferences``, "Erinnerung vor einem
+Einsatz"): with those switched off she is not asked, so no missing answer is flagged either
+(``queries.not_yet_asked``).
 """
 
 from __future__ import annotations
