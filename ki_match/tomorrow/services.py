@@ -31,9 +31,11 @@ from ki_match.accounts.models import User
 from ki_match.assignments.services import AssignmentError, withdraw
 from ki_match.audit.services import record
 from ki_match.clock import local_date, local_to_utc, utcnow
+from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.orgs.settings import KiSettings
 from ki_match.requests import lifecycle
+from ki_match.requests.events import DayBeforeAnswered
 from ki_match.requests.models import Assignment, AssignmentStatus, RequestKind
 from ki_match.tomorrow.models import DayBeforeCheck
 
@@ -132,6 +134,16 @@ def _answerer(check: DayBeforeCheck, coordinator: User | None) -> tuple[User, di
     return coordinator, {"on_behalf_of": helper_user.id, "channel": "phone"}
 
 
+def _answered(check: DayBeforeCheck, actor: User) -> None:
+    """Told to whom it concerns: the coordinators' call asking a helper the KI manages is done."""
+    assignment = check.assignment
+    publish(
+        DayBeforeAnswered(
+            request=assignment.request, actor=actor, assignment=assignment, starts_at=check.starts_at
+        )
+    )
+
+
 def recordable(check: DayBeforeCheck, now: datetime | None = None) -> bool:
     """Whether the coordinators are offered "Kommt (telefonisch)" and "Kommt nicht": the question
     still stands, of the KI's own helper (another KI's helper answers to her own KI). Read without a
@@ -147,6 +159,7 @@ def confirm_coming(check_id: int, coordinator: User | None = None) -> DayBeforeC
     check.confirmed_at = utcnow()
     actor, detail = _answerer(check, coordinator)
     record("assignment.coming_confirmed", actor=actor, subject=check.assignment, **detail)
+    _answered(check, actor)
     db.session.commit()
     return check
 
@@ -161,5 +174,6 @@ def cannot_come(check_id: int, reason: str, coordinator: User | None = None) -> 
     actor, detail = _answerer(check, coordinator)
     note = _l("Helfer*in hat telefonisch abgesagt") if coordinator else _l("Helfer*in hat abgesagt")
     withdraw(assignment, assignment.request, actor, reason, note=note, via="day_before", **detail)
+    _answered(check, actor)
     db.session.commit()
     return check

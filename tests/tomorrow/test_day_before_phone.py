@@ -14,6 +14,7 @@ from ki_match.accounts.models import Role
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.notifications.day_before import send_day_before_checks
+from ki_match.notifications.tasks import CoordinatorTask
 from ki_match.orgs.settings import settings_for
 from ki_match.outbox.preferences import NotificationPreference, categories_for, category_of
 from ki_match.privacy import queries as privacy_queries
@@ -189,6 +190,18 @@ def test_her_own_answer_keeps_no_answerer(client, asked):
     client.post(urlsplit(answer_url(asked, Answer.COMING)).path)
     assert fresh(asked).confirmed_at is not None
     assert fresh(asked).answered_by_id is None
+
+
+def test_the_call_to_a_helper_the_ki_manages_is_done_once_her_answer_is_recorded(desk, coordinator):
+    managed = factories.make_managed_helper()
+    request = factories.make_request(created_by=coordinator, starts_at=berlin(next_tuesday(), time(10)))
+    check = asked_for_tomorrow(assignment_for(request, managed, coordinator))
+    [task] = db.session.scalars(select(CoordinatorTask).where(CoordinatorTask.kind == "day_before")).all()
+    assert task.done_at is None and not outbox("day_before")
+    assert desk.post(coming(check)).status_code == 303
+    db.session.expire_all()
+    task = db.session.get(CoordinatorTask, task.id)
+    assert task.done_at is not None and task.done_by_id == coordinator.id
 
 
 # --- her mail settings ---------------------------------------------------------------------------
