@@ -56,6 +56,7 @@ from ki_match.requests.models import (
 )
 from ki_match.requests.recurrence import Frequency
 from ki_match.standby.models import StandbyDay
+from ki_match.tomorrow.models import DayBeforeCheck
 from ki_match.training.models import Course, CourseDate, CourseModule, CourseSignup, SignupStatus
 from tests.factories import make_helper, make_user, other_ki
 
@@ -227,16 +228,18 @@ def _request_offer_assignment(ki: Ki, helper: HelperProfile, requester: User) ->
             idempotency_key=f"world-{ki.id}",
         )
     )
-    db.session.add(
-        Assignment(
-            request_id=request.id,
-            helper_id=helper.id,
-            offer_id=offer.id,
-            seat=1,
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=60),
-        )
+    assignment = Assignment(
+        request_id=request.id,
+        helper_id=helper.id,
+        offer_id=offer.id,
+        seat=1,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=60),
     )
+    db.session.add(assignment)
+    db.session.flush()
+    # "Kommen Sie morgen?" asked about it (the coordinators record a phone answer).
+    db.session.add(DayBeforeCheck(ki_id=ki.id, assignment_id=assignment.id, starts_at=starts))
     _course(ki, helper)
     # A series (its page and calendar file); its dates are made by tests that need them.
     db.session.add(

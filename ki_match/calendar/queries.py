@@ -62,6 +62,16 @@ def feed_assignments(profile: HelperProfile) -> list[Assignment]:
     ).all()
 
 
+def series_assignments(ki: Ki, profile: HelperProfile, series_id: int) -> list[Assignment]:
+    """The helper's assignments on the dates of a series, whatever became of them, by rule day:
+    her own calendar event of the series is built from them (``calendar.series``)."""
+    return db.session.scalars(
+        _of(ki, profile)
+        .where(HelpRequest.series_id == series_id)
+        .order_by(HelpRequest.series_day, Assignment.id)
+    ).all()
+
+
 def upcoming_confirmed(ki: Ki, profile: HelperProfile) -> list[Assignment]:
     """Confirmed assignments still ahead, soonest first, for single downloads."""
     now = utcnow()

@@ -15,15 +15,15 @@ from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.assignments.loaders import get_assignment
 from ki_match.calendar import courses, ics, queries, services
-from ki_match.calendar.series import series_calendar
+from ki_match.calendar.series import calendar_of, helper_series_events, series_calendar
 from ki_match.clock import BERLIN, utcnow
-from ki_match.extensions import limiter
+from ki_match.extensions import db, limiter
 from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries as request_queries
 from ki_match.requests.loaders import get_series
-from ki_match.requests.models import HOLDING_STATES, Assignment
+from ki_match.requests.models import HOLDING_STATES, Assignment, RequestSeries
 from ki_match.training import helper_queries as course_queries
 from ki_match.training.models import CourseSignup
 from ki_match.urls import public_url
@@ -78,6 +78,35 @@ def _course_events(signups: list[CourseSignup]) -> list:
     ]
 
 
+def _helper_series(profile, series_id: int, hers: list[Assignment]) -> list:
+    """Her own recurring event of a series (download and feed carry the same UID)."""
+    found = db.session.get(RequestSeries, series_id)
+    return helper_series_events(
+        found,
+        request_queries.series_requests(series_id),
+        hers,
+        helper_id=profile.id,
+        host=_host(),
+        link=public_url("assignments.index"),
+    )
+
+
+def _feed_events(profile, assignments: list[Assignment]) -> tuple[list[Assignment], list]:
+    """The feed's single assignments, and one recurring event per series she has dates of in it
+    (instead of one event per date, so that the feed and her download of the series do not show
+    them twice)."""
+    singles = [a for a in assignments if a.request.series_id is None]
+    series_ids = sorted({a.request.series_id for a in assignments if a.request.series_id is not None})
+    events = [
+        event
+        for series_id in series_ids
+        for event in _helper_series(
+            profile, series_id, queries.series_assignments(profile.ki, profile, series_id)
+        )
+    ]
+    return singles, events
+
+
 def _ics_response(body: bytes, filename: str, *, attachment: bool) -> Response:
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -120,6 +149,18 @@ def series_ics(series_id: int):
     return _ics_response(body, f"serie-{found.id}.ics", attachment=True)
 
 
+@bp.route("/series/<int:series_id>/mine.ics")
+@roles(Role.HELPER)
+def my_series_ics(series_id: int):
+    """The dates of a series the helper holds, as one recurring event; 404 unless she holds one."""
+    profile = get_profile()
+    hers = queries.series_assignments(current_ki(), profile, series_id)
+    if not any(a.status.value in HOLDING_STATES for a in hers):
+        abort(404)
+    body = calendar_of(_helper_series(profile, series_id, hers))
+    return _ics_response(body, f"ki-match-serie-{series_id}.ics", attachment=True)
+
+
 @bp.route("/training/<int:course_id>.ics")
 @roles(Role.HELPER)
 def course_ics(course_id: int):
@@ -142,12 +183,16 @@ def feed(token: str):
         abort(404)
     assignments = queries.feed_assignments(profile)
     with force_locale(profile.user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        singles, series_events = _feed_events(profile, assignments)
         body = ics.build_calendar(
-            assignments,
+            singles,
             host=_host(),
             link_for=assignment_link,
             name=_("KI-Match: meine Einsätze"),
-            extra=_course_events(course_queries.feed_signups(profile, utcnow() - queries.FEED_PAST)),
+            extra=[
+                *series_events,
+                *_course_events(course_queries.feed_signups(profile, utcnow() - queries.FEED_PAST)),
+            ],
         )
     services.feed_fetched(profile, len(assignments))
     return _ics_response(body, "ki-match.ics", attachment=False)

@@ -13,6 +13,7 @@ def routed_blueprints():
     from ki_match.desk import (  # noqa: F401  (importing a module adds its routes)
         checks_pages,
         course_pages,
+        day_before_actions,
         helper_pages,
         managed_pages,
         managed_privacy,

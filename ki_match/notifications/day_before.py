@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ki_match.extensions import db
 from ki_match.notifications.mailing import to_helper
 from ki_match.notifications.reminders import commit_once
+from ki_match.notifications.tasks import day_before_key
 from ki_match.orgs.models import Ki
 from ki_match.orgs.settings import settings_for
 from ki_match.requests.models import Assignment
@@ -46,7 +47,7 @@ def ask(assignment: Assignment, ki_id: int) -> None:
     to_helper(
         assignment.helper,
         kind="day_before",
-        key=f"day-before:{assignment.id}:{assignment.starts_at.isoformat()}",
+        key=day_before_key(assignment.id, assignment.starts_at),
         subject=_l("Kommen Sie morgen?"),
         template="emails/day_before",
         request=assignment.request,

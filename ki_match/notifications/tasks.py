@@ -27,7 +27,7 @@ from ki_match.audit.services import record
 from ki_match.clock import utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
-from ki_match.requests.events import CallbackAsked, ClientDataPurged, HoursReported
+from ki_match.requests.events import CallbackAsked, ClientDataPurged, DayBeforeAnswered, HoursReported
 from ki_match.requests.models import Assignment
 
 
@@ -89,6 +89,11 @@ def _key_hash(kind: str, key: str) -> str:
 def report_hours_key(assignment: Assignment) -> str:
     """The key of the request "please report your hours" for an assignment (mail or task)."""
     return f"report-hours:{assignment.id}"
+
+
+def day_before_key(assignment_id: int, starts_at: datetime) -> str:
+    """The key of "Kommen Sie morgen?" about one start of an assignment (mail or task)."""
+    return f"day-before:{assignment_id}:{starts_at.isoformat()}"
 
 
 def queue_task(
@@ -185,6 +190,15 @@ def close_report_task(event: HoursReported) -> None:
         mark_done(task, event.actor)
 
 
+def close_day_before_task(event: DayBeforeAnswered) -> None:
+    """The answer to "Kommen Sie morgen?" is in (a coordinator took it by phone): the call asking
+    for it is done, by whoever recorded it."""
+    key_hash = _key_hash("day_before", day_before_key(event.assignment.id, event.starts_at))
+    task = db.session.scalar(select(CoordinatorTask).where(CoordinatorTask.idempotency_key == key_hash))
+    if task is not None:
+        mark_done(task, event.actor)
+
+
 def forget_request_tasks(event: ClientDataPurged) -> None:
     """A purged request's tasks go: they tie a helper to a client's appointment."""
     db.session.execute(
@@ -208,5 +222,6 @@ def callback_task(event: CallbackAsked) -> None:
 HANDLERS = {
     ClientDataPurged: forget_request_tasks,
     HoursReported: close_report_task,
+    DayBeforeAnswered: close_day_before_task,
     CallbackAsked: callback_task,
 }

@@ -69,9 +69,10 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "reminders",
         _l("Erinnerung vor einem Einsatz"),
-        _l("Am Tag vorher, mit Zeit und Ort."),
+        _l("Am Tag vorher, mit Zeit und Ort, und die Frage „Kommen Sie morgen?“."),
         HELPER,
-        frozenset({"assignment_reminder"}),
+        # Without the question nobody is flagged for her either (``tomorrow.queries.not_yet_asked``).
+        frozenset({"assignment_reminder", "day_before"}),
     ),
     Category(
         "hours",

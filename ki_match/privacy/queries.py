@@ -108,6 +108,7 @@ def personal_data(user: User) -> dict:
             ).mappings()
         tables[table_name] = [_clean(table, row, person) for row in rows]
 
+    tables["day_before_check"] = _day_before_questions(person)
     _add_audit_events_about(tables, person)
     _add_requests(tables, person)
     tables["outbox_message"] = _mails_to(user.email)
@@ -221,6 +222,30 @@ def _add_audit_events_about(tables: dict[str, list[dict]], person: Person) -> No
         if row["id"] not in seen:
             tables["audit_event"].append(_clean(table, row, person))
     tables["audit_event"].sort(key=lambda row: row["id"])
+
+
+def _day_before_questions(person: Person) -> list[dict]:
+    """The "Kommen Sie morgen?" questions about her assignments (they point at the assignment, not
+    at her, so the walk does not find them): the start asked about, when, her answer and when, and
+    whether she answered or staff recorded it for her (never who)."""
+    if person.profile_id is None:
+        return []
+    table, assignment = db.metadata.tables["day_before_check"], db.metadata.tables["assignment"]
+    rows = db.session.execute(
+        select(table)
+        .join(assignment, assignment.c.id == table.c.assignment_id)
+        .where(assignment.c.helper_id == person.profile_id)
+        .order_by(table.c.id)
+    ).mappings()
+    questions = []
+    for row in rows:
+        data = _clean(table, row, person)
+        answered = row["confirmed_at"] or row["declined_at"]
+        data["answer"] = ("coming" if row["confirmed_at"] else "cannot") if answered else None
+        by = row["answered_by_id"]
+        data["answered_by"] = None if answered is None else ("self" if by is None else _by(by, "", person))
+        questions.append(data)
+    return questions
 
 
 def _add_requests(tables: dict[str, list[dict]], person: Person) -> None:

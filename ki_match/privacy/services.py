@@ -41,6 +41,7 @@ from ki_match.requests.models import (
     RequestStatusChange,
     TravelTicket,
 )
+from ki_match.tomorrow.models import DayBeforeCheck
 
 # Stored in place of the name: history pages then read "Gelöschte Person".
 DELETED_NAME = "Gelöschte Person"
@@ -107,6 +108,11 @@ RETENTION: dict[str, Retention] = {
     "standby_day": Retention(Keep.ERASE, "only needed for asking a person who is gone at short notice"),
     "assignment_signoff": Retention(
         Keep.KEEP, "the requester's word that an assignment took place, by ids; no typed text"
+    ),
+    "day_before_check": Retention(
+        Keep.ERASE,
+        'her answers to "Kommen Sie morgen?" (found through her assignments, not this column, '
+        "which names the coordinator who took an answer by phone); they count in no statistic",
     ),
     "assignment_feedback": Retention(
         Keep.ERASE, "what she wrote about her assignments; the coordinators' call back is done or moot"
@@ -227,6 +233,7 @@ def delete_helper_account(user: User, *, actor: User | None = None) -> Released:
         db.session.expire(profile)
         _anonymise_profile(profile)
         _clear_typed_text(profile)
+        _erase_day_before_checks(profile)
         _forget_in_history(profile, former)
     _anonymise_user(user)
     _forget_mail(former_email, placeholder_email(user.id), former)
@@ -303,6 +310,12 @@ def _clear_typed_text(profile: HelperProfile) -> None:
     )
     mine = select(Assignment.id).where(Assignment.helper_id == profile.id)
     db.session.execute(update(TravelTicket).where(TravelTicket.assignment_id.in_(mine)).values(note=None))
+
+
+def _erase_day_before_checks(profile: HelperProfile) -> None:
+    """Her "Kommen Sie morgen?" questions point at her assignments, not at her (``RETENTION``)."""
+    mine = select(Assignment.id).where(Assignment.helper_id == profile.id)
+    db.session.execute(delete(DayBeforeCheck).where(DayBeforeCheck.assignment_id.in_(mine)))
 
 
 def _terms(former: list[str]) -> list[str]:

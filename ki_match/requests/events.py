@@ -172,6 +172,15 @@ class HoursApproved(RequestEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DayBeforeAnswered(RequestEvent):
+    """ "Kommen Sie morgen?" about the start ``starts_at`` is answered (``tomorrow.services``): by
+    the helper, or by a coordinator (``actor``) who reached her by phone."""
+
+    assignment: Assignment
+    starts_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallbackAsked(RequestEvent):
     """Feedback on an assignment asks the coordinators to call back ("Belastender Einsatz – bitte
     Rückruf"): ``actor`` wrote it (``assignments.feedback``)."""

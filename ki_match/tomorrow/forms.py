@@ -25,3 +25,17 @@ class CannotComeForm(BaseForm):
         ],
         render_kw={"maxlength": 300, "rows": 3},
     )
+
+
+class PhoneCannotForm(BaseForm):
+    """A coordinator records that the helper said on the phone she cannot come."""
+
+    reason = TextAreaField(
+        _l("Grund (wie sie oder er ihn genannt hat)"),
+        description=_l("Die Anfrage wird wieder offen; kurz vorher erfahren es alle Koordinierenden."),
+        validators=[
+            DataRequired(_l("Bitte tragen Sie den Grund ein, den die Person genannt hat.")),
+            Length(max=300, message=_l("Bitte höchstens 300 Zeichen.")),
+        ],
+        render_kw={"maxlength": 300, "rows": 3},
+    )

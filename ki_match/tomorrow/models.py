@@ -44,8 +44,11 @@ class DayBeforeCheck(db.Model):
     declined_at: Mapped[datetime | None]
     # No answer by the deadline hour: shown to the coordinators (once, by the job).
     flagged_at: Mapped[datetime | None]
+    # A coordinator who recorded the answer she gave by phone; NULL when she answered herself.
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     assignment = relationship("Assignment")
+    answered_by = relationship("User", foreign_keys=[answered_by_id])
 
     @property
     def answered(self) -> bool:

@@ -12,6 +12,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.orgs.queries import in_active_ki
+from ki_match.outbox.preferences import NotificationPreference, category_of
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, RequestKind
 from ki_match.tomorrow.models import DayBeforeCheck
 
@@ -31,13 +32,28 @@ _STILL_STANDS = and_(
 )
 
 
+# She switched the question's mail category off ("Erinnerung vor einem Einsatz"): she is not asked,
+# so no missing answer is flagged for her either.
+_SWITCHED_OFF = (
+    select(NotificationPreference.user_id)
+    .where(
+        NotificationPreference.user_id == HelperProfile.user_id,
+        NotificationPreference.category == category_of("day_before").key,
+        NotificationPreference.email.is_(False),
+    )
+    .exists()
+)
+
+
 def not_yet_asked(now: datetime) -> list[tuple[Assignment, int]]:
-    """Confirmed appointments of the coming two days whose helper was not asked about their start,
-    with their request's KI (``services.askable`` decides which are due)."""
+    """Confirmed appointments of the coming two days whose helper was not asked about their start
+    and wants to be, with their request's KI (``services.askable`` decides which are due)."""
     return db.session.execute(
         select(Assignment, HelpRequest.ki_id)
         .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .join(HelperProfile, HelperProfile.id == Assignment.helper_id)
         .where(
+            ~_SWITCHED_OFF,
             Assignment.status == AssignmentStatus.CONFIRMED,
             Assignment.starts_at > now,
             Assignment.starts_at <= now + LOOK_AHEAD,

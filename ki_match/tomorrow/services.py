@@ -10,7 +10,13 @@ her the time and place — a second question would be noise, and a missing answe
 "Ja, ich komme" records the time; "Ich kann nicht" gives the assignment back through
 ``assignments.services.withdraw`` (a late withdrawal, with everything that follows it). Both
 happen under the request's lock, so they are served one after the other and with any other
-change of the assignment; a question is answered once.
+change of the assignment; a question is answered once. A coordinator who reached her by phone
+records either answer for her ("Kommt (telefonisch)", "Kommt nicht"): the same rules, the
+coordinator in ``answered_by_id`` and as the actor of the audit.
+
+The question is one of her reminder mails (``outbox.preferences``, "Erinnerung vor einem
+Einsatz"): with those switched off she is not asked, so no missing answer is flagged either
+(``queries.not_yet_asked``).
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ from ki_match.accounts.models import User
 from ki_match.assignments.services import AssignmentError, withdraw
 from ki_match.audit.services import record
 from ki_match.clock import local_date, local_to_utc, utcnow
+from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.orgs.settings import KiSettings
 from ki_match.requests import lifecycle
+from ki_match.requests.events import DayBeforeAnswered
 from ki_match.requests.models import Assignment, AssignmentStatus, RequestKind
 from ki_match.tomorrow.models import DayBeforeCheck
 
@@ -92,7 +100,14 @@ def why_closed(check: DayBeforeCheck, now: datetime | None = None) -> str | None
     return None
 
 
-def _locked(check_id: int) -> DayBeforeCheck:
+# Why a coordinator can no longer record an answer (``why_closed`` speaks to the helper).
+STAFF_CLOSED = _l(
+    "Für diesen Einsatz lässt sich keine Antwort mehr eintragen: sie ist schon eingetragen, "
+    "oder der Einsatz hat sich geändert."
+)
+
+
+def _locked(check_id: int, *, for_staff: bool = False) -> DayBeforeCheck:
     """The question under its request's lock, read again; refused when it no longer answers."""
     assignment_id = db.session.scalar(
         select(DayBeforeCheck.assignment_id).where(DayBeforeCheck.id == check_id)
@@ -104,34 +119,61 @@ def _locked(check_id: int) -> DayBeforeCheck:
     closed = why_closed(check)
     if closed:
         db.session.rollback()
-        raise AssignmentError(closed)
+        raise AssignmentError(str(STAFF_CLOSED) if for_staff else closed)
     return check
 
 
-def confirm_coming(check_id: int) -> DayBeforeCheck:
-    """She comes ("Ja, ich komme"): the time is recorded; the coordinators see it on the request page."""
-    check = _locked(check_id)
-    check.confirmed_at = utcnow()
+def _answerer(check: DayBeforeCheck, coordinator: User | None) -> tuple[User, dict]:
+    """Who answers, and what the audit keeps besides: the helper, or the coordinator who took her
+    answer on the phone (kept in ``answered_by_id``; the audit names the helper by id, as
+    ``offers.answers.OnBehalf`` does)."""
     helper_user = check.assignment.helper.user
-    record("assignment.coming_confirmed", actor=helper_user, subject=check.assignment)
+    if coordinator is None:
+        return helper_user, {}
+    check.answered_by_id = coordinator.id
+    return coordinator, {"on_behalf_of": helper_user.id, "channel": "phone"}
+
+
+def _answered(check: DayBeforeCheck, actor: User) -> None:
+    """Told to whom it concerns: the coordinators' call asking a helper the KI manages is done."""
+    assignment = check.assignment
+    publish(
+        DayBeforeAnswered(
+            request=assignment.request, actor=actor, assignment=assignment, starts_at=check.starts_at
+        )
+    )
+
+
+def recordable(check: DayBeforeCheck, now: datetime | None = None) -> bool:
+    """Whether the coordinators are offered "Kommt (telefonisch)" and "Kommt nicht": the question
+    still stands, of the KI's own helper (another KI's helper answers to her own KI). Read without a
+    lock; the answer says it again under it."""
+    assignment = check.assignment
+    return why_closed(check, now) is None and assignment.helper.ki_id == assignment.request.ki_id
+
+
+def confirm_coming(check_id: int, coordinator: User | None = None) -> DayBeforeCheck:
+    """She comes ("Ja, ich komme", or said so on the phone to ``coordinator``): the time is
+    recorded; the coordinators see it on the request page, and the flag goes."""
+    check = _locked(check_id, for_staff=coordinator is not None)
+    check.confirmed_at = utcnow()
+    actor, detail = _answerer(check, coordinator)
+    record("assignment.coming_confirmed", actor=actor, subject=check.assignment, **detail)
+    _answered(check, actor)
     db.session.commit()
     return check
 
 
-def cannot_come(check_id: int, reason: str) -> DayBeforeCheck:
-    """She cannot ("Ich kann nicht"): the assignment is given back with the helper's reason, as if she had
-    withdrawn it in the app (the request reopens; late, everyone hears of it)."""
-    check = _locked(check_id)
+def cannot_come(check_id: int, reason: str, coordinator: User | None = None) -> DayBeforeCheck:
+    """She cannot ("Ich kann nicht", or said so on the phone to ``coordinator``): the assignment is
+    given back with her reason, as if she had withdrawn it in the app (the request reopens; late,
+    everyone hears of it)."""
+    check = _locked(check_id, for_staff=coordinator is not None)
     assignment = check.assignment
-    helper_user: User = assignment.helper.user
     check.declined_at = utcnow()
-    withdraw(
-        assignment,
-        assignment.request,
-        helper_user,
-        reason,
-        note=_l("Helfer*in hat abgesagt"),
-        via="day_before",
-    )
+    actor, detail = _answerer(check, coordinator)
+    note = _l("Helfer*in hat telefonisch abgesagt") if coordinator else _l("Helfer*in hat abgesagt")
+    withdraw(assignment, assignment.request, actor, reason, note=note, via="day_before", **detail)
+    _answered(check, actor)
     db.session.commit()
     return check
