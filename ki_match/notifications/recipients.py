@@ -9,10 +9,18 @@ happen once (the outbox refuses a second row with the same key).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ki_match.accounts.models import Role
 from ki_match.assignments.services import late_cancel_hours
 from ki_match.clock import utcnow
+from ki_match.initiatives.events import (
+    SeriesDeclined,
+    SeriesEvent,
+    SeriesSubmitted,
+    SeriesTakenOver,
+    SeriesWithdrawn,
+)
 from ki_match.notifications.mailing import Change, to_coordinators, to_helper, to_ki, to_requester
 from ki_match.notifications.tasks import report_hours_key
 from ki_match.offers.answers import Answer
@@ -299,6 +307,8 @@ def cancelled(event: request_events.Cancelled) -> None:
             reason=event.reason,
             confirmed=True,
         )
+    if event.whole_series:
+        return  # the series' own event tells the coordinators or the organisation once
     if getattr(event.actor, "role", None) == Role.INITIATIVE:
         to_ki(request, Change.WITHDRAWN, key="once", reason=event.reason)
     else:
@@ -337,16 +347,89 @@ def unfilled(event: request_events.Unfilled) -> None:
 
 
 def submitted(event: request_events.Submitted) -> None:
+    if event.whole_series:
+        return  # series_submitted tells it once for the series
     to_ki(event.request, Change.RECEIVED, key="once")
     to_requester(event.request, Change.RECEIVED, key="once")  # the sender's receipt
 
 
 def taken_over(event: request_events.TakenOver) -> None:
-    to_requester(event.request, Change.ACCEPTED, actor=event.actor, key="once")
+    if not event.whole_series:
+        to_requester(event.request, Change.ACCEPTED, actor=event.actor, key="once")
 
 
 def submitted_declined(event: request_events.SubmittedDeclined) -> None:
-    to_requester(event.request, Change.DECLINED, actor=event.actor, key="once", reason=event.reason)
+    if not event.whole_series:
+        to_requester(event.request, Change.DECLINED, actor=event.actor, key="once", reason=event.reason)
+
+
+# --- a series an organisation sent in: one mail for the series, not one per date ----------------------
+
+
+def _series_mail(event: SeriesEvent) -> dict:
+    """What every mail about a whole series says: its dates (how many, the first and the last)."""
+    return {"key": f"series:{event.series.id}:{event.request.id}", "dates": event.dates}
+
+
+def series_submitted(event: SeriesSubmitted) -> None:
+    to_ki(
+        event.request,
+        Change.RECEIVED,
+        subject=lazy_ngettext(
+            "Neue Terminserie eingereicht: %(num)d Termin (Serie %(id)s)",
+            "Neue Terminserie eingereicht: %(num)d Termine (Serie %(id)s)",
+            len(event.dates),
+            id=event.series.id,
+        ),
+        link=public_url("series.show", series_id=event.series.id),
+        **_series_mail(event),
+    )
+    to_requester(
+        event.request,
+        Change.RECEIVED,
+        subject=_l("Ihre Terminserie ist eingegangen"),
+        link=public_url("initiatives.series", series_id=event.series.id),
+        **_series_mail(event),
+    )
+
+
+def series_taken_over(event: SeriesTakenOver) -> None:
+    to_requester(
+        event.request,
+        Change.ACCEPTED,
+        actor=event.actor,
+        subject=_l("Ihre Terminserie ist in Bearbeitung"),
+        link=public_url("initiatives.series", series_id=event.series.id),
+        **_series_mail(event),
+    )
+
+
+def series_declined(event: SeriesDeclined) -> None:
+    to_requester(
+        event.request,
+        Change.DECLINED,
+        actor=event.actor,
+        subject=_l("Ihre Terminserie wurde abgelehnt"),
+        link=public_url("initiatives.series", series_id=event.series.id),
+        reason=event.reason,
+        **_series_mail(event),
+    )
+
+
+def series_withdrawn(event: SeriesWithdrawn) -> None:
+    to_ki(
+        event.request,
+        Change.WITHDRAWN,
+        subject=lazy_ngettext(
+            "Terminserie zurückgezogen: %(num)d Termin (Serie %(id)s)",
+            "Terminserie zurückgezogen: %(num)d Termine (Serie %(id)s)",
+            len(event.dates),
+            id=event.series.id,
+        ),
+        link=public_url("series.show", series_id=event.series.id),
+        reason=event.reason,
+        **_series_mail(event),
+    )
 
 
 def question_asked(event: request_events.QuestionAsked) -> None:
@@ -385,4 +468,8 @@ HANDLERS = {
     request_events.QuestionAsked: question_asked,
     request_events.QuestionAnswered: question_answered,
     request_events.ContactShared: contact_shared,
+    SeriesSubmitted: series_submitted,
+    SeriesTakenOver: series_taken_over,
+    SeriesDeclined: series_declined,
+    SeriesWithdrawn: series_withdrawn,
 }
