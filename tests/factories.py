@@ -12,11 +12,12 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.clock import BERLIN, utcnow
+from ki_match.clock import BERLIN, local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.initiatives import series as initiative_series
@@ -29,6 +30,7 @@ from ki_match.reference.services import ensure_reference_data
 from ki_match.reports.models import AllowanceRate
 from ki_match.requests import series as series_rules
 from ki_match.requests.data import RequestData
+from ki_match.requests.holidays import school_holidays
 from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
     Assignment,
@@ -284,6 +286,16 @@ def make_series(
     made = series_rules.create(ki, data, rule, expand(rule), created_by, open_now=open_now)
     db.session.commit()
     return made
+
+
+def osterferien_term() -> tuple[date, date]:
+    """(first, until): Tuesdays from two weeks before the next Osterferien to two weeks after (four
+    dates, two left out), from the shipped holiday data; skips the test once it has none ahead."""
+    for period in school_holidays():
+        if period.name == "Osterferien" and period.first - timedelta(days=21) > local_today():
+            first = period.first - timedelta(days=13)
+            return first, first + timedelta(days=35)
+    pytest.skip("the shipped school holidays end before the next Osterferien")
 
 
 def make_submitted_series(

@@ -26,6 +26,7 @@ from ki_match.access import roles
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import series as bp
 from ki_match.desk.request_page import request_page, state_answer
+from ki_match.desk.series_pages import _outcome_message as outcome_message
 from ki_match.desk.series_pages import _page as series_page
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, wants_block
@@ -107,11 +108,13 @@ def _answer(found: RequestSeries, form, *, status: int = 200, message: str | Non
     return series_page(db.session.get(RequestSeries, series_id), status=status, approval=approval)
 
 
-def _outcome_message(outcome: rules.Outcome, done: str) -> str:
-    message = done
-    for day, reason in outcome.refused:
-        message += " " + _("%(day)s: %(reason)s", day=day.strftime("%d.%m.%Y"), reason=reason)
-    return message
+def _decided(found: RequestSeries, form, outcome: rules.Outcome, done: str):
+    """The answer to a step on all waiting dates: what it did, or that nothing was left to decide."""
+    if not outcome.changed:
+        return _answer(
+            found, form, status=409, message=_("Über die Termine dieser Serie ist schon entschieden worden.")
+        )
+    return _answer(found, form, message=outcome_message(outcome, done))
 
 
 @bp.route("/<int:series_id>/approve", methods=["POST"])
@@ -122,16 +125,12 @@ def approve(series_id: int):
     form = SeriesApproveForm()
     form.validate()
     outcome = rules.take_over_series(found, actor())
-    if not outcome.changed:
-        return _answer(
-            found, form, status=409, message=_("Über die Termine dieser Serie ist schon entschieden worden.")
-        )
     done = ngettext(
         "%(num)d Termin ist übernommen und offen für die Vermittlung. Die Organisation ist informiert.",
         "%(num)d Termine sind übernommen und offen für die Vermittlung. Die Organisation ist informiert.",
         len(outcome.changed),
     )
-    return _answer(found, form, message=_outcome_message(outcome, done))
+    return _decided(found, form, outcome, done)
 
 
 @bp.route("/<int:series_id>/decline", methods=["POST"])
@@ -147,13 +146,9 @@ def decline(series_id: int):
     except RequestError as error:
         form.reason.errors = [*form.reason.errors, str(error)]
         return _answer(found, form, status=422, decline_form=form)
-    if not outcome.changed:
-        return _answer(
-            found, form, status=409, message=_("Über die Termine dieser Serie ist schon entschieden worden.")
-        )
     done = ngettext(
         "%(num)d Termin ist abgelehnt. Die Organisation erfährt den Grund.",
         "%(num)d Termine sind abgelehnt. Die Organisation erfährt den Grund.",
         len(outcome.changed),
     )
-    return _answer(found, form, message=_outcome_message(outcome, done))
+    return _decided(found, form, outcome, done)

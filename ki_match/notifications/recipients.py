@@ -393,26 +393,25 @@ def series_submitted(event: SeriesSubmitted) -> None:
     )
 
 
-def series_taken_over(event: SeriesTakenOver) -> None:
+def _series_to_organisation(event: SeriesEvent, change: Change, subject, **context) -> None:
     to_requester(
         event.request,
-        Change.ACCEPTED,
+        change,
         actor=event.actor,
-        subject=_l("Ihre Terminserie ist in Bearbeitung"),
+        subject=subject,
         link=public_url("initiatives.series", series_id=event.series.id),
+        **context,
         **_series_mail(event),
     )
 
 
+def series_taken_over(event: SeriesTakenOver) -> None:
+    _series_to_organisation(event, Change.ACCEPTED, _l("Ihre Terminserie ist in Bearbeitung"))
+
+
 def series_declined(event: SeriesDeclined) -> None:
-    to_requester(
-        event.request,
-        Change.DECLINED,
-        actor=event.actor,
-        subject=_l("Ihre Terminserie wurde abgelehnt"),
-        link=public_url("initiatives.series", series_id=event.series.id),
-        reason=event.reason,
-        **_series_mail(event),
+    _series_to_organisation(
+        event, Change.DECLINED, _l("Ihre Terminserie wurde abgelehnt"), reason=event.reason
     )
 
 

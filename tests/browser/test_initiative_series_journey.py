@@ -7,31 +7,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
-from ki_match.clock import local_today
-from ki_match.requests.holidays import school_holidays
 from tests.browser.conftest import check_both_widths, follow, settle
+from tests.factories import osterferien_term
 
 pytestmark = pytest.mark.browser
 
 
-def _term():
-    """Tuesdays from two weeks before the next Osterferien to two weeks after (four dates, two
-    skipped), from the shipped holiday data."""
-    for period in school_holidays():
-        if period.name == "Osterferien" and period.first - timedelta(days=21) > local_today():
-            first = period.first - timedelta(days=13)
-            return first, first + timedelta(days=35)
-    pytest.skip("the shipped school holidays end before the next Osterferien")
-
-
 def test_initiative_sends_a_series_in_and_a_coordinator_takes_over_all(new_page, log_in, axe):
-    first, until = _term()
+    first, until = osterferien_term()
     client_ref = f"Schule S-{uuid.uuid4().hex[:4]}"
     initiative = new_page()
     log_in(initiative, Role.INITIATIVE)

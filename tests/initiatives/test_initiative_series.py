@@ -8,7 +8,7 @@ out), from the shipped holiday data.
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,22 +21,12 @@ from ki_match.initiatives.services import InitiativeError
 from ki_match.initiatives.workdays import earliest_day
 from ki_match.orgs.models import Organisation
 from ki_match.requests import lifecycle
-from ki_match.requests.holidays import school_holidays
 from ki_match.requests.models import HelpRequest, RequestSeries, RequestStatus, RequestStatusChange
 from ki_match.requests.recurrence import Frequency, Rule, expand
-from tests.factories import language, make_submitted_series, make_user, town
+from tests.factories import language, make_submitted_series, make_user, osterferien_term, town
 from tests.support import audit_events, htmx_headers, outbox
 
 S = RequestStatus
-
-
-def _term() -> tuple[date, date]:
-    """(first, until): Tuesdays from two weeks before the next Osterferien to two weeks after."""
-    for period in school_holidays():
-        if period.name == "Osterferien" and period.first - timedelta(days=21) > local_today():
-            first = period.first - timedelta(days=13)
-            return first, first + timedelta(days=35)
-    pytest.skip("the shipped school holidays end before the next Osterferien")
 
 
 @pytest.fixture
@@ -47,7 +37,7 @@ def member(auth):
 
 @pytest.fixture
 def series(member, coordinator) -> RequestSeries:
-    first, until = _term()
+    first, until = osterferien_term()
     return make_submitted_series(member, first=first, until=until)
 
 
@@ -61,7 +51,7 @@ def dates_of(made: RequestSeries) -> list[HelpRequest]:
 
 
 def form(**overrides) -> dict:
-    first, until = _term()
+    first, until = osterferien_term()
     data = {
         "kind": "accompaniment",
         "language_id": str(language("ar").id),
@@ -97,7 +87,7 @@ def series_count() -> int:
 
 def test_a_series_is_one_submitted_request_per_date_and_one_mail(member, coordinator):
     other = make_user(Role.COORDINATOR)
-    made = make_submitted_series(member, first=_term()[0], until=_term()[1])
+    made = make_submitted_series(member, first=osterferien_term()[0], until=osterferien_term()[1])
     dates = dates_of(made)
     assert [request.status for request in dates] == [S.SUBMITTED] * 4
     assert {request.organisation_id for request in dates} == {member.organisation_id}
@@ -122,7 +112,7 @@ def test_a_series_is_one_submitted_request_per_date_and_one_mail(member, coordin
 def test_a_deactivated_organisation_cannot_send_a_series_in(member):
     db.session.get(Organisation, member.organisation_id).active = False
     db.session.commit()
-    first, until = _term()
+    first, until = osterferien_term()
     with pytest.raises(InitiativeError):
         make_submitted_series(member, first=first, until=until)
     db.session.rollback()
@@ -238,7 +228,7 @@ def test_sending_a_series_in(client, member, coordinator):
 
 
 def test_an_early_extra_date_is_refused_at_its_field(client, member):
-    first, _until = _term()
+    first, _until = osterferien_term()
     too_soon = earliest_day(local_today(), 3) - timedelta(days=1)
     if too_soon < local_today():
         too_soon = local_today()
