@@ -30,8 +30,9 @@ from ki_match.initiatives.services import InitiativeError, can_submit, can_withd
 from ki_match.orgs.models import Ki, Organisation
 from ki_match.requests import lifecycle, queries
 from ki_match.requests.data import RequestData
-from ki_match.requests.models import HelpRequest, RequestSeries, RequestStatus, SeriesSkip
+from ki_match.requests.models import HelpRequest, RequestSeries, RequestStatus
 from ki_match.requests.recurrence import Expansion, Frequency, Rule
+from ki_match.requests.series import new_series
 from ki_match.requests.series_forms import RepeatForm
 
 S = RequestStatus
@@ -92,19 +93,7 @@ def submit_series(
         raise InitiativeError(
             _l("Ihre Organisation ist deaktiviert. Bitte wenden Sie sich an das Integrationszentrum.")
         )
-    series = RequestSeries(
-        ki_id=ki.id,
-        frequency=rule.frequency,
-        first_day=rule.first_day,
-        start_time=rule.start,
-        until=rule.until,
-        repeat_count=rule.count,
-        skip_holidays=rule.skip_holidays,
-        created_by_id=member.id,
-        skips=[SeriesSkip(day=skip.day, reason=skip.reason, name=skip.name) for skip in expansion.skipped],
-    )
-    db.session.add(series)
-    db.session.flush()
+    series = new_series(ki, rule, expansion, member)
     dates = []
     for occurrence in expansion.occurrences:
         request = lifecycle.submit(

@@ -363,74 +363,6 @@ def submitted_declined(event: request_events.SubmittedDeclined) -> None:
         to_requester(event.request, Change.DECLINED, actor=event.actor, key="once", reason=event.reason)
 
 
-# --- a series an organisation sent in: one mail for the series, not one per date ----------------------
-
-
-def _series_mail(event: SeriesEvent) -> dict:
-    """What every mail about a whole series says: its dates (how many, the first and the last)."""
-    return {"key": f"series:{event.series.id}:{event.request.id}", "dates": event.dates}
-
-
-def series_submitted(event: SeriesSubmitted) -> None:
-    to_ki(
-        event.request,
-        Change.RECEIVED,
-        subject=lazy_ngettext(
-            "Neue Terminserie eingereicht: %(num)d Termin (Serie %(id)s)",
-            "Neue Terminserie eingereicht: %(num)d Termine (Serie %(id)s)",
-            len(event.dates),
-            id=event.series.id,
-        ),
-        link=public_url("series.show", series_id=event.series.id),
-        **_series_mail(event),
-    )
-    to_requester(
-        event.request,
-        Change.RECEIVED,
-        subject=_l("Ihre Terminserie ist eingegangen"),
-        link=public_url("initiatives.series", series_id=event.series.id),
-        **_series_mail(event),
-    )
-
-
-def _series_to_organisation(event: SeriesEvent, change: Change, subject, **context) -> None:
-    to_requester(
-        event.request,
-        change,
-        actor=event.actor,
-        subject=subject,
-        link=public_url("initiatives.series", series_id=event.series.id),
-        **context,
-        **_series_mail(event),
-    )
-
-
-def series_taken_over(event: SeriesTakenOver) -> None:
-    _series_to_organisation(event, Change.ACCEPTED, _l("Ihre Terminserie ist in Bearbeitung"))
-
-
-def series_declined(event: SeriesDeclined) -> None:
-    _series_to_organisation(
-        event, Change.DECLINED, _l("Ihre Terminserie wurde abgelehnt"), reason=event.reason
-    )
-
-
-def series_withdrawn(event: SeriesWithdrawn) -> None:
-    to_ki(
-        event.request,
-        Change.WITHDRAWN,
-        subject=lazy_ngettext(
-            "Terminserie zurückgezogen: %(num)d Termin (Serie %(id)s)",
-            "Terminserie zurückgezogen: %(num)d Termine (Serie %(id)s)",
-            len(event.dates),
-            id=event.series.id,
-        ),
-        link=public_url("series.show", series_id=event.series.id),
-        reason=event.reason,
-        **_series_mail(event),
-    )
-
-
 def question_asked(event: request_events.QuestionAsked) -> None:
     to_requester(
         event.request, Change.QUESTION, actor=event.actor, key=str(event.comment_id), question=event.text
@@ -443,6 +375,55 @@ def question_answered(event: request_events.QuestionAnswered) -> None:
 
 def contact_shared(event: request_events.ContactShared) -> None:
     to_requester(event.request, Change.CONTACT_SHARED, actor=event.actor, helpers=event.helpers)
+
+
+# --- a series an organisation sent in: one mail for the series, not one per date ----------------------
+
+
+def _series_mail(event: SeriesEvent) -> dict:
+    """What every mail about a whole series says: its dates (how many, the first and the last)."""
+    return {"key": f"series:{event.series.id}:{event.request.id}", "dates": event.dates}
+
+
+def _series_to_ki(event: SeriesEvent, change: Change, subject, **context) -> None:
+    link = public_url("series.show", series_id=event.series.id)
+    to_ki(event.request, change, subject=subject, link=link, **context, **_series_mail(event))
+
+
+def _series_to_organisation(event: SeriesEvent, change: Change, subject, **context) -> None:
+    link = public_url("initiatives.series", series_id=event.series.id)
+    to_requester(event.request, change, subject=subject, link=link, **context, **_series_mail(event))
+
+
+def series_submitted(event: SeriesSubmitted) -> None:
+    subject = lazy_ngettext(
+        "Neue Terminserie eingereicht: %(num)d Termin (Serie %(id)s)",
+        "Neue Terminserie eingereicht: %(num)d Termine (Serie %(id)s)",
+        len(event.dates),
+        id=event.series.id,
+    )
+    _series_to_ki(event, Change.RECEIVED, subject)
+    _series_to_organisation(event, Change.RECEIVED, _l("Ihre Terminserie ist eingegangen"))  # the receipt
+
+
+def series_taken_over(event: SeriesTakenOver) -> None:
+    subject = _l("Ihre Terminserie ist in Bearbeitung")
+    _series_to_organisation(event, Change.ACCEPTED, subject, actor=event.actor)
+
+
+def series_declined(event: SeriesDeclined) -> None:
+    subject = _l("Ihre Terminserie wurde abgelehnt")
+    _series_to_organisation(event, Change.DECLINED, subject, actor=event.actor, reason=event.reason)
+
+
+def series_withdrawn(event: SeriesWithdrawn) -> None:
+    subject = lazy_ngettext(
+        "Terminserie zurückgezogen: %(num)d Termin (Serie %(id)s)",
+        "Terminserie zurückgezogen: %(num)d Termine (Serie %(id)s)",
+        len(event.dates),
+        id=event.series.id,
+    )
+    _series_to_ki(event, Change.WITHDRAWN, subject, reason=event.reason)
 
 
 HANDLERS = {
