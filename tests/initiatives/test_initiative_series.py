@@ -287,6 +287,11 @@ def test_the_request_list_marks_the_dates_of_a_series(client, series):
     assert f'href="/initiative/series/{series.id}"' in page
 
 
+def test_the_start_page_marks_the_dates_of_a_series_too(client, series):
+    page = body(client.get("/"))
+    assert "Termin 1 von 4" in page and f'href="/initiative/series/{series.id}"' in page
+
+
 def test_another_organisations_series_does_not_exist(client, series, auth):
     auth.logout()
     other = auth.as_role(Role.INITIATIVE)  # a member of another organisation
