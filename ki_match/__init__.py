@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from ki_match.directory.views import bp as directory
     from ki_match.home.frontdoor import bp as frontdoor
     from ki_match.home.views import bp as home
+    from ki_match.initiatives import series_pages as initiative_series
     from ki_match.initiatives.organisations import bp as organisations
     from ki_match.initiatives.views import bp as initiatives
     from ki_match.installation.views import bp as operator
@@ -103,7 +104,7 @@ def register_blueprints(app: Flask) -> None:
 
     # The profile's routes live in several modules on one blueprint; importing them adds the routes.
     helpers, requests, courses, series = routed_blueprints()
-    assert all((language_views, week_views))
+    assert all((language_views, week_views, initiative_series))
     for blueprint in (
         home,
         frontdoor,

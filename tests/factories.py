@@ -12,13 +12,15 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.clock import BERLIN, utcnow
+from ki_match.clock import BERLIN, local_today, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
+from ki_match.initiatives import series as initiative_series
 from ki_match.notifications.day_before import ask
 from ki_match.offers.answers import accept_offer
 from ki_match.offers.confirming import confirm_offer
@@ -28,6 +30,7 @@ from ki_match.reference.services import ensure_reference_data
 from ki_match.reports.models import AllowanceRate
 from ki_match.requests import series as series_rules
 from ki_match.requests.data import RequestData
+from ki_match.requests.holidays import school_holidays
 from ki_match.requests.lifecycle import transition
 from ki_match.requests.models import (
     Assignment,
@@ -281,6 +284,39 @@ def make_series(
         client_ref=CLIENT_REF,
     )
     made = series_rules.create(ki, data, rule, expand(rule), created_by, open_now=open_now)
+    db.session.commit()
+    return made
+
+
+def osterferien_term() -> tuple[date, date]:
+    """(first, until): Tuesdays from two weeks before the next Osterferien to two weeks after (four
+    dates, two left out), from the shipped holiday data; skips the test once it has none ahead."""
+    for period in school_holidays():
+        if period.name == "Osterferien" and period.first - timedelta(days=21) > local_today():
+            first = period.first - timedelta(days=13)
+            return first, first + timedelta(days=35)
+    pytest.skip("the shipped school holidays end before the next Osterferien")
+
+
+def make_submitted_series(
+    member: User, *, first: date, until: date | None = None, count: int | None = None, start: time = time(10)
+) -> RequestSeries:
+    """A weekly series of accompaniments in Brakel (Arabic at B1) sent in by the initiative ``member``
+    through the real rule (``initiatives.series.submit_series``): one submitted request per date."""
+    ki = db.session.get(Ki, member.ki_id)
+    rule = Rule(Frequency.WEEKLY, first, start, until=until, count=count)
+    data = RequestData(
+        kind=RequestKind.ACCOMPANIMENT,
+        language_id=language("ar").id,
+        min_level=Level.B1,
+        duration_minutes=60,
+        town_id=town("Brakel").id,
+        place=PLACE,
+        client_ref=CLIENT_REF,
+    )
+    made = initiative_series.submit_series(
+        ki, data, rule, expand(rule), member, urgent=False, urgent_reason=None
+    )
     db.session.commit()
     return made
 

@@ -24,6 +24,7 @@ def routed_blueprints():
         request_form,
         request_list,
         request_page,
+        series_approval,
         series_pages,
         signoff_actions,
         task_pages,

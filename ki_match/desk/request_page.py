@@ -80,6 +80,7 @@ STATE_REGIONS = (
     "offers",
     "request_lifecycle",
     "submitted_actions",
+    "series_approval",
     "request_history",
     "flash_cleared",
 )

@@ -106,6 +106,7 @@ def _page(
     failed=None,
     message: str | None = None,
     offer_error: str | None = None,
+    **extra,
 ):
     dates = queries.series_requests(found.id)
     return render(
@@ -130,6 +131,7 @@ def _page(
         STATUS_LABELS=STATUS_LABELS,
         SKIP_LABELS=SKIP_LABELS,
         RULE_LABELS=RULE_LABELS,
+        **extra,
     )
 
 

@@ -11,7 +11,7 @@ from ki_match.extensions import db
 from ki_match.helpers import queries as helper_queries
 from ki_match.home import queries as home_queries
 from ki_match.initiatives.labels import INITIATIVE_STATUS, initiative_status
-from ki_match.initiatives.queries import step_counts
+from ki_match.initiatives.queries import series_positions, step_counts
 from ki_match.offers import queries as offer_queries
 from ki_match.orgs.queries import current_ki
 from ki_match.profile.services import progress
@@ -46,9 +46,11 @@ def _coordinator(user: User) -> dict:
 
 
 def _initiative(user: User) -> dict:
+    requests = request_lists.requests_of_organisation(user.organisation, limit=10)
     return {
         "organisation": user.organisation,
-        "requests": request_lists.requests_of_organisation(user.organisation, limit=10),
+        "requests": requests,
+        "positions": series_positions(requests),
         "step_counts": step_counts(current_ki(), user.organisation_id),
         "step_labels": INITIATIVE_STATUS,
         "initiative_status": initiative_status,

@@ -145,6 +145,25 @@ class DeclineForm(BaseForm):
     )
 
 
+class SeriesApproveForm(BaseForm):
+    """ "Alle Termine übernehmen"; ``request_id``: the date whose page it was sent from, if any.
+    Prefixed: a date's page also has the date's own forms."""
+
+    request_id = WholeNumberField(validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="series-approve", **kwargs)
+
+
+class SeriesDeclineForm(DeclineForm):
+    """The whole series declined, with the reason the organisation reads."""
+
+    request_id = WholeNumberField(validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="series-decline", **kwargs)
+
+
 class ShareContactForm(BaseForm):
     """One confirmed helper's contact shared ("1") or taken back ("0"): one button per helper and
     state, no checkbox to forget. The template writes the two values next to its button and renders

@@ -2,7 +2,8 @@
 
 URL map:
   /initiative/requests                        initiatives.requests        own organisation's requests
-  /initiative/requests/new                    initiatives.new_request     send a request in (?language=<code>)
+  /initiative/requests/new                    initiatives.new_request     send a request in (?language=<code>),
+                                                                          or a series (``initiatives.series``)
   /initiative/requests/<id>                   initiatives.request         status, history, conversation
   /initiative/requests/<id>/answer     POST   initiatives.answer          answer the coordinators
   /initiative/requests/<id>/withdraw   POST   initiatives.withdraw        take the request back
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ki_match.access import roles
@@ -29,16 +31,18 @@ from ki_match.assignments.signoff import sign_off as sign_off_rule
 from ki_match.core.args import page_arg, text_arg
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
-from ki_match.initiatives import contacts, queries, services
+from ki_match.initiatives import contacts, queries, series, services
 from ki_match.initiatives.forms import AnswerForm, InitiativeRequestForm, WithdrawForm
 from ki_match.initiatives.labels import INITIATIVE_STATUS, STATUS_GROUPS, initiative_status
 from ki_match.initiatives.signoffs import assignment_of, signoff_rows
 from ki_match.orgs.queries import current_ki
 from ki_match.orgs.settings import settings_for
 from ki_match.reference import queries as reference
+from ki_match.requests.labels import SKIP_LABELS
 from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest
 from ki_match.requests.queries import status_history
+from ki_match.requests.series_forms import RepeatForm
 
 bp = Blueprint("initiatives", __name__)
 
@@ -60,11 +64,16 @@ def _prefilled_language() -> int:
     return language.id if language is not None and language.active else 0
 
 
-def _render_new(form: InitiativeRequestForm, status: int = 200):
+def render_new(form: InitiativeRequestForm, repeat: RepeatForm | None = None, status: int = 200):
+    """The form page, with its "Wiederholung" part and the dates it makes."""
+    repeat = repeat or RepeatForm()
     return render(
         "initiatives/new_request.html",
         status=status,
         form=form,
+        repeat=repeat,
+        expansion=series.unfold(form, repeat)[1] if repeat.repeats else None,
+        SKIP_LABELS=SKIP_LABELS,
         can_submit=services.can_submit(current_user),
         earliest=form.earliest(),
         lead_days=settings_for(current_ki()).lead_time_days,
@@ -77,20 +86,41 @@ def new_request():
     ki = current_ki()
     if request.method == "GET":
         form = InitiativeRequestForm(ki=ki, formdata=None, data={"language_id": _prefilled_language()})
-        return _render_new(form)
+        return render_new(form)
     form = InitiativeRequestForm(ki=ki)
+    repeat = RepeatForm()
     if not services.can_submit(current_user):
-        return _render_new(form, status=403)
-    if not form.validate():
-        return _render_new(form, status=422)
+        return render_new(form, repeat, status=403)
+    valid = form.validate()
+    rule, expansion = series.unfold(form, repeat)
+    if not valid or repeat.errors:
+        return render_new(form, repeat, status=422)
     urgent, reason = form.urgency()
     try:
-        created = services.submit_request(ki, form.to_data(), _actor(), urgent=urgent, urgent_reason=reason)
+        if expansion is not None:
+            made = series.submit_series(
+                ki, form.to_data(), rule, expansion, _actor(), urgent=urgent, urgent_reason=reason
+            )
+        else:
+            created = services.submit_request(
+                ki, form.to_data(), _actor(), urgent=urgent, urgent_reason=reason
+            )
     except services.InitiativeError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _render_new(form, status=403)
+        return render_new(form, repeat, status=403)
     db.session.commit()
+    if expansion is not None:
+        count = len(expansion.occurrences)
+        flash(
+            ngettext(
+                "Ihre Serie mit %(num)d Termin ist eingereicht. Das Integrationszentrum meldet sich.",
+                "Ihre Serie mit %(num)d Terminen ist eingereicht. Das Integrationszentrum meldet sich.",
+                count,
+            ),
+            "success",
+        )
+        return redirect_to(url_for("initiatives.series", series_id=made.id))
     flash(_("Ihre Anfrage ist eingereicht. Das Integrationszentrum meldet sich."), "success")
     return redirect_to(url_for("initiatives.request", request_id=created.id))
 
@@ -112,6 +142,7 @@ def requests():
         "initiative_requests",
         page=found,
         requests=found.items,
+        positions=queries.series_positions(found.items),
         group=group,
         groups=STATUS_GROUPS,
         step_counts=queries.step_counts(ki, current_user.organisation_id),

@@ -173,7 +173,14 @@ def _queue(recipients: list[User], request: HelpRequest, change: Change, *, key:
 
 
 def to_requester(
-    request: HelpRequest, change: Change, *, actor=None, key: str | None = None, **context
+    request: HelpRequest,
+    change: Change,
+    *,
+    actor=None,
+    key: str | None = None,
+    subject=None,
+    link: str | None = None,
+    **context,
 ) -> int:
     """Mail the requesting organisation about ``change``; the number of mails queued.
 
@@ -181,7 +188,8 @@ def to_requester(
     who made the change themselves. ``key`` tells repeated changes of one kind apart
     (a second question, a second new time); without it the moment is the key.
     Of ``helpers`` (confirmed helpers' profiles), the mail names only those whose contact a
-    coordinator shared for this request and who still hold their seat.
+    coordinator shared for this request and who still hold their seat. ``subject`` and ``link``
+    replace the change's own (a mail about a whole series).
     """
     shared = shared_helper_ids(request)
     helpers = [helper for helper in context.pop("helpers", None) or () if helper.id in shared]
@@ -193,23 +201,32 @@ def to_requester(
         change,
         key=f"{change.value}:{request.id}:{key or utcnow().isoformat()}",
         kind=_KINDS.get(change, f"initiative_{change.value}"),
-        subject=SUBJECTS[change],
+        subject=subject or SUBJECTS[change],
         template="emails/initiative_update",
-        link=public_url("initiatives.request", request_id=request.id),
+        link=link or public_url("initiatives.request", request_id=request.id),
         **context,
     )
 
 
-def to_ki(request: HelpRequest, change: Change, *, key: str | None = None, **context) -> int:
-    """Mail the KI's coordinators that an organisation sent in, answered or withdrew a request."""
+def to_ki(
+    request: HelpRequest,
+    change: Change,
+    *,
+    key: str | None = None,
+    subject=None,
+    link: str | None = None,
+    **context,
+) -> int:
+    """Mail the KI's coordinators that an organisation sent in, answered or withdrew a request
+    (``subject`` and ``link`` replace the change's own: a mail about a whole series)."""
     return _queue(
         all_coordinators(request),
         request,
         change,
         key=f"{change.value}:ki:{request.id}:{key or utcnow().isoformat()}",
         kind=f"initiative_{change.value}_ki",
-        subject=_ki_subject(change, request.id),
+        subject=subject or _ki_subject(change, request.id),
         template="emails/initiative_to_ki",
-        link=request_link(request),
+        link=link or request_link(request),
         **context,
     )

@@ -9,10 +9,18 @@ happen once (the outbox refuses a second row with the same key).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from ki_match.accounts.models import Role
 from ki_match.assignments.services import late_cancel_hours
 from ki_match.clock import utcnow
+from ki_match.initiatives.events import (
+    SeriesDeclined,
+    SeriesEvent,
+    SeriesSubmitted,
+    SeriesTakenOver,
+    SeriesWithdrawn,
+)
 from ki_match.notifications.mailing import Change, to_coordinators, to_helper, to_ki, to_requester
 from ki_match.notifications.tasks import report_hours_key
 from ki_match.offers.answers import Answer
@@ -299,6 +307,8 @@ def cancelled(event: request_events.Cancelled) -> None:
             reason=event.reason,
             confirmed=True,
         )
+    if event.whole_series:
+        return  # the series' own event tells the coordinators or the organisation once
     if getattr(event.actor, "role", None) == Role.INITIATIVE:
         to_ki(request, Change.WITHDRAWN, key="once", reason=event.reason)
     else:
@@ -337,16 +347,20 @@ def unfilled(event: request_events.Unfilled) -> None:
 
 
 def submitted(event: request_events.Submitted) -> None:
+    if event.whole_series:
+        return  # series_submitted tells it once for the series
     to_ki(event.request, Change.RECEIVED, key="once")
     to_requester(event.request, Change.RECEIVED, key="once")  # the sender's receipt
 
 
 def taken_over(event: request_events.TakenOver) -> None:
-    to_requester(event.request, Change.ACCEPTED, actor=event.actor, key="once")
+    if not event.whole_series:
+        to_requester(event.request, Change.ACCEPTED, actor=event.actor, key="once")
 
 
 def submitted_declined(event: request_events.SubmittedDeclined) -> None:
-    to_requester(event.request, Change.DECLINED, actor=event.actor, key="once", reason=event.reason)
+    if not event.whole_series:
+        to_requester(event.request, Change.DECLINED, actor=event.actor, key="once", reason=event.reason)
 
 
 def question_asked(event: request_events.QuestionAsked) -> None:
@@ -361,6 +375,55 @@ def question_answered(event: request_events.QuestionAnswered) -> None:
 
 def contact_shared(event: request_events.ContactShared) -> None:
     to_requester(event.request, Change.CONTACT_SHARED, actor=event.actor, helpers=event.helpers)
+
+
+# --- a series an organisation sent in: one mail for the series, not one per date ----------------------
+
+
+def _series_mail(event: SeriesEvent) -> dict:
+    """What every mail about a whole series says: its dates (how many, the first and the last)."""
+    return {"key": f"series:{event.series.id}:{event.request.id}", "dates": event.dates}
+
+
+def _series_to_ki(event: SeriesEvent, change: Change, subject, **context) -> None:
+    link = public_url("series.show", series_id=event.series.id)
+    to_ki(event.request, change, subject=subject, link=link, **context, **_series_mail(event))
+
+
+def _series_to_organisation(event: SeriesEvent, change: Change, subject, **context) -> None:
+    link = public_url("initiatives.series", series_id=event.series.id)
+    to_requester(event.request, change, subject=subject, link=link, **context, **_series_mail(event))
+
+
+def series_submitted(event: SeriesSubmitted) -> None:
+    subject = lazy_ngettext(
+        "Neue Terminserie eingereicht: %(num)d Termin (Serie %(id)s)",
+        "Neue Terminserie eingereicht: %(num)d Termine (Serie %(id)s)",
+        len(event.dates),
+        id=event.series.id,
+    )
+    _series_to_ki(event, Change.RECEIVED, subject)
+    _series_to_organisation(event, Change.RECEIVED, _l("Ihre Terminserie ist eingegangen"))  # the receipt
+
+
+def series_taken_over(event: SeriesTakenOver) -> None:
+    subject = _l("Ihre Terminserie ist in Bearbeitung")
+    _series_to_organisation(event, Change.ACCEPTED, subject, actor=event.actor)
+
+
+def series_declined(event: SeriesDeclined) -> None:
+    subject = _l("Ihre Terminserie wurde abgelehnt")
+    _series_to_organisation(event, Change.DECLINED, subject, actor=event.actor, reason=event.reason)
+
+
+def series_withdrawn(event: SeriesWithdrawn) -> None:
+    subject = lazy_ngettext(
+        "Terminserie zurückgezogen: %(num)d Termin (Serie %(id)s)",
+        "Terminserie zurückgezogen: %(num)d Termine (Serie %(id)s)",
+        len(event.dates),
+        id=event.series.id,
+    )
+    _series_to_ki(event, Change.WITHDRAWN, subject, reason=event.reason)
 
 
 HANDLERS = {
@@ -385,4 +448,8 @@ HANDLERS = {
     request_events.QuestionAsked: question_asked,
     request_events.QuestionAnswered: question_answered,
     request_events.ContactShared: contact_shared,
+    SeriesSubmitted: series_submitted,
+    SeriesTakenOver: series_taken_over,
+    SeriesDeclined: series_declined,
+    SeriesWithdrawn: series_withdrawn,
 }

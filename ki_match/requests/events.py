@@ -31,17 +31,25 @@ class RequestEvent:
     actor: User | None  # None: the system (the unfilled run)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Submitted(RequestEvent):
-    """An initiative member sent a request in."""
+    """An initiative member sent a request in. ``whole_series``: one date of a series sent in (or
+    decided) at once, whose own event (``initiatives.events``) tells who must hear of it."""
+
+    whole_series: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
 class TakenOver(RequestEvent):
     """A coordinator took an initiative's request into matching."""
+
+    whole_series: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class SubmittedDeclined(RequestEvent):
     reason: str
+    whole_series: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +68,7 @@ class Cancelled(RequestEvent):
     reason: str
     offers: list[Offer]  # withdrawn with the request
     assignments: list[Assignment]  # cancelled with the request
+    whole_series: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

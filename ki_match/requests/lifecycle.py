@@ -245,13 +245,20 @@ def edit(request: HelpRequest, data: RequestData, actor, *, open_now: bool) -> l
 
 
 def submit(
-    ki: Ki, data: RequestData, member: User, *, urgent: bool, urgent_reason: str | None
+    ki: Ki,
+    data: RequestData,
+    member: User,
+    *,
+    urgent: bool,
+    urgent_reason: str | None,
+    whole_series: bool = False,
 ) -> HelpRequest:
     """An initiative member's request, waiting for the coordinators as ``submitted``.
 
     The form has checked the values and the lead time; whether the member may
     submit at all (their organisation can be deactivated while the form is open)
-    is the caller's check.
+    is the caller's check. ``whole_series`` (here and below): one date of a series
+    sent in or decided at once, which the series' own event announces.
     """
     request = _begin(
         ki,
@@ -264,7 +271,7 @@ def submit(
         urgent_reason=((urgent_reason or "").strip()[:300] or None) if urgent else None,
     )
     record("request.submitted", actor=member, subject=request, kind=request.kind.value, urgent=urgent)
-    publish(events.Submitted(request=request, actor=member))
+    publish(events.Submitted(request=request, actor=member, whole_series=whole_series))
     return request
 
 
@@ -278,23 +285,27 @@ def locked_submitted(request_id: int) -> HelpRequest:
     return request
 
 
-def take_over(request_id: int, coordinator: User) -> HelpRequest:
+def take_over(request_id: int, coordinator: User, *, whole_series: bool = False) -> HelpRequest:
     """Take a submitted request into matching: it opens like a coordinator's own request."""
     request = locked_submitted(request_id)
     transition(request, S.OPEN, actor=coordinator, note=str(_l("in die Vermittlung übernommen")))
-    publish(events.TakenOver(request=request, actor=coordinator))
+    publish(events.TakenOver(request=request, actor=coordinator, whole_series=whole_series))
     db.session.commit()
     return request
 
 
-def decline_submitted(request_id: int, coordinator: User, reason: str) -> HelpRequest:
+def decline_submitted(
+    request_id: int, coordinator: User, reason: str, *, whole_series: bool = False
+) -> HelpRequest:
     """Turn a submitted request down; the organisation hears the reason."""
     reason = (reason or "").strip()[:300]
     if not reason:
         raise RequestError(_l("Bitte geben Sie einen Grund an."))
     request = locked_submitted(request_id)
     transition(request, S.DECLINED, actor=coordinator, note=reason)
-    publish(events.SubmittedDeclined(request=request, actor=coordinator, reason=reason))
+    publish(
+        events.SubmittedDeclined(request=request, actor=coordinator, reason=reason, whole_series=whole_series)
+    )
     db.session.commit()
     return request
 
@@ -401,7 +412,7 @@ def reschedule(
 # --- the end ------------------------------------------------------------------------------------
 
 
-def cancel(request_id: int, actor: User, reason: str) -> HelpRequest:
+def cancel(request_id: int, actor: User, reason: str, *, whole_series: bool = False) -> HelpRequest:
     """Call the request off: offers still out are withdrawn, confirmed assignments cancelled (their
     seats free), and everyone asked or confirmed is told, with the reason. An initiative member
     calling off their own request goes through here as well."""
@@ -435,7 +446,12 @@ def cancel(request_id: int, actor: User, reason: str) -> HelpRequest:
     )
     publish(
         events.Cancelled(
-            request=request, actor=actor, reason=reason, offers=withdrawn, assignments=assignments
+            request=request,
+            actor=actor,
+            reason=reason,
+            offers=withdrawn,
+            assignments=assignments,
+            whole_series=whole_series,
         )
     )
     db.session.commit()

@@ -34,6 +34,25 @@ S = RequestStatus
 def create(ki: Ki, data: RequestData, rule: Rule, expansion: Expansion, actor: User, *, open_now: bool):
     """The series and one request per date of ``expansion`` (all alike but for the time), each made
     the way a single request is (``lifecycle.create``: draft or open). The caller commits."""
+    series = new_series(ki, rule, expansion, actor)
+    for occurrence in expansion.occurrences:
+        request = lifecycle.create(
+            ki, replace(data, starts_at=occurrence.starts_at), actor, open_now=open_now
+        )
+        request.series_id, request.series_day = series.id, occurrence.rule_day
+    record(
+        "series.created",
+        actor=actor,
+        subject=series,
+        appointments=len(expansion.occurrences),
+        skipped=len(expansion.skipped),
+    )
+    return series
+
+
+def new_series(ki: Ki, rule: Rule, expansion: Expansion, actor: User) -> RequestSeries:
+    """The series' row with the days its rule left out, before its dates are made (here, or sent in
+    by an initiative: ``initiatives.series``)."""
     series = RequestSeries(
         ki_id=ki.id,
         frequency=rule.frequency,
@@ -47,18 +66,6 @@ def create(ki: Ki, data: RequestData, rule: Rule, expansion: Expansion, actor: U
     )
     db.session.add(series)
     db.session.flush()
-    for occurrence in expansion.occurrences:
-        request = lifecycle.create(
-            ki, replace(data, starts_at=occurrence.starts_at), actor, open_now=open_now
-        )
-        request.series_id, request.series_day = series.id, occurrence.rule_day
-    record(
-        "series.created",
-        actor=actor,
-        subject=series,
-        appointments=len(expansion.occurrences),
-        skipped=len(expansion.skipped),
-    )
     return series
 
 

@@ -12,25 +12,14 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
-from ki_match.clock import local_today
-from ki_match.requests.holidays import school_holidays
 from tests.browser.conftest import check_both_widths, fill_request, follow, main_navigation, settle
+from tests.factories import osterferien_term
 
 pytestmark = pytest.mark.browser
 
 
-def _term():
-    """Tuesdays from two weeks before the next Osterferien to two weeks after (four dates, two
-    skipped), from the shipped holiday data."""
-    for period in school_holidays():
-        if period.name == "Osterferien" and period.first - timedelta(days=21) > local_today():
-            first = period.first - timedelta(days=13)
-            return first, first + timedelta(days=35)
-    pytest.skip("the shipped school holidays end before the next Osterferien")
-
-
 def test_coordinator_makes_a_series_with_a_holiday_gap_and_changes_it(page, axe, log_in):
-    first, until = _term()
+    first, until = osterferien_term()
     client_ref = f"Schule S-{uuid.uuid4().hex[:4]}"
     log_in(page, Role.COORDINATOR)
     follow(main_navigation(page).get_by_role("link", name="Neue Anfrage"))
