@@ -21,6 +21,7 @@ from ki_match.reference.names import language_name
 from ki_match.requests import lists
 from ki_match.requests.labels import ATTENTION_LABELS, TAB_LABELS
 from ki_match.requests.lists import RequestFilters, Tab
+from ki_match.requests.queries import series_positions
 
 
 def _filters() -> RequestFilters:
@@ -82,6 +83,7 @@ def index():
         focus_results=triggered_by("tab-", "page-"),
         attention=ATTENTION_LABELS,
         attention_reasons=lists.attention_reasons,
+        positions=series_positions(page.items),
         **_filter_choices(ki),
     )
     # Committed after rendering: a commit expires every loaded row, and reloading them one by

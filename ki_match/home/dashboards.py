@@ -11,12 +11,13 @@ from ki_match.extensions import db
 from ki_match.helpers import queries as helper_queries
 from ki_match.home import queries as home_queries
 from ki_match.initiatives.labels import INITIATIVE_STATUS, initiative_status
-from ki_match.initiatives.queries import series_positions, step_counts
+from ki_match.initiatives.queries import step_counts
 from ki_match.offers import queries as offer_queries
 from ki_match.orgs.queries import current_ki
 from ki_match.profile.services import progress
 from ki_match.requests import lists as request_lists
 from ki_match.requests.labels import ATTENTION_LABELS
+from ki_match.requests.queries import series_positions
 from ki_match.tomorrow import queries as tomorrow_queries
 
 

@@ -41,7 +41,7 @@ from ki_match.reference import queries as reference
 from ki_match.requests.labels import SKIP_LABELS
 from ki_match.requests.loaders import get_request
 from ki_match.requests.models import HelpRequest
-from ki_match.requests.queries import status_history
+from ki_match.requests.queries import series_positions, status_history
 from ki_match.requests.series_forms import RepeatForm
 
 bp = Blueprint("initiatives", __name__)
@@ -142,7 +142,7 @@ def requests():
         "initiative_requests",
         page=found,
         requests=found.items,
-        positions=queries.series_positions(found.items),
+        positions=series_positions(found.items),
         group=group,
         groups=STATUS_GROUPS,
         step_counts=queries.step_counts(ki, current_user.organisation_id),

@@ -270,3 +270,24 @@ def series_requests(series_id: int) -> list[HelpRequest]:
             .execution_options(populate_existing=True)
         )
     )
+
+
+def series_positions(requests: list[HelpRequest]) -> dict[int, tuple[int, int]]:
+    """For the dates of a series among ``requests``: request id → (its place in the series by the
+    date its rule made it for, the number of the series' dates): "Termin 3 von 8"."""
+    series_ids = {request.series_id for request in requests if request.series_id is not None}
+    if not series_ids:
+        return {}
+    rows = db.session.execute(
+        select(HelpRequest.id, HelpRequest.series_id)
+        .where(HelpRequest.series_id.in_(series_ids))
+        .order_by(HelpRequest.series_id, HelpRequest.series_day)
+    ).all()
+    dates: dict[int, list[int]] = {}
+    for request_id, series_id in rows:
+        dates.setdefault(series_id, []).append(request_id)
+    return {
+        request_id: (number, len(ids))
+        for ids in dates.values()
+        for number, request_id in enumerate(ids, start=1)
+    }

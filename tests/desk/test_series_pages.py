@@ -258,6 +258,15 @@ def test_each_date_links_to_its_series(client, coordinator, term_series):
     assert url("series.show", series_id=term_series.id) in page
 
 
+def test_the_request_list_says_which_date_of_its_series_a_request_is(client, coordinator, term_series):
+    single = make_request(created_by=coordinator)
+    page = body(client.get(url("requests.index", tab="all")))
+    for number in range(1, 5):
+        assert f"Serie: Termin {number} von 4" in page
+    assert page.count(url("series.show", series_id=term_series.id)) == 4
+    assert url("requests.show", request_id=single.id) in page
+
+
 def test_a_single_request_has_no_series_actions(client, coordinator):
     single = make_request()
     response = client.post(url("series.cancel_date", request_id=single.id), data={"reason": "x"})
