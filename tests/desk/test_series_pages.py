@@ -9,6 +9,7 @@ say so and skip: the data needs the next school years).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -392,6 +393,45 @@ def test_a_new_time_needs_a_time(client, coordinator, term_series):
     )
     assert response.status_code == 422
     assert f'id="retime_following-start-{second.id}-error">Bitte als Uhrzeit eingeben' in body(response)
+
+
+def test_move_this_and_all_following_to_thursday(client, coordinator, term, term_series):
+    second = dates_of(term_series)[1]
+    response = client.post(
+        url("series.retime_following", request_id=second.id),
+        data={"start": "15:30", "weekday": "3"},
+        headers=htmx_headers("series-dates"),
+    )
+    assert response.status_code == 200
+    assert "3 Termine sind auf Donnerstag, 15:30 Uhr verlegt." in body(response)
+    starts = [request.starts_at for request in dates_of(term_series)]
+    thursdays = [day + timedelta(days=2) for day in term.dates[1:]]
+    assert starts == [berlin(term.day(0), time(10))] + [berlin(day, time(15, 30)) for day in thursdays]
+    assert [event.detail["weekday"] for event in audit_events("series.following_retimed")] == [3]
+    # The calendar file keeps the rule (Tuesdays at 10:00) and shows each moved date as its exception.
+    text = body(client.get(url("calendar.series_ics", series_id=term_series.id))).replace("\r\n ", "")
+    assert text.count("BEGIN:VEVENT") == 4
+    assert f"DTSTART;TZID=Europe/Berlin:{ics_time(term.first, time(10))}" in text
+    for rule_day, thursday in zip(term.dates[1:], thursdays, strict=True):
+        moved = text.index(f"RECURRENCE-ID;TZID=Europe/Berlin:{ics_time(rule_day, time(10))}")
+        event = text[text.rindex("BEGIN:VEVENT", 0, moved) : text.index("END:VEVENT", moved)]
+        assert f"DTSTART;TZID=Europe/Berlin:{ics_time(thursday, time(15, 30))}" in event
+
+
+@pytest.mark.parametrize("weekday", ["7", "-1", "Donnerstag", "3.0"])
+def test_a_weekday_not_in_the_list_is_refused_and_the_time_kept(client, coordinator, term_series, weekday):
+    second = dates_of(term_series)[1]
+    response = client.post(
+        url("series.retime_following", request_id=second.id),
+        data={"start": "15:30", "weekday": weekday},
+        headers=htmx_headers("series-dates"),
+    )
+    assert response.status_code == 422
+    page = body(response)
+    assert f'id="retime_following-weekday-{second.id}-error">Bitte einen Wochentag aus der Liste' in page
+    typed = re.search(f'<input[^>]*id="retime_following-start-{second.id}"[^>]*>', page).group(0)
+    assert 'value="15:30"' in typed
+    assert audit_events("series.following_retimed") == []
 
 
 # --- the calendar file ----------------------------------------------------------------------------
