@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from ki_match.clock import local_to_utc
 from ki_match.requests import holidays
 from ki_match.requests.holidays import DayOff, closed, easter_sunday, public_holidays
-from ki_match.clock import local_to_utc
 from ki_match.requests.recurrence import Frequency, RecurrenceError, Rule, SkipReason, expand, on_weekday
 
 W, B, D = Frequency.WEEKLY, Frequency.BIWEEKLY, Frequency.DATES
