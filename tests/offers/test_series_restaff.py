@@ -14,9 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from ki_match.access import Role
-from ki_match.clock import local_date
 from ki_match.extensions import db
-from ki_match.helpers.models import Absence
 from ki_match.offers.series_offers import candidates_by_date
 from ki_match.offers.series_restaff import candidates_for, chosen_dates, restaff
 from ki_match.requests import series
@@ -28,7 +26,15 @@ from ki_match.requests.models import (
     RequestStatus,
     RequestStatusChange,
 )
-from tests.factories import booked, make_available_helper, make_series, next_tuesday, other_ki
+from tests.factories import (
+    away_on,
+    booked,
+    make_available_helper,
+    make_series,
+    next_tuesday,
+    other_ki,
+    series_dates,
+)
 from tests.support import audit_events, htmx_headers, outbox
 
 
@@ -37,19 +43,10 @@ def url(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
 
 
-def dates_of(made) -> list[HelpRequest]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            select(HelpRequest).where(HelpRequest.series_id == made.id).order_by(HelpRequest.series_day)
-        )
-    )
-
-
 @pytest.fixture
 def tuesdays(coordinator, amina):
     made = make_series(first=next_tuesday(), count=4, skip_holidays=False, created_by=coordinator)
-    for date in dates_of(made):
+    for date in series_dates(made):
         booked(date, amina)
     return made
 
@@ -67,11 +64,7 @@ def basma(ki):
 @pytest.fixture
 def carla(ki, tuesdays):
     """Away on the third Tuesday."""
-    helper = make_available_helper(ki=ki, display_name="Carla M.")
-    third = local_date(dates_of(tuesdays)[2].starts_at)
-    db.session.add(Absence(helper_id=helper.id, first_day=third, last_day=third))
-    db.session.commit()
-    return helper
+    return away_on(make_available_helper(ki=ki, display_name="Carla M."), series_dates(tuesdays)[2])
 
 
 def holding(helper) -> list[int]:
@@ -99,17 +92,17 @@ def asked(helper) -> list[int]:
 
 
 def test_the_dates_are_this_and_the_later_ones_still_to_come_with_someone_confirmed(tuesdays, coordinator):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     series.cancel_date(dates[2], coordinator, "Zeugnisse")
     dates[3].starts_at = dates[3].starts_at - timedelta(days=60)  # already over
     db.session.commit()
-    following = [d.id for d in chosen_dates(dates_of(tuesdays)[1], following=True)]
+    following = [d.id for d in chosen_dates(series_dates(tuesdays)[1], following=True)]
     assert following == [dates[1].id]
-    assert [d.id for d in chosen_dates(dates_of(tuesdays)[0], following=False)] == [dates[0].id]
+    assert [d.id for d in chosen_dates(series_dates(tuesdays)[0], following=False)] == [dates[0].id]
 
 
 def test_who_fits_how_many_of_the_chosen_dates(tuesdays, amina, basma, carla):
-    dates = chosen_dates(dates_of(tuesdays)[1], following=True)
+    dates = chosen_dates(series_dates(tuesdays)[1], following=True)
     ranked = candidates_for(candidates_by_date(dates), dates)
     found = {c.helper_id: (c.can_take, c.open_dates) for c in ranked}
     assert found[basma.id] == (3, 3)
@@ -121,13 +114,13 @@ def test_who_fits_how_many_of_the_chosen_dates(tuesdays, amina, basma, carla):
 
 
 def test_this_and_all_following_go_to_another_person(tuesdays, amina, basma, coordinator):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     done = restaff(dates[1], amina, basma, coordinator, following=True)
     assert done.released == [d.series_day for d in dates[1:]]
     assert (done.asked, done.refused) == (3, [])
     assert holding(amina) == [dates[0].id]
     assert asked(basma) == [d.id for d in dates[1:]]
-    assert [d.status for d in dates_of(tuesdays)] == [RequestStatus.FILLED] + [RequestStatus.OFFERED] * 3
+    assert [d.status for d in series_dates(tuesdays)] == [RequestStatus.FILLED] + [RequestStatus.OFFERED] * 3
     # Amina hears it once, with every date; Basma is asked in one mail; no alert to the coordinators.
     [released] = outbox("assignment_released", to=amina.user.email)
     assert released.body_text.count("10:00") == 4  # the summary's first date, then each of the three
@@ -143,7 +136,7 @@ def test_this_and_all_following_go_to_another_person(tuesdays, amina, basma, coo
 
 
 def test_a_date_the_new_person_cannot_take_keeps_its_helper_and_is_named(tuesdays, amina, carla, coordinator):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     done = restaff(dates[0], amina, carla, coordinator, following=True)
     assert [day for day, _reason in done.refused] == [dates[2].series_day]
     assert done.refused[0][1].startswith("Carla M. passt an diesem Termin nicht (")
@@ -152,17 +145,17 @@ def test_a_date_the_new_person_cannot_take_keeps_its_helper_and_is_named(tuesday
 
 
 def test_one_date_without_a_new_person_opens_again(tuesdays, amina, coordinator):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     done = restaff(dates[1], amina, None, coordinator, following=False)
     assert (done.released, done.asked) == ([dates[1].series_day], 0)
-    assert dates_of(tuesdays)[1].status == RequestStatus.OPEN
+    assert series_dates(tuesdays)[1].status == RequestStatus.OPEN
     assert holding(amina) == [dates[0].id, dates[2].id, dates[3].id]
     assert outbox("offer") == []
     assert len(outbox("assignment_released", to=amina.user.email)) == 1
 
 
 def test_a_date_she_is_not_confirmed_for_is_named(tuesdays, amina, basma, coordinator):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     done = restaff(dates[1], basma, amina, coordinator, following=False)
     assert done.released == []
     assert done.refused == [(dates[1].series_day, "Basma R. ist für diesen Termin nicht (mehr) bestätigt.")]
@@ -170,7 +163,7 @@ def test_a_date_she_is_not_confirmed_for_is_named(tuesdays, amina, basma, coordi
 
 
 def test_a_person_already_asked_for_a_date_is_not_asked_twice(tuesdays, amina, basma, coordinator):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     db.session.add(Offer(request_id=dates[3].id, helper_id=basma.id))
     db.session.commit()
     done = restaff(dates[2], amina, basma, coordinator, following=True)
@@ -194,7 +187,7 @@ def post(client, endpoint: str, date: HelpRequest, data: dict, *, htmx: bool = T
 
 def test_each_row_offers_another_person_with_who_fits_how_many(client, at_desk, tuesdays, basma, carla):
     page = client.get(url("series.show", series_id=tuesdays.id)).get_data(as_text=True)
-    first = dates_of(tuesdays)[0]
+    first = series_dates(tuesdays)[0]
     assert "Andere Person für diesen und alle folgenden Termine" in page
     assert f'id="restaff_following-helper_id-{first.id}"' in page
     assert "Basma R. – kann 4 von 4 Terminen" in page
@@ -208,7 +201,7 @@ def test_a_row_without_anyone_confirmed_has_no_restaff_action(client, at_desk, c
 
 
 def test_restaffing_answers_the_table_to_htmx(client, at_desk, tuesdays, amina, basma):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     response = post(
         client,
         "series.restaff_following",
@@ -224,7 +217,7 @@ def test_restaffing_answers_the_table_to_htmx(client, at_desk, tuesdays, amina, 
 
 
 def test_restaffing_one_date_without_javascript_redirects(client, at_desk, tuesdays, amina):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     response = post(
         client, "series.restaff", dates[0], {"leaving_id": str(amina.id), "helper_id": ""}, htmx=False
     )
@@ -250,7 +243,7 @@ def test_bad_input_answers_422_in_its_row(client, at_desk, tuesdays, amina, basm
     if "OTHER" in data.values():
         names["OTHER"] = str(make_available_helper(ki=other_ki()).id)
     data = {key: names.get(value, value) for key, value in data.items()}
-    second = dates_of(tuesdays)[1]
+    second = series_dates(tuesdays)[1]
     response = post(client, "series.restaff_following", second, data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -258,13 +251,13 @@ def test_bad_input_answers_422_in_its_row(client, at_desk, tuesdays, amina, basm
     if data.get("helper_id") == str(basma.id):
         # What was chosen is still chosen.
         assert f'<option selected value="{basma.id}">' in page
-    assert holding(amina) == [d.id for d in dates_of(tuesdays)]
+    assert holding(amina) == [d.id for d in series_dates(tuesdays)]
     assert outbox() == []
 
 
 def test_another_kis_date_is_404(client, at_desk, amina):
     theirs = make_series(first=next_tuesday(), count=1, skip_holidays=False, ki=other_ki())
-    response = post(client, "series.restaff", dates_of(theirs)[0], {"leaving_id": str(amina.id)})
+    response = post(client, "series.restaff", series_dates(theirs)[0], {"leaving_id": str(amina.id)})
     assert response.status_code == 404
 
 
@@ -272,6 +265,6 @@ def test_another_kis_date_is_404(client, at_desk, amina):
 @pytest.mark.parametrize("endpoint", ["series.restaff", "series.restaff_following"])
 def test_helpers_and_initiatives_may_not_restaff(client, login_as, tuesdays, amina, role, endpoint):
     login_as(role)
-    response = post(client, endpoint, dates_of(tuesdays)[0], {"leaving_id": str(amina.id)}, htmx=False)
+    response = post(client, endpoint, series_dates(tuesdays)[0], {"leaving_id": str(amina.id)}, htmx=False)
     assert response.status_code == 403
     assert len(holding(amina)) == 4
