@@ -181,18 +181,17 @@ def _restaff_forms(dates: list[HelpRequest], failed) -> dict[int, dict[str, Rest
         for name, following in RESTAFF.items():
             mine = failed and failed["request_id"] == occurrence.id and failed["action"] == name
             form = failed["form"] if mine else RestaffForm(formdata=None)
-            set_restaff_choices(form, occurrence, following=following, per_date=per_date)
+            dates_of_form = chosen_dates(occurrence, following=following, among=open_to_restaff)
+            set_restaff_choices(form, occurrence, dates_of_form, per_date)
             forms[occurrence.id][name] = form
     return forms
 
 
 def set_restaff_choices(
-    form: RestaffForm, occurrence: HelpRequest, *, following: bool, per_date=None
+    form: RestaffForm, occurrence: HelpRequest, dates: list[HelpRequest], per_date
 ) -> None:
-    """Who may leave (the date's confirmed helpers) and who may come ("kann 4 von 5")."""
-    dates = chosen_dates(occurrence, following=following)
-    if per_date is None:
-        per_date = candidates_by_date(dates)
+    """Who may leave (the date's confirmed helpers) and who may come: who fits how many of
+    ``dates`` ("kann 4 von 5"), from ``per_date`` (``candidates_by_date``)."""
     form.leaving_id.choices = [
         SelectChoice(str(helper.id), helper.user.display_name) for helper in leaving_choices(occurrence)
     ]
@@ -342,7 +341,8 @@ def _restaff(request_id: int, *, following: bool):
     occurrence = get_series_request(request_id)
     action = "restaff_following" if following else "restaff"
     form = RestaffForm()
-    set_restaff_choices(form, occurrence, following=following)
+    dates = chosen_dates(occurrence, following=following)
+    set_restaff_choices(form, occurrence, dates, candidates_by_date(dates))
     if not form.validate():
         return _refused(occurrence, action, form)
     leaving = db.session.get(HelperProfile, form.leaving)  # one of the date's confirmed helpers
@@ -357,7 +357,9 @@ def _restaff(request_id: int, *, following: bool):
 
 def _restaffed_message(done: Restaffed, leaving_name: str, newcomer) -> str:
     released = len(done.released)
-    if newcomer is None:
+    if not released:
+        message = _("Nichts geändert.")
+    elif newcomer is None:
         message = ngettext(
             "%(name)s ist für %(num)d Termin freigegeben; er ist wieder offen.",
             "%(name)s ist für %(num)d Termine freigegeben; sie sind wieder offen.",

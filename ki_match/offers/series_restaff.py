@@ -30,7 +30,7 @@ from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.matching.services import why_not
 from ki_match.offers.series_offers import SeriesOfferResult, announce, ask_locked, rank_series
-from ki_match.requests import lifecycle, series
+from ki_match.requests import lifecycle, queries, series
 from ki_match.requests.events import HelperReleased
 from ki_match.requests.locks import lock_requests_in_transaction
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, RequestSeries
@@ -73,9 +73,16 @@ def restaffable(dates: list[HelpRequest]) -> list[HelpRequest]:
     return [other for other in dates if series.is_changeable(other, now) and leaving_choices(other)]
 
 
-def chosen_dates(request: HelpRequest, *, following: bool) -> list[HelpRequest]:
+def chosen_dates(
+    request: HelpRequest, *, following: bool, among: list[HelpRequest] | None = None
+) -> list[HelpRequest]:
     """The dates a re-staffing from ``request`` may change: it alone, or it and every later one
-    (``series.following``), as far as they are ``restaffable``."""
+    (``series.following``), as far as they are ``restaffable``. ``among``: the series' restaffable
+    dates, already read (the page asks this for every row)."""
+    if among is not None:
+        return (
+            [other for other in among if other.series_day >= request.series_day] if following else [request]
+        )
     return restaffable(series.following(request) if following else [request])
 
 
@@ -119,7 +126,11 @@ def restaff(
     if released:
         publish(HelperReleased(request=released[0].request, actor=actor, assignments=released))
     if asked.sent:
-        asked.open_dates = done.asked = len(asked.sent)
+        # Her mail says "3 von 4 Terminen": of the dates of the series still to come.
+        done.asked = len(asked.sent)
+        asked.open_dates = len(
+            [other for other in queries.series_requests(series_id) if series.is_changeable(other)]
+        )
         announce(asked, actor)
     record(
         "series.restaffed",

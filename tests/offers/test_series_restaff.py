@@ -125,7 +125,7 @@ def test_this_and_all_following_go_to_another_person(tuesdays, amina, basma, coo
     [released] = outbox("assignment_released", to=amina.user.email)
     assert released.body_text.count("10:00") == 4  # the summary's first date, then each of the three
     [offer] = outbox("offer", to=basma.user.email)
-    assert "alle 3 Termine" in offer.body_text
+    assert "3 von 4 Terminen" in offer.body_text
     assert outbox("assignment_withdrawn") == []
     [event] = audit_events("series.restaffed")
     assert (event.detail["released"], event.detail["asked"]) == (3, 3)
@@ -268,3 +268,17 @@ def test_helpers_and_initiatives_may_not_restaff(client, login_as, tuesdays, ami
     response = post(client, endpoint, series_dates(tuesdays)[0], {"leaving_id": str(amina.id)}, htmx=False)
     assert response.status_code == 403
     assert len(holding(amina)) == 4
+
+
+def test_a_new_person_who_cannot_take_the_date_changes_nothing_and_says_why(
+    client, at_desk, tuesdays, amina, carla
+):
+    third = series_dates(tuesdays)[2]
+    response = post(
+        client, "series.restaff", third, {"leaving_id": str(amina.id), "helper_id": str(carla.id)}
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f"Nichts geändert. {third.series_day:%d.%m.%Y}: Carla M. passt an diesem Termin nicht (" in page
+    assert holding(amina) == [d.id for d in series_dates(tuesdays)]
+    assert outbox() == []
