@@ -341,6 +341,10 @@ def _restaff(request_id: int, *, following: bool):
     occurrence = get_series_request(request_id)
     action = "restaff_following" if following else "restaff"
     form = RestaffForm()
+    if not restaffable([occurrence]):
+        # Given back, begun or called off since the page was drawn: its row has no such form now.
+        message = _("Nichts geändert: Für diesen Termin ist niemand (mehr) bestätigt.")
+        return _done(occurrence.series_id, message)
     dates = chosen_dates(occurrence, following=following)
     set_restaff_choices(form, occurrence, dates, candidates_by_date(dates))
     if not form.validate():

@@ -282,3 +282,16 @@ def test_a_new_person_who_cannot_take_the_date_changes_nothing_and_says_why(
     assert f"Nichts geändert. {third.series_day:%d.%m.%Y}: Carla M. passt an diesem Termin nicht (" in page
     assert holding(amina) == [d.id for d in series_dates(tuesdays)]
     assert outbox() == []
+
+
+def test_a_date_nobody_holds_any_more_changes_nothing_and_says_so(client, at_desk, tuesdays, amina, basma):
+    first = series_dates(tuesdays)[0]
+    restaff(first, amina, None, at_desk, following=False)
+    response = post(
+        client, "series.restaff", first, {"leaving_id": str(amina.id), "helper_id": str(basma.id)}
+    )
+    assert response.status_code == 200
+    assert "Nichts geändert: Für diesen Termin ist niemand (mehr) bestätigt." in response.get_data(
+        as_text=True
+    )
+    assert asked(basma) == []
