@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password
-from ki_match.clock import BERLIN, local_today, utcnow
+from ki_match.clock import BERLIN, local_date, local_today, utcnow
 from ki_match.extensions import db
-from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
+from ki_match.helpers.models import Absence, AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.initiatives import series as initiative_series
 from ki_match.notifications.day_before import ask
 from ki_match.offers.answers import accept_offer
@@ -205,6 +205,14 @@ def make_available_helper(*, slots=((1, time(9), time(13)),), **fields) -> Helpe
     return profile
 
 
+def away_on(helper: HelperProfile, request: HelpRequest) -> HelperProfile:
+    """``helper`` away (an absence) on the Berlin day of ``request``."""
+    day = local_date(request.starts_at)
+    db.session.add(Absence(helper_id=helper.id, first_day=day, last_day=day))
+    db.session.commit()
+    return helper
+
+
 # --- requests, offers, assignments ----------------------------------------------------------------
 
 
@@ -319,6 +327,16 @@ def make_submitted_series(
     )
     db.session.commit()
     return made
+
+
+def series_dates(made: RequestSeries) -> list[HelpRequest]:
+    """The requests of a series as stored now (read again), in the order of their rule dates."""
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(HelpRequest).where(HelpRequest.series_id == made.id).order_by(HelpRequest.series_day)
+        )
+    )
 
 
 def offer_to(request: HelpRequest, helper: HelperProfile, status=OfferStatus.PENDING, **fields) -> Offer:

@@ -85,13 +85,23 @@ def is_late(assignment: Assignment, now: datetime | None = None) -> bool:
 
 
 def withdraw(
-    assignment: Assignment, request: HelpRequest, actor: User, withdraw_reason: str, *, note, **audit
+    assignment: Assignment,
+    request: HelpRequest,
+    actor: User,
+    withdraw_reason: str,
+    *,
+    note,
+    released: bool = False,
+    **audit,
 ) -> None:
     """The seat frees (the caller holds the request's lock and commits): a filled request
     reopens, and its coordinators hear of it — all of them when it is late (``is_late``), which
     the assignment, the request's history and the audit keep as a "kurzfristige Absage". The
-    offers and answers of the request stay as they were: whoever was asked before still counts."""
-    late = is_late(assignment)
+    offers and answers of the request stay as they were: whoever was asked before still counts.
+
+    ``released``: a coordinator took the helper off (``offers.series_restaff``); never late, since
+    the helper did not cancel, and the coordinators are not told what one of them did."""
+    late = not released and is_late(assignment)
     assignment.status = AssignmentStatus.WITHDRAWN
     assignment.withdraw_reason = withdraw_reason.strip()[:300]
     assignment.withdrawn_late = late
@@ -99,7 +109,9 @@ def withdraw(
     if late:
         note = _l("Kurzfristige Absage: %(note)s", note=note)
     lifecycle.seat_freed(request, actor, note)
-    publish(AssignmentWithdrawn(request=request, actor=actor, assignment=assignment, late=late))
+    publish(
+        AssignmentWithdrawn(request=request, actor=actor, assignment=assignment, late=late, released=released)
+    )
 
 
 def hours_enterable(assignment: Assignment) -> bool:

@@ -14,6 +14,7 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from wtforms.fields.choices import SelectChoice
 
 from ki_match.access import roles
 from ki_match.audit.services import record
@@ -22,11 +23,20 @@ from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import series as bp
 from ki_match.desk.request_form import RequestForm, render_request_form, series_dates
 from ki_match.extensions import db
+from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.offers.forms import SeriesOfferForm
 from ki_match.offers.rules import OfferError
 from ki_match.offers.series_answers import accepted_names, answers, confirm_all
-from ki_match.offers.series_offers import offer_series, series_candidates, series_helper
+from ki_match.offers.series_offers import candidates_by_date, offer_series, series_candidates, series_helper
+from ki_match.offers.series_restaff import (
+    Restaffed,
+    candidates_for,
+    chosen_dates,
+    leaving_choices,
+    restaffable,
+)
+from ki_match.offers.series_restaff import restaff as restaff_rule
 from ki_match.orgs.queries import current_ki
 from ki_match.requests import queries, series
 from ki_match.requests.forms import CancelForm
@@ -34,7 +44,14 @@ from ki_match.requests.labels import RULE_LABELS, SKIP_LABELS, STATUS_LABELS
 from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.loaders import get_series, get_series_request
 from ki_match.requests.models import HOLDING_STATES, HelpRequest, RequestSeries
-from ki_match.requests.series_forms import MoveDateForm, NewTimeForm, RepeatForm
+from ki_match.requests.series_forms import (
+    NOBODY,
+    WEEKDAY_LABELS,
+    MoveDateForm,
+    NewTimeForm,
+    RepeatForm,
+    RestaffForm,
+)
 
 PAGE = "series/show.html"
 
@@ -55,8 +72,8 @@ ACTIONS = (
     Action(
         "retime_following",
         "series.retime_following",
-        _l("Uhrzeit dieses und aller folgenden Termine"),
-        _l("Uhrzeit ändern"),
+        _l("Diesen und alle folgenden Termine verlegen (Uhrzeit, Wochentag)"),
+        _l("Alle verlegen"),
     ),
     Action(
         "cancel_following",
@@ -64,7 +81,16 @@ ACTIONS = (
         _l("Diesen und alle folgenden Termine absagen"),
         _l("Alle absagen"),
     ),
+    # Drawn only in a row with someone confirmed: their forms are made per row (``_restaff_forms``).
+    Action("restaff", "series.restaff", _l("Andere Person für diesen Termin"), _l("Person wechseln")),
+    Action(
+        "restaff_following",
+        "series.restaff_following",
+        _l("Andere Person für diesen und alle folgenden Termine"),
+        _l("Person für alle wechseln"),
+    ),
 )
+RESTAFF = {"restaff": False, "restaff_following": True}
 
 
 @bp.route("/preview", methods=["POST"])
@@ -119,6 +145,7 @@ def _page(
         failed=failed or {},
         message=message,
         blank=_blank_forms(),
+        restaff_forms=_restaff_forms(dates, failed),
         actions=ACTIONS,
         candidates=series_candidates(dates),
         answers=answers(dates),
@@ -143,6 +170,44 @@ def _blank_forms() -> dict:
         "cancel_following": CancelForm(formdata=None),
         "retime_following": NewTimeForm(formdata=None),
     }
+
+
+def _restaff_forms(dates: list[HelpRequest], failed) -> dict[int, dict[str, RestaffForm]]:
+    """The "Andere Person" forms of each row with someone confirmed, their lists drawn for that
+    row: who leaves, and who fits how many of its dates (one ``match`` per date for the page)."""
+    open_to_restaff = restaffable(dates)
+    per_date = candidates_by_date(open_to_restaff)
+    restaff_ids = {occurrence.id for occurrence in open_to_restaff}
+    forms: dict[int, dict[str, RestaffForm]] = {}
+    for occurrence in dates:
+        if occurrence.id not in restaff_ids:
+            continue
+        forms[occurrence.id] = {}
+        for name, following in RESTAFF.items():
+            mine = failed and failed["request_id"] == occurrence.id and failed["action"] == name
+            form = failed["form"] if mine else RestaffForm(formdata=None)
+            dates_of_form = chosen_dates(occurrence, following=following, among=open_to_restaff)
+            set_restaff_choices(form, occurrence, dates_of_form, per_date)
+            forms[occurrence.id][name] = form
+    return forms
+
+
+def set_restaff_choices(
+    form: RestaffForm, occurrence: HelpRequest, dates: list[HelpRequest], per_date
+) -> None:
+    """Who may leave (the date's confirmed helpers) and who may come: who fits how many of
+    ``dates`` ("kann 4 von 5"), from ``per_date`` (``candidates_by_date``)."""
+    form.leaving_id.choices = [
+        SelectChoice(str(helper.id), helper.user.display_name) for helper in leaving_choices(occurrence)
+    ]
+    form.helper_id.choices = [SelectChoice(NOBODY, _("niemand – nur freigeben, die Suche geht weiter"))] + [
+        SelectChoice(
+            str(candidate.helper_id),
+            f"{candidate.name} – "
+            + _("kann %(num)d von %(total)d Terminen", num=candidate.can_take, total=candidate.open_dates),
+        )
+        for candidate in candidates_for(per_date, dates)
+    ]
 
 
 def moved(found: RequestSeries, occurrence: HelpRequest) -> bool:
@@ -243,15 +308,82 @@ def retime_following(request_id: int):
     form = NewTimeForm()
     if not form.validate():
         return _refused(occurrence, "retime_following", form)
-    series_id = occurrence.series_id
-    outcome = series.retime_following(occurrence, form.start.data, actor())
-    done = ngettext(
-        "%(num)d Termin ist auf %(time)s Uhr verlegt.",
-        "%(num)d Termine sind auf %(time)s Uhr verlegt.",
-        outcome.changed,
-        time=form.start.data.strftime("%H:%M"),
-    )
+    series_id, weekday = occurrence.series_id, form.new_weekday
+    outcome = series.retime_following(occurrence, form.start.data, actor(), weekday)
+    if weekday is None:
+        done = ngettext(
+            "%(num)d Termin ist auf %(time)s Uhr verlegt.",
+            "%(num)d Termine sind auf %(time)s Uhr verlegt.",
+            outcome.changed,
+            time=form.start.data.strftime("%H:%M"),
+        )
+    else:
+        done = ngettext(
+            "%(num)d Termin ist auf %(weekday)s, %(time)s Uhr verlegt.",
+            "%(num)d Termine sind auf %(weekday)s, %(time)s Uhr verlegt.",
+            outcome.changed,
+            weekday=WEEKDAY_LABELS[weekday],
+            time=form.start.data.strftime("%H:%M"),
+        )
     return _done(series_id, _outcome_message(outcome, done))
+
+
+@bp.route("/dates/<int:request_id>/restaff", methods=["POST"])
+@roles(*STAFF)
+def restaff(request_id: int):
+    """ "Andere Person für diesen Termin" (``offers.series_restaff``)."""
+    return _restaff(request_id, following=False)
+
+
+@bp.route("/dates/<int:request_id>/restaff-following", methods=["POST"])
+@roles(*STAFF)
+def restaff_following(request_id: int):
+    """ "Andere Person für diesen und alle folgenden Termine"."""
+    return _restaff(request_id, following=True)
+
+
+def _restaff(request_id: int, *, following: bool):
+    occurrence = get_series_request(request_id)
+    action = "restaff_following" if following else "restaff"
+    form = RestaffForm()
+    if not restaffable([occurrence]):
+        # Given back, begun or called off since the page was drawn: its row has no such form now.
+        message = _("Nichts geändert: Für diesen Termin ist niemand (mehr) bestätigt.")
+        return _done(occurrence.series_id, message)
+    dates = chosen_dates(occurrence, following=following)
+    set_restaff_choices(form, occurrence, dates, candidates_by_date(dates))
+    if not form.validate():
+        return _refused(occurrence, action, form)
+    leaving = db.session.get(HelperProfile, form.leaving)  # one of the date's confirmed helpers
+    newcomer = series_helper(occurrence.ki_id, form.newcomer) if form.newcomer is not None else None
+    if form.newcomer is not None and newcomer is None:
+        form.helper_id.errors = [_("Diese Person gibt es nicht (mehr).")]
+        return _refused(occurrence, action, form)
+    series_id, leaving_name = occurrence.series_id, leaving.user.display_name
+    done = restaff_rule(occurrence, leaving, newcomer, actor(), following=following)
+    return _done(series_id, _restaffed_message(done, leaving_name, newcomer))
+
+
+def _restaffed_message(done: Restaffed, leaving_name: str, newcomer) -> str:
+    released = len(done.released)
+    if not released:
+        message = _("Nichts geändert.")
+    elif newcomer is None:
+        message = ngettext(
+            "%(name)s ist für %(num)d Termin freigegeben; er ist wieder offen.",
+            "%(name)s ist für %(num)d Termine freigegeben; sie sind wieder offen.",
+            released,
+            name=leaving_name,
+        )
+    else:
+        message = ngettext(
+            "%(name)s ist für %(num)d Termin freigegeben, %(new)s dafür angefragt.",
+            "%(name)s ist für %(num)d Termine freigegeben, %(new)s dafür angefragt.",
+            released,
+            name=leaving_name,
+            new=newcomer.user.display_name,
+        )
+    return _outcome_message(series.Outcome(changed=released, refused=done.refused), message)
 
 
 @bp.route("/<int:series_id>/offer", methods=["POST"])

@@ -19,6 +19,7 @@ KIND_LABELS = {
     "offer_unanswered": _l("Erinnerung: Anfragen ohne Antwort"),
     "assignment_confirmed": _l("Einsatz bestätigt"),
     "assignment_withdrawn": _l("Einsatz abgesagt"),
+    "assignment_released": _l("Termine einer anderen Person gegeben"),
     "assignment_no_show": _l("Nicht erschienen"),
     "assignment_reminder": _l("Erinnerung an einen Einsatz"),
     "day_before": _l("Kommen Sie morgen? (Frage am Vortag)"),

@@ -198,7 +198,10 @@ def series_confirmed(event: SeriesConfirmed) -> None:
 
 
 def assignment_withdrawn(event: AssignmentWithdrawn) -> None:
-    """The coordinators responsible hear of it; of a late one, every coordinator of the KI."""
+    """The coordinators responsible hear of it; of a late one, every coordinator of the KI. Not of
+    a helper a coordinator released herself (the helper hears of that: ``helper_released``)."""
+    if event.released:
+        return
     hours = late_cancel_hours(event.request)
     if event.late:
         subject = _l(
@@ -218,6 +221,25 @@ def assignment_withdrawn(event: AssignmentWithdrawn) -> None:
         assignment=event.assignment,
         late=event.late,
         late_hours=hours,
+    )
+
+
+def helper_released(event: request_events.HelperReleased) -> None:
+    """One mail to the helper a coordinator took off one or more dates of a series, listing them."""
+    assignments = sorted(event.assignments, key=lambda assignment: (assignment.starts_at, assignment.id))
+    to_helper(
+        assignments[0].helper,
+        kind="assignment_released",
+        # Each assignment is released once: the first one names this release.
+        key=f"released:{assignments[0].id}",
+        subject=lazy_ngettext(
+            "Ein Termin der Serie geht an eine andere Person",
+            "%(num)d Termine der Serie gehen an eine andere Person",
+            len(assignments),
+        ),
+        template="emails/assignment_released",
+        request=event.request,
+        assignments=assignments,
     )
 
 
@@ -436,6 +458,7 @@ HANDLERS = {
     AssignmentConfirmed: assignment_confirmed,
     SeriesConfirmed: series_confirmed,
     AssignmentWithdrawn: assignment_withdrawn,
+    request_events.HelperReleased: helper_released,
     HoursApproved: hours_approved,
     request_events.NoShow: no_show,
     request_events.Rescheduled: rescheduled,

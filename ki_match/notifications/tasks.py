@@ -69,6 +69,7 @@ TASK_WORDS = {
     "report_approved": _l("Stunden bestätigt"),
     "request_rescheduled": _l("neuer Termin"),
     "request_cancelled": _l("Absage"),
+    "assignment_released": _l("Termine einer anderen Person gegeben"),
     "course_cancelled": _l("Kurs abgesagt"),
     "certificate_reminder": _l(
         "Führungszeugnis läuft bald ab: neues beantragen (kostenlos für Ehrenamtliche)"

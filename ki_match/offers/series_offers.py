@@ -84,14 +84,19 @@ def rank_series(
 def series_candidates(requests: Iterable[HelpRequest]) -> list[SeriesCandidate]:
     """ "Wer passt für die ganze Serie?": one ``match`` per open date (never one per helper)."""
     dates = open_dates(requests)
-    per_date = {
+    return rank_series(candidates_by_date(dates), len(dates))
+
+
+def candidates_by_date(dates: Iterable[HelpRequest]) -> dict[int, list[tuple[int, str, float]]]:
+    """Each date's candidates as ``rank_series`` takes them (request id → (helper id, name,
+    score)): one ``match`` per date, whatever its status."""
+    return {
         request.id: [
             (candidate.helper.id, candidate.helper.name, candidate.score)
             for candidate in match(request).candidates
         ]
         for request in dates
     }
-    return rank_series(per_date, len(dates))
 
 
 def offer_series(
@@ -106,21 +111,34 @@ def offer_series(
     ids = sorted(request.id for request in open_dates(requests))
     result = SeriesOfferResult(open_dates=len(ids))
     for request_id in ids:
-        request = lifecycle.lock_existing(request_id)
-        if request.status not in lifecycle.ACCEPTING or request.is_over() or why_not(request, helper):
-            continue
-        written = write_offers(request, {helper.id}, coordinator, announce=False)
-        result.sent.extend(written.sent)
-        if written.already_offered:
-            result.already_offered.append(request)
+        ask_locked(lifecycle.lock_existing(request_id), helper, coordinator, result)
     if not result.sent:
         if result.already_offered:
             refuse(_l("Diese Person ist für alle passenden Termine schon angefragt."))
         refuse(_l("Diese Person passt zu keinem offenen Termin der Serie."))
-    first = result.sent[0].request
-    publish(SeriesOffered(request=first, actor=coordinator, offers=result.sent, open_dates=len(ids)))
+    announce(result, coordinator)
     db.session.commit()
     return result
+
+
+def ask_locked(
+    request: HelpRequest, helper: HelperProfile, coordinator: User, result: SeriesOfferResult
+) -> bool:
+    """Ask ``helper`` for one date whose lock the caller holds, when it still looks for someone and
+    she is a candidate; what was written goes into ``result``. Whether she was asked."""
+    if request.status not in lifecycle.ACCEPTING or request.is_over() or why_not(request, helper):
+        return False
+    written = write_offers(request, {helper.id}, coordinator, announce=False)
+    result.sent.extend(written.sent)
+    if written.already_offered:
+        result.already_offered.append(request)
+    return bool(written.sent)
+
+
+def announce(result: SeriesOfferResult, coordinator: User) -> None:
+    """One mail for all the dates of ``result`` (the caller commits)."""
+    first = result.sent[0].request
+    publish(SeriesOffered(request=first, actor=coordinator, offers=result.sent, open_dates=result.open_dates))
 
 
 def series_helper(ki_id: int, helper_id: int) -> HelperProfile | None:

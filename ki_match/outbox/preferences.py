@@ -57,6 +57,7 @@ CATEGORIES: tuple[Category, ...] = (
             {
                 "assignment_confirmed",
                 "assignment_withdrawn",
+                "assignment_released",
                 "offer_withdrawn",
                 "request_rescheduled",
                 "request_cancelled",

@@ -161,10 +161,23 @@ class SeriesConfirmed(RequestEvent):
 @dataclass(frozen=True, kw_only=True)
 class AssignmentWithdrawn(RequestEvent):
     """A confirmed helper gave the seat back (by themselves, or deactivated); ``late``: with
-    less than the KI's ``late_cancel_hours`` to go (``assignments.services.is_late``)."""
+    less than the KI's ``late_cancel_hours`` to go (``assignments.services.is_late``).
+    ``released``: a coordinator took her off to give the date to someone else (a series
+    re-staffed): not a cancellation by the helper, so nobody is alerted and nobody asked
+    automatically; she hears of it once for all her dates (``HelperReleased``)."""
 
     assignment: Assignment
     late: bool = False
+    released: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelperReleased(RequestEvent):
+    """A coordinator gave one or more dates of a series that ``assignments`` (all the same
+    helper's) held to someone else, or opened them again (``request``: the first of them): one
+    mail to the helper lists them all."""
+
+    assignments: list[Assignment]
 
 
 @dataclass(frozen=True, kw_only=True)

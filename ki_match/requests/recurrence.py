@@ -107,6 +107,16 @@ def rule_days(rule: Rule) -> Iterator[date]:
         day += step
 
 
+def on_weekday(day: date, weekday: int | None) -> date:
+    """``day`` moved within its own week (Monday to Sunday) to ``weekday`` (0 Monday … 6 Sunday):
+    Tuesday to Thursday is two days later, to Monday one day earlier. ``None`` keeps the day. A
+    day, not an instant: the time of day is put on it afterwards, so a week with a change of the
+    clocks moves the same as any other."""
+    if weekday is None:
+        return day
+    return day + timedelta(days=weekday - day.weekday())
+
+
 def _check(rule: Rule) -> None:
     if rule.frequency != Frequency.DATES and (rule.until is None) == (rule.count is None):
         raise RecurrenceError("end", "until_or_count")

@@ -22,11 +22,12 @@ from ki_match.audit.services import record
 from ki_match.clock import NonexistentLocalTime, local_date, local_to_utc, utcnow
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki
-from ki_match.requests import lifecycle, queries
+from ki_match.requests import holidays, lifecycle, queries
 from ki_match.requests.data import SCALAR_FIELDS, RequestData
+from ki_match.requests.labels import SKIP_LABELS
 from ki_match.requests.lifecycle import RequestError
 from ki_match.requests.models import HelpRequest, RequestSeries, RequestStatus, SeriesSkip
-from ki_match.requests.recurrence import Expansion, Rule
+from ki_match.requests.recurrence import BY_DAY_OFF, Expansion, Rule, on_weekday
 
 S = RequestStatus
 
@@ -125,14 +126,60 @@ def move_date(request: HelpRequest, day: date, start: time, actor: User) -> None
     )
 
 
-def retime_following(request: HelpRequest, start: time, actor: User) -> Outcome:
-    """This date and every later one still to come at another time of day, each on its own day."""
-    series_id, first = request.series_id, request.series_day
-    outcome = _each_following(
-        request, lambda other: _retime(other, _instant(local_date(other.starts_at), start), actor)
+def retime_following(
+    request: HelpRequest,
+    start: time,
+    actor: User,
+    weekday: int | None = None,
+    closed: Callable[[date], holidays.Closed | None] = holidays.closed,
+) -> Outcome:
+    """This date and every later one still to come at another time of day; with ``weekday``
+    (0 Monday … 6 Sunday) each also to that weekday of its own week (``recurrence.on_weekday``).
+    A date that would land on a day the series leaves out (a holiday when it skips them, or a day
+    skipped by hand) stays where it is and is named with why; so is one that would land in the
+    past (``lifecycle.reschedule`` refuses it). The rule date stays, so the calendar file shows
+    every moved date as an exception of the one recurring event."""
+    found = db.session.get(RequestSeries, request.series_id)
+    series_id, first = found.id, request.series_day
+    left_out = {skip.day: skip for skip in found.skips}
+    check_holidays = found.skip_holidays
+
+    def move(other: HelpRequest) -> None:
+        day = on_weekday(local_date(other.starts_at), weekday)
+        _refuse_left_out(day, left_out, closed if check_holidays else None)
+        _retime(other, _instant(day, start), actor)
+
+    outcome = _each_following(request, move)
+    detail = {"weekday": weekday} if weekday is not None else {}
+    _record(
+        "series.following_retimed",
+        series_id,
+        actor,
+        from_day=first.isoformat(),
+        moved=outcome.changed,
+        **detail,
     )
-    _record("series.following_retimed", series_id, actor, from_day=first.isoformat(), moved=outcome.changed)
     return outcome
+
+
+def _refuse_left_out(day: date, left_out: dict[date, SeriesSkip], closed) -> None:
+    """Refuse ``day`` when the series leaves it out: skipped when the series was made, or a
+    holiday (``closed``, when the series skips holidays)."""
+    skip = left_out.get(day)
+    if skip is not None:
+        reason, name = SKIP_LABELS[skip.reason], skip.name
+    elif closed is not None and (off := closed(day)) is not None:
+        reason, name = SKIP_LABELS[BY_DAY_OFF[off.kind]], off.name
+    else:
+        return
+    why = f"{reason}: {name}" if name else str(reason)
+    raise RequestError(
+        _l(
+            "Der %(day)s ist ein Tag, den die Serie auslässt (%(reason)s); der Termin bleibt, wo er ist.",
+            day=day.strftime("%d.%m.%Y"),
+            reason=why,
+        )
+    )
 
 
 def _each_following(request: HelpRequest, change: Callable[[HelpRequest], object]) -> Outcome:

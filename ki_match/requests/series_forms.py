@@ -12,12 +12,12 @@ import re
 from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ki_match.clock import local_today
-from ki_match.core.forms import BaseForm, DayField, WallClockField, WholeNumberField, day_in_range
+from ki_match.core.forms import BaseForm, DayField, WallClockField, WholeNumberField, day_in_range, id_number
 from ki_match.requests.labels import RULE_LABELS
 from ki_match.requests.recurrence import MAX_OCCURRENCES, Expansion, Frequency, RecurrenceError, Rule, expand
 
@@ -174,7 +174,64 @@ class MoveDateForm(BaseForm):
     start = WallClockField(_l("Neue Uhrzeit"), validators=[InputRequired(_l("Bitte eine Uhrzeit angeben."))])
 
 
+UNCHANGED = ""
+WEEKDAY_LABELS = (
+    _l("Montag"),
+    _l("Dienstag"),
+    _l("Mittwoch"),
+    _l("Donnerstag"),
+    _l("Freitag"),
+    _l("Samstag"),
+    _l("Sonntag"),
+)
+
+
 class NewTimeForm(BaseForm):
-    """A new time of day for this and all following appointments."""
+    """A new time of day for this and all following appointments, and perhaps another weekday."""
 
     start = WallClockField(_l("Neue Uhrzeit"), validators=[InputRequired(_l("Bitte eine Uhrzeit angeben."))])
+    weekday = SelectField(
+        _l("Wochentag"),
+        choices=[
+            SelectChoice(UNCHANGED, _l("unverändert")),
+            *(SelectChoice(str(number), label) for number, label in enumerate(WEEKDAY_LABELS)),
+        ],
+        default=UNCHANGED,
+        invalid_choice_message=_l("Bitte einen Wochentag aus der Liste wählen."),
+    )
+
+    @property
+    def new_weekday(self) -> int | None:
+        """0 Monday … 6 Sunday, or None: each date keeps its day."""
+        return None if self.weekday.data in (None, UNCHANGED) else int(self.weekday.data)
+
+
+NOBODY = ""
+
+
+class RestaffForm(BaseForm):
+    """Another person for one date, or this and all following: who leaves (one of the date's
+    confirmed helpers) and who is asked instead (a candidate, or nobody: the dates open again).
+    The view sets both lists of choices for its row; the new person is checked again for each date
+    when the change is made, since who fits may change after the page was drawn."""
+
+    leaving_id = SelectField(
+        _l("Wer wird ersetzt?"), invalid_choice_message=_l("Bitte eine Person aus der Liste wählen.")
+    )
+    helper_id = SelectField(_l("Neue Person"), validate_choice=False, default=NOBODY)
+
+    def validate_helper_id(self, field):
+        if field.data in (None, NOBODY):
+            return
+        try:
+            id_number(field.data)
+        except ValueError:
+            raise ValidationError(_l("Bitte eine Person aus der Liste wählen.")) from None
+
+    @property
+    def leaving(self) -> int:
+        return int(self.leaving_id.data)
+
+    @property
+    def newcomer(self) -> int | None:
+        return None if self.helper_id.data in (None, NOBODY) else int(self.helper_id.data)

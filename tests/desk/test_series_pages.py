@@ -9,6 +9,7 @@ say so and skip: the data needs the next school years).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -21,7 +22,16 @@ from ki_match.extensions import db
 from ki_match.requests.holidays import school_holidays
 from ki_match.requests.models import HelpRequest, RequestSeries, RequestStatus, SeriesSkip
 from ki_match.requests.recurrence import Frequency
-from tests.factories import berlin, booked, language, make_available_helper, make_request, make_series, town
+from tests.factories import (
+    berlin,
+    booked,
+    language,
+    make_available_helper,
+    make_request,
+    make_series,
+    series_dates,
+    town,
+)
 from tests.support import audit_events, htmx_headers, outbox
 
 
@@ -69,6 +79,13 @@ def body(response) -> str:
     return response.get_data(as_text=True)
 
 
+def act(client, endpoint: str, occurrence: HelpRequest, data: dict):
+    """One of a row's changes, sent as htmx sends it (the answer is the dates table)."""
+    return client.post(
+        url(endpoint, request_id=occurrence.id), data=data, headers=htmx_headers("series-dates")
+    )
+
+
 @pytest.fixture
 def coordinator(coordinator, auth):
     """Logged in with the test client: the tests here work at the coordinator's desk."""
@@ -104,15 +121,6 @@ def form(term: Term, **overrides) -> dict:
 
 def series_count() -> int:
     return db.session.scalar(select(func.count()).select_from(RequestSeries))
-
-
-def dates_of(made: RequestSeries) -> list[HelpRequest]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            select(HelpRequest).where(HelpRequest.series_id == made.id).order_by(HelpRequest.series_day)
-        )
-    )
 
 
 def ics_time(day: date, clock: time) -> str:
@@ -209,7 +217,7 @@ def test_saving_makes_the_series_and_one_open_request_per_date(client, coordinat
     assert response.status_code == 303
     made = db.session.scalar(select(RequestSeries))
     assert response.location.endswith(url("series.show", series_id=made.id))
-    dates = dates_of(made)
+    dates = series_dates(made)
     assert [request.series_day for request in dates] == term.dates
     assert [request.starts_at for request in dates] == [berlin(day, time(10)) for day in term.dates]
     assert {request.status for request in dates} == {RequestStatus.OPEN}
@@ -224,7 +232,7 @@ def test_saving_makes_the_series_and_one_open_request_per_date(client, coordinat
 def test_saving_as_draft_makes_drafts(client, coordinator, term):
     assert client.post(url("requests.new"), data=form(term, intent="draft")).status_code == 303
     made = db.session.scalar(select(RequestSeries))
-    assert {request.status for request in dates_of(made)} == {RequestStatus.DRAFT}
+    assert {request.status for request in series_dates(made)} == {RequestStatus.DRAFT}
 
 
 def test_without_repetition_a_single_request_is_made(client, coordinator, term):
@@ -243,7 +251,7 @@ def term_series(coordinator, term):
 
 def test_series_page_shows_every_date_and_why_days_were_left_out(client, coordinator, term_series):
     helper = make_available_helper()
-    booked(dates_of(term_series)[0], helper)
+    booked(series_dates(term_series)[0], helper)
     page = body(client.get(url("series.show", series_id=term_series.id)))
     assert page.count('<tr id="date-') == 4
     assert helper.user.display_name in page
@@ -253,7 +261,7 @@ def test_series_page_shows_every_date_and_why_days_were_left_out(client, coordin
 
 
 def test_each_date_links_to_its_series(client, coordinator, term_series):
-    first = dates_of(term_series)[0]
+    first = series_dates(term_series)[0]
     page = body(client.get(url("requests.show", request_id=first.id)))
     assert url("series.show", series_id=term_series.id) in page
 
@@ -278,84 +286,64 @@ def test_unknown_series_is_404(client, coordinator):
 
 
 def test_move_one_date(client, coordinator, term, term_series):
-    second = dates_of(term_series)[1]
+    second = series_dates(term_series)[1]
     new_day = term.day(1) + timedelta(days=1)
-    response = client.post(
-        url("series.move_date", request_id=second.id),
-        data={"day": new_day.isoformat(), "start": "14:30"},
-        headers=htmx_headers("series-dates"),
-    )
+    response = act(client, "series.move_date", second, {"day": new_day.isoformat(), "start": "14:30"})
     assert response.status_code == 200
     page = body(response)
     assert "<html" not in page and f"jetzt am {new_day:%d.%m.%Y} um 14:30" in page
     assert "verschoben, geplant war" in page
-    moved = dates_of(term_series)[1]
+    moved = series_dates(term_series)[1]
     assert (moved.series_day, moved.starts_at) == (term.day(1), berlin(new_day, time(14, 30)))
     assert audit_events("series.date_moved")
 
 
 def test_moving_needs_a_day_and_keeps_the_time_typed(client, coordinator, term, term_series):
-    second = dates_of(term_series)[1]
-    response = client.post(
-        url("series.move_date", request_id=second.id),
-        data={"day": "", "start": "14:30"},
-        headers=htmx_headers("series-dates"),
-    )
+    second = series_dates(term_series)[1]
+    response = act(client, "series.move_date", second, {"day": "", "start": "14:30"})
     assert response.status_code == 422
     page = body(response)
     assert f'id="move-day-{second.id}-error">Bitte ein Datum angeben.' in page
     assert 'value="14:30"' in page
-    assert dates_of(term_series)[1].starts_at == berlin(term.day(1), time(10))
+    assert series_dates(term_series)[1].starts_at == berlin(term.day(1), time(10))
 
 
 def test_moving_into_the_past_is_refused(client, coordinator, term_series):
-    second = dates_of(term_series)[1]
+    second = series_dates(term_series)[1]
     yesterday = local_today() - timedelta(days=1)
-    response = client.post(
-        url("series.move_date", request_id=second.id),
-        data={"day": yesterday.isoformat(), "start": "10:00"},
-        headers=htmx_headers("series-dates"),
-    )
+    response = act(client, "series.move_date", second, {"day": yesterday.isoformat(), "start": "10:00"})
     assert response.status_code == 422
     assert "Vergangenheit" in body(response)
 
 
 def test_cancel_one_date_tells_its_confirmed_helper(client, coordinator, term_series):
-    first = dates_of(term_series)[0]
+    first = series_dates(term_series)[0]
     helper = make_available_helper()
     booked(first, helper)
     response = client.post(url("series.cancel_date", request_id=first.id), data={"reason": "Schule zu"})
     assert response.status_code == 303
-    states = [request.status for request in dates_of(term_series)]
+    states = [request.status for request in series_dates(term_series)]
     assert states == [RequestStatus.CANCELLED, RequestStatus.OPEN, RequestStatus.OPEN, RequestStatus.OPEN]
     assert outbox("request_cancelled", to=helper.user.email)
     assert audit_events("series.date_cancelled")
 
 
 def test_cancel_needs_a_reason(client, coordinator, term_series):
-    first = dates_of(term_series)[0]
-    response = client.post(
-        url("series.cancel_date", request_id=first.id),
-        data={"reason": " "},
-        headers=htmx_headers("series-dates"),
-    )
+    first = series_dates(term_series)[0]
+    response = act(client, "series.cancel_date", first, {"reason": " "})
     assert response.status_code == 422
     assert f'id="cancel-reason-{first.id}-error">' in body(response)
-    assert dates_of(term_series)[0].status == RequestStatus.OPEN
+    assert series_dates(term_series)[0].status == RequestStatus.OPEN
 
 
 def test_cancel_this_and_all_following(client, coordinator, term_series):
-    third = dates_of(term_series)[2]
+    third = series_dates(term_series)[2]
     helper = make_available_helper()
-    booked(dates_of(term_series)[3], helper)
-    response = client.post(
-        url("series.cancel_following", request_id=third.id),
-        data={"reason": "Kurs endet früher"},
-        headers=htmx_headers("series-dates"),
-    )
+    booked(series_dates(term_series)[3], helper)
+    response = act(client, "series.cancel_following", third, {"reason": "Kurs endet früher"})
     assert response.status_code == 200
     assert "2 Termine sind abgesagt." in body(response)
-    states = [request.status for request in dates_of(term_series)]
+    states = [request.status for request in series_dates(term_series)]
     assert states == [
         RequestStatus.OPEN,
         RequestStatus.OPEN,
@@ -367,47 +355,70 @@ def test_cancel_this_and_all_following(client, coordinator, term_series):
 
 
 def test_change_the_time_of_this_and_all_following(client, coordinator, term, term_series):
-    second = dates_of(term_series)[1]
-    response = client.post(
-        url("series.retime_following", request_id=second.id),
-        data={"start": "14:00"},
-        headers=htmx_headers("series-dates"),
-    )
+    second = series_dates(term_series)[1]
+    response = act(client, "series.retime_following", second, {"start": "14:00"})
     assert response.status_code == 200
     assert "3 Termine sind auf 14:00 Uhr verlegt." in body(response)
-    starts = [request.starts_at for request in dates_of(term_series)]
+    starts = [request.starts_at for request in series_dates(term_series)]
     assert starts == [berlin(term.day(0), time(10))] + [berlin(day, time(14)) for day in term.dates[1:]]
     assert [event.detail["moved"] for event in audit_events("series.following_retimed")] == [3]
 
 
 def test_change_the_time_of_drafts(client, coordinator, term):
     drafts = make_series(first=term.first, count=2, open_now=False, created_by=coordinator)
-    first = dates_of(drafts)[0]
+    first = series_dates(drafts)[0]
     response = client.post(url("series.retime_following", request_id=first.id), data={"start": "08:15"})
     assert response.status_code == 303
-    assert [request.starts_at for request in dates_of(drafts)] == [
+    assert [request.starts_at for request in series_dates(drafts)] == [
         berlin(term.day(0), time(8, 15)),
         berlin(term.day(1), time(8, 15)),
     ]
-    assert {request.status for request in dates_of(drafts)} == {RequestStatus.DRAFT}
+    assert {request.status for request in series_dates(drafts)} == {RequestStatus.DRAFT}
 
 
 def test_a_new_time_needs_a_time(client, coordinator, term_series):
-    second = dates_of(term_series)[1]
-    response = client.post(
-        url("series.retime_following", request_id=second.id),
-        data={"start": "25:00"},
-        headers=htmx_headers("series-dates"),
-    )
+    second = series_dates(term_series)[1]
+    response = act(client, "series.retime_following", second, {"start": "25:00"})
     assert response.status_code == 422
     assert f'id="retime_following-start-{second.id}-error">Bitte als Uhrzeit eingeben' in body(response)
+
+
+def test_move_this_and_all_following_to_thursday(client, coordinator, term, term_series):
+    second = series_dates(term_series)[1]
+    response = act(client, "series.retime_following", second, {"start": "15:30", "weekday": "3"})
+    assert response.status_code == 200
+    assert "3 Termine sind auf Donnerstag, 15:30 Uhr verlegt." in body(response)
+    starts = [request.starts_at for request in series_dates(term_series)]
+    thursdays = [day + timedelta(days=2) for day in term.dates[1:]]
+    assert starts == [berlin(term.day(0), time(10))] + [berlin(day, time(15, 30)) for day in thursdays]
+    assert [event.detail["weekday"] for event in audit_events("series.following_retimed")] == [3]
+    # The calendar file keeps the rule (Tuesdays at 10:00) and shows each moved date as its exception.
+    text = body(client.get(url("calendar.series_ics", series_id=term_series.id))).replace("\r\n ", "")
+    assert text.count("BEGIN:VEVENT") == 4
+    assert f"DTSTART;TZID=Europe/Berlin:{ics_time(term.first, time(10))}" in text
+    for rule_day, thursday in zip(term.dates[1:], thursdays, strict=True):
+        moved = text.index(f"RECURRENCE-ID;TZID=Europe/Berlin:{ics_time(rule_day, time(10))}")
+        event = text[text.rindex("BEGIN:VEVENT", 0, moved) : text.index("END:VEVENT", moved)]
+        assert f"DTSTART;TZID=Europe/Berlin:{ics_time(thursday, time(15, 30))}" in event
+
+
+@pytest.mark.parametrize("weekday", ["7", "-1", "Donnerstag", "3.0"])
+def test_a_weekday_not_in_the_list_is_refused_and_the_time_kept(client, coordinator, term_series, weekday):
+    second = series_dates(term_series)[1]
+    response = act(client, "series.retime_following", second, {"start": "15:30", "weekday": weekday})
+    assert response.status_code == 422
+    page = body(response)
+    assert f'id="retime_following-weekday-{second.id}-error">Bitte einen Wochentag aus der Liste' in page
+    typed = re.search(f'<input[^>]*id="retime_following-start-{second.id}"[^>]*>', page).group(0)
+    assert 'value="15:30"' in typed
+    assert audit_events("series.following_retimed") == []
 
 
 # --- the calendar file ----------------------------------------------------------------------------
 
 
 def test_the_series_is_one_recurring_event(client, coordinator, term, term_series):
-    second, fourth = dates_of(term_series)[1], dates_of(term_series)[3]
+    second, fourth = series_dates(term_series)[1], series_dates(term_series)[3]
     moved_to = term.day(1) + timedelta(days=1)
     client.post(
         url("series.move_date", request_id=second.id), data={"day": moved_to.isoformat(), "start": "14:30"}
@@ -440,7 +451,7 @@ def test_only_coordinators_see_a_series(client, login_as, term, role):
     login_as(role)
     assert client.get(url("series.show", series_id=made.id)).status_code == 403
     assert client.get(url("calendar.series_ics", series_id=made.id)).status_code == 403
-    first = dates_of(made)[0]
+    first = series_dates(made)[0]
     response = client.post(url("series.cancel_date", request_id=first.id), data={"reason": "x"})
     assert response.status_code == 403
-    assert dates_of(made)[0].status == RequestStatus.OPEN
+    assert series_dates(made)[0].status == RequestStatus.OPEN

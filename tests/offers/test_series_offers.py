@@ -15,13 +15,11 @@ from flask_babel import format_datetime
 from sqlalchemy import select
 
 from ki_match.access import Role
-from ki_match.clock import local_date
 from ki_match.extensions import db
-from ki_match.helpers.models import Absence
 from ki_match.offers.series_offers import SeriesCandidate, accept_all, rank_series, series_candidates
 from ki_match.requests.lifecycle import transition
-from ki_match.requests.models import HelpRequest, Offer, OfferStatus, RequestStatus
-from tests.factories import make_available_helper, make_series, next_tuesday, other_ki
+from ki_match.requests.models import Offer, OfferStatus, RequestStatus
+from tests.factories import away_on, make_available_helper, make_series, next_tuesday, other_ki, series_dates
 from tests.support import audit_events, htmx_headers, outbox
 
 
@@ -72,15 +70,6 @@ def tuesdays(coordinator):
     return make_series(first=next_tuesday(), count=4, skip_holidays=False, created_by=coordinator)
 
 
-def dates_of(series) -> list[HelpRequest]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            select(HelpRequest).where(HelpRequest.series_id == series.id).order_by(HelpRequest.series_day)
-        )
-    )
-
-
 @pytest.fixture
 def amina(ki):
     return make_available_helper(ki=ki, display_name="Amina K.")
@@ -89,25 +78,21 @@ def amina(ki):
 @pytest.fixture
 def basma(ki, tuesdays):
     """Away on the second Tuesday of the series."""
-    helper = make_available_helper(ki=ki, display_name="Basma R.")
-    second = local_date(dates_of(tuesdays)[1].starts_at)
-    db.session.add(Absence(helper_id=helper.id, first_day=second, last_day=second))
-    db.session.commit()
-    return helper
+    return away_on(make_available_helper(ki=ki, display_name="Basma R."), series_dates(tuesdays)[1])
 
 
 def test_candidates_are_ranked_by_the_dates_they_can_take(tuesdays, amina, basma):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     ranked = series_candidates(dates)
     assert [(c.helper_id, c.can_take, c.open_dates) for c in ranked] == [(amina.id, 4, 4), (basma.id, 3, 4)]
     assert ranked[1].request_ids == tuple(sorted(d.id for d in dates if d.id != dates[1].id))
 
 
 def test_dates_not_looking_for_anyone_do_not_count(tuesdays, amina, coordinator):
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     transition(dates[0], RequestStatus.CANCELLED, actor=coordinator)
     db.session.commit()
-    assert [(c.can_take, c.open_dates) for c in series_candidates(dates_of(tuesdays))] == [(3, 3)]
+    assert [(c.can_take, c.open_dates) for c in series_candidates(series_dates(tuesdays))] == [(3, 3)]
 
 
 @pytest.fixture
@@ -145,7 +130,7 @@ def test_asking_for_all_dates_sends_an_offer_for_each_date_she_can_take(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Basma R. ist für 3 von 4 Terminen angefragt." in page
-    dates = dates_of(tuesdays)
+    dates = series_dates(tuesdays)
     assert [offer.request_id for offer in offers_of(basma)] == [d.id for d in dates if d.id != dates[1].id]
     assert offers_of(amina) == []
     assert all(d.status == RequestStatus.OFFERED for d in dates if d.id != dates[1].id)
@@ -162,7 +147,7 @@ def test_asking_for_all_four_dates_says_so_in_one_mail(client, at_desk, tuesdays
 
 
 def test_asking_again_skips_the_dates_already_asked(client, at_desk, tuesdays, amina):
-    first = dates_of(tuesdays)[0]
+    first = series_dates(tuesdays)[0]
     db.session.add(Offer(request_id=first.id, helper_id=amina.id))
     db.session.commit()
     response = ask(client, tuesdays, amina.id, htmx=False)
@@ -213,7 +198,7 @@ def test_helpers_and_initiatives_may_not_ask(client, login_as, tuesdays, amina, 
 
 
 def test_a_date_begun_meanwhile_is_left_out(client, at_desk, tuesdays, amina):
-    first = dates_of(tuesdays)[0]
+    first = series_dates(tuesdays)[0]
     first.starts_at = first.starts_at - timedelta(days=30)
     db.session.commit()
     ask(client, tuesdays, amina.id, htmx=False)
@@ -227,7 +212,7 @@ def test_a_date_begun_meanwhile_is_left_out(client, at_desk, tuesdays, amina):
 @pytest.fixture
 def asked_amina(tuesdays, amina, coordinator, auth):
     """Amina, logged in, asked for all four Tuesdays."""
-    for date in dates_of(tuesdays):
+    for date in series_dates(tuesdays):
         db.session.add(Offer(request_id=date.id, helper_id=amina.id, sent_by_id=coordinator.id))
     db.session.commit()
     assert auth.login(amina.user.email).status_code == 303
@@ -243,7 +228,9 @@ def test_the_inbox_groups_the_offers_of_a_series(client, asked_amina, tuesdays):
 
 
 def test_a_single_offer_of_a_series_is_not_grouped(client, tuesdays, amina, coordinator, auth):
-    db.session.add(Offer(request_id=dates_of(tuesdays)[0].id, helper_id=amina.id, sent_by_id=coordinator.id))
+    db.session.add(
+        Offer(request_id=series_dates(tuesdays)[0].id, helper_id=amina.id, sent_by_id=coordinator.id)
+    )
     db.session.commit()
     auth.login(amina.user.email)
     page = client.get(url("offers.inbox")).get_data(as_text=True)
@@ -295,7 +282,7 @@ def test_accepting_all_of_a_series_without_her_open_offers_is_404(client, asked_
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.INITIATIVE])
 def test_only_helpers_accept_all(client, login_as, tuesdays, amina, coordinator, role):
-    for date in dates_of(tuesdays):
+    for date in series_dates(tuesdays):
         db.session.add(Offer(request_id=date.id, helper_id=amina.id, sent_by_id=coordinator.id))
     db.session.commit()
     login_as(role)

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from ki_match.clock import local_to_utc
 from ki_match.requests import holidays
 from ki_match.requests.holidays import DayOff, closed, easter_sunday, public_holidays
-from ki_match.requests.recurrence import Frequency, RecurrenceError, Rule, SkipReason, expand
+from ki_match.requests.recurrence import Frequency, RecurrenceError, Rule, SkipReason, expand, on_weekday
 
 W, B, D = Frequency.WEEKLY, Frequency.BIWEEKLY, Frequency.DATES
 FERIEN, FEIERTAG, BY_HAND = SkipReason.SCHOOL_HOLIDAY, SkipReason.PUBLIC_HOLIDAY, SkipReason.SKIPPED
@@ -221,3 +222,35 @@ def test_rules_refused(rule, field, code):
 def test_sixty_dates_are_allowed():
     expansion = expand(Rule(W, d("04.01.2027"), time(10), count=60, skip_holidays=False), never_closed)
     assert len(expansion.occurrences) == 60
+
+
+# --- "this and all following" to another weekday: each date within its own week --------------------
+
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+
+
+@pytest.mark.parametrize(
+    ("day", "weekday", "moved", "utc_hour"),
+    [
+        pytest.param("02.03.2027", THU, "04.03.2027", 9, id="Tuesday to Thursday: two days later"),
+        pytest.param("02.03.2027", MON, "01.03.2027", 9, id="Tuesday to Monday: a day earlier"),
+        pytest.param("02.03.2027", TUE, "02.03.2027", 9, id="the same weekday stays"),
+        pytest.param("02.03.2027", None, "02.03.2027", 9, id="unchanged"),
+        pytest.param("07.03.2027", MON, "01.03.2027", 9, id="Sunday ends its week: to Monday six days back"),
+        pytest.param("01.03.2027", SUN, "07.03.2027", 9, id="Monday to Sunday of the same week"),
+        pytest.param("30.12.2026", FRI, "01.01.2027", 9, id="across the turn of the year"),
+        pytest.param("23.02.2028", TUE, "22.02.2028", 9, id="leap year"),
+        # The clocks go forward on Sunday 28.03.2027: 10:00 is 09:00 UTC before, 08:00 UTC after.
+        pytest.param("26.03.2027", MON, "22.03.2027", 9, id="DST week: Friday back to Monday, winter time"),
+        pytest.param("27.03.2027", SUN, "28.03.2027", 8, id="DST week: onto the Sunday the clocks change"),
+        pytest.param("30.03.2027", MON, "29.03.2027", 8, id="week after DST: summer time"),
+        # The clocks go back on Sunday 31.10.2027.
+        pytest.param("26.10.2027", SUN, "31.10.2027", 9, id="DST ends: onto that Sunday, winter time"),
+        pytest.param("29.10.2027", MON, "25.10.2027", 8, id="DST ends: back to Monday, still summer"),
+    ],
+)
+def test_a_date_moves_to_the_weekday_of_its_own_week(day, weekday, moved, utc_hour):
+    new_day = on_weekday(d(day), weekday)
+    assert new_day == d(moved)
+    # The time of day is put on the new day: 10:00 in Berlin stays 10:00 across the change of clocks.
+    assert local_to_utc(new_day, time(10)).astimezone(UTC).hour == utc_hour
