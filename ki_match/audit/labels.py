@@ -105,6 +105,8 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "series.date_cancelled": _l("Termin einer Serie abgesagt"),
             "series.following_retimed": _l("Uhrzeit eines Termins und aller folgenden geändert"),
             "series.following_cancelled": _l("Termin und alle folgenden abgesagt"),
+            "series.submitted": _l("Serie eingereicht"),
+            "series.restaffed": _l("Termine einer Serie neu besetzt"),
             "request.late_refill": _l("Nach kurzfristiger Absage automatisch nachgefragt"),
             "requests.client_data_purged": _l("Daten zu Klient*innen gelöscht"),
             "offer.sent": _l("Anfrage an Helfende*n geschickt"),
