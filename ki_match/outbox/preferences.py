@@ -57,6 +57,7 @@ CATEGORIES: tuple[Category, ...] = (
             {
                 "assignment_confirmed",
                 "assignment_withdrawn",
+                "absence_reported",
                 "offer_withdrawn",
                 "request_rescheduled",
                 "request_cancelled",
