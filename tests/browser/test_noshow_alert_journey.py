@@ -6,28 +6,16 @@ coordinator opens the tile and marks it handled, and it is gone. axe at both wid
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
-from ki_match.clock import utcnow
 from ki_match.extensions import db
-from ki_match.helpers.models import HelperProfile
-from ki_match.orgs.models import Ki
-from ki_match.reference.models import Language, Level, Town
-from ki_match.requests.models import (
-    Assignment,
-    AssignmentStatus,
-    HelpRequest,
-    Offer,
-    OfferStatus,
-    RequestKind,
-    RequestStatus,
-)
-from tests.browser.conftest import DEMO_LOGINS, check_both_widths, follow, gate_checks, settle
+from ki_match.requests.models import RequestStatus
+from tests.browser.conftest import DEMO_LOGINS, check_both_widths, follow, settle
+from tests.factories import booked, make_helper, make_request, move_into_past
 
 pytestmark = pytest.mark.browser
 
@@ -37,55 +25,17 @@ def _yesterdays_assignment(app) -> tuple[int, int, str]:
     confirmed for yesterday: (request id, assignment id, helper's name)."""
     marker = uuid.uuid4().hex[:8]
     with app.app_context():
-        ki = db.session.scalar(select(Ki).order_by(Ki.id).limit(1))
         member = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[Role.INITIATIVE]))
         coordinator = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[Role.COORDINATOR]))
-        arabic = db.session.scalar(select(Language).where(Language.code == "ar"))
-        brakel = db.session.scalar(select(Town).where(Town.ki_id == ki.id, Town.name == "Brakel"))
-        yesterday = (utcnow() - timedelta(days=1)).replace(second=0, microsecond=0)
-        request = HelpRequest(
-            ki_id=ki.id,
-            kind=RequestKind.ACCOMPANIMENT,
+        request = make_request(
+            created_by=coordinator,
             status=RequestStatus.FILLED,
-            language_id=arabic.id,
-            min_level=Level.B1,
-            starts_at=yesterday,
-            duration_minutes=60,
-            town_id=brakel.id,
             organisation_id=member.organisation_id,
             requested_by_id=member.id,
-            created_by_id=coordinator.id,
         )
-        user = User(
-            ki_id=ki.id,
-            email=f"fehlt.{marker}@example.org",
-            display_name=f"Nour Fehlt{marker}",
-            role=Role.HELPER,
-        )
-        db.session.add_all([request, user])
-        db.session.flush()
-        profile = HelperProfile(
-            ki_id=ki.id, user_id=user.id, consent_given_at=utcnow(), approved_at=utcnow(), **gate_checks()
-        )
-        db.session.add(profile)
-        db.session.flush()
-        offer = Offer(
-            request_id=request.id, helper_id=profile.id, status=OfferStatus.ACCEPTED, answered_at=utcnow()
-        )
-        db.session.add(offer)
-        db.session.flush()
-        assignment = Assignment(
-            request_id=request.id,
-            helper_id=profile.id,
-            offer_id=offer.id,
-            seat=1,
-            status=AssignmentStatus.CONFIRMED,
-            starts_at=yesterday,
-            ends_at=yesterday + timedelta(minutes=60),
-        )
-        db.session.add(assignment)
-        db.session.commit()
-        return request.id, assignment.id, user.display_name
+        helper = make_helper(display_name=f"Nour Fehlt{marker}", email=f"fehlt.{marker}@example.org")
+        assignment = move_into_past(booked(request, helper))
+        return request.id, assignment.id, helper.user.display_name
 
 
 def test_no_show_reported_alerted_and_handled(new_page, live_server, log_in, axe):

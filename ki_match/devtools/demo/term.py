@@ -12,8 +12,8 @@ and a late cancellation.
 
 Told with a generator of its own: the series before the year's work (``demo.workload``), which
 then finds her busy on those afternoons, the rest after it; whoever takes a date is someone the
-matching engine lets through then (``demo.rules``). Sign-offs, feedback and standby days need the assignments' and
-profiles' ids: ``after_flush``.
+matching engine lets through then (``demo.rules``). Sign-offs, feedback and standby days need the
+assignments' and profiles' ids: ``after_flush``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from ki_match.assignments.models import Feedback, Mood, Outcome, Side, SignOff
-from ki_match.devtools.demo import content
 from ki_match.devtools.demo.clock import Timeline, is_office_day
 from ki_match.devtools.demo.demand import Client, Shape
 from ki_match.devtools.demo.history import History, Planned
@@ -37,7 +36,6 @@ from ki_match.requests.models import (
     Assignment,
     AssignmentStatus,
     FillMode,
-    OfferStatus,
     RequestKind,
     RequestSeries,
     RequestStatus,
@@ -66,7 +64,6 @@ class Term:
     signed_off: list[Planned] = field(default_factory=list)  # past dates the school signed off
     member_id: int | None = None
     standby: list[tuple[DemoHelper, date]] = field(default_factory=list)
-    late: Planned | None = None
 
 
 # The KI's allowance per approved hour and per kilometre (cents), from 1 January two years back and
@@ -111,25 +108,10 @@ class TermStory:
         school = next(o for o in self.cast.organisations if o.kind.value == "school")
         return school, self.cast.members[school.name][0]
 
-    def _shape(self, school) -> Shape:
-        return Shape(
-            client=SERIES_CLIENT,
-            kind=RequestKind.ONSITE,
-            topic="school",
-            duration=60,
-            min_level=int(Level.B2),
-            alternatives=(),
-            gender=None,
-            qualified=False,
-            helpers_needed=1,
-            fill_mode=FillMode.COORDINATOR_CONFIRMS,
-            organisation=school,
-        )
-
     def school_series(self) -> None:
         her, coordinator = self.cast.sprachlotsin, self.cast.coordinators[0]
         school, member = self._school()
-        shape = self._shape(school)
+        shape = _shape(SERIES_CLIENT, RequestKind.ONSITE, "school", 60, school)
         first = self.today - timedelta(weeks=WEEKS_BACK)
         first += timedelta(days=(TUESDAY - first.weekday()) % 7)
         moved_day = first + timedelta(weeks=3)
@@ -190,19 +172,7 @@ class TermStory:
         coordinator, year = self.cast.coordinators[1], self.today.year - 1
         clients = [Client(f"AZ {year}-0417", "ar", "Höxter"), Client("Familie K-33", "ru", "Brakel")]
         for _ in range(40):
-            client = self.rng.choice(clients)
-            shape = Shape(
-                client=client,
-                kind=RequestKind.ACCOMPANIMENT,
-                topic="authorities",
-                duration=90,
-                min_level=int(Level.B2),
-                alternatives=(),
-                gender=None,
-                qualified=False,
-                helpers_needed=1,
-                fill_mode=FillMode.COORDINATOR_CONFIRMS,
-            )
+            shape = _shape(self.rng.choice(clients), RequestKind.ACCOMPANIMENT, "authorities", 90)
             found = self.scheduler.staffed_slot((-30, -8), shape, 2, avoid=(self.cast.sprachlotsin,))
             if found is not None:
                 break
@@ -213,48 +183,20 @@ class TermStory:
         tl = self.history.timeline(slot)
         self.history.open_history(plan, tl, coordinator, None)
         self.history.fill(plan, shape, slot, [first], tl, coordinator, keep_free=[standby])
-        self._late_withdrawal(plan, shape, slot, tl, coordinator, first, standby)
+        self._late_withdrawal(plan, shape, slot, tl, coordinator, standby)
         fields, _offer = plan.assignments[-1]
         reported = self.history.report(plan, shape, slot, fields, True)
         plan.events.append((S.FILLED, S.COMPLETED, standby.user, reported, None))
         plan.request.updated_at = reported
         self.term.standby.append((standby, slot.day))
-        self.term.late = plan
         self.term.plans.append(plan)
 
-    def _late_withdrawal(self, plan, shape, slot, tl: Timeline, coordinator, first, standby) -> None:
+    def _late_withdrawal(self, plan, shape, slot, tl: Timeline, coordinator, standby) -> None:
         """``History.replace_after_withdrawal``, the evening before: a "kurzfristige Absage"."""
-        evening = slot.anchor - timedelta(hours=self.rng.uniform(14, 20))
-        tl.jump_to(evening.replace(microsecond=0))
+        tl.jump_to((slot.anchor - timedelta(hours=self.rng.uniform(14, 20))).replace(microsecond=0))
+        self.history.replace_after_withdrawal(plan, shape, slot, tl, coordinator, standby)
         fields, _offer = plan.assignments[0]
-        fields["status"] = AssignmentStatus.WITHDRAWN
-        fields["withdraw_reason"] = self.rng.choice(content.WITHDRAW_REASONS)
         fields["withdrawn_late"] = True
-        self.scheduler.release(first, slot)
-        withdrawn = tl.after(0, 10)
-        plan.events.append((S.FILLED, S.OPEN, first.user, withdrawn, "Kurzfristige Absage"))
-        sent = tl.after(2, 15)  # the standby helpers were asked at once (``offers.late_refill``)
-        plan.events.append((S.OPEN, S.OFFERED, coordinator, sent, None))
-        offer = self.history.offer(
-            plan, standby, sent, OfferStatus.ACCEPTED, coordinator, answered=tl.after(5, 40)
-        )
-        confirmed = tl.after(5, 30)
-        plan.events.append((S.OFFERED, S.FILLED, coordinator, confirmed, None))
-        self.scheduler.reserve(standby, shape, slot)
-        plan.assignments.append(
-            (
-                {
-                    "helper": standby,
-                    "seat": fields["seat"],
-                    "status": AssignmentStatus.CONFIRMED,
-                    "starts_at": slot.starts,
-                    "ends_at": slot.ends,
-                    "confirmed_by_id": coordinator.id,
-                    "confirmed_at": confirmed,
-                },
-                offer,
-            )
-        )
 
     # --- standby days ahead -------------------------------------------------------------------
 
@@ -264,6 +206,23 @@ class TermStory:
         for helper in self.rng.sample(willing, min(4, len(willing))):
             days = {self.today + timedelta(days=self.rng.randint(1, 21)) for _ in range(3)}
             self.term.standby += [(helper, day) for day in sorted(days) if is_office_day(day)]
+
+
+def _shape(client: Client, kind: RequestKind, topic: str, minutes: int, organisation=None) -> Shape:
+    """One helper at B2, confirmed by the coordinators: what the story's requests ask for."""
+    return Shape(
+        client=client,
+        kind=kind,
+        topic=topic,
+        duration=minutes,
+        min_level=int(Level.B2),
+        alternatives=(),
+        gender=None,
+        qualified=False,
+        helpers_needed=1,
+        fill_mode=FillMode.COORDINATOR_CONFIRMS,
+        organisation=organisation,
+    )
 
 
 def after_flush(term: Term, assignments: list[Assignment]) -> list:
