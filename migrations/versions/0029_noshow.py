@@ -1,7 +1,7 @@
 """noshow: issue 19 (the requester's "nicht gekommen" alerts the coordinators until one marks it handled)
 
 Revision ID: 0029_noshow
-Revises: 0024_day_before
+Revises: 0028_ki_limits
 Create Date: 2026-12-04 16:45:00.000000
 
 Two columns of assignment_signoff (NULL: not handled, or no alert).
@@ -14,7 +14,7 @@ import ki_match.db
 
 # revision identifiers, used by Alembic.
 revision = '0029_noshow'
-down_revision = '0024_day_before'
+down_revision = '0028_ki_limits'  # the brief's 0024_day_before; chained here for one head
 branch_labels = None
 depends_on = None
 
