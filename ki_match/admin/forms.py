@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ki_match.core.forms import BaseForm, WholeNumberField
+from ki_match.core.forms import BaseForm, EuroField, WholeNumberField
+from ki_match.orgs.models import MAX_LIMIT_CENTS
 from ki_match.orgs.settings import RANGES, default
 
 # A German number as people write it: 0 or +49 / 0049, then the area code (never starting with 0)
@@ -142,6 +143,38 @@ class SettingsForm(BaseForm):
     def values(self) -> dict:
         """The settings as ``change_settings`` takes them; an empty number means the default."""
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class LimitsForm(BaseForm):
+    """A year's tax-free limits of the KI; an empty amount is the installation's for that year."""
+
+    year = WholeNumberField(
+        _l("ab Jahr"),
+        validators=[
+            InputRequired(_l("Bitte geben Sie das Jahr an.")),
+            NumberRange(min=2000, max=2100, message=_l("Bitte ein Jahr von 2000 bis 2100.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    ehrenamt = EuroField(
+        _l("Ehrenamtspauschale im Jahr (Euro)"),
+        description=_l("Leer lassen für den Betrag der Installation."),
+    )
+    uebungsleiter = EuroField(
+        _l("Übungsleiterpauschale im Jahr (Euro)"),
+        description=_l("Leer lassen für den Betrag der Installation."),
+    )
+
+    def validate_ehrenamt(self, field):
+        _within_limit(field)
+
+    def validate_uebungsleiter(self, field):
+        _within_limit(field)
+
+
+def _within_limit(field) -> None:
+    if field.data is not None and field.data > MAX_LIMIT_CENTS:
+        raise ValidationError(_l("Höchstens 100.000 Euro."))
 
 
 class PoolSharingForm(BaseForm):

@@ -1,6 +1,7 @@
 """Short feedback after an assignment, from both sides: how it went (a few choices) and a short
-text; the helper may tick "Belastender Einsatz – bitte Rückruf", which gives the coordinators a
-task to call her back.
+text; either may ask to be called back — the helper "Belastender Einsatz – bitte Rückruf", the
+requester "Bitte rufen Sie uns an" —, which gives the coordinators a task to call back whoever
+asked (``notifications.tasks``).
 
 The helper writes hers on her assignment page, the requester with the sign-off (same people as
 ``assignments.signoff.is_requester``). Either may leave it out, or change it later. Feedback is
@@ -55,8 +56,6 @@ def give_feedback(
         _refuse(_l("Zu diesem Einsatz können Sie keine Rückmeldung geben."))
     if not open_for_feedback(assignment):
         _refuse(_l("Eine Rückmeldung ist erst nach dem Einsatz möglich."))
-    # The call back is the helper's: a requester who needs to talk calls the KI herself.
-    callback = callback and side == Side.HELPER
     feedback = feedback_of(assignment.id, side)
     asked_before = feedback is not None and feedback.callback
     if feedback is None:
@@ -70,7 +69,15 @@ def give_feedback(
     db.session.flush()
     record("assignment.feedback", actor=author, subject=assignment, side=side.value, callback=callback)
     if callback and not asked_before:
-        publish(CallbackAsked(request=request, actor=author, assignment=assignment, feedback_id=feedback.id))
+        publish(
+            CallbackAsked(
+                request=request,
+                actor=author,
+                assignment=assignment,
+                feedback_id=feedback.id,
+                by_requester=side == Side.REQUESTER,
+            )
+        )
     db.session.commit()
     return feedback
 

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ki_match.assignments.labels import MOOD_LABELS, OUTCOME_LABELS
-from ki_match.assignments.models import Mood, Outcome
+from ki_match.assignments.models import Mood, Outcome, Side
 from ki_match.assignments.signoff import MAX_LATE_MINUTES
 from ki_match.core.forms import BaseForm, EuroField, WholeNumberField
 from ki_match.matching.distances import round_trip_km
@@ -203,7 +203,8 @@ def signoff_form_for(assignment_id: int, signoff=None, formdata=None) -> SignOff
 
 
 class FeedbackForm(BaseForm):
-    """How it went: everything optional; the call back only on the helper's side (``with_callback``)."""
+    """How it went: everything optional. Either side may ask for a call back, each in her own
+    words (``side``): the helper after a hard assignment, the requester who wants to talk."""
 
     mood = RadioField(
         _l("Wie ist es gelaufen?"),
@@ -223,10 +224,11 @@ class FeedbackForm(BaseForm):
         description=_l("Das Integrationszentrum ruft Sie an."),
     )
 
-    def __init__(self, *args, with_callback: bool = True, **kwargs):
+    def __init__(self, *args, side: Side = Side.HELPER, **kwargs):
         super().__init__(*args, **kwargs)
-        if not with_callback:
-            del self.callback
+        if side == Side.REQUESTER:
+            self.callback.label.text = _l("Bitte rufen Sie uns an")
+            self.callback.description = _l("Das Integrationszentrum ruft zurück.")
 
     @property
     def chosen_mood(self) -> Mood | None:
@@ -236,12 +238,10 @@ class FeedbackForm(BaseForm):
 
     @property
     def asks_callback(self) -> bool:
-        return "callback" in self._fields and bool(self.callback.data)
+        return bool(self.callback.data)
 
 
-def feedback_form_for(
-    assignment_id: int, feedback=None, *, with_callback: bool, formdata=None
-) -> FeedbackForm:
+def feedback_form_for(assignment_id: int, feedback=None, *, side: Side, formdata=None) -> FeedbackForm:
     """The feedback form of one assignment, showing what the author sent so far."""
     data = {}
     if feedback is not None:
@@ -250,6 +250,4 @@ def feedback_form_for(
             "body": feedback.body,
             "callback": feedback.callback,
         }
-    return FeedbackForm(
-        prefix=f"feedback-{assignment_id}", formdata=formdata, data=data, with_callback=with_callback
-    )
+    return FeedbackForm(prefix=f"feedback-{assignment_id}", formdata=formdata, data=data, side=side)

@@ -1,7 +1,8 @@
-"""Plain words for a sign-off's outcome and a feedback's mood."""
+"""Plain words for a sign-off's outcome and a feedback's mood, and the thanks for a feedback."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ki_match.assignments.models import Mood, Outcome
@@ -18,3 +19,10 @@ MOOD_LABELS = {
     Mood.MIXED: _l("Es ging"),
     Mood.HARD: _l("Schwierig"),
 }
+
+
+def feedback_thanks(callback: bool) -> str:
+    """What the author of a feedback reads once it is sent."""
+    if callback:
+        return _("Danke für Ihre Rückmeldung. Das Integrationszentrum ruft Sie zurück.")
+    return _("Danke für Ihre Rückmeldung.")

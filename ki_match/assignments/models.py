@@ -42,9 +42,14 @@ class SignOff(db.Model):
     late_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "Helfer*in ist nicht gekommen" alerts the coordinators (``assignments.signoff``) until one of
+    # them marks it handled; a new report of it alerts again.
+    handled_at: Mapped[datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     assignment = relationship("Assignment")
-    signed_by = relationship("User")
+    signed_by = relationship("User", foreign_keys=[signed_by_id])
+    handled_by = relationship("User", foreign_keys=[handled_by_id])
 
 
 class Side(enum.StrEnum):
@@ -77,3 +82,4 @@ class Feedback(db.Model):
     written_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignment = relationship("Assignment")
+    author = relationship("User")

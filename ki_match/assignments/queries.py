@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Load, selectinload
 
-from ki_match.assignments.models import Feedback, Side, SignOff
+from ki_match.accounts.models import User
+from ki_match.assignments.models import Feedback, Outcome, Side, SignOff
 from ki_match.clock import BERLIN, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
@@ -264,6 +265,48 @@ def awaiting_signoff(ki: Ki, now: datetime | None = None) -> list[Assignment]:
     ).all()
 
 
+def _absence_not_handled(ki_id):
+    """A requester said the helper did not come, and no coordinator has marked it handled yet."""
+    return (
+        HelpRequest.ki_id == ki_id,
+        SignOff.outcome == Outcome.HELPER_ABSENT,
+        SignOff.handled_at.is_(None),
+    )
+
+
+def absences_to_handle(ki: Ki) -> list[SignOff]:
+    """The start page's "Nicht erschienen": each not handled yet, the oldest report first."""
+    assignment = selectinload(SignOff.assignment)
+    request = assignment.selectinload(Assignment.request)
+    return db.session.scalars(
+        select(SignOff)
+        .join(Assignment, Assignment.id == SignOff.assignment_id)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(*_absence_not_handled(ki.id))
+        .options(
+            assignment.selectinload(Assignment.helper).selectinload(HelperProfile.user),
+            *request_details(request),
+            request.joinedload(HelpRequest.organisation),
+            selectinload(SignOff.signed_by),
+        )
+        .order_by(SignOff.signed_at, SignOff.id)
+    ).all()
+
+
+def absences_to_handle_count(ki_id):
+    """How many ``absences_to_handle`` lists, as a subquery the dashboard counts along with the
+    rest; ``ki_id`` a number or a bind parameter."""
+    return (
+        select(func.count())
+        .select_from(SignOff)
+        .join(Assignment, Assignment.id == SignOff.assignment_id)
+        .join(HelpRequest, HelpRequest.id == Assignment.request_id)
+        .where(*_absence_not_handled(ki_id))
+        .correlate(None)
+        .scalar_subquery()
+    )
+
+
 # --- feedback -------------------------------------------------------------------------------
 
 
@@ -285,3 +328,17 @@ def feedback_on(assignment_ids) -> list[Feedback]:
             .order_by(Feedback.assignment_id, Feedback.side)
         )
     )
+
+
+def requester_feedback_authors(assignment_ids) -> dict[int, User]:
+    """assignment id → who wrote its requester feedback (who asked for a call back), with their
+    organisation; one SELECT."""
+    ids = list(assignment_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Feedback)
+        .where(Feedback.assignment_id.in_(ids), Feedback.side == Side.REQUESTER)
+        .options(selectinload(Feedback.author).selectinload(User.organisation))
+    )
+    return {row.assignment_id: row.author for row in rows if row.author is not None}

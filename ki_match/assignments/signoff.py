@@ -7,7 +7,9 @@ assignment has begun and changeable until the hours are approved; every change i
 
 "Helfer*in ist nicht gekommen" does not change the assignment by itself: it is the requester's
 word, and the coordinator records the no-show through the one path there is
-(``requests.lifecycle.no_show``), which the request page offers beside it. ``mismatch`` says when
+(``requests.lifecycle.no_show``), which the request page offers beside it. The word alerts every
+coordinator of the KI at once (``AbsenceReported``: a mail, and the start page's tile "Nicht
+erschienen") until one of them marks it handled (``mark_absence_handled``). ``mismatch`` says when
 the sign-off and the helper's hours report disagree, for the coordinator to see before approving.
 
 "Klient*in ist nicht gekommen": the helper went, so her kilometres count in full and her time
@@ -25,8 +27,10 @@ from ki_match.assignments.queries import signoff_of
 from ki_match.assignments.services import AssignmentError
 from ki_match.audit.services import record
 from ki_match.clock import utcnow
+from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.requests import lifecycle
+from ki_match.requests.events import AbsenceReported
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest
 
 # Assignments a sign-off can be about: the helper was due to come (or a no-show is recorded).
@@ -74,6 +78,9 @@ def sign_off(assignment_id: int, actor: User, outcome: Outcome, late_minutes: in
     if signoff is None:
         signoff = SignOff(assignment_id=assignment.id)
         db.session.add(signoff)
+    newly_absent = outcome == Outcome.HELPER_ABSENT and signoff.outcome != Outcome.HELPER_ABSENT
+    if newly_absent:  # a new alert, whatever became of an earlier one
+        signoff.handled_at = signoff.handled_by_id = None
     signoff.outcome = outcome
     signoff.late_minutes = late_minutes
     signoff.signed_by_id = actor.id
@@ -86,8 +93,25 @@ def sign_off(assignment_id: int, actor: User, outcome: Outcome, late_minutes: in
         outcome=outcome.value,
         changed=changed,
     )
+    if newly_absent:
+        publish(AbsenceReported(request=request, actor=actor, assignment=assignment, at=signoff.signed_at))
     db.session.commit()
     return signoff
+
+
+def mark_absence_handled(signoff: SignOff, actor: User) -> bool:
+    """A coordinator has seen to a "nicht gekommen" (called the helper, recorded the no-show …):
+    it leaves the start page's tile. False when it already had, or when the requester has since
+    said otherwise. Commits."""
+    db.session.refresh(signoff, with_for_update=True)
+    if signoff.outcome != Outcome.HELPER_ABSENT or signoff.handled_at is not None:
+        db.session.rollback()
+        return False
+    signoff.handled_at = utcnow()
+    signoff.handled_by_id = actor.id
+    record("assignment.absence_handled", actor=actor, subject=signoff.assignment, signoff=signoff.id)
+    db.session.commit()
+    return True
 
 
 def _refuse(message) -> None:

@@ -19,6 +19,7 @@ from ki_match.accounts.models import Role
 from ki_match.assignments import queries
 from ki_match.assignments.feedback import give_feedback, open_for_feedback
 from ki_match.assignments.forms import ReportForm, WithdrawForm, feedback_form_for, report_form_for
+from ki_match.assignments.labels import feedback_thanks
 from ki_match.assignments.loaders import get_assignment
 from ki_match.assignments.models import Side
 from ki_match.assignments.queries import feedback_of
@@ -78,7 +79,7 @@ def _feedback_context(assignment: Assignment, form=None) -> dict:
     return {
         "feedback_open": open_for_feedback(assignment),
         "feedback": feedback,
-        "feedback_form": form or feedback_form_for(assignment.id, feedback, with_callback=True),
+        "feedback_form": form or feedback_form_for(assignment.id, feedback, side=Side.HELPER),
         "feedback_action": url_for("assignments.feedback", assignment_id=assignment.id),
     }
 
@@ -138,7 +139,7 @@ def report(assignment_id: int):
 def feedback(assignment_id: int):
     """Her feedback; htmx swaps the feedback panel in place."""
     assignment = get_assignment(assignment_id)
-    form = feedback_form_for(assignment.id, with_callback=True, formdata=request.form)
+    form = feedback_form_for(assignment.id, side=Side.HELPER, formdata=request.form)
     if not form.validate_on_submit():
         context = _assignment_context(assignment, feedback_form=form)
         return render("assignments/show.html", "feedback_panel", status=422, **context)
@@ -153,7 +154,7 @@ def feedback(assignment_id: int):
     except AssignmentError as error:
         message, status = str(error), 409
     else:
-        message, status = _thanks(given.callback), 200
+        message, status = feedback_thanks(given.callback), 200
     if not wants_block("feedback_panel"):
         flash(message, "success" if status == 200 else "error")
         return redirect_to(
@@ -168,9 +169,3 @@ def feedback(assignment_id: int):
         feedback_failed=status != 200,
         **context,
     )
-
-
-def _thanks(callback: bool) -> str:
-    if callback:
-        return _("Danke für Ihre Rückmeldung. Das Integrationszentrum ruft Sie zurück.")
-    return _("Danke für Ihre Rückmeldung.")

@@ -126,6 +126,7 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "assignment.no_show": _l("Nicht erschienen"),
             "assignment.coming_confirmed": _l("Kommt morgen – bestätigt"),
             "assignment.signed_off": _l("Einsatz von den Anfragenden bestätigt"),
+            "assignment.absence_handled": _l("„Nicht gekommen“ erledigt"),
             "assignment.feedback": _l("Rückmeldung zum Einsatz"),
         },
     ),

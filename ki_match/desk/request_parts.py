@@ -12,8 +12,9 @@ from flask import current_app
 from flask_wtf import FlaskForm
 
 from ki_match.accounts.forms import ConfirmForm
-from ki_match.assignments.forms import SignOffForm, signoff_form_for
-from ki_match.assignments.models import Feedback, SignOff
+from ki_match.assignments.feedback import open_for_feedback
+from ki_match.assignments.forms import FeedbackForm, SignOffForm, feedback_form_for, signoff_form_for
+from ki_match.assignments.models import Feedback, Side, SignOff
 from ki_match.assignments.queries import feedback_on, signoffs_of
 from ki_match.assignments.signoff import mismatch, signable
 from ki_match.clock import utcnow
@@ -75,8 +76,10 @@ class OfferRow:
     signoff: SignOff | None = None
     mismatch: str | None = None
     signoff_form: SignOffForm | None = None
-    # Both sides' feedback (``assignments.feedback``): for the coordinators' eyes only.
+    # Both sides' feedback (``assignments.feedback``): for the coordinators' eyes only; for the
+    # KI's own request the form of the requester's side (the coordinators are the requester).
     feedback: list[Feedback] = field(default_factory=list)
+    feedback_form: FeedbackForm | None = None
 
     @property
     def never_confirmed(self) -> Failure | None:
@@ -169,8 +172,8 @@ def _warn_before_confirming(req: HelpRequest, rows: list[OfferRow], seats_taken:
 
 def _beside_the_hours(req: HelpRequest, rows: list[OfferRow], now) -> None:
     """Each assignment's sign-off, and whether it and the hours report disagree; the KI's own
-    request (its coordinators are the requester) gets the form to give or change it; and both
-    sides' feedback."""
+    request (its coordinators are the requester) gets the forms to give or change the sign-off
+    and the requester's feedback; and both sides' feedback."""
     assignment_ids = [row.assignment.id for row in rows if row.assignment is not None]
     signoffs = signoffs_of(assignment_ids)
     feedback = feedback_on(assignment_ids)
@@ -182,6 +185,9 @@ def _beside_the_hours(req: HelpRequest, rows: list[OfferRow], now) -> None:
         row.mismatch = mismatch(row.assignment, row.signoff)
         if req.organisation_id is None and signable(row.assignment, now):
             row.signoff_form = signoff_form_for(row.assignment.id, row.signoff)
+        if req.organisation_id is None and open_for_feedback(row.assignment):
+            own = next((f for f in row.feedback if f.side == Side.REQUESTER), None)
+            row.feedback_form = feedback_form_for(row.assignment.id, own, side=Side.REQUESTER)
 
 
 def confirm_form(offer: Offer, formdata=None) -> ConfirmOfferForm:

@@ -28,6 +28,7 @@ class DashboardFigures:
     hours_to_approve: int  # reported assignments
     attention: int  # requests needing attention (the dashboard lists the first few)
     open_tasks: int  # the coordinators' open tasks (calls to helpers the KI manages)
+    absences: int  # "nicht gekommen", said by a requester and not handled yet
 
     @property
     def offered(self) -> int:
@@ -52,6 +53,7 @@ def _figures_statement():
         helper_queries.awaiting_approval_count(ki_id).label("awaiting_approval"),
         assignment_queries.hours_awaiting_approval_count(ki_id).label("hours_to_approve"),
         tasks.open_count_subquery(ki_id).label("open_tasks"),
+        assignment_queries.absences_to_handle_count(ki_id).label("absences"),
     )
 
 
@@ -65,4 +67,5 @@ def dashboard_figures(ki: Ki, now: datetime) -> DashboardFigures:
         hours_to_approve=row["hours_to_approve"],
         attention=row["attention"],
         open_tasks=row["open_tasks"],
+        absences=row["absences"],
     )

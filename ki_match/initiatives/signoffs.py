@@ -64,7 +64,7 @@ def signoff_rows(
         if may:
             row.feedback = own_feedback.get(assignment.id)
             row.feedback_form = (feedback_forms or {}).get(assignment.id) or feedback_form_for(
-                assignment.id, row.feedback, with_callback=False
+                assignment.id, row.feedback, side=Side.REQUESTER
             )
         rows.append(row)
     return rows

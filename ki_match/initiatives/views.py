@@ -25,7 +25,8 @@ from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.assignments.feedback import give_feedback
 from ki_match.assignments.forms import feedback_form_for, signoff_form_for
-from ki_match.assignments.labels import OUTCOME_LABELS
+from ki_match.assignments.labels import OUTCOME_LABELS, feedback_thanks
+from ki_match.assignments.models import Side
 from ki_match.assignments.services import AssignmentError
 from ki_match.assignments.signoff import sign_off as sign_off_rule
 from ki_match.core.args import page_arg, text_arg
@@ -270,15 +271,17 @@ def feedback(request_id: int, assignment_id: int):
     """The member who asked says how it went, beside her sign-off (the sign-off panel swaps)."""
     help_request = get_request(request_id)
     assignment = assignment_of(help_request, assignment_id)
-    form = feedback_form_for(assignment.id, with_callback=False, formdata=request.form)
+    form = feedback_form_for(assignment.id, side=Side.REQUESTER, formdata=request.form)
     if not form.validate():
         context = _request_context(help_request, feedback_forms={assignment.id: form})
         return render("initiatives/request.html", "signoff_panel", status=422, **context)
     try:
-        give_feedback(assignment.id, _actor(), mood=form.chosen_mood, body=form.body.data, callback=False)
+        given = give_feedback(
+            assignment.id, _actor(), mood=form.chosen_mood, body=form.body.data, callback=form.asks_callback
+        )
     except AssignmentError as error:
         return _signoff_answer(request_id, str(error), 409)
-    return _signoff_answer(request_id, _("Danke für Ihre Rückmeldung."), 200)
+    return _signoff_answer(request_id, feedback_thanks(given.callback), 200)
 
 
 def _signoff_answer(request_id: int, message: str, status: int):

@@ -21,6 +21,7 @@ KIND_LABELS = {
     "assignment_withdrawn": _l("Einsatz abgesagt"),
     "assignment_released": _l("Termine einer anderen Person gegeben"),
     "assignment_no_show": _l("Nicht erschienen"),
+    "absence_reported": _l("Nicht erschienen – gemeldet von den Anfragenden"),
     "assignment_reminder": _l("Erinnerung an einen Einsatz"),
     "day_before": _l("Kommen Sie morgen? (Frage am Vortag)"),
     "report_hours": _l("Stunden gemeldet"),

@@ -243,6 +243,21 @@ def helper_released(event: request_events.HelperReleased) -> None:
     )
 
 
+def absence_reported(event: request_events.AbsenceReported) -> None:
+    """The requester says the helper did not come: every coordinator of the KI hears it at once,
+    once per report (a report changed and made again is a new one)."""
+    to_coordinators(
+        event.request,
+        kind="absence_reported",
+        key=f"absence-reported:{event.assignment.id}:{event.at.isoformat()}",
+        subject=_l("Nicht erschienen: Anfrage #%(id)s", id=event.request.id),
+        template="emails/absence_reported",
+        everyone=True,
+        assignment=event.assignment,
+        reported_by=event.actor,
+    )
+
+
 def hours_approved(event: HoursApproved) -> None:
     to_helper(
         event.assignment.helper,
@@ -460,6 +475,7 @@ HANDLERS = {
     AssignmentWithdrawn: assignment_withdrawn,
     request_events.HelperReleased: helper_released,
     HoursApproved: hours_approved,
+    request_events.AbsenceReported: absence_reported,
     request_events.NoShow: no_show,
     request_events.Rescheduled: rescheduled,
     request_events.Cancelled: cancelled,

@@ -76,7 +76,12 @@ TASK_WORDS = {
     ),
     "course_moved_up": _l("Platz im Kurs bekommen (von der Warteliste nachgerückt)"),
     "callback": _l("Rückruf erbeten – belastender Einsatz"),
+    # Not a call to the helper: whoever asked for her assignment wants to talk (the task page
+    # names them, ``asked_by``).
+    "requester_callback": _l("Rückruf an die Anfragenden erbeten"),
 }
+# Tasks whose call goes to the requester, not to the helper they name.
+TO_REQUESTER = frozenset({"requester_callback"})
 
 
 def task_words(kind: str) -> str:
@@ -210,14 +215,16 @@ def forget_request_tasks(event: ClientDataPurged) -> None:
 
 
 def callback_task(event: CallbackAsked) -> None:
-    """A helper asks to be called back after a stressful assignment: a task for her KI's
-    coordinators, whether or not the KI manages her (the feedback's text stays with the feedback)."""
-    queue_task(
-        event.assignment.helper,
-        kind="callback",
-        key=f"callback:{event.feedback_id}",
-        request_id=event.request.id,
+    """A helper asks to be called back after a stressful assignment, or the requester asks the KI
+    to call: a task for the coordinators of the request's KI, whether or not the KI manages the
+    helper (the feedback's text stays with the feedback). A requester's task names the assignment
+    by its helper and request; who asked is the author of its requester feedback (``asked_by``)."""
+    kind = "requester_callback" if event.by_requester else "callback"
+    task = queue_task(
+        event.assignment.helper, kind=kind, key=f"{kind}:{event.feedback_id}", request_id=event.request.id
     )
+    if event.by_requester:  # the request's KI answers its requester (the helper may be shared)
+        task.ki_id = event.request.ki_id
 
 
 HANDLERS = {

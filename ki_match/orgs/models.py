@@ -77,6 +77,30 @@ class Ki(db.Model):
     gate_qualification: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
 
+# The highest yearly limit a KI may set (the CHECK of ``ki_allowance_limit``): 100,000 €.
+MAX_LIMIT_CENTS = 10_000_000
+
+
+class KiAllowanceLimit(db.Model):
+    """A KI's own tax-free limits from ``year`` on, in cents: the Ehrenamtspauschale and the
+    Übungsleiterpauschale (``statements.limits``); NULL is the installation's amount for that year
+    (``ALLOWANCE_LIMITS``). ``orgs.settings.allowance_limits`` lays them over the installation's."""
+
+    __tablename__ = "ki_allowance_limit"
+    __table_args__ = (
+        UniqueConstraint("ki_id", "year"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        CheckConstraint(f"ehrenamt_cents BETWEEN 0 AND {MAX_LIMIT_CENTS}", name="ehrenamt_range"),
+        CheckConstraint(f"uebungsleiter_cents BETWEEN 0 AND {MAX_LIMIT_CENTS}", name="uebungsleiter_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ki_id: Mapped[int] = mapped_column(ForeignKey("ki.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    ehrenamt_cents: Mapped[int | None]
+    uebungsleiter_cents: Mapped[int | None]
+
+
 class OrganisationKind(enum.StrEnum):
     INITIATIVE = "initiative"
     MIGRANT_ORGANISATION = "migrant_organisation"

@@ -6,6 +6,10 @@ Each setting is a column of ``ki``; a NULL there means the installation's defaul
 configuration (``RETENTION_DAYS``, ``REMINDER_HOURS_BEFORE``, ``POLICE_CERTIFICATE_VALID_YEARS``,
 ``LATE_CANCEL_HOURS``, ``DAY_BEFORE_HOUR``, ``DAY_BEFORE_DEADLINE_HOUR``). Every reader asks
 ``settings_for(ki)``, never the configuration, so a KI's own value wins everywhere at once. ``change_settings`` is the one way to change them (admins, /admin/settings).
+
+The yearly tax-free limits are rows of their own (``KiAllowanceLimit``, a year each):
+``allowance_limits(ki)`` lays them over the installation's ``ALLOWANCE_LIMITS``,
+``set_allowance_limits`` changes one year.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ import unicodedata
 from dataclasses import dataclass, fields
 
 from flask import current_app
+from sqlalchemy import select
 
 from ki_match.audit.services import record
-from ki_match.orgs.models import Ki
+from ki_match.extensions import db
+from ki_match.orgs.models import Ki, KiAllowanceLimit
 
 # Setting → the configuration key of its default.
 CONFIGURED = {
@@ -129,3 +135,70 @@ def change_settings(ki: Ki, actor, **values) -> list[str]:
         else:
             record("ki.settings_changed", actor=actor, subject=ki, ki_id=ki.id, field=name, old=old, new=new)
     return changed
+
+
+# --- the yearly tax-free limits ---------------------------------------------------------------
+
+LIMIT_KINDS = ("ehrenamt", "uebungsleiter")
+
+
+def _installed_for(year: int) -> dict[str, int]:
+    """The installation's amounts in force in ``year`` (its newest entry not after it), or none."""
+    installed = current_app.config["ALLOWANCE_LIMITS"]
+    valid = [entry for entry in installed if entry <= year]
+    return dict(installed[max(valid)]) if valid else {}
+
+
+def own_limits(ki: Ki) -> list[KiAllowanceLimit]:
+    return list(
+        db.session.scalars(
+            select(KiAllowanceLimit).where(KiAllowanceLimit.ki_id == ki.id).order_by(KiAllowanceLimit.year)
+        )
+    )
+
+
+def allowance_limits(ki: Ki) -> dict[int, dict[str, int]]:
+    """Year → the amounts in cents in force from that year on, as ``ALLOWANCE_LIMITS`` says them:
+    the installation's, with the KI's own years laid over them (an amount the KI left empty is the
+    installation's for that year). A year without an entry keeps the newest one before it."""
+    merged = {year: dict(amounts) for year, amounts in current_app.config["ALLOWANCE_LIMITS"].items()}
+    for row in own_limits(ki):
+        amounts = _installed_for(row.year)
+        for kind in LIMIT_KINDS:
+            if getattr(row, f"{kind}_cents") is not None:
+                amounts[kind] = getattr(row, f"{kind}_cents")
+        if all(kind in amounts for kind in LIMIT_KINDS):
+            merged[row.year] = amounts
+    return merged
+
+
+def set_allowance_limits(
+    ki: Ki, actor, year: int, ehrenamt_cents: int | None, uebungsleiter_cents: int | None
+):
+    """The KI's own limits of ``year`` (None: the installation's; both None: the year's entry goes),
+    audited; the caller commits. Returns whether anything changed."""
+    row = db.session.scalar(
+        select(KiAllowanceLimit).where(KiAllowanceLimit.ki_id == ki.id, KiAllowanceLimit.year == year)
+    )
+    old = (row.ehrenamt_cents, row.uebungsleiter_cents) if row is not None else (None, None)
+    new = (ehrenamt_cents, uebungsleiter_cents)
+    if old == new:
+        return False
+    if new == (None, None):
+        db.session.delete(row)
+    else:
+        if row is None:
+            row = KiAllowanceLimit(ki_id=ki.id, year=year)
+            db.session.add(row)
+        row.ehrenamt_cents, row.uebungsleiter_cents = new
+    record(
+        "ki.settings_changed",
+        actor=actor,
+        subject=ki,
+        ki_id=ki.id,
+        field="allowance_limits",
+        year=year,
+        old=old,
+        new=new,
+    )
+    return True

@@ -58,6 +58,7 @@ CATEGORIES: tuple[Category, ...] = (
                 "assignment_confirmed",
                 "assignment_withdrawn",
                 "assignment_released",
+                "absence_reported",
                 "offer_withdrawn",
                 "request_rescheduled",
                 "request_cancelled",

@@ -203,12 +203,24 @@ class DayBeforeAnswered(RequestEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AbsenceReported(RequestEvent):
+    """The requester says the helper did not come ("Helfer*in ist nicht gekommen",
+    ``assignments.signoff``): every coordinator of the KI is alerted at once. ``at``: when it
+    was said (saying it again after a change of mind is a new alert)."""
+
+    assignment: Assignment
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class CallbackAsked(RequestEvent):
-    """Feedback on an assignment asks the coordinators to call back ("Belastender Einsatz – bitte
-    Rückruf"): ``actor`` wrote it (``assignments.feedback``)."""
+    """Feedback on an assignment asks the coordinators to call back: ``actor`` wrote it
+    (``assignments.feedback``), the helper ("Belastender Einsatz – bitte Rückruf") or, with
+    ``by_requester``, whoever asked for the assignment ("Bitte rufen Sie uns an")."""
 
     assignment: Assignment
     feedback_id: int
+    by_requester: bool = False
 
 
 # --- between an organisation and the coordinators -----------------------------------------------

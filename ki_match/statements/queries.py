@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
-
 from ki_match.clock import BERLIN
 from ki_match.helpers.models import HelperProfile
+from ki_match.orgs.settings import allowance_limits
 from ki_match.reports import queries as report_queries
 from ki_match.reports.services import Period, line_cents
 from ki_match.requests.models import Assignment
@@ -54,7 +53,8 @@ def year_total(ki_id: int, helper_id: int, year: int) -> YearTotal:
 
 
 def limit_for(helper: HelperProfile, year: int) -> int | None:
-    return limit_cents(current_app.config["ALLOWANCE_LIMITS"], year, helper.allowance_limit)
+    """Her limit in ``year``: her KI's own amount, else the installation's (``orgs.settings``)."""
+    return limit_cents(allowance_limits(helper.ki), year, helper.allowance_limit)
 
 
 def limit_use(helper: HelperProfile, total: YearTotal) -> LimitUse:

@@ -1,5 +1,6 @@
 """Feedback after an assignment (ki_match.assignments.feedback): both sides may say how it went;
-the helper's "bitte Rückruf" gives the coordinators a task; who sees it, per role; and it goes with
+the helper's "bitte Rückruf" gives the coordinators a task (the requester's own call back:
+tests/assignments/test_requester_callback.py); who sees it, per role; and it goes with
 the request's client data and with the helper's account, and is in her data export."""
 
 from __future__ import annotations
@@ -66,9 +67,9 @@ def helper_fields(assignment, mood="hard", text=HARD, callback=True) -> dict:
 # --- the rule -----------------------------------------------------------------------------------
 
 
-def test_each_side_writes_its_own_and_only_the_helper_asks_for_a_call_back(happened, amal, member):
+def test_each_side_writes_its_own_and_the_helpers_call_back_is_a_task_to_call_her(happened, amal, member):
     mine = give_feedback(happened.id, amal.user, mood=Mood.HARD, body=f"  {HARD} ", callback=True)
-    theirs = give_feedback(happened.id, member, mood=Mood.GOOD, body=HOW, callback=True)
+    theirs = give_feedback(happened.id, member, mood=Mood.GOOD, body=HOW, callback=False)
     assert (mine.side, mine.body, mine.callback) == (Side.HELPER, HARD, True)
     assert (theirs.side, theirs.callback) == (Side.REQUESTER, False)
     (task,) = callback_tasks()
@@ -202,7 +203,8 @@ def test_the_initiative_sees_only_its_own_feedback(client, auth, happened, amal,
     )
     assert response.status_code == 200
     assert HOW in body(response) and HARD not in body(response)
-    assert "callback" not in body(response)  # no call-back box on the requester's side
+    assert "Belastender Einsatz" not in body(response)  # the requester's call back has her words
+    assert "Bitte rufen Sie uns an" in body(response)
     page = body(client.get(f"/initiative/requests/{happened.request_id}"))
     assert HOW in page and HARD not in page and "Rückruf" not in page
     colleague = create_user(Role.INITIATIVE, organisation=member.organisation)

@@ -377,3 +377,60 @@ def test_cli_loads_only_into_an_empty_database(app, demo):
     result = runner.invoke(demo_command, [])
     assert result.exit_code != 0
     assert "already loaded" in result.output
+
+
+def test_a_term_of_weekly_school_appointments_staffed_by_the_sprachlotsin(demo):
+    from ki_match.assignments.models import Feedback, Outcome, Side, SignOff
+    from ki_match.requests.models import RequestSeries, SeriesSkip
+    from ki_match.requests.recurrence import SkipReason
+
+    (series,) = all_of(RequestSeries)
+    assert any(skip.reason == SkipReason.SCHOOL_HOLIDAY for skip in all_of(SeriesSkip))  # a holiday gap
+    dates = [r for r in all_of(HelpRequest) if r.series_id == series.id]
+    assert len(dates) >= 8
+    assert all(r.organisation.kind.value == "school" and r.requested_by_id for r in dates)
+    moved = [r for r in dates if r.starts_at.astimezone(BERLIN).date() != r.series_day]
+    assert len(moved) == 1
+    her, now = sprachlotsin(), utcnow()
+    signoffs = {s.assignment_id: s for s in all_of(SignOff)}
+    past = [r for r in dates if r.starts_at < now]
+    coming = [r for r in dates if r.starts_at > now]
+    assert past and coming
+    for request in dates:
+        (taken,) = [a for a in request.assignments if a.status in HOLDING]
+        assert taken.helper_id == her.id
+        if request in past:
+            assert request.status == RequestStatus.COMPLETED and taken.approved_at >= taken.reported_at
+            assert signoffs[taken.id].outcome == Outcome.TOOK_PLACE
+            assert signoffs[taken.id].signed_by_id == request.requested_by_id
+        else:
+            assert request.status == RequestStatus.FILLED and taken.status == AssignmentStatus.CONFIRMED
+    (feedback,) = all_of(Feedback)
+    assert feedback.side == Side.REQUESTER and feedback.body
+
+
+def test_a_late_cancellation_refilled_from_standby_and_standby_days_ahead(demo):
+    from ki_match.standby.models import StandbyDay
+
+    (late,) = [a for a in all_of(Assignment) if a.withdrawn_late]
+    assert late.status == AssignmentStatus.WITHDRAWN
+    (stepped_in,) = [a for a in late.request.assignments if a.status in HOLDING]
+    day = late.request.starts_at.astimezone(BERLIN).date()
+    standby = {(s.helper_id, s.day) for s in all_of(StandbyDay)}
+    assert (stepped_in.helper_id, day) in standby
+    assert len({helper for helper, later in standby if later > utcnow().astimezone(BERLIN).date()}) >= 3
+
+
+def test_the_sprachlotsins_yearly_statement_shows_a_year_paid_below_her_limit(demo, app):
+    from ki_match.statements.queries import limit_for, year_total
+
+    her, year = sprachlotsin(), utcnow().astimezone(BERLIN).year
+    total = year_total(her.ki_id, her.id, year)
+    assert len(total.lines) >= 8 and total.without_rate == 0
+    assert 0 < total.cents < limit_for(her, year)
+    client = app.test_client()
+    client.post("/login", data={"email": content.SPRACHLOTSIN_EMAIL, "password": content.DEMO_PASSWORD})
+    response = client.get(f"/statements/{year}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Ehrenamtspauschale" in page and "Noch frei" in page

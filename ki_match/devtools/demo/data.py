@@ -19,6 +19,7 @@ from ki_match.clock import BERLIN, utcnow
 from ki_match.devtools.demo import content
 from ki_match.devtools.demo.people import APPROVED, AWAITING, Cast, People
 from ki_match.devtools.demo.rows import materialise
+from ki_match.devtools.demo.term import TermStory, after_flush, allowance_rates
 from ki_match.devtools.demo.training import courses
 from ki_match.devtools.demo.workload import Workload
 from ki_match.extensions import db
@@ -73,12 +74,25 @@ def load_demo(seed: int = SEED) -> str:
         helpers=helpers,
         sprachlotsin=sprachlotsin,
     )
+    # The real week (a school's series, a late cancellation, standby), with a generator of its own.
+    story = TermStory(random.Random(seed + 1), now, today, cast)
+    story.before_the_year()
     plans = Workload(rng, now, today, cast).build()
+    term = story.after_the_year()
+    db.session.add_all(allowance_rates(ki, today, admin))
+    if term.series is not None:
+        db.session.add(term.series)
+        db.session.flush()
+        for plan in term.dates:
+            plan.request.series_id = term.series.id
+    plans = sorted([*plans, *term.plans], key=lambda plan: plan.request.created_at)
     db.session.add_all(plan.request for plan in plans)
     db.session.flush()  # status changes and assignments need request and offer ids
     changes, assignments = materialise(plans)
     db.session.add_all(changes)
     db.session.add_all(assignments)
+    db.session.flush()
+    db.session.add_all(after_flush(term, assignments))
     # After the year's work, from the same generator: the year's requests stay as they were.
     training = courses(rng, now, today, cast)
     db.session.add_all(training)

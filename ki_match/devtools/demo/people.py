@@ -429,7 +429,7 @@ class People:
             qualification_completed_on=course,
             confidentiality_signed_on=course,
             police_certificate_seen_on=created.date() + timedelta(days=5),
-            monthly_cap=8,
+            monthly_cap=12,
             directory_opt_in=True,
             consent_given_at=created + timedelta(minutes=30),
             consent_version=CONSENT_VERSION,
@@ -467,6 +467,6 @@ class People:
             slots=slots,
             absences=[holiday],
             approved_at=approved,
-            cap=8,
+            cap=12,
             topics=topics,
         )

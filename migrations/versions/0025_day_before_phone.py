@@ -1,6 +1,6 @@
 """day before phone: who recorded the answer to "Kommen Sie morgen?" for the helper (issue 19)
 
-Revision ID: 0027_day_before_phone
+Revision ID: 0025_day_before_phone
 Revises: 0024_day_before
 Create Date: 2026-12-04 16:45:00.000000
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0027_day_before_phone'
+revision = '0025_day_before_phone'
 down_revision = '0024_day_before'
 branch_labels = None
 depends_on = None
