@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def test_initiative_sends_a_series_in_and_a_coordinator_takes_over_all(new_page, log_in, axe):
     first, until = osterferien_term()
-    client_ref = f"Schule S-{uuid.uuid4().hex[:4]}"
+    client_ref = f"Schule S-17{uuid.uuid4().hex[:4]}"
     initiative = new_page()
     log_in(initiative, Role.INITIATIVE)
     follow(initiative.get_by_role("link", name="Neue Anfrage stellen").first)

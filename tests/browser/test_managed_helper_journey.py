@@ -88,7 +88,7 @@ def test_managed_helper_is_offered_a_request_and_the_call_becomes_a_task(new_pag
         day=next_tuesday().isoformat(),
         town="Brakel",
         place="Jobcenter Brakel",
-        client_ref=f"Fall S-{suffix}",
+        client_ref=f"Fall S-17{suffix}",
     )
     candidates = page.locator("#candidates")
     expect(candidates).to_contain_text(name)

@@ -47,7 +47,7 @@ def _request(app, code: str, *, offer_to: str | None = None) -> int:
             duration_minutes=90,
             town_id=db.session.scalar(select(Town.id).where(Town.ki_id == ki.id, Town.name == "Brakel")),
             place="Jobcenter Brakel, Am Markt 1",
-            client_ref=f"Fall T-{uuid.uuid4().hex[:4]}",
+            client_ref=f"Fall T-17{uuid.uuid4().hex[:4]}",
             fill_mode=FillMode.COORDINATOR_CONFIRMS,
         )
         db.session.add(request)

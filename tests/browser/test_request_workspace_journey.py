@@ -69,7 +69,7 @@ def test_the_request_workspace_stays_true_after_every_action(new_page, live_serv
         day=next_tuesday().isoformat(),
         town="Brakel",
         place="Rathaus Brakel",
-        client_ref=f"Fall W-{suffix}",
+        client_ref=f"Fall W-17{suffix}",
     )
     page.get_by_role("button", name="Anfrage öffnen").click()
 

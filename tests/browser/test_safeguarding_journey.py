@@ -71,7 +71,7 @@ def _journey(new_page, axe, log_in, helper_id: int, name: str, suffix: str) -> N
         day=next_tuesday().isoformat(),
         town="Brakel",
         place="Grundschule Brakel",
-        client_ref=f"Fall G-{suffix}",
+        client_ref=f"Fall G-17{suffix}",
     )
     near = page.locator("#candidates li.near-miss", has_text=name)
     expect(near).to_contain_text("Hinderungsgrund: Schweigepflichterklärung fehlt")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def test_coordinator_makes_a_series_with_a_holiday_gap_and_changes_it(page, axe, log_in):
     first, until = osterferien_term()
-    client_ref = f"Schule S-{uuid.uuid4().hex[:4]}"
+    client_ref = f"Schule S-17{uuid.uuid4().hex[:4]}"
     log_in(page, Role.COORDINATOR)
     follow(main_navigation(page).get_by_role("link", name="Neue Anfrage"))
     fill_request(
