@@ -40,6 +40,7 @@ from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.orgs.queries import current_ki
 from ki_match.requests.models import Assignment, Offer
+from ki_match.requests.queries import series_positions
 
 bp = Blueprint("assignments", __name__)
 
@@ -67,6 +68,8 @@ def _assignment_context(assignment: Assignment, **forms) -> dict:
         "late": withdrawable(assignment) and is_late(assignment),
         "late_hours": late_cancel_hours(assignment.request),
         "reportable": reportable(assignment),
+        # "Termin 3 von 8 einer Serie": the series' dates in all, not only hers.
+        "series_position": series_positions([assignment.request]).get(assignment.request_id),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(formdata=None),
         "report_form": forms.get("report_form") or report_form_for(assignment),
         **_feedback_context(assignment, forms.get("feedback_form")),

@@ -194,5 +194,14 @@ def test_her_pages_link_the_series_file(client, helper, coordinator, series):
     single = booked(
         make_request(created_by=coordinator, starts_at=at(next_tuesday()).astimezone(UTC)), helper
     )
-    assert "/mine.ics" not in client.get(f"/assignments/{single.id}").get_data(as_text=True)
+    single_page = client.get(f"/assignments/{single.id}").get_data(as_text=True)
+    assert "/mine.ics" not in single_page and "einer Serie" not in single_page
     assert db.session.get(Assignment, mine[0].id).status == AssignmentStatus.CONFIRMED
+
+
+def test_her_assignment_page_says_which_date_of_the_series_it_is(client, helper, series):
+    mine = take_all(series, helper)
+    total = len(mine)
+    for number in (1, total):
+        page = client.get(f"/assignments/{mine[number - 1].id}").get_data(as_text=True)
+        assert f"Termin {number} von {total} einer Serie" in page
