@@ -613,6 +613,17 @@ def fill_request(page, *, language: str, day: str, town: str, place: str, client
     expect(page.locator("#form-feedback")).to_contain_text("Alle nötigen Angaben sind da.")
 
 
+def repeat_weekly_over_osterferien(page, until) -> None:
+    """On a request form: weekly until ``until`` (``factories.osterferien_term``); the live preview
+    shows four dates and the two Osterferien Tuesdays left out."""
+    page.get_by_label("wöchentlich").check()
+    page.get_by_label("Letzter möglicher Tag").fill(until.isoformat())
+    expect(page.get_by_label("Schulferien und Feiertage in NRW auslassen")).to_be_checked()
+    preview = page.locator("#series-preview")
+    expect(preview).to_contain_text("4 Termine")
+    expect(preview.get_by_role("listitem").filter(has_text="Ferien (Osterferien)")).to_have_count(2)
+
+
 def open_new_request(page, **fields) -> str:
     """From the navigation, post a request (``fill_request``'s fields) and open it; its path."""
     follow(main_navigation(page).get_by_role("link", name="Neue Anfrage"))

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
-from tests.browser.conftest import check_both_widths, follow, settle
+from tests.browser.conftest import check_both_widths, follow, repeat_weekly_over_osterferien, settle
 from tests.factories import osterferien_term
 
 pytestmark = pytest.mark.browser
@@ -33,12 +33,7 @@ def test_initiative_sends_a_series_in_and_a_coordinator_takes_over_all(new_page,
     initiative.get_by_label("Kennung der Klientin oder des Klienten").fill(client_ref)
 
     # The rule: weekly until two weeks after the Osterferien; the preview leaves the holidays out.
-    initiative.get_by_label("wöchentlich").check()
-    initiative.get_by_label("Letzter möglicher Tag").fill(until.isoformat())
-    expect(initiative.get_by_label("Schulferien und Feiertage in NRW auslassen")).to_be_checked()
-    preview = initiative.locator("#series-preview")
-    expect(preview).to_contain_text("4 Termine")
-    expect(preview.get_by_role("listitem").filter(has_text="Ferien (Osterferien)")).to_have_count(2)
+    repeat_weekly_over_osterferien(initiative, until)
     settle(initiative)
     check_both_widths(initiative, axe)
 

@@ -12,7 +12,14 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
-from tests.browser.conftest import check_both_widths, fill_request, follow, main_navigation, settle
+from tests.browser.conftest import (
+    check_both_widths,
+    fill_request,
+    follow,
+    main_navigation,
+    repeat_weekly_over_osterferien,
+    settle,
+)
 from tests.factories import osterferien_term
 
 pytestmark = pytest.mark.browser
@@ -32,12 +39,7 @@ def test_coordinator_makes_a_series_with_a_holiday_gap_and_changes_it(page, axe,
         client_ref=client_ref,
     )
 
-    page.get_by_label("wöchentlich").check()
-    page.get_by_label("Letzter möglicher Tag").fill(until.isoformat())
-    expect(page.get_by_label("Schulferien und Feiertage in NRW auslassen")).to_be_checked()
-    preview = page.locator("#series-preview")
-    expect(preview).to_contain_text("4 Termine")
-    expect(preview.get_by_role("listitem").filter(has_text="Ferien (Osterferien)")).to_have_count(2)
+    repeat_weekly_over_osterferien(page, until)
     settle(page)
     check_both_widths(page, axe)
 
