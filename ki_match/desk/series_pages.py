@@ -27,7 +27,7 @@ from ki_match.helpers.models import HelperProfile
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.offers.forms import SeriesOfferForm
 from ki_match.offers.rules import OfferError
-from ki_match.offers.series_answers import accepted_names, answers, confirm_all
+from ki_match.offers.series_answers import accepted_by_date, answers, confirm_all
 from ki_match.offers.series_offers import candidates_by_date, offer_series, series_candidates, series_helper
 from ki_match.offers.series_restaff import (
     Restaffed,
@@ -149,7 +149,7 @@ def _page(
         actions=ACTIONS,
         candidates=series_candidates(dates),
         answers=answers(dates),
-        accepted=accepted_names,
+        accepted=accepted_by_date(dates),
         offer_error=offer_error,
         now=utcnow(),
         moved=moved,

@@ -47,29 +47,41 @@ class HelperAnswers:
         return len(self.accepted)
 
 
+def _open_offers(dates: list[HelpRequest]) -> list[Offer]:
+    """The offers of ``dates`` still looking for someone that wait for an answer or for the
+    coordinators' confirmation (an offer that became an assignment, held or given back, is done),
+    each with its helper, in one query."""
+    ids = [request.id for request in dates if request.status in lifecycle.ACCEPTING]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Offer)
+            .where(
+                Offer.request_id.in_(ids),
+                Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED)),
+                ~select(Assignment.id).where(Assignment.offer_id == Offer.id).exists(),
+            )
+            .options(joinedload(Offer.helper).joinedload(HelperProfile.user))
+            .order_by(Offer.id)
+        )
+    )
+
+
 def answers(dates: Iterable[HelpRequest]) -> list[HelperAnswers]:
     """Everyone asked for a date of the series still to come, with where each stands: yeses to
     confirm first, then those still asked, then those who hold dates, each by name."""
     dates = [request for request in dates if not request.is_over()]
-    ids = [request.id for request in dates]
-    if not ids:
+    if not dates:
         return []
-    accepting = {request.id for request in dates if request.status in lifecycle.ACCEPTING}
-    offers = db.session.scalars(
-        select(Offer)
+    holding = db.session.scalars(
+        select(Assignment)
         .where(
-            Offer.request_id.in_(ids),
-            Offer.status.in_((OfferStatus.PENDING, OfferStatus.ACCEPTED)),
+            Assignment.request_id.in_([request.id for request in dates]),
+            Assignment.status.in_(HOLDING_STATES),
         )
-        .options(joinedload(Offer.helper).joinedload(HelperProfile.user))
-        .order_by(Offer.id)
+        .options(joinedload(Assignment.helper).joinedload(HelperProfile.user))
     )
-    holding = db.session.execute(
-        select(Assignment.helper_id, Assignment.offer_id).where(
-            Assignment.request_id.in_(ids), Assignment.status.in_(HOLDING_STATES)
-        )
-    ).all()
-    seated = {offer_id for _helper, offer_id in holding}
     found: dict[int, dict] = {}
 
     def entry(helper: HelperProfile) -> dict:
@@ -77,16 +89,10 @@ def answers(dates: Iterable[HelpRequest]) -> list[HelperAnswers]:
             helper.id, {"name": helper.user.display_name, "pending": [], "accepted": [], "holding": 0}
         )
 
-    for offer in offers:
-        if offer.id in seated or offer.request_id not in accepting:
-            continue
+    for offer in _open_offers(dates):
         entry(offer.helper)["pending" if offer.status == OfferStatus.PENDING else "accepted"].append(offer.id)
-    for helper_id, _offer_id in holding:
-        if helper_id in found:
-            found[helper_id]["holding"] += 1
-        else:
-            helper = db.session.get(HelperProfile, helper_id)
-            entry(helper)["holding"] += 1
+    for assignment in holding:
+        entry(assignment.helper)["holding"] += 1
     rows = [
         HelperAnswers(
             helper_id,
@@ -102,16 +108,13 @@ def answers(dates: Iterable[HelpRequest]) -> list[HelperAnswers]:
     )
 
 
-def accepted_names(request: HelpRequest) -> list[str]:
-    """Who said yes to this date and waits for the coordinators' confirmation."""
-    if request.status not in lifecycle.ACCEPTING:
-        return []
-    seated = {assignment.offer_id for assignment in request.assignments}
-    return [
-        offer.helper.user.display_name
-        for offer in request.offers
-        if offer.status == OfferStatus.ACCEPTED and offer.id not in seated
-    ]
+def accepted_by_date(dates: Iterable[HelpRequest]) -> dict[int, list[str]]:
+    """Request id → who said yes to that date and waits for the coordinators' confirmation."""
+    names: dict[int, list[str]] = {}
+    for offer in _open_offers(list(dates)):
+        if offer.status == OfferStatus.ACCEPTED:
+            names.setdefault(offer.request_id, []).append(offer.helper.user.display_name)
+    return names
 
 
 @dataclass

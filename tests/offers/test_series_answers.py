@@ -11,7 +11,7 @@ from ki_match.clock import local_date, utcnow
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.offers.rules import OfferError
-from ki_match.offers.series_answers import accepted_names, answers, confirm_all
+from ki_match.offers.series_answers import accepted_by_date, answers, confirm_all
 from ki_match.requests.lifecycle import cancel
 from ki_match.requests.models import Assignment, HelpRequest, Offer, OfferStatus, RequestStatus
 from tests.factories import (
@@ -67,8 +67,9 @@ def test_answers_count_yeses_to_confirm_open_offers_and_seats(tuesdays, amina, k
         ("Amina K.", 3, 0, 0),
         ("Basma R.", 0, 3, 0),
     ]
-    assert accepted_names(series_dates(tuesdays)[0]) == ["Amina K."]
-    assert accepted_names(series_dates(tuesdays)[3]) == []
+    accepted = accepted_by_date(series_dates(tuesdays))
+    assert accepted.get(dates[0].id, []) == ["Amina K."]
+    assert accepted.get(dates[3].id, []) == []
 
 
 def test_confirmed_and_called_off_dates_are_no_longer_to_confirm(tuesdays, amina, coordinator):
