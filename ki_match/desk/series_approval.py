@@ -26,8 +26,7 @@ from ki_match.access import roles
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import series as bp
 from ki_match.desk.request_page import request_page, state_answer
-from ki_match.desk.series_pages import _outcome_message as outcome_message
-from ki_match.desk.series_pages import _page as series_page
+from ki_match.desk.series_pages import outcome_message, series_page
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, wants_block
 from ki_match.initiatives import series as rules

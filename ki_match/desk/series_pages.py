@@ -120,12 +120,12 @@ def show(series_id: int):
     found = get_series(series_id)
     # The page shows each date's confirmed helpers: a view of personal data.
     record("series.viewed", subject=found)
-    response = _page(found)
+    response = series_page(found)
     db.session.commit()
     return response
 
 
-def _page(
+def series_page(
     found: RequestSeries,
     *,
     status: int = 200,
@@ -227,12 +227,14 @@ def confirmed(occurrence: HelpRequest) -> list[str]:
 def _refused(occurrence: HelpRequest, action: str, form):
     """The page (or its table) again with ``form``'s messages in the row it was sent from."""
     found = db.session.get(RequestSeries, occurrence.series_id)
-    return _page(found, status=422, failed={"request_id": occurrence.id, "action": action, "form": form})
+    return series_page(
+        found, status=422, failed={"request_id": occurrence.id, "action": action, "form": form}
+    )
 
 
 def _done(series_id: int, message: str):
     if wants_block("series_dates"):
-        return _page(db.session.get(RequestSeries, series_id), message=message)
+        return series_page(db.session.get(RequestSeries, series_id), message=message)
     flash(message, "success")
     return redirect_to(url_for("series.show", series_id=series_id))
 
@@ -241,7 +243,7 @@ def _day(occurrence: HelpRequest) -> str:
     return local_date(occurrence.starts_at).strftime("%d.%m.%Y")
 
 
-def _outcome_message(outcome: series.Outcome, done_message: str) -> str:
+def outcome_message(outcome: series.Outcome, done_message: str) -> str:
     message = done_message
     for day, reason in outcome.refused:
         message += " " + _("%(day)s: %(reason)s", day=day.strftime("%d.%m.%Y"), reason=reason)
@@ -298,7 +300,7 @@ def cancel_following(request_id: int):
     series_id = occurrence.series_id
     outcome = series.cancel_following(occurrence, actor(), form.reason.data)
     done = ngettext("%(num)d Termin ist abgesagt.", "%(num)d Termine sind abgesagt.", outcome.changed)
-    return _done(series_id, _outcome_message(outcome, done))
+    return _done(series_id, outcome_message(outcome, done))
 
 
 @bp.route("/dates/<int:request_id>/retime-following", methods=["POST"])
@@ -325,7 +327,7 @@ def retime_following(request_id: int):
             weekday=WEEKDAY_LABELS[weekday],
             time=form.start.data.strftime("%H:%M"),
         )
-    return _done(series_id, _outcome_message(outcome, done))
+    return _done(series_id, outcome_message(outcome, done))
 
 
 @bp.route("/dates/<int:request_id>/restaff", methods=["POST"])
@@ -383,7 +385,7 @@ def _restaffed_message(done: Restaffed, leaving_name: str, newcomer) -> str:
             name=leaving_name,
             new=newcomer.user.display_name,
         )
-    return _outcome_message(series.Outcome(changed=released, refused=done.refused), message)
+    return outcome_message(series.Outcome(changed=released, refused=done.refused), message)
 
 
 @bp.route("/<int:series_id>/offer", methods=["POST"])
@@ -396,12 +398,12 @@ def offer_all(series_id: int):
     helper = series_helper(found.ki_id, form.helper_id.data) if form.validate() else None
     if helper is None:
         error = " ".join(str(e) for e in form.helper_id.errors) or _("Diese Person gibt es nicht (mehr).")
-        return _page(found, status=422, offer_error=error)
+        return series_page(found, status=422, offer_error=error)
     name = helper.user.display_name
     try:
         result = offer_series(queries.series_requests(found.id), helper, actor())
     except OfferError as error:
-        return _page(found, status=409, offer_error=str(error))
+        return series_page(found, status=409, offer_error=str(error))
     return _done(series_id, _sent_message(name, len(result.sent), result.open_dates))
 
 
@@ -414,25 +416,24 @@ def confirm_helper(series_id: int):
     form = SeriesOfferForm()
     helper = series_helper(found.ki_id, form.helper_id.data) if form.validate() else None
     if helper is None:
-        return _page(found, status=422, offer_error=_("Diese Person gibt es nicht (mehr)."))
+        return series_page(found, status=422, offer_error=_("Diese Person gibt es nicht (mehr)."))
     name = helper.user.display_name
     try:
         outcome = confirm_all(queries.series_requests(found.id), helper, actor())
     except OfferError as error:
-        return _page(found, status=409, offer_error=str(error))
-    refused = " ".join(
-        _("%(day)s: %(reason)s", day=local_date(starts_at).strftime("%d.%m.%Y"), reason=reason)
-        for starts_at, reason in outcome.refused
+        return series_page(found, status=409, offer_error=str(error))
+    refused = series.Outcome(
+        refused=[(local_date(starts_at), reason) for starts_at, reason in outcome.refused]
     )
     if not outcome.confirmed:
-        return _page(found, status=409, offer_error=refused)
+        return series_page(found, status=409, offer_error=outcome_message(refused, "").strip())
     done = ngettext(
         "%(name)s ist für %(num)d Termin bestätigt.",
         "%(name)s ist für %(num)d Termine bestätigt.",
         len(outcome.confirmed),
         name=name,
     )
-    return _done(series_id, f"{done} {refused}".strip())
+    return _done(series_id, outcome_message(refused, done))
 
 
 def _sent_message(name: str, sent: int, open_dates: int) -> str:
