@@ -163,7 +163,7 @@ class BaseConfig:
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "ki_match" / "translations")
-    LANGUAGES = ("de", "en")
+    LANGUAGES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
     RTL_LANGUAGES = ("ar", "fa", "ps", "ckb", "he", "ur")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False

@@ -23,7 +23,16 @@ from ki_match.core.text import clean_text, normalise_name
 from ki_match.db import INT_MAX
 
 # Each language names itself, so nobody has to read a language they do not know to find theirs.
-LOCALES = {"de": "Deutsch", "en": "English"}
+# Each language in its own name, in the order the switcher shows them.
+LOCALES = {
+    "de": "Deutsch",
+    "en": "English",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "uk": "Українська",
+    "ru": "Русский",
+    "tr": "Türkçe",
+}
 
 # The days the app can work with: every date is turned into instants, weeks and periods, and
 # the calendar ends at 9999-12-31. Nobody plans help this far ahead or reports that far back.
