@@ -439,7 +439,7 @@ def confirm_helper(series_id: int):
 def _sent_message(name: str, sent: int, open_dates: int) -> str:
     if sent == open_dates:
         return ngettext(
-            "%(name)s ist für den offenen Termin angefragt.",
+            "%(name)s ist für %(num)d offenen Termin angefragt.",
             "%(name)s ist für alle %(num)d offenen Termine angefragt.",
             sent,
             name=name,

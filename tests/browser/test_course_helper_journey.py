@@ -54,9 +54,9 @@ def test_a_helper_signs_up_for_a_course_on_her_phone(new_page, log_in, axe, cour
     card = page.locator(f"#course-card-{open_id}")
     expect(card.get_by_role("status")).to_have_text("Sie sind angemeldet. Wir freuen uns auf Sie!")
     expect(card.locator(".course-standing")).to_have_text("Sie sind angemeldet.")
-    expect(card.get_by_role("button", name="Abmelden")).to_be_visible()
+    expect(card.get_by_role("button", name="Vom Kurs abmelden")).to_be_visible()
     expect(card.get_by_role("link", name="In den Kalender")).to_be_visible()
-    box = card.get_by_role("button", name="Abmelden").bounding_box()
+    box = card.get_by_role("button", name="Vom Kurs abmelden").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_SIZE["width"] and box["height"] >= 44
     axe.check(page)
 

@@ -237,12 +237,12 @@ def test_a_notification_commits_with_its_cause_or_not_at_all(
 def test_a_mail_is_written_in_the_recipients_language_not_the_senders(app, create_user):
     english = create_user(Role.HELPER, display_name="Amira Haddad", locale="en")
     german = create_user(Role.HELPER, display_name="Jonas Berg", locale="de")
-    unknown = create_user(Role.HELPER, display_name="Sara Ahmadi", locale="fa")
+    unknown = create_user(Role.HELPER, display_name="Sara Ahmadi", locale="ps")
     with app.test_request_context("/", headers={"Accept-Language": "de"}), force_locale("de"):
         to_english = queue_verification(english, "en")
     with app.test_request_context("/", headers={"Accept-Language": "en"}), force_locale("en"):
         to_german = queue_verification(german, "de")
-        to_unknown = queue_verification(unknown, "fa")
+        to_unknown = queue_verification(unknown, "ps")
     db.session.commit()
 
     assert to_english.locale == "en"

@@ -149,7 +149,7 @@ def test_signing_up_and_withdrawing_without_javascript(client, ki, amina):
     assert "Sie sind angemeldet. Wir freuen uns auf Sie!" in page  # the flash
     card = _card(page, course)
     assert "Sie sind angemeldet." in card and "2 von 3 Plätzen frei" in card
-    assert ">Abmelden</button>" in card and f'href="/training/{course.id}.ics"' in card
+    assert ">Vom Kurs abmelden</button>" in card and f'href="/training/{course.id}.ics"' in card
 
     assert client.post(f"/training/{course.id}/withdraw").status_code == 303
     assert _status(course, amina) == SignupStatus.CANCELLED
@@ -168,7 +168,7 @@ def test_signing_up_with_htmx_swaps_the_card(client, ki, amina):
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith(f'<article id="{target}"') and "<h1" not in body
     assert 'role="status"' in body and "Sie sind angemeldet. Wir freuen uns auf Sie!" in body
-    assert ">Abmelden</button>" in body and 'hx-target="#' + target + '"' in body
+    assert ">Vom Kurs abmelden</button>" in body and 'hx-target="#' + target + '"' in body
 
     response = client.post(f"/training/{course.id}/withdraw", headers=htmx_headers(target))
     assert response.status_code == 200
@@ -192,7 +192,7 @@ def test_a_full_course_offers_the_waiting_list_and_shows_the_place_on_it(client,
     assert response.status_code == 200
     assert "Sie stehen auf der Warteliste (Platz 2). Wird ein Platz frei, bekommen Sie eine E-Mail." in body
     assert "Sie stehen auf der Warteliste (Platz 2).</p>" in body.replace("\n", "")
-    assert ">Abmelden</button>" in body and ".ics" not in body  # no calendar without a seat
+    assert ">Vom Kurs abmelden</button>" in body and ".ics" not in body  # no calendar without a seat
     assert _status(course, amina) == SignupStatus.WAITING
 
 
