@@ -3,7 +3,7 @@ plural forms as the language has (CLDR, through Babel), every msgid of the sourc
 catalogue gettext can compile and use.
 
 Whether a catalogue is *translated* far enough is asked where it matters, page by page and mail by
-mail: tests/helpers/test_helper_side_translated.py. An empty msgstr is not a fault here.
+mail: tests/core/test_helper_side_translated.py. An empty msgstr is not a fault here.
 """
 
 from __future__ import annotations
