@@ -30,6 +30,7 @@ from babel.messages.mofile import write_mo
 from flask import Flask, template_rendered
 from flask_babel import force_locale, get_domain
 from sqlalchemy import delete, select
+from werkzeug.routing.converters import AnyConverter
 
 from ki_match.access import Role as AccessRole
 from ki_match.accounts import services as accounts
@@ -268,16 +269,27 @@ def _visits(side: HelperSide) -> list[tuple[str, object, str]]:
         if not (policy.public or AccessRole.HELPER in policy.roles):
             continue
         visits.append((f"helper GET {route.rule.rule}", side.helper, url))
-        for name in route.rule.arguments & her_ids.keys():
-            _endpoint, values = urls.match(url, method="GET")
-            for row_id in her_ids[name]:
-                if row_id != values[name]:
-                    other = urls.build(route.endpoint, {**values, name: row_id})
-                    visits.append((f"helper GET {route.rule.rule} ({name}={row_id})", side.helper, other))
+        _endpoint, values = urls.match(url, method="GET")
+        others = [
+            (name, row_id) for name in route.rule.arguments & her_ids.keys() for row_id in her_ids[name]
+        ]
+        others += [
+            (name, option)
+            for name, converter in route.rule._converters.items()
+            if isinstance(converter, AnyConverter)
+            for option in sorted(converter.items)
+        ]
+        for name, value in others:
+            if value != values[name]:
+                other = urls.build(route.endpoint, {**values, name: value})
+                visits.append((f"helper GET {route.rule.rule} ({name}={value})", side.helper, other))
     visits.append(("visitor GET (404)", side.anonymous, "/no-such-page"))
     visits.append(("helper GET (404)", side.helper, "/no-such-page"))
-    visits.append(("helper GET (403)", side.helper, "/requests/"))
+    visits.append(("helper GET (403)", side.helper, urls.build("requests.index")))
     return visits
+
+
+EXPECTED_STATUS = {"visitor GET (404)": 404, "helper GET (404)": 404, "helper GET (403)": 403}
 
 
 class _Partials(HTMLParser):
@@ -315,7 +327,9 @@ def _read_pages(side: HelperSide, language: str) -> dict[str, str]:
         side.recorder.where = label
         response = client.get(url)
         assert response.status_code < 500, f"{label}: {response.status_code}"
-        if response.mimetype == "text/html" and response.status_code < 300:
+        if label in EXPECTED_STATUS:
+            assert response.status_code == EXPECTED_STATUS[label], label
+        if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
             html = response.get_data(as_text=True)
             texts[label] = readable(html)
             if client is side.helper:
@@ -353,18 +367,27 @@ def _queue_every_helper_mail(side: HelperSide) -> set[str]:
     def happened(event_type, **fields):
         return event_type(request=fields.pop("request", request), actor=coordinator, **fields)
 
+    side.recorder.where = "mail from recipients.offers_sent"
     recipients.offers_sent(happened(events.OffersSent, offers=[offer]))
+    side.recorder.where = "mail from recipients.series_offered"
     recipients.series_offered(
         happened(events.SeriesOffered, request=series_offers[0].request, offers=series_offers, open_dates=3)
     )
+    side.recorder.where = "mail from recipients.offer_withdrawn"
     recipients.offer_withdrawn(happened(events.OfferWithdrawn, offer=offer))
+    side.recorder.where = "mail from recipients.assignment_confirmed"
     recipients.assignment_confirmed(
         happened(events.AssignmentConfirmed, assignment=assignment, filled=True, withdrawn=[offers[1]])
     )
+    side.recorder.where = "mail from recipients.series_confirmed"
     recipients.series_confirmed(happened(events.SeriesConfirmed, assignments=assignments))
+    side.recorder.where = "mail from recipients.helper_released"
     recipients.helper_released(happened(events.HelperReleased, assignments=assignments[:2]))
+    side.recorder.where = "mail from recipients.hours_approved"
     recipients.hours_approved(happened(events.HoursApproved, assignment=assignments[1]))
+    side.recorder.where = "mail from recipients.no_show"
     recipients.no_show(happened(events.NoShow, assignment=assignment))
+    side.recorder.where = "mail from recipients.rescheduled"
     recipients.rescheduled(
         happened(
             events.Rescheduled,
@@ -375,27 +398,41 @@ def _queue_every_helper_mail(side: HelperSide) -> set[str]:
             at=now,
         )
     )
+    side.recorder.where = "mail from recipients.cancelled"
     recipients.cancelled(
         happened(events.Cancelled, reason="Termin entfällt", offers=[offer], assignments=[assignment])
     )
+    side.recorder.where = "mail from recipients.completed"
     recipients.completed(happened(events.Completed, assignments=[assignment]))
+    side.recorder.where = "mail from day_before.ask"
     day_before.ask(assignments[1], ki.id)  # the first is asked already (the route walk's world)
+    side.recorder.where = "mail from reminders.remind_assignment"
     reminders.remind_assignment(assignment)
+    side.recorder.where = "mail from certificates.remind_certificate"
     certificates.remind_certificate(
         certificates.CertificateReminder(helper, now.date() + timedelta(weeks=2), 2)
     )
     course = db.session.scalar(select(Course).where(Course.ki_id == ki.id))
     signups = list(db.session.scalars(select(CourseSignup).where(CourseSignup.helper_id == helper.id)))
+    side.recorder.where = "mail from course_mails.moved_up"
     course_mails.moved_up(MovedUp(course=course, signups=signups))
+    side.recorder.where = "mail from course_mails.course_cancelled"
     course_mails.course_cancelled(CourseCancelled(course=course, actor=coordinator, signups=signups))
     newcomer = make_helper(ki=ki, approved=False, display_name="Nadia Neu", locale=user.locale)
+    side.recorder.where = "mail from approve_helper"
     approve_helper(newcomer, coordinator)
+    side.recorder.where = "mail from accounts.send_verification"
     accounts.send_verification(user)
+    side.recorder.where = "mail from accounts.request_password_reset"
     accounts.request_password_reset(user.email)
+    side.recorder.where = "mail from accounts.send_invitation"
     accounts.send_invitation(user, coordinator)
+    side.recorder.where = "mail from accounts.register_helper"
     accounts.register_helper(ki, email=user.email, display_name="Noch einmal", password=PASSWORD)
     other = db.session.get(Ki, side.world.other_ki_id)
+    side.recorder.where = "mail from accounts.register_helper"
     accounts.register_helper(other, email=user.email, display_name="Anderswo", password=PASSWORD)
+    side.recorder.where = "mail from accounts.invite_user"
     accounts.invite_user(
         other,
         email=user.email,
@@ -413,7 +450,6 @@ def _read_mails(side: HelperSide, language: str) -> tuple[dict[str, str], set[st
     db.session.get(HelperProfile, side.helper_id).user.locale = language
     db.session.commit()
     first = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
-    side.recorder.where = "the helper's mails"
     templates = set()
 
     def rendered(sender, template, context, **extra):
@@ -469,6 +505,9 @@ def test_the_walk_reaches_every_page_and_mail_a_helper_sees(side, language):
         "visitor GET /k/<slug>/",
         "visitor GET /login",
         "the 500 page",
+        "helper GET (403)",
+        "visitor GET (404)",
+        "helper GET /check-mail/<any(register, reset):reason> (reason=reset)",
     ):
         assert label in texts, f"{label} not read in {language}"
     emails = Path(side.app.root_path).parent / "templates" / "emails"
