@@ -40,6 +40,7 @@ from ki_match.orgs.models import Ki, Organisation
 from ki_match.outbox.models import OutboxMessage
 from ki_match.reference.models import Language, Level, Town
 from ki_match.reference.services import ensure_reference_data
+from ki_match.requests.models import Assignment
 from tests.databases import migrate, new_database
 from tests.support import delivered_text
 
@@ -397,8 +398,9 @@ def new_page(browser, live_server) -> Iterator[Callable]:
     watched = []
     first_server_error = len(live_server.server_errors)
 
-    def factory():
-        context = browser.new_context(locale="de-DE", base_url=live_server.url, timezone_id="Europe/Berlin")
+    def factory(locale: str = "de-DE"):
+        """``locale``: what the browser asks for (Accept-Language, ``navigator.language``)."""
+        context = browser.new_context(locale=locale, base_url=live_server.url, timezone_id="Europe/Berlin")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         problems = Problems()
@@ -558,6 +560,25 @@ def gate_checks() -> dict:
     """A helper profile's columns for her declaration and basic training, recorded a month ago."""
     day = utcnow().date() - timedelta(days=30)
     return {"confidentiality_signed_on": day, "qualification_completed_on": day}
+
+
+def assignment_moved_into_the_past(app: Flask, offer_id: int) -> int:
+    """The assignment the offer became, started yesterday (as reporting hours needs); its id."""
+    with app.app_context():
+        assignment = db.session.scalar(select(Assignment).where(Assignment.offer_id == offer_id))
+        starts = (utcnow() - timedelta(days=1)).replace(second=0, microsecond=0)
+        assignment.request.starts_at = starts
+        assignment.starts_at = starts
+        assignment.ends_at = starts + timedelta(minutes=90)
+        db.session.commit()
+        return assignment.id
+
+
+def reported_hours(app: Flask, assignment_id: int) -> tuple[int | None, int | None]:
+    """Minutes and kilometres reported for the assignment."""
+    with app.app_context():
+        assignment = db.session.get(Assignment, assignment_id)
+        return assignment.actual_minutes, assignment.travel_km
 
 
 def gate_checks_recorded(app: Flask, display_name: str) -> None:

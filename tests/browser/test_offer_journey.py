@@ -18,7 +18,6 @@ from ki_match.helpers.models import HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
 from ki_match.reference.models import Language, Level, Town
 from ki_match.requests.models import (
-    Assignment,
     FillMode,
     HelpRequest,
     Offer,
@@ -26,7 +25,14 @@ from ki_match.requests.models import (
     RequestKind,
     RequestStatus,
 )
-from tests.browser.conftest import follow, gate_checks, main_navigation, open_menu
+from tests.browser.conftest import (
+    assignment_moved_into_the_past,
+    follow,
+    gate_checks,
+    main_navigation,
+    open_menu,
+    reported_hours,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,23 +96,6 @@ def _approved_helper_with_an_offer(app) -> tuple[str, int]:
         return email, offer.id
 
 
-def _move_assignment_into_the_past(app, offer_id: int) -> int:
-    with app.app_context():
-        assignment = db.session.scalar(select(Assignment).where(Assignment.offer_id == offer_id))
-        starts = (utcnow() - timedelta(days=1)).replace(second=0, microsecond=0)
-        assignment.request.starts_at = starts
-        assignment.starts_at = starts
-        assignment.ends_at = starts + timedelta(minutes=90)
-        db.session.commit()
-        return assignment.id
-
-
-def _reported(app, assignment_id: int) -> tuple[int | None, int | None]:
-    with app.app_context():
-        assignment = db.session.get(Assignment, assignment_id)
-        return assignment.actual_minutes, assignment.travel_km
-
-
 def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_server, axe, log_in):
     email, offer_id = _approved_helper_with_an_offer(live_server.app)
     page.set_viewport_size(PHONE)
@@ -148,7 +137,7 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
     axe.check(page)
 
     # After the appointment: report hours, first emptying the kilometres (prefilled there and back).
-    assignment_id = _move_assignment_into_the_past(live_server.app, offer_id)
+    assignment_id = assignment_moved_into_the_past(live_server.app, offer_id)
     page.reload()
     expect(page.get_by_role("heading", name="Stunden melden")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Bitte keine persönlichen oder vertraulichen Angaben")
@@ -170,7 +159,7 @@ def test_helper_accepts_by_keyboard_on_a_phone_and_reports_hours(page, live_serv
     page.get_by_role("button", name="Angaben speichern").click()
     expect(page.locator("#flash")).to_contain_text("Danke! Ihre Angaben sind gespeichert.")
     expect(page.locator("main")).to_contain_text("noch nicht – Sie können die Angaben bis dahin ändern")
-    assert _reported(live_server.app, assignment_id) == (100, 18)
+    assert reported_hours(live_server.app, assignment_id) == (100, 18)
     axe.check(page)
 
     open_menu(page)

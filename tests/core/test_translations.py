@@ -15,64 +15,22 @@ directory, so a stale or missing messages.mo in the working tree cannot hide a p
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask_babel import get_domain
 
 from ki_match.extensions import db as _db
 from ki_match.reference.services import ensure_reference_data
-
-ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "ki_match" / "translations"
-ENGLISH_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
-
-# The same keywords as the extract command in README.md.
-KEYWORDS = {
-    **DEFAULT_KEYWORDS,
-    "_l": None,
-    "lazy_gettext": None,
-    "lazy_ngettext": (1, 2),
-}
-
-PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
+from tests.catalogues import label as _label
+from tests.catalogues import placeholders as _placeholders
+from tests.catalogues import read_catalogue, source_msgids
+from tests.catalogues import texts as _texts
 
 
 def _catalog():
-    with ENGLISH_PO.open("rb") as po:
-        return read_po(po, locale="en")
-
-
-def _texts(value) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _label(message) -> str:
-    where = ", ".join(f"{path}:{line}" for path, line in message.locations[:2])
-    return f"{_texts(message.id)[0]!r} ({where})"
-
-
-def _placeholders(text: str) -> set[str]:
-    return set(PLACEHOLDER.findall(text))
-
-
-def _source_msgids() -> set[str]:
-    """Every singular msgid in the code and templates now, found the way `pybabel extract` finds them."""
-    with (ROOT / "babel.cfg").open() as cfg:
-        method_map, options_map = parse_mapping_cfg(cfg)
-    found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
-    ):
-        text = _texts(message)[0]
-        if text:
-            found.add(text)
-    return found
+    return read_catalogue("en")
 
 
 def test_every_message_has_an_english_translation():
@@ -103,7 +61,7 @@ def test_plural_entries_have_both_english_forms():
 def test_catalogue_covers_every_string_in_the_source():
     """A German string added to the code or a template without extract/update/translate fails here."""
     in_catalogue = {_texts(message.id)[0] for message in _catalog() if message.id}
-    missing = sorted(_source_msgids() - in_catalogue)
+    missing = sorted(source_msgids() - in_catalogue)
     assert not missing, "Not in en/messages.po yet – extract, update, translate, compile:\n" + "\n".join(
         map(repr, missing)
     )
