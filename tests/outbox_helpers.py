@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -31,6 +33,16 @@ def queue_verification(user, key: str = "1", *, to: str | None = None, kind: str
 def rows() -> list[OutboxMessage]:
     db.session.expire_all()
     return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A loopback port held by a bound socket that does not listen: a connection to it is refused,
+    as with a mail server that is down, and no other test process can start a server there while
+    the block runs (``free_port`` alone leaves that open)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 def free_port() -> int:

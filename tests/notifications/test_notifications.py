@@ -23,7 +23,7 @@ from ki_match.extensions import db as db_extension
 from ki_match.outbox import delivery
 from ki_match.outbox.delivery import deliver_pending
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
-from tests.outbox_helpers import SUBJECT, free_port, queue_verification
+from tests.outbox_helpers import SUBJECT, free_port, queue_verification, refused_port
 from tests.outbox_helpers import rows as outbox_rows
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -196,8 +196,16 @@ def smtp_server():
         controller.stop()
 
 
-def test_smtp_failure_is_recorded_and_retried_later_then_delivered_once(app, db, queue, smtp_server):
-    use_smtp(app, closed_port())
+@pytest.fixture
+def down_port():
+    with refused_port() as port:
+        yield port
+
+
+def test_smtp_failure_is_recorded_and_retried_later_then_delivered_once(
+    app, db, queue, smtp_server, down_port
+):
+    use_smtp(app, down_port)
     queue()
     db.session.commit()
     before = utcnow()
@@ -264,8 +272,8 @@ def test_one_undeliverable_message_does_not_stop_the_others(db, queue):
     assert deliver_pending() == (0, 0)
 
 
-def test_a_message_is_given_up_after_the_last_attempt(app, db, queue):
-    use_smtp(app, closed_port())
+def test_a_message_is_given_up_after_the_last_attempt(app, db, queue, down_port):
+    use_smtp(app, down_port)
     app.config["MAIL_MAX_ATTEMPTS"] = 3
     queue().attempts = 2
     db.session.commit()

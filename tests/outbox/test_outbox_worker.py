@@ -6,6 +6,7 @@ import asyncio
 import email
 import os
 import signal
+import socket
 import threading
 from datetime import timedelta
 from email import policy
@@ -21,7 +22,7 @@ from ki_match.outbox import delivery
 from ki_match.outbox.delivery import deliver_pending
 from ki_match.outbox.models import DeliveryStatus, OutboxMessage
 from tests.factories import assignment_for, make_request
-from tests.outbox_helpers import free_port, queue_verification
+from tests.outbox_helpers import queue_verification
 from tests.outbox_helpers import rows as outbox_rows
 
 SMTP_SETTINGS = {
@@ -57,21 +58,34 @@ class Recorder:
 
 
 class SmtpServer:
-    """An aiosmtpd server on a fixed loopback port that a test can start late."""
+    """An aiosmtpd server on a loopback port that a test can start late.
 
-    def __init__(self, port: int, recorder: Recorder | None = None):
-        self.port = port
+    Until it starts, the port is held by a bound socket that does not listen: a connection is
+    refused, as with a server that is down, and no other test process (xdist runs several) can
+    start its own server on the same port in the meantime."""
+
+    def __init__(self, recorder: Recorder | None = None):
         self.recorder = recorder or Recorder()
         self.controller: Controller | None = None
+        self._held: socket.socket | None = socket.socket()
+        self._held.bind(("127.0.0.1", 0))
+        self.port = self._held.getsockname()[1]
 
     def start(self) -> None:
+        self._release()
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def stop(self) -> None:
+        self._release()
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+    def _release(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
 
 @pytest.fixture
@@ -79,7 +93,7 @@ def smtp():
     servers: list[SmtpServer] = []
 
     def factory(recorder: Recorder | None = None, *, started: bool = True) -> SmtpServer:
-        server = SmtpServer(free_port(), recorder)
+        server = SmtpServer(recorder)
         servers.append(server)
         if started:
             server.start()
