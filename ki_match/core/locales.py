@@ -33,6 +33,18 @@ REFERENCE_LOCALE = "en"
 _MEASURED = "ki_match.partial_locales"
 
 
+def browser_language(accepted: Iterable[tuple[str, float]], supported: Iterable[str]) -> str | None:
+    """The first language of the browser's list (by preference) that the app has, matched by its
+    language alone: "ar-SY,en;q=0.5" is Arabic. (Werkzeug's best_match takes an exact match of a
+    less wanted language, English there, over a regional variant of the most wanted one.)"""
+    supported = set(supported)
+    for tag, quality in accepted:
+        language = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and language in supported:
+            return language
+    return None
+
+
 def direction_of(code: str, rtl_languages: Iterable[str] | None = None) -> str:
     """``rtl`` for a language written from right to left, else ``ltr``."""
     rtl = current_app.config["RTL_LANGUAGES"] if rtl_languages is None else rtl_languages
@@ -40,7 +52,10 @@ def direction_of(code: str, rtl_languages: Iterable[str] | None = None) -> str:
 
 
 def _translated_msgids(directories: Iterable[str], code: str) -> set:
-    """The msgids the compiled catalogues of ``code`` translate (every form of a plural filled)."""
+    """The msgids the compiled catalogues of ``code`` translate.
+
+    Compiling leaves out an untranslated text, but fills a plural's empty forms with the German
+    ones: a plural counts as translated when its first form is not the German msgid."""
     found: dict = {}
     for directory in directories:
         path = Path(directory) / code / "LC_MESSAGES" / "messages.mo"
@@ -48,11 +63,10 @@ def _translated_msgids(directories: Iterable[str], code: str) -> set:
             with path.open("rb") as mo:
                 found.update(gettext.GNUTranslations(mo)._catalog)
     singular = {key for key, text in found.items() if isinstance(key, str) and key and text}
-    plural_forms: dict = {}
-    for key, text in found.items():
-        if isinstance(key, tuple):
-            plural_forms.setdefault(key[0], []).append(text)
-    return singular | {msgid for msgid, texts in plural_forms.items() if all(texts)}
+    plural = {
+        key[0] for key, text in found.items() if isinstance(key, tuple) and key[1] == 0 and text != key[0]
+    }
+    return singular | plural
 
 
 def translated_shares(directories: Iterable[str], codes: Iterable[str]) -> dict[str, float]:
