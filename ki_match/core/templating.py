@@ -21,11 +21,15 @@ def text_direction() -> str:
     return direction_of(locale.language if locale else "de")
 
 
-def bdi(value) -> Markup:
+def bdi(value, direction: str | None = None) -> Markup:
     """``value`` (escaped) isolated from the text around it: a name, address, number or place keeps
-    its own direction inside a sentence of the other direction ("Termin mit محمد um 10:00")."""
+    its own direction inside a sentence of the other direction ("Termin mit محمد um 10:00").
+    Its direction comes from its first letter; ``direction="ltr"`` for what has none but reads
+    left to right all the same (a phone number)."""
     if value is None or value == "":
         return Markup("")
+    if direction:
+        return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
     return Markup("<bdi>{}</bdi>").format(value)
 
 

@@ -25,8 +25,8 @@ RTL = {"ar", "fa"}
 
 
 class _Switcher(HTMLParser):
-    """The <html> attributes, the switcher's summary text and each language button's attributes
-    and text (by its value)."""
+    """The <html> attributes, the switcher's summary text and each language button's attributes,
+    text and the direction of the name in it (by its value)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -46,6 +46,8 @@ class _Switcher(HTMLParser):
         elif tag == "button" and attrs.get("name") == "locale":
             self._in = attrs["value"]
             self.buttons[self._in] = {**attrs, "text": ""}
+        elif tag == "span" and self._in in self.buttons and "name_dir" not in self.buttons[self._in]:
+            self.buttons[self._in]["name_dir"] = attrs.get("dir")
 
     def handle_endtag(self, tag):
         if tag in ("summary", "button") and self._in not in (None, "details"):
@@ -131,7 +133,7 @@ def test_the_switcher_names_each_language_in_its_own_words(client):
         button = found.buttons[code]
         assert button["text"].split(" (")[0] == name
         assert button["lang"] == code
-        assert button["dir"] == ("rtl" if code in RTL else "ltr")
+        assert button["name_dir"] == ("rtl" if code in RTL else "ltr")
         assert button["aria-pressed"] == ("true" if code == "de" else "false")
     # German is the language of the code, English is measured against: never marked.
     assert "teilweise" not in found.buttons["de"]["text"] + found.buttons["en"]["text"]
