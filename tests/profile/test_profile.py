@@ -701,7 +701,7 @@ def test_more_validation(client, helper, data, message):
 
 def test_consent_given_and_withdrawn(client, helper):
     page = text(client.get("/profile/consent"))
-    assert f"Fassung {CONSENT_VERSION}" in page
+    assert f"Fassung <bdi>{CONSENT_VERSION}</bdi>" in page
     assert "Ich willige ein" in page
     response = client.post("/profile/consent")
     assert (response.status_code, response.headers["Location"]) == (303, "/profile/consent")
