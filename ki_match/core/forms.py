@@ -60,6 +60,7 @@ class BaseForm(FlaskForm):
 # Addresses, numbers, days and times read left to right in every language; what people type in
 # their own words runs the way its first strong letter says (``dir="auto"``).
 LEFT_TO_RIGHT_INPUTS = {"email", "tel", "url", "number", "date", "time", "datetime-local", "month", "week"}
+NUMERIC_MODES = {"numeric", "decimal"}
 FREE_TEXT_INPUTS = {"text", "search"}
 
 
@@ -70,7 +71,10 @@ def field_direction(field: Field, attributes: dict) -> str | None:
     if isinstance(field.widget, TextArea):
         return "auto"
     input_type = attributes.get("type") or getattr(field.widget, "input_type", None)
-    if input_type in LEFT_TO_RIGHT_INPUTS:
+    if (
+        input_type in LEFT_TO_RIGHT_INPUTS
+        or attributes.get("inputmode") in LEFT_TO_RIGHT_INPUTS | NUMERIC_MODES
+    ):
         return "ltr"
     if input_type in FREE_TEXT_INPUTS:
         return "auto"
@@ -204,6 +208,10 @@ class EuroField(Field):
     is no answer. The form shows a stored amount back as "12,50"."""
 
     widget = TextInput()
+
+    def __init__(self, *args, render_kw=None, **kwargs):
+        # An amount reads left to right in every language ("12,50 €"), like the other numbers.
+        super().__init__(*args, render_kw={"dir": "ltr", **(render_kw or {})}, **kwargs)
 
     def process_formdata(self, valuelist):
         if _blank(self, valuelist):

@@ -13,8 +13,11 @@ import re
 
 import pytest
 from markupsafe import Markup
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from ki_match.accounts.models import Role
+from ki_match.core.forms import BaseForm, DayField, EuroField, WallClockField, WholeNumberField
 from ki_match.core.templating import bdi
 from ki_match.helpers.activation import approve_helper
 from ki_match.outbox.models import OutboxMessage
@@ -107,3 +110,39 @@ def test_free_text_takes_the_direction_of_what_is_typed(client, login_as):
     form = client.get("/requests/new").get_data(as_text=True)
     assert 'dir="auto"' in _tag(form, r"<textarea[^>]*>")
     assert 'dir="ltr"' in _tag(form, r'<input[^>]*type="date"[^>]*>')
+
+
+def test_each_kind_of_input_gets_its_direction(app):
+    class EveryKind(BaseForm):
+        name = StringField()
+        note = TextAreaField()
+        email = EmailField()
+        phone = StringField(render_kw={"type": "tel"})
+        postcode = StringField(render_kw={"inputmode": "numeric"})
+        own = StringField(render_kw={"dir": "rtl"})
+        amount = EuroField()
+        count = WholeNumberField()
+        day = DayField()
+        clock = WallClockField()
+        password = PasswordField()
+        choice = SelectField(choices=[SelectChoice("a", "A")])
+
+    with app.test_request_context("/"):
+        form = EveryKind(meta={"csrf": False})
+        directions = {
+            field.name: (re.search(r' dir="(\w+)"', str(field())) or [None, None])[1] for field in form
+        }
+    assert directions == {
+        "name": "auto",
+        "note": "auto",
+        "email": "ltr",
+        "phone": "ltr",
+        "postcode": "ltr",
+        "own": "rtl",
+        "amount": "ltr",
+        "count": "ltr",
+        "day": "ltr",
+        "clock": "ltr",
+        "password": None,
+        "choice": None,
+    }
