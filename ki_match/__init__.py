@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ki_match import config as settings
+from ki_match.core.locales import browser_language
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -49,7 +50,7 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("locale") in supported:
         return session["locale"]
-    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return browser_language(request.accept_languages, supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def register_extensions(app: Flask) -> None:

@@ -11,28 +11,18 @@ from __future__ import annotations
 import re
 from datetime import date, time
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
-from wtforms.widgets import DateInput, TextInput, TimeInput
+from wtforms.widgets import DateInput, TextArea, TextInput, TimeInput
 
+from ki_match.core.locales import LOCALES, direction_of
 from ki_match.core.money import cents_to_text, parse_cents
 from ki_match.core.text import clean_text, normalise_name
 from ki_match.db import INT_MAX
-
-# Each language names itself, so nobody has to read a language they do not know to find theirs.
-# Each language in its own name, in the order the switcher shows them.
-LOCALES = {
-    "de": "Deutsch",
-    "en": "English",
-    "ar": "العربية",
-    "fa": "فارسی",
-    "uk": "Українська",
-    "ru": "Русский",
-    "tr": "Türkçe",
-}
 
 # The days the app can work with: every date is turned into instants, weeks and periods, and
 # the calendar ends at 9999-12-31. Nobody plans help this far ahead or reports that far back.
@@ -60,6 +50,36 @@ class BaseForm(FlaskForm):
             field.validators = [stop_on_unreadable_input, *field.validators]
             return field
 
+        def render_field(self, field, render_kw):
+            direction = field_direction(field, {**(field.render_kw or {}), **render_kw})
+            if direction:
+                render_kw = {"dir": direction, **render_kw}
+            return super().render_field(field, render_kw)
+
+
+# Addresses, numbers, days and times read left to right in every language; what people type in
+# their own words runs the way its first strong letter says (``dir="auto"``).
+LEFT_TO_RIGHT_INPUTS = {"email", "tel", "url", "number", "date", "time", "datetime-local", "month", "week"}
+NUMERIC_MODES = {"numeric", "decimal"}
+FREE_TEXT_INPUTS = {"text", "search"}
+
+
+def field_direction(field: Field, attributes: dict) -> str | None:
+    """The ``dir`` a field's input gets, unless the template or the field sets its own."""
+    if "dir" in attributes:
+        return None
+    if isinstance(field.widget, TextArea):
+        return "auto"
+    input_type = attributes.get("type") or getattr(field.widget, "input_type", None)
+    if (
+        input_type in LEFT_TO_RIGHT_INPUTS
+        or attributes.get("inputmode") in LEFT_TO_RIGHT_INPUTS | NUMERIC_MODES
+    ):
+        return "ltr"
+    if input_type in FREE_TEXT_INPUTS:
+        return "auto"
+    return None
+
 
 def _with_text_filter(unbound_field, options: dict) -> dict:
     field_class = unbound_field.field_class
@@ -71,6 +91,14 @@ def _with_text_filter(unbound_field, options: dict) -> dict:
 
 class LocaleForm(BaseForm):
     locale = SelectField(choices=[SelectChoice(code, label) for code, label in LOCALES.items()])
+
+
+def locale_choices() -> list[SelectChoice]:
+    """The languages of the app for a select, each in its own name, language and direction."""
+    return [
+        SelectChoice(code, LOCALES.get(code, code), render_kw={"lang": code, "dir": direction_of(code)})
+        for code in current_app.config["LANGUAGES"]
+    ]
 
 
 class NameField(StringField):
@@ -180,6 +208,10 @@ class EuroField(Field):
     is no answer. The form shows a stored amount back as "12,50"."""
 
     widget = TextInput()
+
+    def __init__(self, *args, render_kw=None, **kwargs):
+        # An amount reads left to right in every language ("12,50 €"), like the other numbers.
+        super().__init__(*args, render_kw={"dir": "ltr", **(render_kw or {})}, **kwargs)
 
     def process_formdata(self, valuelist):
         if _blank(self, valuelist):

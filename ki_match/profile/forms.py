@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -19,11 +18,11 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ki_match.core.forms import (
-    LOCALES,
     BaseForm,
     DayField,
     WallClockField,
     WholeNumberField,
+    locale_choices,
 )
 from ki_match.helpers.availability import weekday_names
 from ki_match.helpers.models import Gender, HelperKind
@@ -288,9 +287,7 @@ class MoreForm(BaseForm):
             SelectChoice(str(topic.id), topic_name(topic))
             for topic in sorted(topics, key=lambda t: topic_name(t).casefold())
         ]
-        self.locale.choices = [
-            SelectChoice(code, LOCALES.get(code, code)) for code in current_app.config["LANGUAGES"]
-        ]
+        self.locale.choices = locale_choices()
 
     def validate_phone(self, field):
         if field.data and not PHONE.match(field.data.strip()):

@@ -36,6 +36,7 @@ from ki_match.access import roles
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
+from ki_match.core.locales import browser_language
 from ki_match.helpers import availability
 from ki_match.helpers.events import FreedCommitments
 from ki_match.helpers.loaders import get_profile
@@ -194,8 +195,8 @@ def more():
         form.gender.data = profile.gender.value if profile.gender else ""
         form.phone.data = profile.phone
         form.directory_opt_in.data = profile.directory_opt_in
-        form.locale.data = current_user.locale or request.accept_languages.best_match(
-            [choice.value for choice in form.locale.choices]
+        form.locale.data = current_user.locale or browser_language(
+            request.accept_languages, [choice.value for choice in form.locale.choices]
         )
     elif form.validate_on_submit():
         services.update_more(profile, **form.chosen(topics))

@@ -180,6 +180,23 @@
     if (field) field.classList.toggle("field-invalid", invalid);
   });
 
+  // The header's disclosures (the phone menu, the languages) lie over the same place: opening one
+  // closes the other. Escape closes an open one and gives the keyboard back to its button.
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!opened.matches || !opened.matches(".site-header details[open]")) return;
+    document.querySelectorAll(".site-header details[open]").forEach(function (other) {
+      if (other !== opened) other.open = false;
+    });
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = event.target.closest && event.target.closest(".site-header details[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+
   // Parts of a form that matter only for some answers (a due date only for written translations)
   // are hidden for the others. Without JavaScript everything stays visible, and the server
   // ignores what does not apply.

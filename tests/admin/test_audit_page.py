@@ -109,7 +109,7 @@ def test_the_helper_filter_finds_events_about_her_profile_account_and_offers(
     html = _html(client.get("/admin/audit", query_string={"helper": her.id}))
 
     assert "3 Einträge" in html and "Olga Petrenko" not in html
-    assert "Nur über: Dilan Kaya" in html
+    assert "Nur über: <bdi>Dilan Kaya</bdi>" in html
     assert "Passwort geändert" in html and "Zusage" in html
     assert f'href="/requests/{offer.request_id}"' in html
 

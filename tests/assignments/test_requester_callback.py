@@ -95,7 +95,7 @@ def test_the_task_names_who_asked_and_the_assignment(client, auth, sent_in, memb
     assert auth.login(coordinator.email).status_code == 303
     page = body(client.get("/helpers/tasks"))
     assert "Anfragende anrufen: Rückruf an die Anfragenden erbeten zum Einsatz von Amal H." in page
-    assert f"{member.organisation.name} – Lena Vogt" in page
+    assert f"<bdi>{member.organisation.name}</bdi> – <bdi>Lena Vogt</bdi>" in page
     assert f'href="mailto:{member.email}"' in page
     assert f"/requests/{sent_in.request_id}" in page
     request_page = body(client.get(f"/requests/{sent_in.request_id}"))

@@ -472,6 +472,17 @@ def open_menu(page) -> None:
         expect(menu).to_have_attribute("open", "")
 
 
+def choose_language(page, code: str) -> None:
+    """Open the language switcher (a disclosure at the end of the header) and choose the language
+    ``code`` ("en", "ar" …); wait for the page in that language."""
+    menu = page.locator(".locale-menu")
+    if not menu.evaluate("(menu) => menu.open"):
+        menu.locator("summary").click()
+        expect(menu).to_have_attribute("open", "")
+    with page.expect_navigation(wait_until="load"):
+        menu.locator(f"button[name=locale][value={code}]").click()
+
+
 # --- accessibility --------------------------------------------------------------------------
 
 AXE_RUN = """

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from ki_match.accounts.models import Role
 from ki_match.accounts.services import user_by_email
 from ki_match.extensions import db
-from tests.browser.conftest import DEMO_LOGINS
+from tests.browser.conftest import DEMO_LOGINS, choose_language
 
 pytestmark = pytest.mark.browser
 
@@ -81,8 +81,7 @@ def test_the_message_follows_the_page_language(new_page, log_in):
     page = _failing(new_page())
     log_in(page, Role.COORDINATOR)
     page.goto("/requests")
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+    choose_language(page, "en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.route(RESULTS, lambda route: route.fulfill(status=404, body="gone", content_type="text/html"))
 

@@ -67,7 +67,7 @@ def test_the_assignment_page_has_the_number_to_call_beside_the_request_to_call(c
     call = page.index("rufen Sie bitte zusätzlich das Integrationszentrum an")
     form = page.index('id="withdraw-form"')
     assert call < page.index(TEL) < form  # right where the page says to call
-    assert f">{PHONE}</a>" in page  # shown as typed, dialled as digits
+    assert f'><bdi dir="ltr">{PHONE}</bdi></a>' in page  # shown as typed (left to right), dialled as digits
     assert MAILTO in page and "Mo–Fr 9–12 Uhr" in page
     assert MISSING not in page
 
@@ -104,7 +104,7 @@ def test_another_ki_without_contact_is_named(client, amina):
         amina,
     )
     page = main(client.get(f"/assignments/{assignment.id}"))
-    assert "Die Kontaktdaten von Anderes KI sind noch nicht hinterlegt." in page
+    assert "Die Kontaktdaten von <bdi>Anderes KI</bdi> sind noch nicht hinterlegt." in page
 
 
 # --- other pages ----------------------------------------------------------------------------------

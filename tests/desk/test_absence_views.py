@@ -57,7 +57,7 @@ def test_the_tile_counts_what_the_list_shows(client, desk, absent, member):
     page = body(client.get("/requests/absences"))
     assert "1 Meldung offen" in page
     assert "Amal Haddad" in page and f"Anfrage {absent.request_id}" in page
-    assert f"Gemeldet von {member.organisation.name}" in page
+    assert f"Gemeldet von <bdi>{member.organisation.name}</bdi>" in page
     assert f'action="{handled(absent)}"' in page
 
 

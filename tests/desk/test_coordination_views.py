@@ -105,7 +105,7 @@ def test_offers_block_does_not_poll_without_pending_answers(client, coordinator,
     offer_to(request, helper(), OfferStatus.DECLINED, decline_reason="Bin im Urlaub")
     page = body(client.get(f"/requests/{request.id}"))
     assert "every 20s" not in page
-    assert "abgelehnt" in page and "Grund: Bin im Urlaub" in page
+    assert "abgelehnt" in page and "Grund: <bdi>Bin im Urlaub</bdi>" in page
 
 
 def test_offers_partial_and_its_page_fallback(client, coordinator, helper):

@@ -151,7 +151,7 @@ def test_profile_page_shows_the_helper_history_and_load_and_is_audited(client, c
     response = client.get(f"/helpers/{amina.id}")
     page = body(response)
     assert response.status_code == 200
-    assert "<h1>Amina Haddad</h1>" in page
+    assert "<h1><bdi>Amina Haddad</bdi></h1>" in page
     assert amina.user.email in page
     assert "Arabisch" in page
     assert f'href="/requests/{assignment.request_id}"' in page

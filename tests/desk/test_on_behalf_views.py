@@ -94,7 +94,7 @@ def test_a_phone_no_with_htmx_answers_with_the_offers_block(client, desk, asked)
     assert (
         html.startswith('<section id="offers"') and "Eingetragen: Amina K. hat telefonisch abgesagt." in html
     )
-    assert "Grund: krank" in html and f'id="phone-answer-{asked.id}"' not in html
+    assert "Grund: <bdi>krank</bdi>" in html and f'id="phone-answer-{asked.id}"' not in html
 
 
 def test_a_phone_yes_in_first_to_accept_says_it_is_confirmed(client, desk, tuesday_request, amina):

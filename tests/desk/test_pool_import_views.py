@@ -116,7 +116,7 @@ def test_preview_then_import_then_the_same_file_is_unchanged(client, admin, fold
     data = german_excel_csv([HEADER, *GOOD, BAD_ROW])
     location, page = preview_of(client, data)
     assert re.fullmatch(r"/helpers/import/[A-Za-z0-9_-]{32}\?mode=invite", location)  # nothing personal
-    assert "Zeile 5: Arabish Person" in page
+    assert "Zeile 5: <bdi>Arabish Person</bdi>" in page
     assert "Spalte „Sprachen“: Unbekannte Sprache „Arabish“. Meinten Sie „Arabisch“?" in page
     assert "Importieren: 3 neu, 0 aktualisiert" in page
     assert helper_count() == 0  # the preview writes nothing

@@ -346,7 +346,10 @@ def test_a_phone_no_answers_with_its_remark_and_the_status_it_leaves(client, des
     # a no changes no status, as the helper's own no does not
     assert badge(found) == "angefragt" and editable(found)
     offers = found["offers"].html
-    assert "Eingetragen: Amina Haddad hat telefonisch abgesagt." in offers and "Grund: krank" in offers
+    assert (
+        "Eingetragen: Amina Haddad hat telefonisch abgesagt." in offers
+        and "Grund: <bdi>krank</bdi>" in offers
+    )
     assert f'id="phone-answer-{offer.id}"' not in offers and "abgelehnt" in offers
     cells = history_cells(last_history_line(found))
     assert cells[1:] == [

@@ -639,7 +639,7 @@ def test_why_not_by_name_and_for_a_candidate(client, coordinator, make_request, 
     assert "Amina Karimi" in several and "Amir Haddad" in several
     assert "hx-get=" in several
     none = body(client.get(f"/requests/{request.id}/why-not?name=Zoe", headers=headers))
-    assert "Niemand mit „Zoe“ im Namen gefunden." in none
+    assert "Niemand mit „<bdi>Zoe</bdi>“ im Namen gefunden." in none
     full = client.get(f"/requests/{request.id}/why-not?name=karimi")
     assert "<html" in body(full) and "passt – steht in der Liste" in body(full)
 
@@ -671,7 +671,7 @@ def test_why_not_for_a_helper_of_another_ki_is_not_found(client, coordinator, ma
     html = body(
         client.get(f"/requests/{request.id}/why-not?name=Fremd", headers=htmx_headers("why-not-result"))
     )
-    assert "Niemand mit „Fremd“" in html
+    assert "Niemand mit „<bdi>Fremd</bdi>“" in html
 
 
 # --- scoping and roles --------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def second(app):
 
 def test_the_front_door_names_the_ki_its_contact_and_the_ways_in(client, second):
     html = _html(client.get("/k/other-ki/"))
-    assert "<h1>Anderes KI</h1>" in html
+    assert "<h1><bdi>Anderes KI</bdi></h1>" in html
     assert 'href="tel:052513080"' in html and 'href="mailto:ki@paderborn.example"' in html
     assert "Datenschutzbeauftragter des Kreises Paderborn" in html
     for link in ("/k/other-ki/register", "/k/other-ki/privacy", "/accessibility", "/login"):
@@ -95,7 +95,7 @@ def test_bad_registration_input_answers_422_with_the_fragment(client, second):
 
 def test_the_privacy_page_under_a_door_names_the_ki_its_contact_and_notice(client, second):
     html = _html(client.get("/k/other-ki/privacy"))
-    assert "Verantwortlich für Ihre Daten ist Anderes KI." in html
+    assert "Verantwortlich für Ihre Daten ist <bdi>Anderes KI</bdi>." in html
     assert 'href="mailto:ki@paderborn.example"' in html
     assert "Datenschutzbeauftragter des Kreises Paderborn" in html
 
@@ -104,7 +104,7 @@ def test_a_logged_in_user_reads_another_door_but_keeps_her_ki(client, auth, ki, 
     user = make_user(Role.COORDINATOR, ki=ki)
     auth.login(user.email)
     html = _html(client.get("/k/other-ki/"))
-    assert "<h1>Anderes KI</h1>" in html and f"{ki.name} · angemeldet als" in html
+    assert "<h1><bdi>Anderes KI</bdi></h1>" in html and f"<bdi>{ki.name}</bdi> · angemeldet als" in html
     assert client.get("/k/other-ki/register").headers["Location"] == "/"
 
 
@@ -132,25 +132,27 @@ def test_several_kis_get_the_chooser(client, ki, second):
 
 def test_the_chooser_finds_a_ki_by_its_name_or_a_town(client, ki, second):
     by_town = _html(client.get("/k/?q=paderb"))
-    assert 'href="/k/other-ki/"' in by_town and "für Paderborn" in by_town
+    assert 'href="/k/other-ki/"' in by_town and "für <bdi>Paderborn</bdi>" in by_town
     assert 'href="/k/hoexter/"' not in by_town
     by_name = _html(client.get("/k/?q=anderes"))
     assert 'href="/k/other-ki/"' in by_name and 'href="/k/hoexter/"' not in by_name
     with_umlaut = _html(client.get("/k/?q=HÖXTER"))
     assert 'href="/k/hoexter/"' in with_umlaut and 'href="/k/other-ki/"' not in with_umlaut
     nothing = _html(client.get("/k/?q=Timbuktu"))
-    assert "Kein Integrationszentrum passt zu „Timbuktu“" in nothing
+    assert "Kein Integrationszentrum passt zu „<bdi>Timbuktu</bdi>“" in nothing
 
 
 def test_the_chooser_finds_a_ki_by_the_postcode_of_a_town_it_serves(client, ki, second):
     add_town(second, name="Heinsberg", lat=51.06, lon=6.11, municipality_key="05370016")
     db.session.commit()
     html = _html(client.get("/k/?q=52525"))
-    assert 'href="/k/other-ki/"' in html and "für Heinsberg" in html
+    assert 'href="/k/other-ki/"' in html and "für <bdi>Heinsberg</bdi>" in html
     assert 'href="/k/hoexter/"' not in html
     by_name = _html(client.get("/k/?q=37671", headers=htmx_headers("ki-results")))
     assert (
-        'href="/k/hoexter/"' in by_name and "für Höxter" in by_name and 'href="/k/other-ki/"' not in by_name
+        'href="/k/hoexter/"' in by_name
+        and "für <bdi>Höxter</bdi>" in by_name
+        and 'href="/k/other-ki/"' not in by_name
     )
 
 
@@ -158,7 +160,7 @@ def test_a_postcode_nobody_serves_says_so_and_suggests_the_town(client, ki, seco
     response = client.get("/k/?q=10115")
     html = _html(response)
     assert response.status_code == 200 and "/k/hoexter/" not in html
-    assert "Für die Postleitzahl 10115 ist noch kein Integrationszentrum bei KI-Match." in html
+    assert "Für die Postleitzahl <bdi>10115</bdi> ist noch kein Integrationszentrum bei KI-Match." in html
     assert "nach dem Namen Ihres Ortes" in html
 
 
@@ -172,7 +174,7 @@ def test_what_is_no_postcode_gets_a_message_not_an_error(client, ki, second, tex
 @pytest.mark.parametrize("text", ["12", "123456"])
 def test_too_few_or_many_digits_are_no_postcode(client, ki, second, text):
     html = _html(client.get("/k/", query_string={"q": text}, headers=htmx_headers("ki-results")))
-    assert f"„{text}“ ist keine Postleitzahl: Eine Postleitzahl hat fünf Ziffern." in html
+    assert f"„<bdi>{text}</bdi>“ ist keine Postleitzahl: Eine Postleitzahl hat fünf Ziffern." in html
 
 
 def test_the_chooser_searches_as_you_type(client, ki, second):
@@ -211,7 +213,7 @@ def test_an_address_of_another_ki_gets_the_same_answer_creates_nothing_and_tells
     assert "anderen E-Mail-Adresse" in text
     assert outbox("verify_email", to=owner.email) == []
     assert auth.login(owner.email, PASSWORD).status_code == 303
-    assert f"{ki.name} · angemeldet als" in _html(client.get("/"))
+    assert f"<bdi>{ki.name}</bdi> · angemeldet als" in _html(client.get("/"))
 
 
 def test_an_address_of_the_same_ki_gets_the_old_note(client, ki):

@@ -152,10 +152,10 @@ def test_the_coordinators_page_shows_and_switches_the_share_per_helper(client, m
     auth.login(coordinator.email)
 
     html = client.get(f"/requests/{request.id}").get_data(as_text=True)
-    assert "Kontakt von Amira Quellfeld weitergeben" in html
-    assert "Kontakt von Boris Zaunkamp weitergeben" in html
+    assert "Kontakt von <bdi>Amira Quellfeld</bdi> weitergeben" in html
+    assert "Kontakt von <bdi>Boris Zaunkamp</bdi> weitergeben" in html
     # What the organisation sees until then, in the one short name of every page.
-    assert "sieht nur „Amira Q.“" in html and "sieht nur „Boris Z.“" in html
+    assert "sieht nur „<bdi>Amira Q.</bdi>“" in html and "sieht nur „<bdi>Boris Z.</bdi>“" in html
 
     response = client.post(
         f"/requests/{request.id}/contact",
@@ -164,8 +164,8 @@ def test_the_coordinators_page_shows_and_switches_the_share_per_helper(client, m
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Kontakt von Amira Quellfeld nicht mehr weitergeben" in html
-    assert "Kontakt von Boris Zaunkamp weitergeben" in html
+    assert "Kontakt von <bdi>Amira Quellfeld</bdi> nicht mehr weitergeben" in html
+    assert "Kontakt von <bdi>Boris Zaunkamp</bdi> weitergeben" in html
     assert queries.shared_helper_ids(request) == {amira.id}
 
     response = client.post(

@@ -557,7 +557,7 @@ def test_share_contact_route(client, staff, create_user, create_helper):
     helper = create_helper()
     confirm_offer(offer_to(request, helper, OfferStatus.ACCEPTED).id, staff)
     html = _html(client.get(f"/requests/{request.id}"))
-    assert f"Kontakt von {helper.user.display_name} weitergeben" in html
+    assert f"Kontakt von <bdi>{helper.user.display_name}</bdi> weitergeben" in html
     # One "shared" value per helper's form, the button's own: no empty copy of the field before it.
     assert html.count('name="shared"') == 1 and html.count('name="helper_id"') == 1
     response = client.post(

@@ -81,7 +81,7 @@ def test_card_shows_what_a_helper_needs_and_nothing_private(client, logged_in, c
     assert "Arabisch" in card and "auch möglich:" in card and "Kurdisch" in card
     assert "Gesundheit" in card
     assert "etwa 90 Minuten" in card
-    assert "Brakel (15 km von Ihrem Wohnort)" in card
+    assert "<bdi>Brakel</bdi> (15 km von Ihrem Wohnort)" in card
     assert "Bitte am Empfang melden." in card
     assert f'action="/offers/{offer.id}/accept"' in card
     assert f'action="/offers/{offer.id}/decline"' in card

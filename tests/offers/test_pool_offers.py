@@ -137,14 +137,14 @@ def test_round_trip_inbox_confirm_history_calendar(
     colleague = make_user(Role.COORDINATOR, ki=elsewhere)
     auth.login(colleague.email)
     history = client.get(f"/helpers/{saba.id}").get_data(as_text=True)
-    assert "für Kreis Höxter" in history
+    assert "für <bdi>Kreis Höxter</bdi>" in history
     assert phone_request.client_ref not in history
     assert client.get(f"/requests/{phone_request.id}").status_code == 404
     assert client.post(f"/requests/offers/{offer.id}/withdraw").status_code == 404
     auth.logout()
 
     auth.login(saba.user.email)
-    assert "für Kreis Höxter" in client.get("/calendar").get_data(as_text=True)
+    assert "für <bdi>Kreis Höxter</bdi>" in client.get("/calendar").get_data(as_text=True)
     assert client.get(f"/assignments/{assignment.id}").status_code == 200
     ics = client.get(f"/assignments/{assignment.id}.ics").get_data(as_text=True)
     assert "Kreis Höxter" in ics
@@ -275,7 +275,7 @@ def test_the_asking_ki_approves_her_hours_without_a_link_to_her_page(
     report_hours(assignment, saba.user, minutes=60, travel_km=0, note=None)
     auth.login(coordinator.email)
     page = client.get("/requests/approvals").get_data(as_text=True)
-    assert f"Saba {SURNAME}" in page and "aus Anderes KI" in page
+    assert f"Saba {SURNAME}" in page and "aus <bdi>Anderes KI</bdi>" in page
     assert f"/helpers/{saba.id}" not in page
 
 

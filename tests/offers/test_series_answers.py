@@ -153,7 +153,7 @@ def test_the_page_shows_who_said_yes_and_offers_to_confirm_all(client, at_desk, 
     page = client.get(url("series.show", series_id=tuesdays.id)).get_data(as_text=True)
     assert "4 Zusagen noch zu bestätigen" in page
     assert "Alle 4 Zusagen bestätigen" in page
-    assert page.count("zugesagt, noch zu bestätigen: Amina K.") == 4
+    assert page.count("zugesagt, noch zu bestätigen: <bdi>Amina K.</bdi>") == 4
 
 
 def test_confirming_all_answers_the_table_with_the_new_state(client, at_desk, tuesdays, amina):

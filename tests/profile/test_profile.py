@@ -130,7 +130,7 @@ def test_overview_shows_everything_and_what_is_missing(client, helper):
     assert "Das fehlt noch für die Freigabe" in page
     assert '<a href="/profile/when?setup=1">wann Sie Zeit haben</a>' in page
     assert '<a href="/profile/consent?setup=1">Einwilligung in die Datenverarbeitung</a>' in page
-    assert "Wohnort</dt><dd>Brakel" in page
+    assert "Wohnort</dt><dd><bdi>Brakel</bdi>" in page
     assert "Arabisch: <strong>Muttersprache</strong>" in page
     assert "Deutsch: <strong>B2</strong>" in page
     assert helper.user.email in page
@@ -701,7 +701,7 @@ def test_more_validation(client, helper, data, message):
 
 def test_consent_given_and_withdrawn(client, helper):
     page = text(client.get("/profile/consent"))
-    assert f"Fassung {CONSENT_VERSION}" in page
+    assert f"Fassung <bdi>{CONSENT_VERSION}</bdi>" in page
     assert "Ich willige ein" in page
     response = client.post("/profile/consent")
     assert (response.status_code, response.headers["Location"]) == (303, "/profile/consent")
