@@ -16,17 +16,21 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from ki_match.db import Base
+from ki_match.digits import digit_table, localize_variables
 
 
 class KeptTranslations(Domain):
     """Flask-Babel finds the translations anew for every string (a dozen look-ups in the
     request's context, some 12 µs), and a page translates hundreds. This domain keeps them for
     the rest of the request, with the locale object they belong to, so a ``force_locale`` block
-    (a mail in its recipient's language) gets its own."""
+    (a mail in its recipient's language) gets its own.
 
-    def get_translations(self):
-        if not has_app_context():
-            return super().get_translations()
+    Every translation with variables passes through here (``gettext``, ``ngettext``, their lazy
+    forms and the templates' ``_``): in a language whose digits are not Latin (Persian), numbers
+    put into a translation are written in its digits (``ki_match.digits``); for the others
+    the format string is applied as Flask-Babel does."""
+
+    def _kept(self):
         # Each touch of ``g`` goes through a Werkzeug proxy, and get_locale() alone takes four:
         # the locale Flask-Babel already settled on for this request (a force_locale block sets
         # its own) is read from its namespace on g in one step; get_locale() only the first time,
@@ -35,8 +39,42 @@ class KeptTranslations(Domain):
         locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None) or get_locale()
         kept = getattr(here, "_kept_translations", None)
         if kept is None or kept[0] is not locale or kept[1] is not self:
-            kept = here._kept_translations = (locale, self, super().get_translations())
-        return kept[2]
+            found = super().get_translations()
+            kept = here._kept_translations = (locale, self, found, digit_table(locale))
+        return kept
+
+    def get_translations(self):
+        if not has_app_context():
+            return super().get_translations()
+        return self._kept()[2]
+
+    def digits(self) -> dict | None:
+        """The reader's digits as a ``str.translate`` table, None where they are Latin."""
+        return self._kept()[3] if has_app_context() else None
+
+    def gettext(self, string, **variables):
+        found = self.get_translations().ugettext(string)
+        return fill(found, variables, self.digits()) if variables else found
+
+    def ngettext(self, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        return fill(self.get_translations().ungettext(singular, plural, num), variables, self.digits())
+
+    def pgettext(self, context, string, **variables):
+        found = self.get_translations().upgettext(context, string)
+        return fill(found, variables, self.digits()) if variables else found
+
+    def npgettext(self, context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        found = self.get_translations().unpgettext(context, singular, plural, num)
+        return fill(found, variables, self.digits())
+
+
+def fill(found: str, variables: dict, digits: dict | None, markup: bool = False) -> str:
+    """``found % variables``, numbers in the reader's ``digits`` where they are not Latin."""
+    if digits is not None:
+        found, variables = localize_variables(found, variables, digits)
+    return (Markup(found) if markup else found) % variables  # noqa: S704 (our catalogue)
 
 
 class KiBabel(Babel):
@@ -57,15 +95,17 @@ class KiBabel(Babel):
 
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, /, **variables):
-    found = babel.domain_instance.get_translations().ugettext(string)
-    return (Markup(found) if eval_ctx.autoescape else found) % variables  # noqa: S704 (our catalogue)
+    domain = babel.domain_instance
+    found = domain.get_translations().ugettext(string)
+    return fill(found, variables, domain.digits(), eval_ctx.autoescape)
 
 
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables):
     variables.setdefault("num", num)
-    found = babel.domain_instance.get_translations().ungettext(singular, plural, num)
-    return (Markup(found) if eval_ctx.autoescape else found) % variables  # noqa: S704 (our catalogue)
+    domain = babel.domain_instance
+    found = domain.get_translations().ungettext(singular, plural, num)
+    return fill(found, variables, domain.digits(), eval_ctx.autoescape)
 
 
 db = SQLAlchemy(model_class=Base)

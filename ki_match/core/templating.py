@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask_babel import get_locale
 
+from ki_match.core import dates
 from ki_match.core.deadlines import answer_by
 from ki_match.core.forms import LOCALES
 from ki_match.core.money import euros
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
         settings_for=settings_for,
     )
     app.jinja_env.filters.update(answer_by=answer_by, tel_number=tel_number, euros=euros)
+    dates.register(app)
 
     @app.context_processor
     def locale_switch():
