@@ -1,5 +1,6 @@
 """Bare extension instances; ``create_app`` binds them to the app. Babel's domain keeps the
-translations it found for the rest of the request (``KeptTranslations``)."""
+translations it found for the rest of the request and puts numbers into them in the reader's
+digits (``KeptTranslations``)."""
 
 from functools import cached_property
 
@@ -30,7 +31,11 @@ class KeptTranslations(Domain):
     put into a translation are written in its digits (``ki_match.digits``); for the others
     the format string is applied as Flask-Babel does."""
 
-    def _kept(self):
+    def kept(self) -> tuple:
+        """(the request's translations, the reader's digits as a ``str.translate`` table or None
+        where they are Latin), found once per request and locale."""
+        if not has_app_context():
+            return super().get_translations(), None
         # Each touch of ``g`` goes through a Werkzeug proxy, and get_locale() alone takes four:
         # the locale Flask-Babel already settled on for this request (a force_locale block sets
         # its own) is read from its namespace on g in one step; get_locale() only the first time,
@@ -39,35 +44,32 @@ class KeptTranslations(Domain):
         locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None) or get_locale()
         kept = getattr(here, "_kept_translations", None)
         if kept is None or kept[0] is not locale or kept[1] is not self:
-            found = super().get_translations()
-            kept = here._kept_translations = (locale, self, found, digit_table(locale))
-        return kept
+            found = (super().get_translations(), digit_table(locale))
+            kept = here._kept_translations = (locale, self, found)
+        return kept[2]
 
     def get_translations(self):
-        if not has_app_context():
-            return super().get_translations()
-        return self._kept()[2]
-
-    def digits(self) -> dict | None:
-        """The reader's digits as a ``str.translate`` table, None where they are Latin."""
-        return self._kept()[3] if has_app_context() else None
+        return self.kept()[0]
 
     def gettext(self, string, **variables):
-        found = self.get_translations().ugettext(string)
-        return fill(found, variables, self.digits()) if variables else found
+        translations, digits = self.kept()
+        found = translations.ugettext(string)
+        return fill(found, variables, digits) if variables else found
 
     def ngettext(self, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        return fill(self.get_translations().ungettext(singular, plural, num), variables, self.digits())
+        translations, digits = self.kept()
+        return fill(translations.ungettext(singular, plural, num), variables, digits)
 
     def pgettext(self, context, string, **variables):
-        found = self.get_translations().upgettext(context, string)
-        return fill(found, variables, self.digits()) if variables else found
+        translations, digits = self.kept()
+        found = translations.upgettext(context, string)
+        return fill(found, variables, digits) if variables else found
 
     def npgettext(self, context, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        found = self.get_translations().unpgettext(context, singular, plural, num)
-        return fill(found, variables, self.digits())
+        translations, digits = self.kept()
+        return fill(translations.unpgettext(context, singular, plural, num), variables, digits)
 
 
 def fill(found: str, variables: dict, digits: dict | None, markup: bool = False) -> str:
@@ -95,17 +97,15 @@ class KiBabel(Babel):
 
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, /, **variables):
-    domain = babel.domain_instance
-    found = domain.get_translations().ugettext(string)
-    return fill(found, variables, domain.digits(), eval_ctx.autoescape)
+    translations, digits = babel.domain_instance.kept()
+    return fill(translations.ugettext(string), variables, digits, eval_ctx.autoescape)
 
 
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables):
     variables.setdefault("num", num)
-    domain = babel.domain_instance
-    found = domain.get_translations().ungettext(singular, plural, num)
-    return fill(found, variables, domain.digits(), eval_ctx.autoescape)
+    translations, digits = babel.domain_instance.kept()
+    return fill(translations.ungettext(singular, plural, num), variables, digits, eval_ctx.autoescape)
 
 
 db = SQLAlchemy(model_class=Base)
