@@ -58,25 +58,28 @@ def localize(text: str, locale) -> str:
     return text.translate(table) if table else text
 
 
-DIGIT_PLACEHOLDER = re.compile(r"%\((\w+)\)d")
+PLACEHOLDER = re.compile(r"%\((\w+)\)([#0 +\-]*\d*(?:\.\d+)?)([a-zA-Z])")
 
 
 def localize_variables(template: str, variables: dict, table: dict[int, str]) -> tuple[str, dict]:
     """A translation's format string and its variables, numbers in the reader's digits.
 
-    Integers and Decimals (not bools) become text in ``table``'s digits, and their ``%(name)d``
-    placeholders ``%(name)s``; everything else is left as it came."""
-    changed = {
-        name: str(value).translate(table)
+    Integers and Decimals (not bools) shown plainly (``%(name)d``, ``%(name)s``) become text in
+    ``table``'s digits, and their ``%(name)d`` placeholders ``%(name)s``; a number formatted
+    otherwise (``%(name).1f``) and everything else is left as it came."""
+    numbers = {
+        name
         for name, value in variables.items()
         if isinstance(value, int | Decimal) and not isinstance(value, bool)
     }
-    if not changed:
+    if not numbers:
         return template, variables
-    template = DIGIT_PLACEHOLDER.sub(
-        lambda match: f"%({match[1]})s" if match[1] in changed else match[0], template
-    )
-    return template, {**variables, **changed}
+    placeholders = PLACEHOLDER.findall(template)
+    numbers -= {name for name, flags, kind in placeholders if flags or kind not in "ds"}
+    if not numbers:
+        return template, variables
+    template = PLACEHOLDER.sub(lambda match: f"%({match[1]})s" if match[1] in numbers else match[0], template)
+    return template, {**variables, **{name: str(variables[name]).translate(table) for name in numbers}}
 
 
 # --- numbers as a page shows them ----------------------------------------------------------------

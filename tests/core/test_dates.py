@@ -227,6 +227,8 @@ def test_numbers_in_translations_take_persian_digits_and_stay_as_they_are_in_ger
             assert render_template_string(template) == "۱۲ Termine|۳ von x"
             # Not numbers: a flag and a text (a URL, an id already made text) stay as they came.
             assert gettext("%(flag)s %(link)s", flag=True, link="/requests/12") == "True /requests/12"
+            # A number formatted its own way keeps its format (and so its digits) rather than break.
+            assert gettext("%(hours).1f h, %(num)d", hours=2, num=2) == "2.0 h, ۲"
             # Values are still escaped where the template escapes.
             assert render_template_string("{{ _('%(n)d %(w)s', n=1, w='<b>') }}") == "۱ &lt;b&gt;"
         with force_locale("ar"):
