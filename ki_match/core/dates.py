@@ -43,6 +43,7 @@ from flask_babel import get_locale
 
 from ki_match.clock import BERLIN
 from ki_match.digits import digit_table
+from ki_match.digits import number as spelled_number
 
 # Name -> CLDR skeleton of the date. "EEEE" asks for the weekday spelled out: CLDR's skeletons
 # shorten it ("Mi."), and a date people read aloud names the day in full.
@@ -207,9 +208,22 @@ def weekday_names(locale=None, width: str = "wide") -> list[str]:
     return [names[weekday] for weekday in range(7)]
 
 
+def number(value, locale=None) -> str:
+    """A count or an amount as the reader writes it: "1.234" in German, "۱٬۲۳۴" in Persian; "–"
+    for none."""
+    if value is None:
+        return "–"
+    locale = _reader_locale(locale)
+    if isinstance(value, int) and -1000 < value < 1000 and digit_table(locale) is None:
+        return str(value)  # nothing to group, Latin digits: the page's many small counts as they are
+    return spelled_number(value, locale)
+
+
 def register(app: Flask) -> None:
-    """Each named format as a Jinja filter (``{{ req.starts_at|datetime_long }}``) and the ranges
-    (``{{ start|time_range(end) }}``)."""
+    """Each named format as a Jinja filter (``{{ req.starts_at|datetime_long }}``), the ranges
+    (``{{ start|time_range(end) }}``) and ``|number`` for a count shown on its own."""
     for name in NAMES:
         app.jinja_env.filters[name] = lambda value, _name=name: show(value, _name)
-    app.jinja_env.filters.update(time_range=time_range, day_range=day_range, datetime_range=datetime_range)
+    app.jinja_env.filters.update(
+        time_range=time_range, day_range=day_range, datetime_range=datetime_range, number=number
+    )

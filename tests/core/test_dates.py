@@ -332,3 +332,13 @@ def test_the_profile_week_starts_on_the_readers_first_day(client, ki):
     assert re.findall(r"<dt>(\w+)</dt>", week.split("</dl>", 1)[0]) == [
         "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
     ]  # fmt: skip
+
+
+def test_a_count_shown_on_its_own():
+    assert (dates.number(12, "de"), dates.number(1234, "de"), dates.number(1234, "en")) == (
+        "12",
+        "1.234",
+        "1,234",
+    )
+    assert (dates.number(12, "fa"), dates.number(1234, "fa"), dates.number(12, "ar")) == ("۱۲", "۱٬۲۳۴", "12")
+    assert dates.number(None, "de") == "–"
