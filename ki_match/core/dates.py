@@ -24,9 +24,9 @@ datetime_medium_weekday  Mi., 9. Dez. 2026, 18:05            Wed, Dec 9, 2026, 6
 datetime_short           Mi., 9. Dez., 18:05                 Wed, Dec 9, 6:05 PM
 =======================  ==================================  ===============================
 
-Ranges: ``time_range`` (18:00–19:30), ``day_range`` (9.–11. Dez. 2026) and ``datetime_range``
-(the long day with a time range). Machine formats (``ISO_DAY``, ``AUDIT_STAMP``) are for files
-and never for reading.
+Ranges: ``time_range`` ("18:00–19:30 Uhr", "6:00 – 7:30 PM"), ``day_range`` ("9.–11. Dez. 2026")
+and ``datetime_range`` (the long day with a time range). ``AUDIT_STAMP`` is the machine format of the audit export,
+never for reading.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.core import get_global
-from babel.dates import DateTimePattern, format_interval, get_day_names, parse_pattern
+from babel.dates import DateTimePattern, format_interval, get_day_names, match_skeleton, parse_pattern
 from flask import Flask
 from flask_babel import get_locale
 
 from ki_match.clock import BERLIN
-from ki_match.digits import digit_table
+from ki_match.digits import digit_table, localize
 from ki_match.digits import number as spelled_number
 
 # Name -> CLDR skeleton of the date. "EEEE" asks for the weekday spelled out: CLDR's skeletons
@@ -65,8 +65,7 @@ DATETIMES = {
 }
 NAMES = (*DAY_SKELETONS, "time", *DATETIMES)
 
-# Machine formats: files other programs read (CSV exports, the audit export); never for a person.
-ISO_DAY = "yyyy-MM-dd"
+# The machine format of the audit export (a file other programs read); never for a person.
 AUDIT_STAMP = "yyyy-MM-dd HH:mm:ss"
 
 _WEEKDAY = re.compile(r"E+|c+")
@@ -84,16 +83,10 @@ def _day_pattern(locale: Locale, name: str) -> DateTimePattern:
     wide = "EEEE" in skeleton
     key = skeleton.replace("EEEE", "E")
     skeletons = locale.datetime_skeletons
-    pattern = str(skeletons[key]) if key in skeletons else str(skeletons[_closest(key, skeletons)])
+    pattern = str(skeletons[key if key in skeletons else match_skeleton(key, skeletons)])
     if wide:
         pattern = _WEEKDAY.sub("EEEE", pattern)
     return parse_pattern(pattern)
-
-
-def _closest(skeleton: str, skeletons) -> str:
-    from babel.dates import match_skeleton
-
-    return match_skeleton(skeleton, skeletons) or "yMd"
 
 
 @lru_cache(maxsize=32)
@@ -111,11 +104,6 @@ def _local(value):
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(BERLIN)
     return value
-
-
-def _digits(text: str, locale: Locale) -> str:
-    table = digit_table(locale)
-    return text.translate(table) if table else text
 
 
 def _day_text(value, name: str, locale: Locale) -> str:
@@ -143,7 +131,7 @@ def show(value, name: str, locale=None) -> str:
     else:
         day, width = DATETIMES[name]
         text = _joined(_day_text(value, day, locale), _time_text(value, locale), width, locale)
-    return _digits(text, locale)
+    return localize(text, locale)
 
 
 def time_range(start, end, locale=None) -> str:
@@ -155,7 +143,7 @@ def time_range(start, end, locale=None) -> str:
     text = format_interval(
         start.replace(tzinfo=None), end.replace(tzinfo=None), _hour_skeleton(locale), locale=locale
     )
-    return _digits(text, locale)
+    return localize(text, locale)
 
 
 def day_range(first, last, locale=None) -> str:
@@ -164,11 +152,11 @@ def day_range(first, last, locale=None) -> str:
     first, last = _day_of(first), _day_of(last)
     if first == last:
         return show(first, "day_medium", locale)
-    return _digits(format_interval(first, last, DAY_SKELETONS["day_medium"], locale=locale), locale)
+    return localize(format_interval(first, last, DAY_SKELETONS["day_medium"], locale=locale), locale)
 
 
 def datetime_range(start, end, locale=None) -> str:
-    """The long day with its times: "Mittwoch, 9. Dezember 2026, 18:00–19:30"."""
+    """The long day with its times: "Mittwoch, 9. Dezember 2026, 18:00–19:30 Uhr"."""
     locale = _reader_locale(locale)
     if end is None:
         return show(start, "datetime_long", locale)

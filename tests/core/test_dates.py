@@ -289,7 +289,8 @@ def test_a_mail_names_the_day_in_its_readers_language(app, ki):
 
 
 # A date or time pattern written by hand: Babel's ("d. MMMM yyyy", "EEE d. MMM", "HH:mm",
-# "d.M.yyyy", "LLLL yyyy") or strftime's ("%d.%m.%Y"). Machine formats live in core/dates.py.
+# "d.M.yyyy", "LLLL yyyy") or strftime's ("%d.%m.%Y"). The audit export's machine format lives in
+# core/dates.py.
 HAND_WRITTEN = re.compile(
     r"""d\.\s?MMM|EEEE?,?\s?d|MMMM\s?y|LLLL|["']d\.M\.y|["']HH:mm|%d\.%m\.%Y|%H:%M["']|"""
     r"""(date|datetime|time)format\(["']"""
