@@ -15,6 +15,7 @@ from ki_match.accounts.models import Role
 from ki_match.admin.audit_log import AuditFilters, AuditRow, events_page, export_rows, kept
 from ki_match.audit.labels import GROUPS, EventGroup, action_label, harmless_detail
 from ki_match.audit.services import record_at_once
+from ki_match.core import dates
 from ki_match.core.args import choice_arg, date_arg, int_arg, page_arg, text_arg
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
@@ -100,7 +101,7 @@ def _table(rows: list[AuditRow]) -> Table:
     for row in rows:
         table.rows.append(
             [
-                format_datetime(row.at, "yyyy-MM-dd HH:mm:ss"),
+                format_datetime(row.at, dates.AUDIT_STAMP),
                 row.actor_name or _("das System"),
                 action_label(row.action),
                 row.action,

@@ -12,11 +12,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ki_match.clock import BERLIN, utcnow
+from ki_match.core import dates
 from ki_match.requests.models import Assignment, AssignmentStatus, HelpRequest, Offer, OfferStatus
 
 
@@ -100,7 +100,7 @@ def standing_text(found: Standing, *, closed: str | None = None, assignment: Ass
     if found == Standing.APPROVED and assignment is not None and assignment.approved_at is not None:
         return _(
             "Erledigt – Stunden bestätigt am %(date)s.",
-            date=format_date(assignment.approved_at.astimezone(BERLIN).date(), "d. MMMM yyyy"),
+            date=dates.show(assignment.approved_at, "day"),
         )
     return str(_TEXTS[found])
 

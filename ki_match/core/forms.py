@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 from wtforms.widgets import DateInput, TextArea, TextInput, TimeInput
 
+from ki_match.core import dates
 from ki_match.core.locales import LOCALES, direction_of
 from ki_match.core.money import cents_to_text, parse_cents
 from ki_match.core.text import clean_text, normalise_name
@@ -151,8 +152,8 @@ class DayField(Field):
             raise ValueError(
                 _(
                     "Bitte ein Datum zwischen %(first)s und %(last)s eingeben.",
-                    first=EARLIEST_DAY.strftime("%d.%m.%Y"),
-                    last=LATEST_DAY.strftime("%d.%m.%Y"),
+                    first=dates.show(EARLIEST_DAY, "day_medium"),
+                    last=dates.show(LATEST_DAY, "day_medium"),
                 )
             )
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_currency
+from flask_babel import get_locale
+
+from ki_match.digits import currency
 
 
 def parse_cents(text: str) -> int:
@@ -31,5 +33,6 @@ def cents_to_text(cents: int) -> str:
 
 
 def euros(cents: int) -> str:
-    """Whole cents as the reader's locale writes euros ("1.012,00 €"): the ``euros`` filter of templates."""
-    return format_currency(Decimal(cents) / 100, "EUR")
+    """Whole cents as the reader's locale writes euros ("1.012,00 €", in Persian with its own
+    digits): the ``euros`` filter of templates."""
+    return currency(Decimal(cents) / 100, "EUR", get_locale() or "de")

@@ -7,6 +7,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from ki_match.core import dates
 from ki_match.core.deadlines import answer_by
 from ki_match.core.locales import LOCALES, direction_of, partial_locales
 from ki_match.core.money import euros
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
         settings_for=settings_for,
     )
     app.jinja_env.filters.update(answer_by=answer_by, tel_number=tel_number, euros=euros, bdi=bdi)
+    dates.register(app)
 
     @app.context_processor
     def locale_switch():

@@ -4,8 +4,8 @@ deactivation, inviting a helper. (The helper's own pages are in ``ki_match.profi
 from __future__ import annotations
 
 from flask import abort, flash, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ki_match.access import roles
 from ki_match.accounts.forms import ConfirmForm, PersonInviteForm
@@ -14,6 +14,7 @@ from ki_match.accounts.services import AccountError, invite_user, may_invite
 from ki_match.assignments import queries as assignment_queries
 from ki_match.audit.services import record
 from ki_match.clock import local_today, utcnow
+from ki_match.core import dates
 from ki_match.core.args import choice_arg, int_arg, page_arg, text_arg
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import helpers as bp
@@ -111,9 +112,9 @@ def _profile_context(profile: HelperProfile, **extra) -> dict:
     context = {
         "profile": profile,
         "languages": profile_services.sorted_languages(profile),
-        "week": availability.week_table(profile.slots),
-        "day_names": availability.weekday_names(str(get_locale() or "de")),
-        "format_span": availability.format_span,
+        "week": availability.week_table(profile.slots, dates.week_order()),
+        "day_names": dates.weekday_names(),
+        "format_span": dates.time_range,
         "upcoming_absences": profile_queries.upcoming_absences(profile, today),
         "police": profile_services.police_certificate_of(profile),
         "matchable": is_matchable(profile),

@@ -27,10 +27,10 @@ form posts and answers 303 back to the page's section, or 422 with the page and 
 from __future__ import annotations
 
 from flask import abort, flash, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ki_match.access import roles
+from ki_match.core import dates
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import helpers as bp
 from ki_match.desk.managed_forms import (
@@ -41,7 +41,7 @@ from ki_match.desk.managed_forms import (
     PaperConsentForm,
 )
 from ki_match.extensions import db
-from ki_match.helpers import availability, managed
+from ki_match.helpers import managed
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import HelperKind, HelperProfile
 from ki_match.htmx import redirect_to, render
@@ -110,8 +110,8 @@ def manage_page(profile: HelperProfile, status: int = 200, **typed):
         status=status,
         profile=profile,
         languages=profile_services.sorted_languages(profile),
-        day_names=availability.weekday_names(str(get_locale() or "de")),
-        format_span=availability.format_span,
+        day_names=dates.weekday_names(),
+        format_span=dates.time_range,
         **forms,
     )
 

@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from ki_match.access import roles
 from ki_match.audit.services import record
 from ki_match.clock import local_date, local_parts, utcnow
+from ki_match.core import dates
 from ki_match.desk.blueprints import STAFF, actor
 from ki_match.desk.blueprints import series as bp
 from ki_match.desk.request_form import RequestForm, render_request_form, series_dates
@@ -46,7 +47,6 @@ from ki_match.requests.loaders import get_series, get_series_request
 from ki_match.requests.models import HOLDING_STATES, HelpRequest, RequestSeries
 from ki_match.requests.series_forms import (
     NOBODY,
-    WEEKDAY_LABELS,
     MoveDateForm,
     NewTimeForm,
     RepeatForm,
@@ -240,13 +240,13 @@ def _done(series_id: int, message: str):
 
 
 def _day(occurrence: HelpRequest) -> str:
-    return local_date(occurrence.starts_at).strftime("%d.%m.%Y")
+    return dates.show(local_date(occurrence.starts_at), "day_medium")
 
 
 def outcome_message(outcome: series.Outcome, done_message: str) -> str:
     message = done_message
     for day, reason in outcome.refused:
-        message += " " + _("%(day)s: %(reason)s", day=day.strftime("%d.%m.%Y"), reason=reason)
+        message += " " + _("%(day)s: %(reason)s", day=dates.show(day, "day_medium"), reason=reason)
     return message
 
 
@@ -283,8 +283,8 @@ def move_date(request_id: int):
                 _(
                     "Der Termin vom %(day)s ist jetzt am %(new_day)s um %(time)s.",
                     day=day,
-                    new_day=form.day.data.strftime("%d.%m.%Y"),
-                    time=form.start.data.strftime("%H:%M"),
+                    new_day=dates.show(form.day.data, "day_medium"),
+                    time=dates.show(form.start.data, "time"),
                 ),
             )
     return _refused(occurrence, "move", form)
@@ -317,15 +317,15 @@ def retime_following(request_id: int):
             "%(num)d Termin ist auf %(time)s Uhr verlegt.",
             "%(num)d Termine sind auf %(time)s Uhr verlegt.",
             outcome.changed,
-            time=form.start.data.strftime("%H:%M"),
+            time=dates.show(form.start.data, "time"),
         )
     else:
         done = ngettext(
             "%(num)d Termin ist auf %(weekday)s, %(time)s Uhr verlegt.",
             "%(num)d Termine sind auf %(weekday)s, %(time)s Uhr verlegt.",
             outcome.changed,
-            weekday=WEEKDAY_LABELS[weekday],
-            time=form.start.data.strftime("%H:%M"),
+            weekday=dates.weekday_names()[weekday],
+            time=dates.show(form.start.data, "time"),
         )
     return _done(series_id, outcome_message(outcome, done))
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SearchField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 
+from ki_match.core import dates
 from ki_match.core.forms import BaseForm
 from ki_match.helpers.models import HelperKind
 from ki_match.reference.models import Level
@@ -49,7 +50,7 @@ class DirectoryFilterForm(FilterForm):
             SelectChoice("", _l("alle Orte")),
             *(SelectChoice(str(town.id), town.name) for town in towns),
         ]
-        self.day.choices = [SelectChoice(str(number), name) for number, name in enumerate(day_names)]
+        self.day.choices = [SelectChoice(str(number), day_names[number]) for number in dates.week_order()]
         self.topic.choices = [
             SelectChoice("", _l("alle Themen")),
             *(SelectChoice(topic.code, topic_name(topic)) for topic in topics),

@@ -13,12 +13,12 @@ from flask_login import current_user
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record_at_once
+from ki_match.core import dates
 from ki_match.core.args import page_arg
 from ki_match.directory import queries, services
 from ki_match.directory.forms import KIND_LABELS, CoverageFilterForm, DirectoryFilterForm
 from ki_match.directory.queries import CoverageFilters, DirectoryFilters
 from ki_match.extensions import db
-from ki_match.helpers.availability import weekday_names
 from ki_match.helpers.models import HelperKind
 from ki_match.htmx import render, triggered_by, wants_block
 from ki_match.orgs.queries import current_ki
@@ -112,7 +112,7 @@ def index():
         topics={topic.id: topic_name(topic) for topic in topics},
         levels={int(level): level_label(level) for level in Level},
         kinds={kind: str(label) for kind, label in KIND_LABELS.items()},
-        days=weekday_names(locale),
+        days=dates.weekday_names(locale),
     )
     languages = _by_name(languages, names.language)
     form = DirectoryFilterForm(

@@ -152,12 +152,14 @@ def format_span(starts: time, ends: time) -> str:
     return f"{starts:%H:%M}–{ends:%H:%M}"
 
 
-def week_table(slots: Iterable[SlotLike]) -> list[tuple[int, list[tuple[time, time]]]]:
-    """Monday to Sunday, each with its slots in order (an empty list on free days)."""
+def week_table(
+    slots: Iterable[SlotLike], order: Sequence[int] = WEEKDAYS
+) -> list[tuple[int, list[tuple[time, time]]]]:
+    """Each day of the week, Monday to Sunday or in ``order`` (a reader's week may start on
+    Saturday or Sunday: ``ki_match.core.dates.week_order``), with its slots in order (an empty
+    list on free days)."""
     slots = list(slots)
-    return [
-        (weekday, sorted((s.starts, s.ends) for s in slots if s.weekday == weekday)) for weekday in WEEKDAYS
-    ]
+    return [(weekday, sorted((s.starts, s.ends) for s in slots if s.weekday == weekday)) for weekday in order]
 
 
 def weekday_names(locale: str = "de") -> list[str]:

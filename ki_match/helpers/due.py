@@ -14,13 +14,13 @@ import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from ki_match.accounts.models import User
+from ki_match.core import dates
 from ki_match.db import Page, page_number
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
@@ -91,9 +91,9 @@ def describe(item: CheckDue) -> str:
     if item.state == "missing":
         state = _("fehlt")
     elif item.state == "expired":
-        state = _("abgelaufen am %(date)s", date=format_date(item.due_on, "d. MMMM yyyy"))
+        state = _("abgelaufen am %(date)s", date=dates.show(item.due_on, "day"))
     else:
-        state = _("läuft ab am %(date)s", date=format_date(item.due_on, "d. MMMM yyyy"))
+        state = _("läuft ab am %(date)s", date=dates.show(item.due_on, "day"))
     return f"{CHECK_LABELS[item.check]}: {state}"
 
 

@@ -12,6 +12,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional, Validatio
 
 from ki_match.accounts.forms import email_field
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.core.forms import BaseForm, NameField, WholeNumberField
 from ki_match.extensions import db
 from ki_match.initiatives.workdays import earliest_day
@@ -78,7 +79,7 @@ class InitiativeRequestForm(RequestForm):
                         "Anfragen brauchen mindestens %(days)s Werktage Vorlauf, also frühestens "
                         "am %(date)s. Ist es dringender, kreuzen Sie „Dringend“ an und nennen den Grund.",
                         days=settings_for(self.ki).lead_time_days,
-                        date=self.earliest().strftime("%d.%m.%Y"),
+                        date=dates.show(self.earliest(), "day_medium"),
                     ),
                 ]
                 valid = False

@@ -23,6 +23,7 @@ from sqlalchemy import exists, select
 
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
+from ki_match.core import dates
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.initiatives.events import SeriesDeclined, SeriesSubmitted, SeriesTakenOver, SeriesWithdrawn
@@ -66,8 +67,8 @@ def unfold(form, repeat: RepeatForm) -> tuple[Rule, Expansion] | tuple[None, Non
             *repeat[field_name].errors,
             _l(
                 "Jeder Termin braucht den Vorlauf: %(days)s liegt vor dem %(date)s.",
-                days=", ".join(day.strftime("%d.%m.%Y") for day in early),
-                date=earliest.strftime("%d.%m.%Y"),
+                days=", ".join(dates.show(day, "day_medium") for day in early),
+                date=dates.show(earliest, "day_medium"),
             ),
         ]
         return None, None

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.htmx import redirect_to, render, wants_block
 from ki_match.initiatives import series as rules
@@ -109,7 +110,7 @@ def withdraw_series(series_id: int):
     else:
         message = _("Es gibt keinen offenen Termin mehr, der sich zurückziehen lässt.")
     for day, reason in outcome.refused:
-        message += " " + _("%(day)s: %(reason)s", day=day.strftime("%d.%m.%Y"), reason=reason)
+        message += " " + _("%(day)s: %(reason)s", day=dates.show(day, "day_medium"), reason=reason)
     if wants_block("initiative_series"):
         return _page(db.session.get(RequestSeries, series_id), message=message)
     flash(message, "success" if outcome.changed else "error")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, and_, cast, exists, literal, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
 from ki_match.accounts.models import Role, User
 from ki_match.clock import BERLIN, utcnow
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.notifications.mailing import request_link
@@ -154,7 +155,7 @@ def remind_assignment(assignment: Assignment) -> None:
 
 def _day(instant: datetime) -> str:
     """The local day in the recipient's language (called inside their locale)."""
-    return format_date(instant.astimezone(BERLIN).date(), "long")
+    return dates.show(instant, "day")
 
 
 # --- unanswered offers ------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ki_match.accounts.models import Role
 from ki_match.accounts.services import KI_CLOSED
 from ki_match.assignments.standing import Standing, standing, standing_text
 from ki_match.clock import BERLIN, local_date
+from ki_match.core import dates
 from ki_match.core.args import page_arg
 from ki_match.extensions import limiter
 from ki_match.helpers.loaders import get_profile
@@ -300,7 +301,7 @@ def _series_message(answer: SeriesAnswer) -> str:
             )
         )
     for starts_at, reason in answer.refused:
-        day = local_date(starts_at).strftime("%d.%m.%Y") if starts_at else "–"
+        day = dates.show(local_date(starts_at), "day_medium") if starts_at else "–"
         parts.append(_("%(day)s: %(reason)s", day=day, reason=reason))
     return " ".join(parts)
 

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ki_match.core import dates
 from ki_match.core.forms import (
     BaseForm,
     DayField,
@@ -24,7 +25,6 @@ from ki_match.core.forms import (
     WholeNumberField,
     locale_choices,
 )
-from ki_match.helpers.availability import weekday_names
 from ki_match.helpers.models import Gender, HelperKind
 from ki_match.reference.models import Level
 from ki_match.reference.names import language_name, level_label, topic_name
@@ -50,10 +50,8 @@ def level_choices() -> list[SelectChoice]:
 
 
 def weekday_choices() -> list[SelectChoice]:
-    from flask_babel import get_locale
-
-    names = weekday_names(str(get_locale() or "de"))
-    return [placeholder()] + [SelectChoice(str(day), name) for day, name in enumerate(names)]
+    names = dates.weekday_names()
+    return [placeholder()] + [SelectChoice(str(day), names[day]) for day in dates.week_order()]
 
 
 def choose_one(label, missing, not_listed) -> SelectField:

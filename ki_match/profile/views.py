@@ -28,14 +28,15 @@ ki_match.htmx). Without JavaScript every form posts and is answered with 303 bac
 from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ki_match.access import roles
 from ki_match.accounts.forms import ConfirmForm
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.core.locales import browser_language
 from ki_match.helpers import availability
 from ki_match.helpers.events import FreedCommitments
@@ -52,8 +53,8 @@ bp = Blueprint("profile", __name__, url_prefix="/profile")
 @bp.context_processor
 def helpers_for_templates():
     return {
-        "day_names": availability.weekday_names(str(get_locale() or "de")),
-        "format_span": availability.format_span,
+        "day_names": dates.weekday_names(),
+        "format_span": dates.time_range,
         "level_options": level_choices()[1:],
         "kind_labels": KIND_CHOICES,
         "gender_labels": GENDER_CHOICES,
@@ -130,7 +131,7 @@ def show():
         steps={s.key: s for s in services.SETUP_STEPS},
         next_step=services.next_missing_step(profile),
         languages=services.sorted_languages(profile),
-        week=availability.week_table(profile.slots),
+        week=availability.week_table(profile.slots, dates.week_order()),
         upcoming_absences=queries.upcoming_absences(profile, today),
         police=services.police_certificate_of(profile),
         matchable=is_matchable(profile),

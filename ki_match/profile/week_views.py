@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, flash, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.helpers import availability
 from ki_match.helpers.loaders import get_profile
 from ki_match.helpers.models import Absence, AvailabilitySlot, HelperProfile
@@ -41,7 +41,7 @@ def _when_page(profile, form, absence_form, status=200, block=None, **extra):
         profile=profile,
         form=form,
         absence_form=absence_form,
-        week=availability.week_table(profile.slots),
+        week=availability.week_table(profile.slots, dates.week_order()),
         slots_by_day=_slots_by_day(profile),
         upcoming=[a for a in profile.absences if a.last_day >= today],
         past=[a for a in profile.absences if a.last_day < today],
@@ -53,7 +53,7 @@ def _when_page(profile, form, absence_form, status=200, block=None, **extra):
 def _slots_by_day(profile: HelperProfile) -> list[tuple[int, list[AvailabilitySlot]]]:
     return [
         (weekday, sorted((s for s in profile.slots if s.weekday == weekday), key=lambda s: s.starts))
-        for weekday in availability.WEEKDAYS
+        for weekday in dates.week_order()
     ]
 
 
@@ -119,8 +119,8 @@ def save_when():
 
 
 def _slot_words(slot) -> str:
-    names = availability.weekday_names(str(get_locale() or "de"))
-    return f"{names[slot.weekday]} {availability.format_span(slot.starts, slot.ends)}"
+    names = dates.weekday_names()
+    return f"{names[slot.weekday]} {dates.time_range(slot.starts, slot.ends)}"
 
 
 @bp.route("/slots/<int:slot_id>/delete", methods=["POST"])

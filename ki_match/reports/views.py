@@ -26,6 +26,7 @@ from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.audit.services import record
 from ki_match.clock import BERLIN
+from ki_match.core import dates
 from ki_match.core.forms import id_number
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
@@ -297,7 +298,8 @@ def rates():
         record("allowance_rate.created", subject=rate, valid_from=rate.valid_from.isoformat())
         db.session.commit()
         flash(
-            _("Der Satz ab %(day)s ist gespeichert.", day=format_date(rate.valid_from, "medium")), "success"
+            _("Der Satz ab %(day)s ist gespeichert.", day=dates.show(rate.valid_from, "day_medium")),
+            "success",
         )
         return redirect_to(url_for("reports.rates"))
     return render_form(
@@ -318,5 +320,5 @@ def delete_rate():
     record("allowance_rate.deleted", subject=rate, valid_from=rate.valid_from.isoformat())
     db.session.delete(rate)
     db.session.commit()
-    flash(_("Der Satz ab %(day)s ist gelöscht.", day=format_date(rate.valid_from, "medium")), "success")
+    flash(_("Der Satz ab %(day)s ist gelöscht.", day=dates.show(rate.valid_from, "day_medium")), "success")
     return redirect_to(url_for("reports.rates"))

@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from ki_match.clock import NonexistentLocalTime, local_parts, local_to_utc, local_today, utcnow
+from ki_match.core import dates
 from ki_match.core.forms import BaseForm, DayField, WallClockField, WholeNumberField
 from ki_match.helpers.models import Gender
 from ki_match.orgs.models import Ki
@@ -121,7 +122,7 @@ def instant_of(day: date, clock: time) -> datetime:
             _l(
                 "Diese Uhrzeit gibt es am %(day)s nicht: In dieser Nacht werden die Uhren "
                 "von 2 auf 3 Uhr vorgestellt. Bitte eine Zeit ab 3:00 Uhr wählen.",
-                day=day.strftime("%d.%m.%Y"),
+                day=dates.show(day, "day_medium"),
             )
         ) from None
 

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
 from ki_match.clock import NonexistentLocalTime, local_date, local_to_utc, utcnow
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki
 from ki_match.requests import holidays, lifecycle, queries
@@ -176,7 +177,7 @@ def _refuse_left_out(day: date, left_out: dict[date, SeriesSkip], closed) -> Non
     raise RequestError(
         _l(
             "Der %(day)s ist ein Tag, den die Serie auslässt (%(reason)s); der Termin bleibt, wo er ist.",
-            day=day.strftime("%d.%m.%Y"),
+            day=dates.show(day, "day_medium"),
             reason=why,
         )
     )
@@ -205,7 +206,7 @@ def _instant(day: date, start: time) -> datetime:
         raise RequestError(
             _l(
                 "Diese Uhrzeit gibt es am %(day)s nicht (Umstellung auf Sommerzeit).",
-                day=day.strftime("%d.%m.%Y"),
+                day=dates.show(day, "day_medium"),
             )
         ) from None
 

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.core.forms import BaseForm, DayField, WallClockField, WholeNumberField, day_in_range, id_number
 from ki_match.requests.labels import RULE_LABELS
 from ki_match.requests.recurrence import MAX_OCCURRENCES, Expansion, Frequency, RecurrenceError, Rule, expand
@@ -175,15 +176,6 @@ class MoveDateForm(BaseForm):
 
 
 UNCHANGED = ""
-WEEKDAY_LABELS = (
-    _l("Montag"),
-    _l("Dienstag"),
-    _l("Mittwoch"),
-    _l("Donnerstag"),
-    _l("Freitag"),
-    _l("Samstag"),
-    _l("Sonntag"),
-)
 
 
 class NewTimeForm(BaseForm):
@@ -192,13 +184,18 @@ class NewTimeForm(BaseForm):
     start = WallClockField(_l("Neue Uhrzeit"), validators=[InputRequired(_l("Bitte eine Uhrzeit angeben."))])
     weekday = SelectField(
         _l("Wochentag"),
-        choices=[
-            SelectChoice(UNCHANGED, _l("unverändert")),
-            *(SelectChoice(str(number), label) for number, label in enumerate(WEEKDAY_LABELS)),
-        ],
         default=UNCHANGED,
         invalid_choice_message=_l("Bitte einen Wochentag aus der Liste wählen."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The reader's weekday names, in the order their week runs (stored: 0 = Monday).
+        names = dates.weekday_names()
+        self.weekday.choices = [
+            SelectChoice(UNCHANGED, _l("unverändert")),
+            *(SelectChoice(str(number), names[number]) for number in dates.week_order()),
+        ]
 
     @property
     def new_weekday(self) -> int | None:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
 from ki_match.clock import local_date, local_today
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.standby.models import StandbyDay
@@ -43,7 +44,7 @@ def refusal(profile: HelperProfile, day: date, today: date | None = None) -> str
         return str(
             _l(
                 "Bitte einen Tag bis %(last)s wählen (höchstens 8 Wochen im Voraus).",
-                last=last.strftime("%d.%m.%Y"),
+                last=dates.show(last, "day_medium"),
             )
         )
     taken = db.session.scalar(

@@ -15,6 +15,7 @@ from flask_login import current_user
 from ki_match.access import roles
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.helpers.loaders import get_profile
 from ki_match.htmx import redirect_to, render, wants_block
@@ -57,7 +58,7 @@ def add():
         return _page(profile, form, status=422)
     services.add_day(profile, form.day.data, current_user._get_current_object())
     db.session.commit()
-    return _changed(profile, _("Sie sind am %(day)s auf Abruf.", day=form.day.data.strftime("%d.%m.%Y")))
+    return _changed(profile, _("Sie sind am %(day)s auf Abruf.", day=dates.show(form.day.data, "day_medium")))
 
 
 @bp.route("/<int:standby_id>/remove", methods=["POST"])
@@ -70,4 +71,6 @@ def remove(standby_id: int):
     day = standby.day
     services.remove_day(profile, standby, current_user._get_current_object())
     db.session.commit()
-    return _changed(profile, _("Am %(day)s sind Sie nicht mehr auf Abruf.", day=day.strftime("%d.%m.%Y")))
+    return _changed(
+        profile, _("Am %(day)s sind Sie nicht mehr auf Abruf.", day=dates.show(day, "day_medium"))
+    )

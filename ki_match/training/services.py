@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ki_match.accounts.models import User
 from ki_match.audit.services import record
 from ki_match.clock import NonexistentLocalTime, local_to_utc, utcnow
+from ki_match.core import dates
 from ki_match.events import publish
 from ki_match.extensions import db
 from ki_match.orgs.models import Ki
@@ -165,7 +166,7 @@ def _instant(day: date, clock: time, name: str, errors: _Errors) -> datetime | N
             _l(
                 "Diese Uhrzeit gibt es am %(day)s nicht: In dieser Nacht werden die Uhren "
                 "von 2 auf 3 Uhr vorgestellt. Bitte eine Zeit ab 3:00 Uhr wählen.",
-                day=day.strftime("%d.%m.%Y"),
+                day=dates.show(day, "day_medium"),
             ),
         )
         return None

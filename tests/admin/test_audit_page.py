@@ -232,7 +232,7 @@ def test_the_export_is_the_filtered_list_as_csv(client, admin, ki, coordinator):
 def test_the_page_says_how_many_entries_are_kept_and_since_when(client, admin, ki):
     _event(ki, "login.success", at=berlin(date(2026, 9, 3), time(12)))
     html = _html(client.get("/admin/audit"))
-    assert "der älteste vom 3.9.2026" in html and "90 Tage" in html
+    assert "der älteste vom 3. Sept. 2026" in html and "90 Tage" in html
 
 
 def test_an_admin_finds_the_log_from_a_helpers_page_and_a_coordinator_does_not(client, login_as, ki):

@@ -625,7 +625,7 @@ def add_weekly_slot(page, day: str, starts: str, ends: str) -> None:
     page.get_by_label("bis", exact=True).fill(ends)
     page.get_by_role("button", name="Zeit hinzufügen").click()
     expect(page.locator("#slot-list [role=status]")).to_have_text(
-        f"Neue Zeit gespeichert: {day} {starts}–{ends}."
+        f"Neue Zeit gespeichert: {day} {starts}–{ends} Uhr."
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ki_match.accounts.models import Role, User
 from ki_match.accounts.services import hash_password, user_by_email
 from ki_match.clock import local_to_utc, local_today, utcnow
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.helpers.models import AvailabilitySlot, HelperLanguage, HelperProfile
 from ki_match.orgs.models import Ki
@@ -133,7 +134,9 @@ def test_a_late_cancellation_is_refilled_from_the_standby_list(new_page, live_se
     samir.get_by_label("Tag", exact=True).fill(tomorrow.isoformat())
     samir.get_by_role("button", name="Tag eintragen").click()
     settle(samir)
-    expect(samir.locator("#standby-panel [role=status]")).to_contain_text(tomorrow.strftime("%d.%m.%Y"))
+    expect(samir.locator("#standby-panel [role=status]")).to_contain_text(
+        dates.show(tomorrow, "day_medium", "de")
+    )
     expect(samir.locator(".standby-day")).to_have_count(1)
     check_both_widths(samir, axe)
 

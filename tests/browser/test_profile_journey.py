@@ -96,7 +96,7 @@ def test_new_helper_sets_up_the_profile_on_a_phone(new_page, live_server, axe, l
     page.get_by_label("bis", exact=True).fill("12:00")
     page.get_by_label("bis", exact=True).press("Enter")
     slot_status = page.locator("#slot-list [role=status]")
-    expect(slot_status).to_have_text("Neue Zeit gespeichert: Dienstag 09:00–12:00.")
+    expect(slot_status).to_have_text("Neue Zeit gespeichert: Dienstag 09:00–12:00 Uhr.")
     axe.check(page)
     press_button(page, "Weiter")
 
@@ -142,7 +142,7 @@ def test_slots_and_absences_swap_in_place(new_page, live_server, axe, log_in):
     page.get_by_label("bis", exact=True).fill("17:00")
     page.get_by_role("button", name="Zeit hinzufügen").click()
     expect(page.locator("#when-form")).to_contain_text(
-        "Diese Zeit überschneidet sich mit Freitag 14:00–16:00."
+        "Diese Zeit überschneidet sich mit Freitag 14:00–16:00 Uhr."
     )
     expect(page.locator(".row-conflict")).to_contain_text("Überschneidet sich mit der neuen Zeit.")
     expect(page.get_by_label("bis", exact=True)).to_have_value("17:00")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ki_match.accounts.models import Role
+from ki_match.core import dates
 from tests.browser.conftest import (
     check_both_widths,
     fill_request,
@@ -61,7 +62,7 @@ def test_coordinator_makes_a_series_with_a_holiday_gap_and_changes_it(page, axe,
     move.get_by_role("button", name="Verschieben").click()
     settle(page)
     message = page.locator("#series-dates [role=status]")
-    expect(message).to_contain_text(f"jetzt am {moved_to:%d.%m.%Y} um 14:30")
+    expect(message).to_contain_text(f"jetzt am {dates.show(moved_to, 'day_medium', 'de')} um 14:30")
     expect(message).to_be_focused()
     expect(rows.nth(1)).to_contain_text("verschoben, geplant war")
     expect(rows.nth(1)).to_contain_text("14:30")

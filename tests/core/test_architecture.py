@@ -22,7 +22,7 @@ APP = "(app)"
 # Bottom to top. A node may import from its own layer and the layers below it, never above.
 LAYERS: list[set[str]] = [
     # foundation: settings, time, the database, access policies, htmx, events, reference data, audit, outbox
-    {"config", "clock", "db", "extensions", "security", "urls", "htmx", "access", "events"},
+    {"config", "clock", "digits", "db", "extensions", "security", "urls", "htmx", "access", "events"},
     {"core", "orgs", "reference", "audit", "outbox"},
     {"accounts"},
     {"helpers", "profile", "standby"},

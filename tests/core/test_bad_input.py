@@ -508,7 +508,7 @@ def _field_block(html: str, field_id: str) -> str:
     [
         ("reschedule-day", "abc", "Bitte als Datum eingeben"),
         ("reschedule-day", "2027-02-30", "Bitte als Datum eingeben"),
-        ("reschedule-day", FAR, "Bitte ein Datum zwischen 01.01.2000 und 31.12.2099 eingeben."),
+        ("reschedule-day", FAR, "Bitte ein Datum zwischen 1. Jan. 2000 und 31. Dez. 2099 eingeben."),
         ("reschedule-start", "25:00", "Bitte als Uhrzeit eingeben"),
         ("reschedule-duration_minutes", HUGE, "Diese Zahl ist zu groß."),
     ],

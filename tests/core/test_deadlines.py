@@ -1,5 +1,5 @@
 """How a helper reads an answer-by time: today, tomorrow or the day named, on Berlin's clocks, in
-German and English."""
+German and English (whose clock, per CLDR, has 12 hours)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,19 @@ NOW = berlin(date(2026, 12, 8), time(10, 0))  # Tuesday morning
 @pytest.mark.parametrize(
     ("deadline", "german", "english"),
     [
-        (berlin(date(2026, 12, 8), time(18, 0)), "heute, 18:00", "today, 18:00"),
-        (berlin(date(2026, 12, 9), time(18, 0)), "morgen, 18:00", "tomorrow, 18:00"),
-        (berlin(date(2026, 12, 9), time(0, 0)), "morgen, 00:00", "tomorrow, 00:00"),
+        (berlin(date(2026, 12, 8), time(18, 0)), "heute, 18:00", "today, 6:00\u202fPM"),
+        (berlin(date(2026, 12, 9), time(18, 0)), "morgen, 18:00", "tomorrow, 6:00\u202fPM"),
+        (berlin(date(2026, 12, 9), time(0, 0)), "morgen, 00:00", "tomorrow, 12:00\u202fAM"),
         (
             berlin(date(2026, 12, 10), time(9, 15)),
             "Donnerstag, 10. Dezember, 09:15",
-            "Thursday, December 10, 09:15",
+            "Thursday, December 10, 9:15\u202fAM",
         ),
-        (berlin(date(2027, 1, 4), time(12, 0)), "Montag, 4. Januar, 12:00", "Monday, January 4, 12:00"),
+        (
+            berlin(date(2027, 1, 4), time(12, 0)),
+            "Montag, 4. Januar, 12:00",
+            "Monday, January 4, 12:00\u202fPM",
+        ),
     ],
 )
 def test_today_tomorrow_or_the_day_named(app, deadline, german, english):
@@ -58,7 +62,7 @@ def test_across_the_change_to_winter_time(app):
     now = berlin(date(2026, 10, 24), time(23, 0))
     with force_locale("en"):
         # 25 October has 25 hours; 18:00 that day is 17:00 UTC.
-        assert answer_by(datetime(2026, 10, 25, 17, 0, tzinfo=UTC), now) == "tomorrow, 18:00"
+        assert answer_by(datetime(2026, 10, 25, 17, 0, tzinfo=UTC), now) == "tomorrow, 6:00\u202fPM"
 
 
 def test_a_mail_always_names_the_day(app):
@@ -67,7 +71,7 @@ def test_a_mail_always_names_the_day(app):
     with force_locale("de"):
         assert answer_by(deadline, NOW, relative=False) == "Mittwoch, 9. Dezember, 18:00"
     with force_locale("en"):
-        assert answer_by(deadline, NOW, relative=False) == "Wednesday, December 9, 18:00"
+        assert answer_by(deadline, NOW, relative=False) == "Wednesday, December 9, 6:00\u202fPM"
 
 
 def test_the_template_filter_reads_the_clock(app):

@@ -501,6 +501,6 @@ def test_times_in_the_offers_block_are_local(client, coordinator, helper):
     # 23:30 UTC on a winter day is 00:30 the next day in Berlin
     offer.created_at = datetime(2030, 1, 14, 23, 30, tzinfo=UTC)
     db.session.commit()
-    assert "angefragt am 15. Jan., 00:30" in body(
+    assert "angefragt am Di., 15. Jan., 00:30" in body(
         client.get(f"/requests/{request.id}/offers", headers=OFFERS)
     )

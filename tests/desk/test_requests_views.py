@@ -261,7 +261,7 @@ def test_a_time_skipped_by_summer_time_gets_a_clear_error(client, coordinator, m
     response = client.post("/requests/new", data=form_data(day="2026-03-29", start="02:30"))
     assert response.status_code == 422
     html = body(response)
-    assert "Diese Uhrzeit gibt es am 29.03.2026 nicht" in html
+    assert "Diese Uhrzeit gibt es am 29. März 2026 nicht" in html
     assert newest_request() is None
 
 

@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.requests.holidays import school_holidays
 from ki_match.requests.models import HelpRequest, RequestSeries, RequestStatus, SeriesSkip
@@ -291,7 +292,7 @@ def test_move_one_date(client, coordinator, term, term_series):
     response = act(client, "series.move_date", second, {"day": new_day.isoformat(), "start": "14:30"})
     assert response.status_code == 200
     page = body(response)
-    assert "<html" not in page and f"jetzt am {new_day:%d.%m.%Y} um 14:30" in page
+    assert "<html" not in page and f"jetzt am {dates.show(new_day, 'day_medium', 'de')} um 14:30" in page
     assert "verschoben, geplant war" in page
     moved = series_dates(term_series)[1]
     assert (moved.series_day, moved.starts_at) == (term.day(1), berlin(new_day, time(14, 30)))

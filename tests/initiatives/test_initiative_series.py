@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from ki_match.accounts.models import Role
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.initiatives import series as rules
 from ki_match.initiatives.services import InitiativeError
@@ -244,7 +245,7 @@ def test_an_early_extra_date_is_refused_at_its_field(client, member):
     )
     assert response.status_code == 422
     error = body(response).split('id="repeat-dates-error">', 1)[1].split("</p>", 1)[0]
-    assert "Jeder Termin braucht den Vorlauf" in error and too_soon.strftime("%d.%m.%Y") in error
+    assert "Jeder Termin braucht den Vorlauf" in error and dates.show(too_soon, "day_medium", "de") in error
     assert "Grundschule Brakel" in body(response)  # nothing typed is lost
     assert series_count() == 0
 

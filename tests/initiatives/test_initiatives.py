@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ki_match.accounts.models import Role, User
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.extensions import db as _db
 from ki_match.initiatives import contacts, services
 from ki_match.initiatives import queries as contact_queries
@@ -176,7 +177,7 @@ def test_two_working_days_ahead_is_refused_with_the_earliest_date(client, member
     assert response.status_code == 422
     html = _html(response)
     assert "mindestens 3 Werktage Vorlauf" in html
-    assert earliest_day(local_today(), 3).strftime("%d.%m.%Y") in html
+    assert dates.show(earliest_day(local_today(), 3), "day_medium", "de") in html
     assert "bitte Frau" in html  # typed values kept
     assert db.session.scalar(select(HelpRequest)) is None
 

@@ -7,9 +7,9 @@ import re
 from datetime import time, timedelta
 
 import pytest
-from babel.dates import format_date
 
 from ki_match.clock import local_today
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.notifications.recipients import offers_sent
 from ki_match.requests.events import OffersSent
@@ -44,15 +44,15 @@ def test_the_inbox_card_names_a_later_day_in_english(client, amina, coordinator)
     offer = offer_to(request, amina, expires_at=berlin(day, time(9, 30)))
     amina.user.locale = "en"
     db.session.commit()
-    expected = format_date(day, "EEEE, MMMM d", locale="en") + ", 09:30"  # "Friday, December 11, 09:30"
+    expected = dates.show(day, "day_long_no_year", "en") + ", 9:30\u202fAM"  # "Friday, December 11, 9:30 AM"
     assert f"Please answer by {expected}." in card(client, offer)
 
 
 @pytest.mark.parametrize(
-    ("locale", "pattern", "words"),
-    [("de", "EEEE, d. MMMM", "Bitte antworten Sie bis"), ("en", "EEEE, MMMM d", "Please answer by")],
+    ("locale", "clock", "words"),
+    [("de", "18:00", "Bitte antworten Sie bis"), ("en", "6:00\u202fPM", "Please answer by")],
 )
-def test_the_offer_mail_names_the_day(amina, coordinator, locale, pattern, words):
+def test_the_offer_mail_names_the_day(amina, coordinator, locale, clock, words):
     """ "Mittwoch, 9. Dezember, 18:00" / "Wednesday, December 9, 18:00", never "tomorrow"."""
     amina.user.locale = locale
     tomorrow = local_today() + timedelta(days=1)
@@ -61,7 +61,7 @@ def test_the_offer_mail_names_the_day(amina, coordinator, locale, pattern, words
     offers_sent(OffersSent(request=request, actor=None, offers=[offer]))
     db.session.commit()
     [mail] = outbox("offer", to="amina@example.org")
-    expected = format_date(tomorrow, pattern, locale=locale) + ", 18:00"
+    expected = dates.show(tomorrow, "day_long_no_year", locale) + ", " + clock
     for body in (mail.body_text, mail.body_html):
         assert f"{words} {expected}." in body
         assert "morgen" not in body and "tomorrow" not in body

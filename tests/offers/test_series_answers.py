@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from ki_match.access import Role
-from ki_match.clock import local_date, utcnow
+from ki_match.clock import utcnow
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.helpers.models import HelperProfile
 from ki_match.offers.rules import OfferError
@@ -189,7 +190,7 @@ def test_when_every_date_is_refused_the_page_says_why(client, at_desk, ki, tuesd
     response = confirm(client, tuesdays, amina.id)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert f"{local_date(first.starts_at):%d.%m.%Y}: Diese Person hat zu dieser Zeit schon" in html
+    assert f"{dates.show(first.starts_at, 'day_medium', 'de')}: Diese Person hat zu dieser Zeit schon" in html
 
 
 @pytest.mark.parametrize("helper_id", ["", "abc", "0", "99999999"])

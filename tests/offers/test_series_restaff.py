@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from ki_match.access import Role
+from ki_match.core import dates
 from ki_match.extensions import db
 from ki_match.offers.series_offers import candidates_by_date
 from ki_match.offers.series_restaff import candidates_for, chosen_dates, restaff
@@ -279,7 +280,10 @@ def test_a_new_person_who_cannot_take_the_date_changes_nothing_and_says_why(
     )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert f"Nichts geändert. {third.series_day:%d.%m.%Y}: Carla M. passt an diesem Termin nicht (" in page
+    assert (
+        f"Nichts geändert. {dates.show(third.series_day, 'day_medium', 'de')}: Carla M. passt an diesem Termin nicht ("
+        in page
+    )
     assert holding(amina) == [d.id for d in series_dates(tuesdays)]
     assert outbox() == []
 

@@ -163,7 +163,7 @@ def test_overview_shows_the_week_and_upcoming_absences(client, helper):
     )
     db.session.commit()
     page = text(client.get("/profile"))
-    assert re.search(r"<dt>Dienstag</dt>\s*<dd>09:00–12:00, 14:00–17:00</dd>", page)
+    assert re.search(r"<dt>Dienstag</dt>\s*<dd>09:00–12:00 Uhr, 14:00–17:00 Uhr</dd>", page)
     assert "Höchstens 4 Einsätze im Monat." in page
     assert f"{today + timedelta(days=3):%Y}" in page
     assert page.count(" bis ") == 1  # only the upcoming absence
@@ -478,7 +478,7 @@ def test_add_slots_with_htmx(client, helper):
     page = text(response)
     assert response.status_code == 200
     assert page.lstrip().startswith('<div id="slot-editor">')
-    assert "Neue Zeit gespeichert: Dienstag 09:00–12:00." in page
+    assert "Neue Zeit gespeichert: Dienstag 09:00–12:00 Uhr." in page
     assert 'value="3"' in page  # the saved cap, and an empty row for the next slot
     # typed the lenient way; touching the first slot is fine
     response = client.post(
@@ -518,7 +518,7 @@ def test_overlapping_slot_is_refused_next_to_the_row(client, helper):
     )
     page = text(response)
     assert response.status_code == 422
-    assert "Diese Zeit überschneidet sich mit Donnerstag 09:00–12:00." in page
+    assert "Diese Zeit überschneidet sich mit Donnerstag 09:00–12:00 Uhr." in page
     assert f'class="row row-conflict" id="slot-row-{existing.id}"' in page
     assert "Überschneidet sich mit der neuen Zeit." in page
     assert 'value="11:30"' in page and 'value="13:00"' in page and 'value="6"' in page
@@ -579,7 +579,7 @@ def test_remove_a_slot(client, helper):
     response = client.post(f"/profile/slots/{slot_id}/delete", headers=htmx_headers("slot-list"))
     assert response.status_code == 200
     assert text(response).lstrip().startswith('<section id="slot-list"')
-    assert "Entfernt: Samstag 10:00–12:00." in text(response)
+    assert "Entfernt: Samstag 10:00–12:00 Uhr." in text(response)
     assert reload(helper).slots == []
     assert client.post(f"/profile/slots/{slot_id}/delete").status_code == 404
 
