@@ -148,8 +148,8 @@ def test_slots_and_absences_swap_in_place(new_page, live_server, axe, log_in):
     expect(page.get_by_label("bis", exact=True)).to_have_value("17:00")
     axe.check(page)
 
-    page.get_by_role("button", name="Entfernen (Freitag 14:00–16:00)").click()
-    expect(page.locator("#slot-list [role=status]")).to_have_text("Entfernt: Freitag 14:00–16:00.")
+    page.get_by_role("button", name="Entfernen (Freitag 14:00–16:00 Uhr)").click()
+    expect(page.locator("#slot-list [role=status]")).to_have_text("Entfernt: Freitag 14:00–16:00 Uhr.")
     expect(page.get_by_label("bis", exact=True)).to_have_value("17:00")  # the typed row survived
     axe.check(page)
 
