@@ -25,7 +25,7 @@ from ki_match.privacy.queries import json_default, personal_data
 # The core blueprint's /privacy is the privacy notice; this is the person's own data.
 bp = Blueprint("privacy", __name__, url_prefix="/my-data")
 
-# What each part of the export is, in words; a table added later shows under its own name.
+# What each part of the export is, in words (tests/privacy: every table the export holds has its words).
 TABLE_LABELS = {
     "user_account": _l("Konto: Name, E-Mail-Adresse, Sprache, Anmeldezeiten"),
     "helper_profile": _l("Profil: Wohnort, Telefon, Entfernung, Art der Mitarbeit, Einwilligung, Nachweise"),
@@ -42,6 +42,18 @@ TABLE_LABELS = {
     "audit_event": _l("Protokoll: was Sie oder das Integrationszentrum mit Ihren Daten getan haben"),
     "outbox_message": _l("E-Mails an Sie: Betreff und Datum"),
     "notification_preference": _l("Benachrichtigungen, die Sie nicht per E-Mail bekommen wollen"),
+    "standby_day": _l("Tage in Bereitschaft"),
+    "training_signup": _l("Anmeldungen zu Kursen"),
+    "training_attendance": _l("Teilnahme an Kursterminen"),
+    "contact_share": _l("Weitergabe Ihres Kontakts an anfragende Organisationen"),
+    "coordinator_task": _l("Aufgaben der Koordination zu Ihnen, zum Beispiel ein Rückruf"),
+    "assignment_feedback": _l("Ihre Rückmeldungen zu Einsätzen"),
+    "assignment_signoff": _l("Bestätigungen der Anfragenden, dass ein Einsatz stattfand"),
+    "day_before_check": _l("„Kommen Sie morgen?“ und Ihre Antworten"),
+    "request_comment": _l("Kommentare zu Anfragen, die Sie geschrieben haben"),
+    "request_series": _l("Terminserien, die Sie angelegt haben"),
+    "training_course": _l("Kurse, die Sie angelegt haben"),
+    "allowance_rate": _l("Sätze der Aufwandsentschädigung, die Sie festgelegt haben"),
 }
 
 

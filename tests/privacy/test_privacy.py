@@ -21,6 +21,7 @@ from ki_match.offers.confirming import confirm_offer
 from ki_match.outbox.models import OutboxMessage
 from ki_match.privacy import queries, services
 from ki_match.privacy.services import RETENTION, Keep, delete_helper_account
+from ki_match.privacy.views import TABLE_LABELS
 from ki_match.reference.models import Topic
 from ki_match.requests import lifecycle
 from ki_match.requests.lifecycle import RequestError
@@ -239,6 +240,14 @@ def test_my_data_page_lists_what_is_stored(client, auth, zainab):
     page = client.get("/my-data").get_data(as_text=True)
     assert "Sprachen mit Niveau" in page and "Meine Daten herunterladen" in page
     assert 'href="/my-data/delete"' in page
+    for name in queries.personal_data(zainab.user)["tables"]:
+        assert f">{name}<" not in page, f"the page shows the table name {name!r}, not its words"
+
+
+def test_every_part_of_the_export_has_words_on_the_page(app, zainab):
+    """A helper reads what is stored in her language, never a table's name (a new table needs words)."""
+    unnamed = set(queries.personal_data(zainab.user)["tables"]) - set(TABLE_LABELS)
+    assert not unnamed, f"no words on the my-data page for {sorted(unnamed)} (privacy.views.TABLE_LABELS)"
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.INITIATIVE, Role.ADMIN])
