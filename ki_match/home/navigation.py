@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ki_match.accounts.labels import ROLE_LABELS
 from ki_match.accounts.models import Role
+from ki_match.core import dates
 from ki_match.notifications.tasks import open_count
 from ki_match.offers.queries import open_offer_count
 from ki_match.orgs.queries import current_ki
@@ -107,7 +108,7 @@ def navigation() -> list[NavItem]:
 
 def _resolved(item: NavItem) -> NavItem:
     number = item.count() if item.count else 0
-    label = f"{item.label} ({number})" if number else str(item.label)
+    label = f"{item.label} ({dates.number(number)})" if number else str(item.label)
     return replace(item, label=label, number=number, url=url_for(item.endpoint))
 
 

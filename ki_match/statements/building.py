@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ki_match.clock import BERLIN
+from ki_match.core import dates
 from ki_match.helpers.models import HelperProfile
 from ki_match.reports.services import Column, Table, Unit
 from ki_match.requests.labels import KIND_LABELS
@@ -69,7 +69,7 @@ class Statement:
 
 def _day(line) -> str:
     day = line.starts_at.astimezone(BERLIN).date() if line.starts_at else line.due_on
-    return format_date(day, "short")
+    return dates.show(day, "day_medium")
 
 
 def _table(total: queries.YearTotal) -> Table:
