@@ -207,11 +207,16 @@ def number(value, locale=None) -> str:
     return spelled_number(value, locale)
 
 
+def year(value, locale=None) -> str:
+    """A year as the reader writes it, never grouped: "2026", Persian "۲۰۲۶"."""
+    return localize(str(value), _reader_locale(locale))
+
+
 def register(app: Flask) -> None:
     """Each named format as a Jinja filter (``{{ req.starts_at|datetime_long }}``), the ranges
     (``{{ start|time_range(end) }}``) and ``|number`` for a count shown on its own."""
     for name in NAMES:
         app.jinja_env.filters[name] = lambda value, _name=name: show(value, _name)
     app.jinja_env.filters.update(
-        time_range=time_range, day_range=day_range, datetime_range=datetime_range, number=number
+        time_range=time_range, day_range=day_range, datetime_range=datetime_range, number=number, year=year
     )

@@ -265,6 +265,14 @@ def test_a_helper_page_names_the_day_in_english_and_in_persian_digits(standby_pa
     shown = re.search(r'id="standby-day-\d+">([^<]*)<', html)[1]
     assert shown == dates.show(day, "day_long", "fa")
     assert str(day.year).translate(PERSIAN) in shown and not re.search(r"[0-9]", shown)
+    heading = re.search(r'id="standby-days-heading">(.*?)</h2>', html, re.S)[1]
+    assert "(۱)" in heading and not re.search(r"[0-9]", heading)  # the count in Persian digits too
+
+
+def test_a_year_is_never_grouped(app):
+    with app.test_request_context("/"):
+        assert dates.year(2026, "fa") == "۲۰۲۶"
+        assert dates.year(2026, "de") == dates.year(2026, "ar") == "2026"
 
 
 def test_a_mail_names_the_day_in_its_readers_language(app, ki):

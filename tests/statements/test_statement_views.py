@@ -53,7 +53,14 @@ def test_the_helper_sees_her_own_year(client, auth, dilan):
     html = body(client.get("/statements/2026"))
     assert "Jahresübersicht 2026" in html and "Dilan Helferin" in html
     rows = cells(html)
-    assert rows[1] == ["10. März 2026", "Begleitung zu einem Termin", "1,5\xa0h", "20\xa0km", "–", "21,00\xa0€"]
+    assert rows[1] == [
+        "10. März 2026",
+        "Begleitung zu einem Termin",
+        "1,5\xa0h",
+        "20\xa0km",
+        "–",
+        "21,00\xa0€",
+    ]
     assert rows[2][4:] == ["7,40\xa0€", "14,90\xa0€"]
     assert rows[-1] == ["Summe", "", "2,2\xa0h", "20\xa0km", "7,40\xa0€", "35,90\xa0€"]
     assert "35,90\xa0€ von 960,00\xa0€" in html and "Ehrenamtspauschale (§ 3 Nr. 26a EStG)" in html
