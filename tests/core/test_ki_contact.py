@@ -68,7 +68,7 @@ def test_the_assignment_page_has_the_number_to_call_beside_the_request_to_call(c
     form = page.index('id="withdraw-form"')
     assert call < page.index(TEL) < form  # right where the page says to call
     assert f'><bdi dir="ltr">{PHONE}</bdi></a>' in page  # shown as typed (left to right), dialled as digits
-    assert MAILTO in page and "Mo–Fr 9–12 Uhr" in page
+    assert MAILTO in page and "<bdi>Mo–Fr 9–12 Uhr</bdi>" in page  # typed lines keep their direction
     assert MISSING not in page
 
 

@@ -82,3 +82,11 @@ def test_logical_properties_pass(css):
 
 def test_the_stylesheet_names_no_physical_side():
     assert physical_declarations(STYLESHEET.read_text(encoding="utf-8")) == []
+
+
+def test_a_fact_list_never_squeezes_its_values():
+    """A label column as wide as its longest label ("max-content") left the values of a narrow card
+    (the profile's checks on a desktop, in Arabic) one letter a line; labels wrap at half the width."""
+    rule = re.search(r"\.facts\s*\{([^}]*)\}", STYLESHEET.read_text(encoding="utf-8"))[1]
+    columns = re.search(r"grid-template-columns:\s*([^;]+);", rule)[1]
+    assert "max-content" not in columns and columns.startswith("fit-content(")
